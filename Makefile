@@ -1,0 +1,38 @@
+# zicht - the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test lint bench install dev clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "zicht needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev
+
+demo: install  ## the main job on the shipped published tables
+	$(BIN)/zicht demo
+
+lint: dev
+	$(BIN)/ruff check zicht tests bench
+
+test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
+	$(BIN)/python -m pytest -q -n 2
+
+bench: install  ## speed against the R reference timings (CPU seconds)
+	$(BIN)/python bench/bench_mse.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

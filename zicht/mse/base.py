@@ -1,0 +1,93 @@
+"""The one interface every estimator shares: ``Estimator(...).fit(data, ci=...) -> MSEResult``.
+
+Subclasses implement :meth:`MSEEstimator._select` (choose and fit a model on cell counts) and may
+override :meth:`MSEEstimator._estimate_batch` with a faster batched version (the bootstrap calls
+it on 1,000 resampled tables at once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .bootstrap import bootstrap
+from .data import CaptureHistories, as_capture_histories
+from .errors import EstimateNotAvailable
+from .fitting import ModelFit
+from .identifiability import IdentCache
+from .profile import profile_ci
+from .result import MSEResult
+
+CI_METHODS = ("profile", "bootstrap", "bca", "model", "none")
+
+
+class MSEEstimator:
+    """Base class: selection/fit on cell counts, then an interval of the requested kind."""
+
+    method = "base"
+
+    def __init__(self) -> None:
+        self.cache = IdentCache()
+        self.result_: MSEResult | None = None
+
+    # -- to implement ---------------------------------------------------------------------------
+    def _select(self, k: int, y: np.ndarray) -> tuple[ModelFit, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _estimate_batch(self, k: int, Y: np.ndarray) -> np.ndarray:
+        """Point estimates for a batch of tables; inf where the MLE does not exist."""
+        out = np.empty(Y.shape[0])
+        for b, y in enumerate(Y):
+            fit, _ = self._select(k, y)
+            out[b] = fit.estimate if fit.ierr == 0 and fit.converged else np.inf
+        return out
+
+    # -- shared ---------------------------------------------------------------------------------
+    def fit(
+        self,
+        data: CaptureHistories | Any,
+        ci: str = "profile",
+        level: float = 0.95,
+        nboot: int = 1000,
+        seed: int | None = 1234,
+        progress: bool = False,
+    ) -> MSEResult:
+        """Estimate the population size from a capture-history table (or DataFrame, or path).
+
+        ``ci``: ``profile`` (profile likelihood, Rcapture ``closedpCI.t``), ``bootstrap``
+        (percentile) or ``bca`` (SparseMSE's BCa; both resample rows and re-run the whole
+        estimator ``nboot`` times with ``seed``), ``model`` (SparseMSE's model-conditional
+        log-normal interval) or ``none``.
+        """
+        if ci not in CI_METHODS:
+            raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}")
+        if not 0 < level < 1:
+            raise ValueError("level must be between 0 and 1")
+        table = as_capture_histories(data)
+        fit, details = self._select(table.k, table.cell_counts())
+        if fit.ierr:
+            raise EstimateNotAvailable(f"{self.method}: {fit.problem}", fit.ierr)
+        if not fit.converged:
+            raise EstimateNotAvailable(
+                f"{self.method}: the fit did not converge (the estimate runs off to infinity)"
+            )
+        result = MSEResult.from_fit(self.method, table.lists, fit, **details)
+        result.level = level
+        if ci == "profile":
+            prof = profile_ci(fit, level)
+            result.ci, result.ci_method = (prof.low, prof.high), "profile likelihood"
+            result.details["profile_estimate"] = prof.estimate
+            if prof.high_at_bound:
+                result.details["warning"] = "upper profile bound not reached below 3 x estimate"
+        elif ci == "model":
+            result.ci, result.ci_method = fit.model_ci(level), "model-conditional (log-normal)"
+        elif ci in ("bootstrap", "bca"):
+            boot = bootstrap(table, self._estimate_batch, fit.estimate, nboot=nboot, seed=seed,
+                             progress=progress)
+            result.ci = boot.interval(level, "bca" if ci == "bca" else "percentile")
+            result.ci_method = "BCa bootstrap" if ci == "bca" else "percentile bootstrap"
+            result.details["bootstrap"] = boot.summary()
+            result.details["_bootstrap"] = boot
+        self.result_ = result
+        return result

@@ -1,0 +1,102 @@
+"""Existence and identifiability of the (extended) maximum likelihood estimate.
+
+The linear-programming test of Fienberg & Rinaldo (2012), as SparseMSE's ``checkident`` applies
+it (Chan, Silverman & Vincent 2021):
+
+* bit 1 - the MLE does not exist: no strictly positive table has the model's sufficient
+  statistics.  Solve max s subject to A'x = A'y, x_c >= s for every kept cell, x, s >= 0; an
+  optimum of 0 means no positive table shares the margins.
+* bit 2 - the model is not identifiable: the design matrix A has lower column rank than columns.
+
+``ierr = bit1 + 2 * bit2``.  Whether the MLE exists depends only on the model and on *which*
+cells are positive (the support), not on the counts themselves, so verdicts are cached per
+(design, support); a table positive on every kept cell needs no LP at all.
+
+Before the LP, a cheap certificate is tried: a strictly positive table with the same margins
+exists exactly when some direction d in the kernel of A' is positive on every zero cell (then
+y + t d > 0 for small t).  With N a kernel basis, solving N_Z z = 1 by least squares and finding
+N_Z z > 0 proves existence without an LP; only when that fails (the zero cells' rows of N are
+dependent in a way that may block it) does the LP decide.  The certificate can only say "exists"
+when a positive table really exists, so the verdicts are those of the LP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+
+MESSAGES = {
+    0: "the maximum likelihood estimate exists and is identifiable",
+    1: "the maximum likelihood estimate does not exist (no positive table has the same margins)",
+    2: "the model is not identifiable (its design matrix is rank deficient)",
+    3: "the maximum likelihood estimate does not exist and the model is not identifiable",
+}
+
+
+class IdentCache:
+    """Memo of existence and rank verdicts, shared across many checks (bootstrap, search)."""
+
+    def __init__(self) -> None:
+        self.exist: dict[tuple[bytes, bytes], bool] = {}
+        self.rank: dict[bytes, bool] = {}
+        self.keyed: dict[tuple, int] = {}  # verdicts keyed by callers that know the design
+        self.lp_calls = 0
+
+    def check(self, A: np.ndarray, y: np.ndarray) -> int:
+        """ierr for design A (kept cells x columns) and counts y over the same cells."""
+        A = np.ascontiguousarray(A, dtype=float)
+        key_a = A.shape[1].to_bytes(2, "little") + np.packbits(A.astype(bool)).tobytes()
+        full_rank = self.rank.get(key_a)
+        if full_rank is None:
+            full_rank = bool(np.linalg.matrix_rank(A) == A.shape[1])
+            self.rank[key_a] = full_rank
+        support = np.asarray(y) > 0
+        if support.all():
+            exists = True  # the observed table itself is strictly positive
+        else:
+            key = (key_a, np.packbits(support).tobytes())
+            exists = self.exist.get(key)
+            if exists is None:
+                exists = positive_certificate(A, support)
+                if not exists:
+                    self.lp_calls += 1
+                    exists = mle_exists(A, np.asarray(y, dtype=float))
+                self.exist[key] = exists
+        return (0 if exists else 1) + (0 if full_rank else 2)
+
+
+def positive_certificate(A: np.ndarray, support: np.ndarray) -> bool:
+    """True when a kernel direction of A' is positive on every zero cell (see module doc)."""
+    u, sv, vt = np.linalg.svd(A.T, full_matrices=True)
+    rank = int((sv > sv.max() * max(A.shape) * np.finfo(float).eps).sum()) if sv.size else 0
+    N = vt[rank:].T  # (cells, kernel dimension)
+    if N.shape[1] == 0:
+        return False
+    NZ = np.where(np.abs(N[~support]) < 1e-10, 0.0, N[~support])
+    z = np.linalg.lstsq(NZ, np.ones(NZ.shape[0]), rcond=None)[0]
+    d = NZ @ z
+    # rows of the orthonormal basis N have norm <= 1, so |d_c| <= |z|: a direction that is
+    # positive only by rounding (a cell forced to 0, its row ~1e-17) fails this test
+    return bool(d.min() > 1e-7 * max(1.0, float(np.linalg.norm(z))))
+
+
+def mle_exists(A: np.ndarray, y: np.ndarray) -> bool:
+    """Solve the existence LP (HiGHS); True when some strictly positive table has A'x = A'y."""
+    m, p = A.shape
+    T = A.T @ y
+    # variables: x_1..x_m, s ; maximise s
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    A_eq = np.hstack([A.T, np.zeros((p, 1))])
+    A_ub = np.hstack([-np.eye(m), np.ones((m, 1))])  # s - x_c <= 0
+    res = linprog(
+        c, A_ub=A_ub, b_ub=np.zeros(m), A_eq=A_eq, b_eq=T, bounds=(0, None), method="highs"
+    )
+    if res.status != 0:  # infeasible cannot happen (x = y is feasible); be conservative
+        return False
+    scale = max(1.0, float(y.sum()))
+    return bool(-res.fun > 1e-9 * scale)
+
+
+def checkident(A: np.ndarray, y: np.ndarray, cache: IdentCache | None = None) -> int:
+    return (cache or IdentCache()).check(A, y)

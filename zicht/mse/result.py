@@ -1,0 +1,159 @@
+"""The result every estimator returns: estimate, interval, model, fit statistics, fitted cells."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .design import cell_patterns, term_name
+from .fitting import ModelFit
+
+
+@dataclass
+class MSEResult:
+    """Outcome of :meth:`MSEEstimator.fit`.
+
+    ``estimate`` is the estimated population size (observed + dark figure).  ``ci`` is the
+    interval of kind ``ci_method`` at ``level``, or ``None``.  ``model`` lists the finite
+    interaction terms (``"A:B"``); ``minus_inf`` the terms fitted at minus infinity.
+    """
+
+    method: str
+    lists: tuple[str, ...]
+    observed: int
+    estimate: float
+    ci: tuple[float, float] | None
+    ci_method: str
+    level: float
+    model: list[str]
+    minus_inf: list[str]
+    deviance: float
+    aic: float
+    bic: float
+    df: int
+    fit: ModelFit
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_fit(cls, method: str, lists, fit: ModelFit, **details) -> MSEResult:
+        return cls(
+            method=method, lists=tuple(lists), observed=fit.n_obs, estimate=fit.estimate,
+            ci=None, ci_method="none", level=0.95,
+            model=[term_name(lists, t) for t in fit.terms] + list(fit.extra_names),
+            minus_inf=[term_name(lists, t) for t in fit.minus_inf],
+            deviance=fit.deviance, aic=fit.aic, bic=fit.bic, df=fit.df, fit=fit, details=details,
+        )
+
+    # -- derived --------------------------------------------------------------------------------
+    @property
+    def dark_figure(self) -> float:
+        return self.estimate - self.observed
+
+    @property
+    def ci_low(self) -> float | None:
+        return None if self.ci is None else self.ci[0]
+
+    @property
+    def ci_high(self) -> float | None:
+        return None if self.ci is None else self.ci[1]
+
+    @property
+    def fitted(self) -> pd.DataFrame:
+        """Observed and fitted counts of every observable cell (deleted cells fitted at 0)."""
+        pats = cell_patterns(self.fit.k)
+        frame = pd.DataFrame(pats.astype(int), columns=list(self.lists))
+        frame["observed"] = self.fit.y.astype(int)
+        frame["fitted"] = self.fit.mu
+        frame["in_fit"] = self.fit.rowmask
+        return frame
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        names = ["(Intercept)", *self.lists, *[term_name(self.lists, t) for t in self.fit.terms],
+                 *self.fit.extra_names]
+        se = np.sqrt(np.clip(np.diag(self.fit.cov), 0, None))
+        return pd.DataFrame({"estimate": self.fit.beta, "se": se}, index=names[: len(se)])
+
+    # -- presentation ---------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """One-column table of the headline numbers."""
+        rows = {
+            "method": self.method,
+            "lists": ", ".join(self.lists),
+            "observed": self.observed,
+            "estimate": round(self.estimate, 2),
+            "dark figure": round(self.dark_figure, 2),
+            f"{self.level:.0%} CI ({self.ci_method})": (
+                "-" if self.ci is None else f"{self.ci[0]:,.1f} - {self.ci[1]:,.1f}"
+            ),
+            "model": ", ".join(self.model) or "main effects only",
+            "terms at -inf": ", ".join(self.minus_inf) or "-",
+            "deviance": round(self.deviance, 4),
+            "df": self.df,
+            "AIC": round(self.aic, 4),
+            "BIC": round(self.bic, 4),
+        }
+        return pd.DataFrame({"value": rows})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the CLI's ``--format json``)."""
+        out = {
+            "method": self.method,
+            "lists": list(self.lists),
+            "observed": self.observed,
+            "estimate": _num(self.estimate),
+            "dark_figure": _num(self.dark_figure),
+            "ci_low": _num(self.ci_low),
+            "ci_high": _num(self.ci_high),
+            "ci_method": self.ci_method,
+            "level": self.level,
+            "model": self.model,
+            "minus_inf": self.minus_inf,
+            "deviance": _num(self.deviance),
+            "df": self.df,
+            "aic": _num(self.aic),
+            "bic": _num(self.bic),
+        }
+        for key, value in self.details.items():
+            if _jsonable(value):
+                out[key] = value
+        return out
+
+    def plot(self):
+        """Observed against fitted cell counts (Altair chart; ``.save('x.png')`` renders it)."""
+        import altair as alt
+
+        frame = self.fitted
+        frame["pattern"] = [
+            "+".join(n for n, b in zip(self.lists, row, strict=True) if b)
+            for row in frame[list(self.lists)].to_numpy()
+        ]
+        frame = frame[frame["observed"] + frame["fitted"] > 0]
+        top = float(max(frame["observed"].max(), frame["fitted"].max(), 1)) * 1.5
+        scale = alt.Scale(type="symlog", domain=[0, top])
+        points = alt.Chart(frame).mark_circle(size=60).encode(
+            x=alt.X("fitted:Q", scale=scale, title="fitted count"),
+            y=alt.Y("observed:Q", scale=scale, title="observed count"),
+            color=alt.Color("in_fit:N", title="cell in fit"),
+            tooltip=["pattern", "observed", alt.Tooltip("fitted:Q", format=".2f")],
+        )
+        line = alt.Chart(pd.DataFrame({"x": [0, top], "y": [0, top]})).mark_line(
+            color="grey", strokeDash=[4, 4]
+        ).encode(x="x:Q", y="y:Q")
+        title = f"{self.method}: observed vs fitted (estimate {self.estimate:,.0f})"
+        return (line + points).properties(title=title, width=360, height=360)
+
+
+def _num(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _jsonable(value) -> bool:
+    return isinstance(value, str | int | float | bool | list | dict | type(None))
