@@ -24,6 +24,7 @@ class LogLinear(MSEEstimator):
     def __init__(self, terms: str | Iterable[str] | Iterable[Term] | None = None):
         super().__init__()
         self.terms = terms
+        self._terms: list[Term] | None = None  # resolved against the list names by fit()
 
     def _resolve(self, k: int, lists=None) -> list[Term]:
         t = self.terms
@@ -40,14 +41,14 @@ class LogLinear(MSEEstimator):
         self._terms = self._resolve(table.k, table.lists)
         return super().fit(table, **kwargs)
 
+    def _current_terms(self, k: int) -> list[Term]:
+        return self._terms if self._terms is not None else self._resolve(k)
+
     def _select(self, k, y):
-        terms = getattr(self, "_terms", None)
-        if terms is None:
-            terms = self._resolve(k)
-        return fit_loglinear(k, y, terms, cache=self.cache), {}
+        return fit_loglinear(k, y, self._current_terms(k), cache=self.cache), {}
 
     def _estimate_batch(self, k, Y):
-        terms = self._terms
+        terms = self._current_terms(k)
         if any(len(t) != 2 for t in terms):
             return super()._estimate_batch(k, Y)
         pairs = all_pairs(k)

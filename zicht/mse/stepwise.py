@@ -86,8 +86,12 @@ def stepwise_batch(
                 refused.append(int(j))
             if paths is not None:
                 cand = np.flatnonzero(~incl[b])
-                paths[b].append({"model": list(models[b]), "candidates": cand.tolist(),
-                                 "p": pv[r, cand].tolist(), "refused": refused, "added": chosen})
+                paths[b].append({
+                    "model": [pairs[j] for j in models[b]],
+                    "candidates": [pairs[j] for j in cand], "p": pv[r, cand].tolist(),
+                    "refused": [pairs[j] for j in refused],
+                    "added": None if chosen is None else pairs[chosen],
+                })
             if chosen is None:
                 active[b] = False
                 continue
