@@ -63,6 +63,7 @@ FAST_BUDGET = 5.0  # stop repeating a fast task once its timed runs used this mu
 
 EST_RTOL = 1e-6  # point estimates: same computation, so agree to rounding
 CI_RTOL = 1e-5  # profile / model-conditional limits (root-finding tolerance)
+YES, NO = "\u2713", "\u2717 DIFFERS"
 
 
 @dataclass
@@ -119,8 +120,9 @@ def peer(entry: dict | None, label: str, estimate_from_top_bic: bool = False) ->
         top = (entry.get("extra") or {}).get("top5_by_BIC") or []
         if top:
             est = top[0]["abundance"]
-    ci = None
-    if entry.get("ci_low") is not None and entry.get("ci_high") is not None:
+    ci = None  # Rcapture's BIC interval is a profile interval around another estimate: not shown
+    if not estimate_from_top_bic and entry.get("ci_low") is not None \
+            and entry.get("ci_high") is not None:
         ci = (entry["ci_low"], entry["ci_high"])
     return Peer(label=label, cpu=entry.get("cpu_seconds"), estimate=est, ci=ci)
 
@@ -170,13 +172,14 @@ def build_rows(ref: list[dict], nboot: int, repeat: int, console: Console) -> li
     for name, five in plan:
         file = DATASETS[name].file
         table = load_dataset(name)
-        console.print(f"[dim]timing {name} ({file}: {table.k} lists, {table.n_observed:,} observed)...[/dim]")
+        console.print(f"[dim]timing {name} ({file}: {table.k} lists, "
+                      f"{table.n_observed:,} observed)...[/dim]")
         # the stepwise-selected terms (untimed); minus-infinity terms belong to the model too
         sel = Stepwise().fit(table, ci="none")
         terms = list(sel.model) + list(sel.minus_inf)
 
         # 1. stepwise + BCa bootstrap: fresh estimator, timed once, no warm-up of its own
-        row = Row(name, file, f"stepwise + BCa bootstrap ({nboot:,} reps)",
+        row = Row(name, file, f"stepwise + BCa bootstrap ({nboot:,} replicates)",
                   f'Stepwise().fit(table, ci="bca", nboot={nboot}, seed=1234)')
         p = peer(find(ref, file, BCA, method="stepwise"), "SparseMSE")
         if p is None and (name, "bca") in ISSUE_PEERS:
@@ -218,7 +221,7 @@ def build_rows(ref: list[dict], nboot: int, repeat: int, console: Console) -> li
         rows.append(row)
 
         # 4. plain stepwise estimate (+ SparseMSE's model-conditional interval, as .0 gives)
-        row = Row(name, file, "stepwise point estimate",
+        row = Row(name, file, "stepwise point estimate (+ model CI)",
                   'Stepwise().fit(table, ci="model")')
         row.peers = [x for x in (
             peer(find(ref, file, POINT, method="stepwise"), "SparseMSE"),
@@ -243,9 +246,9 @@ def agreement(row: Row) -> str:
     for p in refs:
         mine = row.profile_estimate if row.task.startswith("profile") else row.estimate
         ok = close(mine, p.estimate, EST_RTOL)
-        text = f"{p.label}: est {'yes' if ok else 'NO'}"
+        text = f"{p.label}: est {YES if ok else NO}"
         if p.ci is not None and row.ci is not None and not row.task.startswith("stepwise +"):
-            text += f", CI {'yes' if ci_close(row.ci, p.ci, CI_RTOL) else 'NO'}"
+            text += f", CI {YES if ci_close(row.ci, p.ci, CI_RTOL) else NO}"
         out.append(text)
     return "\n".join(out)
 
@@ -279,40 +282,45 @@ def fmt_secs(x: float | None) -> str:
 
 
 def render(rows: list[Row], console: Console, quick: bool) -> None:
-    table = Table(title="zicht.mse vs R reference (CPU seconds = user + system)",
+    table = Table(title="zicht.mse vs the R reference (CPU seconds = user + system)",
                   show_lines=True)
-    for col, just in (("dataset", "left"), ("task", "left"), ("zicht CPU s", "right"),
-                      ("zicht wall s", "right"), ("R CPU s", "right"),
-                      ("R/zicht CPU", "right"), ("zicht estimate [95% CI]", "right"),
-                      ("R estimate [95% CI]", "right"), ("same as R?", "left")):
-        table.add_column(col, justify=just)
+    table.add_column("dataset")
+    table.add_column("task", min_width=24)
+    table.add_column("runs", justify="right")
+    table.add_column("zicht CPU s", justify="right")
+    table.add_column("zicht wall s", justify="right")
+    table.add_column("R CPU s", justify="right", max_width=26)
+    table.add_column("R/zicht CPU", justify="right", no_wrap=True)
+    table.add_column("zicht estimate [95% CI]", justify="right", no_wrap=True)
+    table.add_column("R estimate [95% CI]", justify="right", no_wrap=True)
+    table.add_column("same as R?", no_wrap=True)
     marks: list[str] = []
     for row in rows:
         r_cpu, ratio, r_est = [], [], []
+        boot = row.task.startswith("stepwise + BCa")
         for p in row.peers:
-            mark = "*" if quick and row.task.startswith("stepwise +") else ""
+            mark = "*" if quick and boot else ""
             if p.source != "reference.json":
                 mark += "\u2020"
                 note = (f"\u2020 {row.dataset}, {row.task}: the R figure {p.cpu:g} s is quoted "
-                        f"from the issue ({p.source}; CPU or wall not stated).")
+                        f"from the issue ({p.source}; the issue does not say CPU or wall).")
                 if note not in marks:
                     marks.append(note)
-                r_cpu.append(f"{p.cpu:g} s ({p.source}){mark}")
+                r_cpu.append(f"{p.label} {p.cpu:g} s ({p.source}){mark}")
             else:
-                r_cpu.append(f"{fmt_secs(p.cpu)} {p.label}{mark}")
+                r_cpu.append(f"{p.label} {fmt_secs(p.cpu)}{mark}")
             if p.cpu is not None and row.cpu:
                 ratio.append(f"{p.cpu / row.cpu:,.1f}x{mark}")
             else:
                 ratio.append("-")
-            r_est.append(f"{fmt_est(p.estimate, p.ci)} {p.label}" if p.estimate else "-")
+            r_est.append(f"{p.label} {fmt_est(p.estimate, p.ci)}" if p.estimate else "-")
         mine = fmt_est(row.estimate, row.ci)
         if row.profile_estimate is not None:
-            mine += f"\n(profile MLE {row.profile_estimate:,.1f})"
+            mine += f"\nprofile MLE {row.profile_estimate:,.1f}"
         if row.error:
             mine = f"[red]{row.error}[/red]"
-        task = row.task + (f" [dim](median of {row.runs})[/dim]" if row.runs > 1 else "")
-        task += "".join(f"\n[yellow]{n}[/yellow]" for n in row.notes)
-        table.add_row(row.dataset, task, fmt_secs(row.cpu), fmt_secs(row.wall),
+        task = row.task + "".join(f"\n[yellow]{n}[/yellow]" for n in row.notes)
+        table.add_row(row.dataset, task, str(row.runs), fmt_secs(row.cpu), fmt_secs(row.wall),
                       "\n".join(r_cpu) or "-", "\n".join(ratio) or "-", mine,
                       "\n".join(r_est) or "-", row.check)
     console.print(table)
@@ -322,10 +330,13 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
         console.print("* --quick: zicht ran fewer bootstrap replicates than R's 1,000, so the "
                       "ratio is not like-for-like.")
     console.print(
-        "Bootstrap limits differ from R's by design: zicht draws its resamples with numpy's "
-        "PCG64, R with Mersenne-Twister (the tests replay R's resamples for an exact match). "
-        "'R/zicht CPU' > 1 means zicht is faster. Profile row: R's estimate is the profile MLE; "
-        "Rcapture BIC row: compared with the GLM abundance of R's BIC-best model."
+        "R/zicht CPU > 1 means zicht used less CPU. runs > 1: median of that many timed runs "
+        "after one untimed warm-up; bootstrap: one run, no warm-up, fresh estimator. "
+        "Bootstrap limits cannot equal R's: zicht resamples with numpy's PCG64, R with "
+        "Mersenne-Twister (feed R's resamples to zicht.mse.bootstrap.bca_from_replicates for an "
+        "exact comparison), so only the point estimate is checked there. Profile row: R's "
+        "estimate is the profile MLE. Rcapture BIC row: R's figure is the GLM abundance of "
+        "its BIC-best model."
     )
 
 

@@ -85,7 +85,8 @@ def make_estimator(method: str, terms: str | None = None, pthresh: float = 0.02)
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"error: {message}", soft_wrap=True)
+    # markup/emoji off: a file name or cell value like "[red]" or ":x:" is printed as is
+    err.print(f"error: {message}", soft_wrap=True, markup=False, emoji=False)
     raise typer.Exit(code)
 
 
@@ -155,7 +156,10 @@ def _save_chart(chart, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".html", ".json"):
         raise MSEInputError(f"{path}: chart format must be .png, .svg, .html or .json")
-    chart.save(str(path))
+    try:
+        chart.save(str(path))
+    except OSError as exc:
+        raise MSEInputError(f"{path}: cannot write the chart ({exc.strerror or exc})") from None
 
 
 def _print_result(result) -> None:

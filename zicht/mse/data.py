@@ -7,8 +7,10 @@ SparseMSE's bootstrap resamples the input rows in their given order.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -49,9 +51,21 @@ class CaptureHistories:
         """Read a CSV file in the shared format (``A,B,...,count``)."""
         name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            # index_col=False: a row with an extra field must not silently become the index
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                    skipinitialspace=True, index_col=False)
         except FileNotFoundError:
             raise MSEInputError(f"{name}: no such file") from None
+        except IsADirectoryError:
+            raise MSEInputError(f"{name}: is a directory, not a CSV file") from None
+        except OSError as exc:
+            raise MSEInputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+        except pd.errors.ParserWarning:
+            raise MSEInputError(
+                f"{name}: {_long_row(path)} has more fields than the header"
+            ) from None
         except pd.errors.EmptyDataError:
             raise MSEInputError(f"{name}: the file is empty") from None
         except pd.errors.ParserError as exc:
@@ -189,6 +203,25 @@ def _replace_counts(table: CaptureHistories, counts) -> CaptureHistories:
     return new
 
 
+def _long_row(path) -> str:
+    """'line n' of the first row with more fields than the header, for the error message."""
+    try:
+        if isinstance(path, io.TextIOBase):
+            path.seek(0)
+            text = path.read()
+        else:
+            with open(path, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+    except (OSError, ValueError):
+        return "a row"
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    header = next(reader, [])
+    for row in reader:
+        if len(row) > len(header):
+            return f"line {reader.line_num}"
+    return "a row"
+
+
 def _row_label(i: int, line_offset: int | None) -> str:
     return f"row {i + 1}" + (f" (line {i + line_offset})" if line_offset is not None else "")
 
@@ -201,11 +234,11 @@ def _from_frame(
     columns = [str(c).strip() for c in frame.columns]
     frame = frame.copy()
     frame.columns = columns
+    if "nbcap" in columns and (count not in columns or len(columns) == 2):
+        raise MSEInputError(
+            "this is frequency-of-capture data (column 'nbcap'), not a capture-history table"
+        )
     if count not in columns:
-        if "nbcap" in columns:
-            raise MSEInputError(
-                "this is frequency-of-capture data (column 'nbcap'), not a capture-history table"
-            )
         found = ", ".join(columns) or "none"
         raise MSEInputError(f"missing column {count!r} (columns found: {found})")
     if len(set(columns)) != len(columns):

@@ -66,6 +66,9 @@ class LogLinear(MSEEstimator):
             rowmask[empty] &= ~cells
         fit = fit_poisson_batch(X, Y, colmask, rowmask, want_cov=False)
         ok &= fit.converged
+        for b in range(B):  # tables whose MLE does not exist get an infinite estimate
+            keep = rowmask[b]
+            ok[b] &= self.cache.check(X[keep][:, colmask[b]], Y[b, keep]) == 0
         est = Y.sum(axis=1) + np.exp(np.minimum(fit.beta[:, 0], 700.0))
         return np.where(ok, est, np.inf)
 

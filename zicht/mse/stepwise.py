@@ -107,9 +107,13 @@ def stepwise_batch(
             refit = fit_poisson_batch(X, Y[g], colmask[g], rowmask[g], beta0=beta[g],
                                       want_cov=False)
             beta[g], mu[g], converged[g] = refit.beta, refit.mu, refit.converged
-    # a fit that does not converge is one whose MLE is at infinity (e.g. a resample in which no
-    # two lists overlap): its estimate is infinite, not whatever size the iterations reached
-    estimate = np.where(converged, Y.sum(axis=1) + np.exp(np.minimum(beta[:, 0], 700.0)), np.inf)
+    # Models that entered passed the existence check; a table that stopped at main effects
+    # has not been checked yet.  Where the MLE does not exist (e.g. a resample in which no two
+    # lists overlap) the estimate is infinite, not whatever size the iterations reached.
+    exists = converged.copy()
+    for b in np.flatnonzero(~incl.any(axis=1)):
+        exists[b] &= _ierr(cache, k, X, pair_cells, Y[b], support[b], 0, nstar[b]) == 0
+    estimate = np.where(exists, Y.sum(axis=1) + np.exp(np.minimum(beta[:, 0], 700.0)), np.inf)
     return StepwiseBatch(estimate=estimate, models=models, paths=paths)
 
 
