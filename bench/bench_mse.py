@@ -241,12 +241,12 @@ def agreement(row: Row) -> str:
         return "error"
     refs = [p for p in row.peers if p.estimate is not None]
     if not refs:
-        return "no R figure"
+        return "-"
     out = []
     for p in refs:
         mine = row.profile_estimate if row.task.startswith("profile") else row.estimate
         ok = close(mine, p.estimate, EST_RTOL)
-        text = f"{p.label}: est {YES if ok else NO}"
+        text = f"est {YES if ok else NO}"
         if p.ci is not None and row.ci is not None and not row.task.startswith("stepwise +"):
             text += f", CI {YES if ci_close(row.ci, p.ci, CI_RTOL) else NO}"
         out.append(text)
@@ -289,7 +289,7 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
     table.add_column("runs", justify="right")
     table.add_column("zicht CPU s", justify="right")
     table.add_column("zicht wall s", justify="right")
-    table.add_column("R CPU s", justify="right", max_width=26)
+    table.add_column("R CPU s", justify="right", no_wrap=True)
     table.add_column("R/zicht CPU", justify="right", no_wrap=True)
     table.add_column("zicht estimate [95% CI]", justify="right", no_wrap=True)
     table.add_column("R estimate [95% CI]", justify="right", no_wrap=True)
@@ -306,14 +306,14 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
                         f"from the issue ({p.source}; the issue does not say CPU or wall).")
                 if note not in marks:
                     marks.append(note)
-                r_cpu.append(f"{p.label} {p.cpu:g} s ({p.source}){mark}")
+                r_cpu.append(f"{p.label} {p.cpu:g} s{mark}\n(issue text, not\nin reference.json)")
             else:
                 r_cpu.append(f"{p.label} {fmt_secs(p.cpu)}{mark}")
             if p.cpu is not None and row.cpu:
                 ratio.append(f"{p.cpu / row.cpu:,.1f}x{mark}")
             else:
                 ratio.append("-")
-            r_est.append(f"{p.label} {fmt_est(p.estimate, p.ci)}" if p.estimate else "-")
+            r_est.append(fmt_est(p.estimate, p.ci))
         mine = fmt_est(row.estimate, row.ci)
         if row.profile_estimate is not None:
             mine += f"\nprofile MLE {row.profile_estimate:,.1f}"
@@ -329,15 +329,17 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
     if quick:
         console.print("* --quick: zicht ran fewer bootstrap replicates than R's 1,000, so the "
                       "ratio is not like-for-like.")
-    console.print(
-        "R/zicht CPU > 1 means zicht used less CPU. runs > 1: median of that many timed runs "
-        "after one untimed warm-up; bootstrap: one run, no warm-up, fresh estimator. "
-        "Bootstrap limits cannot equal R's: zicht resamples with numpy's PCG64, R with "
-        "Mersenne-Twister (feed R's resamples to zicht.mse.bootstrap.bca_from_replicates for an "
-        "exact comparison), so only the point estimate is checked there. Profile row: R's "
-        "estimate is the profile MLE. Rcapture BIC row: R's figure is the GLM abundance of "
-        "its BIC-best model."
-    )
+    for line in (
+        "R/zicht CPU > 1 means zicht used less CPU.  'same as R?' has one line per R line "
+        f"(estimates to {EST_RTOL:g}, interval limits to {CI_RTOL:g} relative).",
+        "runs > 1: median of that many timed runs after one untimed warm-up on another "
+        "estimator; bootstrap: one run, no warm-up, fresh estimator.",
+        "Bootstrap limits cannot equal R's (zicht resamples with numpy's PCG64, R with "
+        "Mersenne-Twister), so only the point estimate is checked there.",
+        "Profile row: R's estimate is the profile MLE.  Rcapture BIC row: R's figure is the GLM "
+        "abundance of its BIC-best model.",
+    ):
+        console.print(line)
 
 
 def environment() -> dict[str, Any]:
@@ -364,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     nboot = 200 if args.quick else 1000
 
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    # not a terminal (a log, make's output): wide enough that the table is never cropped
+    console = Console(width=None if sys.stdout.isatty() else 240)
     env = environment()
     ref = load_reference(args.reference)
     threads = env["blas_threads"] or "not reported (threadpoolctl not installed)"

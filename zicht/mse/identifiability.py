@@ -67,6 +67,8 @@ class IdentCache:
 
 def positive_certificate(A: np.ndarray, support: np.ndarray) -> bool:
     """True when a kernel direction of A' is positive on every zero cell (see module doc)."""
+    if support.all():
+        return True  # the observed table is itself strictly positive
     u, sv, vt = np.linalg.svd(A.T, full_matrices=True)
     rank = int((sv > sv.max() * max(A.shape) * np.finfo(float).eps).sum()) if sv.size else 0
     N = vt[rank:].T  # (cells, kernel dimension)

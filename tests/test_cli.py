@@ -1,0 +1,291 @@
+"""The installed ``zicht`` console script, run as a user runs it (subprocess, real exit codes).
+
+Every command starts a fresh interpreter (a few seconds of imports), so the module fixture
+starts all of them at once on a thread pool and each test waits for its own; the file then takes
+about as long as its slowest commands rather than their sum.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from zicht.mse import datasets
+
+BIN_DIR = Path(sys.executable).parent
+ZICHT = shutil.which("zicht", path=str(BIN_DIR))
+UK5_TERMS = {"LA:NG", "NG:GP", "PFNCA:GP", "LA:PFNCA", "GO:GP", "NG:GO"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Case:
+    args: tuple[str, ...]
+    csv: str | bytes | None = None  # written to <tmp>/<case>.csv, passed as FILE
+    columns: int = 200  # terminal width the command sees
+
+
+def _bad(text: str) -> Case:
+    # a narrow terminal: an error message must stay on one line however long it is
+    return Case(("estimate",), csv=text, columns=40)
+
+
+# name -> (csv text, data row at fault (1-based) or None, column named or None, text required)
+BAD_INPUT = {
+    "not_01": ("police,ngo,shelter,count\n1,0,0,5\n0,1,0,3\n0,2,1,4\n", 3, "ngo", "2"),
+    "not_01_markup": ("police,ngo,count\n1,0,5\n[bold],1,3\n", 2, "police", "[bold]"),
+    "negative_count": ("police,ngo,count\n1,0,5\n0,1,-3\n", 2, "count", "-3"),
+    "fractional_count": ("police,ngo,count\n1,0,5\n1,1,2.5\n", 2, "count", "2.5"),
+    "all_zero_row": ("police,ngo,count\n1,0,5\n0,0,3\n0,1,2\n", 2, None, None),
+    "duplicate_pattern": ("police,ngo,count\n1,0,5\n0,1,3\n1,0,2\n", 3, None, None),
+    "one_list": ("police,count\n1,5\n", None, None, "two"),
+    "empty_file": ("", None, None, "empty"),
+    "no_count_column": ("police,ngo,n\n1,0,5\n0,1,3\n", None, "count", None),
+    "extra_field": ("police,ngo,count\n1,0,5\n0,1,3,4\n", 2, None, None),
+}
+
+CASES: dict[str, Case] = {name: _bad(spec[0]) for name, spec in BAD_INPUT.items()}
+CASES.update({
+    "missing_file": Case(("estimate", "{tmp}/no such [file].csv"), columns=40),
+    "directory": Case(("estimate", "{tmp}"), columns=40),
+    "binary_file": Case(("estimate",), csv=bytes(range(256)) * 8, columns=40),
+    "frequency_file": Case(("estimate",), csv="nbcap,count\n1,15\n2,7\n3,1\n", columns=40),
+    "unknown_term": Case(("estimate", "artificial3", "--method", "model", "--terms", "A:Zq"),
+                         columns=40),
+    "terms_without_model": Case(("estimate", "artificial3", "--terms", "A:B"), columns=40),
+    "plot_unwritable": Case(("estimate", "artificial3", "--method", "model", "--ci", "none",
+                             "--plot", "{tmp}/no_such_dir/chart.png"), columns=40),
+    "mle_missing": Case(("estimate", "artificial3", "--method", "model", "--terms", "A:B"),
+                        columns=40),
+    "not_identifiable": Case(("estimate", "artificial3", "--method", "model",
+                              "--terms", "A:B,A:C,B:C"), columns=40),
+    "json_svg": Case(("estimate", "uk5", "--format", "json", "--ci", "none",
+                      "--plot", "{tmp}/chart.svg")),
+    "json_profile_sensitivity": Case(("estimate", "uk5", "--format", "json", "--ci", "profile",
+                                      "--sensitivity")),
+    "text_png": Case(("estimate", "uk5", "--ci", "none", "--plot", "{tmp}/chart.png")),
+    "datasets": Case(("datasets",)),
+})
+
+
+SLOW = ("json_profile_sensitivity", "text_png", "json_svg", "datasets")
+
+
+def _run(case_name: str, case: Case, tmp: Path) -> Run:
+    args = [a.replace("{tmp}", str(tmp)) for a in case.args]
+    if case.csv is not None:
+        path = tmp / f"{case_name}.csv"
+        if isinstance(case.csv, bytes):
+            path.write_bytes(case.csv)
+        else:
+            path.write_text(case.csv, encoding="utf-8")
+        args.append(str(path))
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(COLUMNS=str(case.columns), LINES="50", NO_COLOR="1")
+    proc = subprocess.run([ZICHT, *args], capture_output=True, text=True, cwd=tmp, env=env,
+                          timeout=120)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp) -> dict[str, Future]:
+    if ZICHT is None:
+        pytest.fail(f"console script 'zicht' not installed in {BIN_DIR}")
+    workers = max(2, min(8, (os.cpu_count() or 2) + 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # the slow successful commands first, so they overlap with the quick error cases
+        order = sorted(CASES, key=lambda n: n not in SLOW)
+        futures = {name: pool.submit(_run, name, CASES[name], tmp) for name in order}
+        yield futures
+
+
+def _result(runs, name: str) -> Run:
+    return runs[name].result()
+
+
+def _one_line_error(run: Run) -> str:
+    assert "Traceback" not in run.stderr, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {run.stderr!r}"
+    assert lines[0].strip(), "the error line is empty"
+    assert run.stdout == "", f"nothing should reach stdout on error, got {run.stdout!r}"
+    return lines[0]
+
+
+def _names_row(message: str, row: int) -> bool:
+    """'row 3' (1-based data row) or 'line 4' (file line, header is line 1)."""
+    return re.search(rf"\b(row {row}|line {row + 1})\b", message) is not None
+
+
+def _names_column(message: str, column: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", message) is not None
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUT))
+def test_bad_input_exits_2_with_one_line(runs, name):
+    _, row, column, text = BAD_INPUT[name]
+    run = _result(runs, name)
+    assert run.code == 2, run
+    message = _one_line_error(run)
+    if row is not None:
+        assert _names_row(message, row), message
+    if column is not None:
+        assert _names_column(message, column), message
+    if text is not None:
+        assert text in message, message
+
+
+def test_row_numbers_point_at_the_offending_row(runs):
+    # the 0/2 cell is in data row 3, not row 1 or 2
+    message = _one_line_error(_result(runs, "not_01"))
+    assert not _names_row(message, 1) and not _names_row(message, 2), message
+
+
+def test_duplicate_pattern_names_both_rows(runs):
+    message = _one_line_error(_result(runs, "duplicate_pattern"))
+    assert _names_row(message, 3) and _names_row(message, 1), message
+
+
+def test_missing_file(runs, tmp):
+    run = _result(runs, "missing_file")
+    assert run.code == 2
+    message = _one_line_error(run)
+    # the path verbatim (square brackets are not eaten as console markup)
+    assert "no such [file].csv" in message
+    assert not (tmp / "no such [file].csv").exists()
+
+
+def test_directory(runs):
+    run = _result(runs, "directory")
+    assert run.code == 2
+    assert "directory" in _one_line_error(run).lower()
+
+
+def test_binary_file(runs):
+    run = _result(runs, "binary_file")
+    assert run.code == 2
+    assert "binary_file.csv" in _one_line_error(run)
+
+
+def test_frequency_of_capture_file(runs):
+    run = _result(runs, "frequency_file")
+    assert run.code == 2
+    message = _one_line_error(run).lower()
+    assert "frequency" in message or "nbcap" in message, message
+
+
+def test_unknown_list_in_terms(runs):
+    run = _result(runs, "unknown_term")
+    assert run.code == 2
+    assert _names_column(_one_line_error(run), "Zq")
+
+
+def test_terms_without_method_model(runs):
+    run = _result(runs, "terms_without_model")
+    assert run.code == 2
+    message = _one_line_error(run)
+    assert "--terms" in message and "model" in message
+
+
+def test_unwritable_plot_path(runs, tmp):
+    run = _result(runs, "plot_unwritable")
+    assert run.code == 2
+    assert "chart.png" in _one_line_error(run)
+    assert not (tmp / "no_such_dir").exists()
+
+
+@pytest.mark.parametrize(("name", "why"), [("mle_missing", "does not exist"),
+                                           ("not_identifiable", "not identifiable")])
+def test_model_without_estimate_exits_3_and_says_why(runs, name, why):
+    run = _result(runs, name)
+    assert run.code == 3, run
+    assert why in _one_line_error(run)
+
+
+def test_json_output(runs):
+    run = _result(runs, "json_svg")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)  # one JSON object and nothing else
+    assert isinstance(payload, dict)
+    for key in ("estimate", "ci_low", "ci_high", "model", "method", "observed", "lists"):
+        assert key in payload, key
+    assert payload["estimate"] == pytest.approx(11312.99, rel=1e-6)
+    assert set(payload["model"]) == UK5_TERMS
+    assert len(payload["model"]) == len(UK5_TERMS)
+    assert payload["ci_low"] is None and payload["ci_high"] is None
+    assert payload["method"] == "stepwise"
+    assert payload["observed"] == 2744
+    assert payload["lists"] == ["LA", "NG", "PFNCA", "GO", "GP"]
+
+
+def test_svg_plot(runs, tmp):
+    assert _result(runs, "json_svg").code == 0
+    data = (tmp / "chart.svg").read_bytes()
+    assert b"<svg" in data[:500]
+    assert data.rstrip().endswith(b"</svg>")
+
+
+def _uk5_frame() -> pd.DataFrame:
+    with datasets.path("uk5").open() as fh:
+        return pd.read_csv(fh)
+
+
+def test_json_profile_interval_and_sensitivity(runs):
+    run = _result(runs, "json_profile_sensitivity")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert payload["ci_low"] < payload["estimate"] < payload["ci_high"]
+    assert payload["estimate"] == pytest.approx(11312.99, rel=1e-6)
+
+    rows = payload["sensitivity"]
+    lists = payload["lists"]
+    assert len(rows) == 1 + len(lists) + 1
+    variants = [r["variant"] for r in rows]
+    assert variants[0] == "all lists"
+    assert sorted(variants[1:-1]) == sorted(f"without {n}" for n in lists)
+    assert "merged" in variants[-1]
+    assert rows[0]["estimate"] == pytest.approx(payload["estimate"], rel=1e-8)
+
+    frame = _uk5_frame()
+    for row in rows[1:-1]:
+        others = [n for n in lists if row["variant"] != f"without {n}"]
+        expected = int(frame.loc[frame[others].sum(axis=1) > 0, "count"].sum())
+        assert row["observed"] == expected, row["variant"]
+    assert rows[-1]["observed"] == 2744
+
+
+def test_text_output_and_png_plot(runs, tmp):
+    run = _result(runs, "text_png")
+    assert run.code == 0, run.stderr
+    assert "11,313" in run.stdout
+    assert "2,744" in run.stdout
+    assert (tmp / "chart.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_datasets_command(runs):
+    run = _result(runs, "datasets")
+    assert run.code == 0, run.stderr
+    assert re.search(r"\buk5\b", run.stdout)
+    assert re.search(r"\bnetherlands\b", run.stdout)
