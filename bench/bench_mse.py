@@ -72,7 +72,10 @@ class Peer:
     cpu: float | None
     estimate: float | None = None  # the figure zicht's estimate is compared with
     ci: tuple[float, float] | None = None
+    model: list[str] | None = None  # R's finite interaction terms, when it reports them
+    minus_inf: list[str] | None = None
     source: str = "reference.json"
+    ratio_cpu: float | None = None  # R CPU / zicht CPU
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Row:
     ci: tuple[float, float] | None = None
     ci_method: str = ""
     model: list[str] = field(default_factory=list)
+    minus_inf: list[str] = field(default_factory=list)
     peers: list[Peer] = field(default_factory=list)
     check: str = ""
     notes: list[str] = field(default_factory=list)
@@ -124,7 +128,10 @@ def peer(entry: dict | None, label: str, estimate_from_top_bic: bool = False) ->
     if not estimate_from_top_bic and entry.get("ci_low") is not None \
             and entry.get("ci_high") is not None:
         ci = (entry["ci_low"], entry["ci_high"])
-    return Peer(label=label, cpu=entry.get("cpu_seconds"), estimate=est, ci=ci)
+    terms = entry.get("model_terms")
+    model = list(terms) if isinstance(terms, list) else None
+    return Peer(label=label, cpu=entry.get("cpu_seconds"), estimate=est, ci=ci, model=model,
+                minus_inf=entry.get("minus_inf_terms"))
 
 
 # -- timing -------------------------------------------------------------------------------------
@@ -161,7 +168,7 @@ def run_row(row: Row, fn: Callable[[], MSEResult], warm: bool, repeat: int) -> N
     row.estimate = float(res.estimate)
     row.ci = None if res.ci is None else (float(res.ci[0]), float(res.ci[1]))
     row.ci_method = res.ci_method
-    row.model = list(res.model) + [f"{t} (-inf)" for t in res.minus_inf]
+    row.model, row.minus_inf = list(res.model), list(res.minus_inf)
     pe = res.details.get("profile_estimate")
     row.profile_estimate = None if pe is None else float(pe)
 
@@ -175,8 +182,12 @@ def build_rows(ref: list[dict], nboot: int, repeat: int, console: Console) -> li
         console.print(f"[dim]timing {name} ({file}: {table.k} lists, "
                       f"{table.n_observed:,} observed)...[/dim]")
         # the stepwise-selected terms (untimed); minus-infinity terms belong to the model too
-        sel = Stepwise().fit(table, ci="none")
-        terms = list(sel.model) + list(sel.minus_inf)
+        try:
+            sel = Stepwise().fit(table, ci="none")
+            terms: list[str] | None = list(sel.model)
+        except Exception as exc:  # the profile row then reports the error
+            console.print(f"[red]{name}: stepwise selection failed: {exc}[/red]")
+            terms = None
 
         # 1. stepwise + BCa bootstrap: fresh estimator, timed once, no warm-up of its own
         row = Row(name, file, f"stepwise + BCa bootstrap ({nboot:,} replicates)",
@@ -216,8 +227,11 @@ def build_rows(ref: list[dict], nboot: int, repeat: int, console: Console) -> li
         row = Row(name, file, "profile CI (stepwise model)",
                   'LogLinear(terms).fit(table, ci="profile")')
         row.peers = [x for x in (peer(find(ref, file, PROFILE), "Rcapture"),) if x]
-        run_row(row, lambda t=table, m=terms: LogLinear(m).fit(t, ci="profile"), warm=True,
-                repeat=repeat)
+        if terms is None:
+            row.error = "no stepwise-selected terms (the selection failed)"
+        else:
+            run_row(row, lambda t=table, m=terms: LogLinear(m).fit(t, ci="profile"),
+                    warm=True, repeat=repeat)
         rows.append(row)
 
         # 4. plain stepwise estimate (+ SparseMSE's model-conditional interval, as .0 gives)
@@ -232,6 +246,9 @@ def build_rows(ref: list[dict], nboot: int, repeat: int, console: Console) -> li
 
     for row in rows:
         row.check = agreement(row)
+        for p in row.peers:
+            if p.cpu is not None and row.cpu:
+                p.ratio_cpu = p.cpu / row.cpu
     return rows
 
 
@@ -249,6 +266,10 @@ def agreement(row: Row) -> str:
         text = f"est {YES if ok else NO}"
         if p.ci is not None and row.ci is not None and not row.task.startswith("stepwise +"):
             text += f", CI {YES if ci_close(row.ci, p.ci, CI_RTOL) else NO}"
+        if p.model is not None:
+            same = set(p.model) == set(row.model) and (
+                p.minus_inf is None or set(p.minus_inf) == set(row.minus_inf))
+            text += f", model {YES if same else NO}"
         out.append(text)
     return "\n".join(out)
 
@@ -285,7 +306,7 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
     table = Table(title="zicht.mse vs the R reference (CPU seconds = user + system)",
                   show_lines=True)
     table.add_column("dataset")
-    table.add_column("task", min_width=24)
+    table.add_column("task", min_width=24, max_width=28)
     table.add_column("runs", justify="right")
     table.add_column("zicht CPU s", justify="right")
     table.add_column("zicht wall s", justify="right")
@@ -309,8 +330,8 @@ def render(rows: list[Row], console: Console, quick: bool) -> None:
                 r_cpu.append(f"{p.label} {p.cpu:g} s{mark}\n(issue text, not\nin reference.json)")
             else:
                 r_cpu.append(f"{p.label} {fmt_secs(p.cpu)}{mark}")
-            if p.cpu is not None and row.cpu:
-                ratio.append(f"{p.cpu / row.cpu:,.1f}x{mark}")
+            if p.ratio_cpu is not None:
+                ratio.append(f"{p.ratio_cpu:,.1f}x{mark}")
             else:
                 ratio.append("-")
             r_est.append(fmt_est(p.estimate, p.ci))
@@ -349,6 +370,8 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "blas_threads": blas_threads(),
+        "loadavg_1min_at_start": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg")
+        else None,
     }
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         if os.environ.get(var):
@@ -372,8 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     ref = load_reference(args.reference)
     threads = env["blas_threads"] or "not reported (threadpoolctl not installed)"
     console.print(f"Python {env['python']}, numpy {env['numpy']}, {env['cpu_count']} CPUs, "
-                  f"BLAS: {threads}. CPU seconds can exceed wall seconds when BLAS uses "
-                  "more than one thread.")
+                  f"BLAS: {threads}, load average {env['loadavg_1min_at_start']}. CPU seconds "
+                  "can exceed wall seconds when BLAS uses more than one thread.")
     console.print("R reference: tests/references/reference.json (R 4.2.2 on a 2-core machine, "
                   "other jobs running; cpu_seconds = user + sys).")
 

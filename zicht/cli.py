@@ -173,9 +173,9 @@ def _print_result(result) -> None:
     if result.ci is not None:
         t.add_row(f"{result.level:.0%} interval", f"{_fmt(result.ci[0])} - {_fmt(result.ci[1])}"
                   f"  ({result.ci_method})")
-    t.add_row("model", ", ".join(result.model) or "main effects only")
+    t.add_row("model", result.model_label)
     if result.minus_inf:
-        t.add_row("terms at -inf", ", ".join(result.minus_inf) + "  (no one on both lists)")
+        t.add_row("", "(-inf): no one is on both lists; those cells are fitted at 0")
     t.add_row("deviance / df", f"{result.deviance:.3f} / {result.df}")
     t.add_row("AIC / BIC", f"{result.aic:.3f} / {result.bic:.3f}")
     if "warning" in result.details:
@@ -239,8 +239,8 @@ def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for t
             except EstimateNotAvailable as exc:
                 t.add_row(m, "-", str(exc), "")
                 continue
-            model = ", ".join(r.model + [f"{x}=-inf" for x in r.minus_inf]) or "main effects"
-            t.add_row(m, _fmt(r.estimate, 0), f"{_fmt(r.ci[0], 0)} - {_fmt(r.ci[1], 0)}", model)
+            t.add_row(m, _fmt(r.estimate, 0), f"{_fmt(r.ci[0], 0)} - {_fmt(r.ci[1], 0)}",
+                      r.model_label)
         out.print(t)
         _print_sensitivity(sensitivity(table, Stepwise, ci="profile"),
                            f"Netherlands ({table.k} lists): sensitivity of the stepwise estimate")

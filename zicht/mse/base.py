@@ -7,6 +7,7 @@ it on 1,000 resampled tables at once).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .result import MSEResult
 CI_METHODS = ("profile", "bootstrap", "bca", "model", "none")
 
 
-class MSEEstimator:
+class MSEEstimator(ABC):
     """Base class: selection/fit on cell counts, then an interval of the requested kind."""
 
     method = "base"
@@ -32,8 +33,9 @@ class MSEEstimator:
         self.result_: MSEResult | None = None
 
     # -- to implement ---------------------------------------------------------------------------
+    @abstractmethod
     def _select(self, k: int, y: np.ndarray) -> tuple[ModelFit, dict[str, Any]]:
-        raise NotImplementedError
+        """Choose and fit the model on cell counts ``y``; return it with method details."""
 
     def _estimate_batch(self, k: int, Y: np.ndarray) -> np.ndarray:
         """Point estimates for a batch of tables; inf where the MLE does not exist."""

@@ -19,7 +19,7 @@ from scipy.special import gammaln, xlogy
 from scipy.stats import chi2
 
 from .fitting import ModelFit
-from .glm import fit_poisson
+from .glm import fit_poisson, newton_warm
 
 
 @dataclass
@@ -47,34 +47,64 @@ class _Profile:
             return self.cache[N]
         n0 = max(N - self.n, 0.0)
         y = np.concatenate([[n0], self.y_obs])
-        res = fit_poisson(self.X, y, beta0=self.beta, tol=1e-13)
-        if res.converged[0]:
-            self.beta = res.beta[0]
+        quick = newton_warm(self.X, y, self.beta)
+        if quick is not None:
+            self.beta, deviance = quick
+        else:
+            res = fit_poisson(self.X, y, beta0=self.beta, tol=1e-13)
+            deviance = float(res.deviance[0])
+            if res.converged[0]:
+                self.beta = res.beta[0]
         ct = xlogy(n0, n0) + gammaln(N + 1) - N * np.log(N) - gammaln(n0 + 1)
-        value = float(-res.deviance[0] / 2 + ct)
+        value = float(-deviance / 2 + ct)
         self.cache[N] = value
         return value
 
 
 def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileCI:
-    """Profile-likelihood interval for the model of ``fit`` (its terms at -inf stay deleted)."""
+    """Profile-likelihood interval for the model of ``fit`` (its terms at -inf stay deleted).
+
+    The maximiser is searched on (n, 1.5 N_hat) as Rcapture does, the bounds where the profile
+    drops chi2_1(level)/2 below it, the upper one capped at ``cap`` x N_hat (Rcapture's
+    ``fmaxSupCL``).  Root brackets start from the model-conditional (log-normal) limits, which
+    are close, so each bound costs a handful of refits.
+    """
     prof = _Profile(fit)
-    n, nhat = prof.n, fit.estimate
+    n, nhat = float(prof.n), fit.estimate
     upper = max(1.5 * nhat, n + 1.0)
-    opt = minimize_scalar(
-        lambda N: -prof.loglik(N), bounds=(n, upper), method="bounded",
-        options={"xatol": 1e-8 * upper},
-    )
-    nmax = float(opt.x)
+    neg = lambda N: -prof.loglik(min(max(N, n), upper))  # noqa: E731
+    # Brent from a bracket at the Poisson estimate: the profile maximiser is close to it, so
+    # parabolic steps converge in a few refits; bounded golden-section search as the fallback
+    try:
+        opt = minimize_scalar(neg, bracket=(max(n, 0.999 * nhat), nhat), method="brent",
+                              options={"xtol": 1e-6})
+        nmax = float(opt.x)
+        ok = opt.success and n <= nmax <= upper
+    except ValueError:
+        ok = False
+    if not ok:
+        opt = minimize_scalar(neg, bounds=(n, upper), method="bounded",
+                              options={"xatol": 1e-6 * upper})
+        nmax = float(opt.x)
     cut = prof.loglik(nmax) - chi2.ppf(level, 1) / 2
     f = lambda N: prof.loglik(N) - cut  # noqa: E731
-    if f(n) > 0:
-        low, low_at_bound = float(n), True
-    else:
-        low, low_at_bound = brentq(f, n, nmax, xtol=1e-9 * nmax), False
-    top = cap * nhat
-    if f(top) > 0:
-        high, high_at_bound = float(top), True
-    else:
-        high, high_at_bound = brentq(f, nmax, top, xtol=1e-9 * nmax), False
-    return ProfileCI(nmax, float(low), float(high), low_at_bound, high_at_bound)
+    wald_lo, wald_hi = fit.model_ci(level)
+    low, low_at_bound = _root(f, nmax, min(max(wald_lo, n), nmax), n)
+    high, high_at_bound = _root(f, nmax, max(wald_hi, nmax), cap * nhat)
+    return ProfileCI(nmax, low, high, low_at_bound, high_at_bound)
+
+
+def _root(f, inside: float, guess: float, edge: float) -> tuple[float, bool]:
+    """The crossing of f between ``inside`` (f > 0) and ``edge``, searched from ``guess``.
+
+    Returns (root, False), or (edge, True) when f stays positive up to the edge."""
+    tol = 1e-7 * max(abs(inside), 1.0)
+    a, b = inside, guess
+    for _ in range(60):
+        if abs(b - a) > 0 and f(b) <= 0:
+            return float(brentq(f, a, b, xtol=tol)), False
+        if b == edge:
+            return float(edge), True
+        a, b = b, b + 2.0 * (b - inside) if b != inside else edge
+        b = min(b, edge) if edge > inside else max(b, edge)
+    return float(edge), True

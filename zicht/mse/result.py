@@ -18,8 +18,9 @@ class MSEResult:
     """Outcome of :meth:`MSEEstimator.fit`.
 
     ``estimate`` is the estimated population size (observed + dark figure).  ``ci`` is the
-    interval of kind ``ci_method`` at ``level``, or ``None``.  ``model`` lists the finite
-    interaction terms (``"A:B"``); ``minus_inf`` the terms fitted at minus infinity.
+    interval of kind ``ci_method`` at ``level``, or ``None``.  ``model`` lists the model's
+    interaction terms (``"A:B"``) and extra columns; ``minus_inf`` those of its terms fitted at
+    minus infinity (nobody is on all their lists), so ``LogLinear(result.model)`` refits it.
     """
 
     method: str
@@ -43,7 +44,8 @@ class MSEResult:
         return cls(
             method=method, lists=tuple(lists), observed=fit.n_obs, estimate=fit.estimate,
             ci=None, ci_method="none", level=0.95,
-            model=[term_name(lists, t) for t in fit.terms] + list(fit.extra_names),
+            model=[term_name(lists, t) for t in fit.terms + fit.minus_inf]
+            + list(fit.extra_names),
             minus_inf=[term_name(lists, t) for t in fit.minus_inf],
             deviance=fit.deviance, aic=fit.aic, bic=fit.bic, df=fit.df, fit=fit, details=details,
         )
@@ -52,6 +54,12 @@ class MSEResult:
     @property
     def dark_figure(self) -> float:
         return self.estimate - self.observed
+
+    @property
+    def model_label(self) -> str:
+        """The model for people: terms at minus infinity marked, 'main effects only' if none."""
+        terms = [f"{t} (-inf)" if t in self.minus_inf else t for t in self.model]
+        return ", ".join(terms) or "main effects only"
 
     @property
     def ci_low(self) -> float | None:
@@ -90,8 +98,7 @@ class MSEResult:
             f"{self.level:.0%} CI ({self.ci_method})": (
                 "-" if self.ci is None else f"{self.ci[0]:,.1f} - {self.ci[1]:,.1f}"
             ),
-            "model": ", ".join(self.model) or "main effects only",
-            "terms at -inf": ", ".join(self.minus_inf) or "-",
+            "model": self.model_label,
             "deviance": round(self.deviance, 4),
             "df": self.df,
             "AIC": round(self.aic, 4),

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .base import MSEEstimator
 from .design import all_pairs, cells_containing, design_matrix, rcapture_name
+from .errors import EstimateNotAvailable
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
 from .identifiability import IdentCache
@@ -96,25 +97,28 @@ def select_model(
     order = np.argsort(table[col].to_numpy(), kind="stable")
     ierr = np.full(len(table), -1)
     best = None
+    X = design_matrix(k, pairs)
+    overlap = np.array([y[cells_containing(k, t)].sum() for t in pairs])
     for rank, i in enumerate(order):
         if best is not None and rank >= top:
             break
-        terms = [pairs[j] for j in np.flatnonzero(incl[i])]
-        fit = fit_loglinear(k, y, terms, cache=cache)
-        ierr[i] = fit.ierr
-        if best is None and fit.ierr == 0:
-            best = fit
+        keep = np.ones(y.size, dtype=bool)
+        for j in np.flatnonzero(incl[i] & (overlap == 0)):
+            keep &= ~cells_containing(k, pairs[j])
+        cols = np.concatenate([np.ones(1 + k, dtype=bool), incl[i] & (overlap > 0)])
+        ierr[i] = cache.check(X[keep][:, cols], y[keep])
+        if best is None and ierr[i] == 0:
+            best = i
     table["ierr"] = ierr
     ranked = table.iloc[order].reset_index(drop=True)
     ranked.attrs = {}
     head = ranked.index < top
     ranked.insert(0, "model", "")
     ranked.loc[head, "model"] = [model_name(k, c) for c in ranked.loc[head, "code"]]
-    if best is None:  # every model fails: cannot happen while main effects exist, but be explicit
-        from .errors import EstimateNotAvailable
-
+    if best is None:  # every model fails (e.g. a list that saw nobody): say so
         raise EstimateNotAvailable("no model in the search has an existing, identifiable MLE")
-    return best, ranked
+    terms = [pairs[j] for j in np.flatnonzero(incl[best])]
+    return fit_loglinear(k, y, terms, cache=cache), ranked
 
 
 def model_name(k: int, code: int) -> str:

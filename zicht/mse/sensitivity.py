@@ -47,8 +47,7 @@ def sensitivity(
             row.update(estimate=None, ci_low=None, ci_high=None, model="", note=str(exc))
         else:
             row.update(estimate=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high,
-                       model=", ".join(res.model + [f"{t}=-inf" for t in res.minus_inf])
-                       or "main effects", note="")
+                       model=res.model_label, note="")
         rows.append(row)
     frame = pd.DataFrame(rows)
     base = frame.loc[0, "estimate"]
