@@ -1,8 +1,8 @@
 """The installed ``zicht`` console script, run as a user runs it (subprocess, real exit codes).
 
-Every command starts a fresh interpreter (a few seconds of imports), so the module fixture
-starts all of them at once on a thread pool and each test waits for its own; the file then takes
-about as long as its slowest commands rather than their sum.
+Every command starts a fresh interpreter (seconds of imports), so the module fixture starts all
+of them on a small thread pool and each test waits for its own result: on a machine with free
+cores they overlap instead of running one after another.
 """
 
 from __future__ import annotations

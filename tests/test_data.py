@@ -318,3 +318,10 @@ def test_property_cell_counts_and_drop_list(members, data):
     others = np.delete(members, j, axis=1)
     assert dropped.n_observed == int(others.any(axis=1).sum())
     assert dropped.lists == tuple(lists[:j] + lists[j + 1:])
+
+
+def test_repeated_column_name_in_csv_header_is_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("A,A,count\n1,0,3\n0,1,2\n")
+    with pytest.raises(MSEInputError, match="duplicate column name.*A"):
+        CaptureHistories.from_csv(path)

@@ -72,6 +72,7 @@ class CaptureHistories:
             raise MSEInputError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
         except UnicodeDecodeError:
             raise MSEInputError(f"{name}: not a text (UTF-8) CSV file") from None
+        _check_header(path, name)
         return _from_frame(frame, count=count, line_offset=2)
 
     @classmethod
@@ -175,6 +176,22 @@ class CaptureHistories:
     def __repr__(self) -> str:
         return (f"CaptureHistories(lists={list(self.lists)}, rows={len(self.counts)}, "
                 f"n={self.n_observed})")
+
+
+def _check_header(path, name: str) -> None:
+    """pandas renames a repeated column to ``A.1``; read the raw header to refuse it."""
+    if isinstance(path, io.IOBase):
+        if not path.seekable():
+            return
+        path.seek(0)
+        first = path.readline()
+    else:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+    header = [c.strip() for c in next(csv.reader([first]), [])]
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise MSEInputError(f"{name}: duplicate column name(s) in the header: {', '.join(dup)}")
 
 
 def _aggregate(lists, pats: np.ndarray, counts: np.ndarray) -> CaptureHistories:

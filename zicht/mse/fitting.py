@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from .design import Term, cells_containing, design_matrix
 from .glm import fit_poisson
@@ -90,7 +90,7 @@ class ModelFit:
 
     def model_ci(self, level: float = 0.95) -> tuple[float, float]:
         """SparseMSE's model-conditional interval: n + exp(quantiles of N(a0, se0^2))."""
-        z = norm.ppf(0.5 + level / 2)
+        z = ndtri(0.5 + level / 2)
         b0, se = self.beta[0], self.intercept_se
         return (self.n_obs + float(np.exp(b0 - z * se)), self.n_obs + float(np.exp(b0 + z * se)))
 

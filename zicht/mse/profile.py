@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln, xlogy
-from scipy.stats import chi2
+from scipy.special import chdtri, gammaln, xlogy
 
 from .fitting import ModelFit
 from .glm import fit_poisson, newton_warm
@@ -86,7 +85,7 @@ def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileC
         opt = minimize_scalar(neg, bounds=(n, upper), method="bounded",
                               options={"xatol": 1e-6 * upper})
         nmax = float(opt.x)
-    cut = prof.loglik(nmax) - chi2.ppf(level, 1) / 2
+    cut = prof.loglik(nmax) - chdtri(1, 1 - level) / 2
     f = lambda N: prof.loglik(N) - cut  # noqa: E731
     wald_lo, wald_hi = fit.model_ci(level)
     low, low_at_bound = _root(f, nmax, min(max(wald_lo, n), nmax), n)
