@@ -38,7 +38,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
+# piped output (make demo, CI logs) gets room for the tables instead of 80 columns
+out = Console(highlight=False, markup=False, emoji=False,
+              width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False)
 
 

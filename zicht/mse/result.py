@@ -139,19 +139,25 @@ class MSEResult:
             "+".join(n for n, b in zip(self.lists, row, strict=True) if b)
             for row in frame[list(self.lists)].to_numpy()
         ]
-        frame = frame[frame["observed"] + frame["fitted"] > 0]
+        deleted = int((~frame["in_fit"]).sum())
+        frame = frame[frame["in_fit"] & (frame["observed"] + frame["fitted"] > 0)]
         top = float(max(frame["observed"].max(), frame["fitted"].max(), 1)) * 1.5
         scale = alt.Scale(type="symlog", domain=[0, top])
         points = alt.Chart(frame).mark_circle(size=60).encode(
             x=alt.X("fitted:Q", scale=scale, title="fitted count"),
             y=alt.Y("observed:Q", scale=scale, title="observed count"),
-            color=alt.Color("in_fit:N", title="cell in fit"),
             tooltip=["pattern", "observed", alt.Tooltip("fitted:Q", format=".2f")],
         )
         line = alt.Chart(pd.DataFrame({"x": [0, top], "y": [0, top]})).mark_line(
             color="grey", strokeDash=[4, 4]
         ).encode(x="x:Q", y="y:Q")
-        title = f"{self.method}: observed vs fitted (estimate {self.estimate:,.0f})"
+        subtitle = [f"model: {self.model_label}"]
+        if deleted:
+            subtitle.append(f"{deleted} cells of terms at -inf fitted at 0 (not shown)")
+        title = alt.TitleParams(
+            f"{self.method}: observed vs fitted (estimate {self.estimate:,.0f})",
+            subtitle=subtitle,
+        )
         return (line + points).properties(title=title, width=360, height=360)
 
 
