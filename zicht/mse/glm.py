@@ -185,8 +185,11 @@ def newton_warm(X: np.ndarray, y: np.ndarray, beta: np.ndarray, maxit: int = 30)
     calls per iteration instead of the batch machinery.  Returns (beta, deviance), or None when
     it does not settle quickly, so the caller can fall back to :func:`fit_poisson`."""
     for _ in range(maxit):
-        mu = np.exp(X @ beta)
-        step = np.linalg.solve((X.T * mu) @ X, X.T @ (y - mu))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mu = np.exp(X @ beta)
+            if not np.isfinite(mu).all():
+                return None
+            step = np.linalg.solve((X.T * mu) @ X, X.T @ (y - mu))
         beta = beta + step
         if not np.isfinite(step).all():
             return None
