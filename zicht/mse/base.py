@@ -16,6 +16,7 @@ from .bootstrap import bootstrap
 from .data import CaptureHistories, as_capture_histories
 from .errors import EstimateNotAvailable
 from .fitting import ModelFit
+from .glm import one_blas_thread
 from .identifiability import IdentCache
 from .profile import profile_ci
 from .result import MSEResult
@@ -67,6 +68,10 @@ class MSEEstimator(ABC):
         if not 0 < level < 1:
             raise ValueError("level must be between 0 and 1")
         table = as_capture_histories(data)
+        with one_blas_thread():
+            return self._fit(table, ci, level, nboot, seed, progress)
+
+    def _fit(self, table, ci, level, nboot, seed, progress) -> MSEResult:
         fit, details = self._select(table.k, table.cell_counts())
         if fit.ierr:
             raise EstimateNotAvailable(f"{self.method}: {fit.problem}", fit.ierr)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import chdtri, gammaln, xlogy
+from scipy.optimize import brentq
+from scipy.special import chdtri, digamma, gammaln, xlogy
 
 from .fitting import ModelFit
 from .glm import fit_poisson, newton_warm
@@ -31,6 +31,14 @@ class ProfileCI:
 
 
 class _Profile:
+    """The profile log-likelihood l(N) and its derivative, one refit per new N.
+
+    By the envelope theorem dl/dN needs no derivative of the refitted coefficients:
+    dl/dN = log mu0 + digamma(N + 1) - log N - digamma(n0 + 1), with mu0 = exp(b0) the fitted
+    unobserved cell.  With it the maximiser and both bounds are found by safeguarded Newton
+    steps (a dozen or two refits in all) instead of derivative-free searches.
+    """
+
     def __init__(self, fit: ModelFit):
         self.n = fit.n_obs
         keep = fit.rowmask
@@ -39,9 +47,11 @@ class _Profile:
         self.X = np.vstack([zero_row, fit.X[keep]])
         self.y_obs = fit.y[keep]
         self.beta = fit.beta.copy()
-        self.cache: dict[float, float] = {}
+        self.cache: dict[float, tuple[float, float]] = {}
 
-    def loglik(self, N: float) -> float:
+    def __call__(self, N: float) -> tuple[float, float]:
+        """(l(N), dl/dN)."""
+        N = float(N)
         if N in self.cache:
             return self.cache[N]
         n0 = max(N - self.n, 0.0)
@@ -55,9 +65,12 @@ class _Profile:
             if res.converged[0]:
                 self.beta = res.beta[0]
         ct = xlogy(n0, n0) + gammaln(N + 1) - N * np.log(N) - gammaln(n0 + 1)
-        value = float(-deviance / 2 + ct)
-        self.cache[N] = value
-        return value
+        grad = self.beta[0] + digamma(N + 1) - np.log(N) - digamma(n0 + 1)
+        self.cache[N] = out = (float(-deviance / 2 + ct), float(grad))
+        return out
+
+    def loglik(self, N: float) -> float:
+        return self(N)[0]
 
 
 def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileCI:
@@ -65,45 +78,66 @@ def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileC
 
     The maximiser is searched on (n, 1.5 N_hat) as Rcapture does, the bounds where the profile
     drops chi2_1(level)/2 below it, the upper one capped at ``cap`` x N_hat (Rcapture's
-    ``fmaxSupCL``).  Root brackets start from the model-conditional (log-normal) limits, which
-    are close, so each bound costs a handful of refits.
+    ``fmaxSupCL``).  Searches start from the Poisson estimate and the model-conditional
+    (log-normal) limits, which are close.
     """
     prof = _Profile(fit)
     n, nhat = float(prof.n), fit.estimate
     upper = max(1.5 * nhat, n + 1.0)
-    neg = lambda N: -prof.loglik(min(max(N, n), upper))  # noqa: E731
-    # Brent from a bracket at the Poisson estimate: the profile maximiser is close to it, so
-    # parabolic steps converge in a few refits; bounded golden-section search as the fallback
-    try:
-        opt = minimize_scalar(neg, bracket=(max(n, 0.999 * nhat), nhat), method="brent",
-                              options={"xtol": 1e-6})
-        nmax = float(opt.x)
-        ok = opt.success and n <= nmax <= upper
-    except ValueError:
-        ok = False
-    if not ok:
-        opt = minimize_scalar(neg, bounds=(n, upper), method="bounded",
-                              options={"xatol": 1e-6 * upper})
-        nmax = float(opt.x)
+    # the profile is concave in N: its maximiser is where the derivative crosses zero, close to
+    # the Poisson estimate; look upwards or downwards from there (N = n itself is a hard fit)
+    start = min(max(nhat, n), upper)
+    if prof(start)[1] > 0:
+        nmax, _ = _crossing(lambda N: prof(N)[1], start, start + 0.01 * (upper - start), upper,
+                            slope=None)
+    else:
+        nmax, _ = _crossing(lambda N: -prof(N)[1], start, start - 0.01 * (start - n), n,
+                            slope=None)
     cut = prof.loglik(nmax) - chdtri(1, 1 - level) / 2
-    f = lambda N: prof.loglik(N) - cut  # noqa: E731
+    f = lambda N: prof(N)[0] - cut  # noqa: E731
     wald_lo, wald_hi = fit.model_ci(level)
-    low, low_at_bound = _root(f, nmax, min(max(wald_lo, n), nmax), n)
-    high, high_at_bound = _root(f, nmax, max(wald_hi, nmax), cap * nhat)
+    low, low_at_bound = _crossing(f, nmax, min(max(wald_lo, n), nmax), n, slope=prof)
+    high, high_at_bound = _crossing(f, nmax, max(wald_hi, nmax), cap * nhat, slope=prof)
     return ProfileCI(nmax, low, high, low_at_bound, high_at_bound)
 
 
-def _root(f, inside: float, guess: float, edge: float) -> tuple[float, bool]:
-    """The crossing of f between ``inside`` (f > 0) and ``edge``, searched from ``guess``.
+def _crossing(f, inside: float, guess: float, edge: float, slope) -> tuple[float, bool]:
+    """Where f falls from > 0 at ``inside`` to <= 0 towards ``edge``, searched from ``guess``.
 
-    Returns (root, False), or (edge, True) when f stays positive up to the edge."""
+    With the profile's derivative (``slope``): Newton steps from the guess.  The profile is
+    concave, so a step from where f > 0 lands just past the root and later steps come back
+    monotonically; a step leaving the bracket is replaced by bisection.  Without a derivative,
+    or if Newton stalls: widen from the guess until the sign changes, then Brent's method.
+    Returns (root, False), or (edge, True) when f stays positive up to the edge.
+    """
     tol = 1e-7 * max(abs(inside), 1.0)
-    a, b = inside, guess
-    for _ in range(60):
-        if abs(b - a) > 0 and f(b) <= 0:
+    lo, hi, hi_known = inside, edge, False
+    if slope is not None and guess != inside:
+        x = guess
+        for _ in range(40):
+            fx = f(x)
+            if fx > 0:
+                lo = x
+            else:
+                hi, hi_known = x, True
+            d = slope(x)[1]
+            nxt = x - fx / d if d != 0 else np.nan
+            if not (min(lo, hi) < nxt < max(lo, hi)):
+                if not hi_known:
+                    break
+                nxt = 0.5 * (lo + hi)
+            if abs(nxt - x) < tol:
+                return float(nxt), False
+            x = nxt
+    if hi_known:
+        return float(brentq(f, lo, hi, xtol=tol)), False
+    a, b = lo, guess if lo == inside else lo + 2.0 * (lo - inside)
+    if b == a:
+        b = edge
+    while True:  # widen until the sign changes or the edge is reached
+        b = min(b, edge) if edge > inside else max(b, edge)
+        if f(b) <= 0:
             return float(brentq(f, a, b, xtol=tol)), False
         if b == edge:
             return float(edge), True
-        a, b = b, b + 2.0 * (b - inside) if b != inside else edge
-        b = min(b, edge) if edge > inside else max(b, edge)
-    return float(edge), True
+        a, b = b, b + 2.0 * (b - inside)
