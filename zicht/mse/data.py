@@ -121,7 +121,7 @@ class CaptureHistories:
     @property
     def codes(self) -> np.ndarray:
         """Cell code of each row: bit i set when the individual is on list i."""
-        return (self.patterns.astype(np.int64) << np.arange(self.k)).sum(axis=1)
+        return pattern_codes(self.patterns)
 
     def cell_counts(self) -> np.ndarray:
         """Counts over all 2^k - 1 observable cells, indexed by code - 1."""
@@ -178,6 +178,12 @@ class CaptureHistories:
                 f"n={self.n_observed})")
 
 
+def pattern_codes(patterns: np.ndarray) -> np.ndarray:
+    """Cell code of each 0/1 row: bit i set when list i is 1 (cells are indexed code - 1)."""
+    patterns = np.asarray(patterns)
+    return (patterns.astype(np.int64) << np.arange(patterns.shape[-1])).sum(axis=-1)
+
+
 def _check_header(path, name: str) -> None:
     """pandas renames a repeated column to ``A.1``; read the raw header to refuse it."""
     if isinstance(path, io.IOBase):
@@ -199,7 +205,7 @@ def _aggregate(lists, pats: np.ndarray, counts: np.ndarray) -> CaptureHistories:
     pats = np.asarray(pats, dtype=np.int8)
     seen = pats.sum(axis=1) > 0
     pats, counts = pats[seen], np.asarray(counts, dtype=np.int64)[seen]
-    codes = (pats.astype(np.int64) << np.arange(pats.shape[1])).sum(axis=1)
+    codes = pattern_codes(pats)
     uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
@@ -244,7 +250,7 @@ def _row_label(i: int, line_offset: int | None) -> str:
 
 
 def _from_frame(
-    frame: pd.DataFrame, count: str, line_offset: int | None, allow_duplicates: bool = False
+    frame: pd.DataFrame, count: str, line_offset: int | None
 ) -> CaptureHistories:
     if not isinstance(frame, pd.DataFrame):
         raise MSEInputError("expected a pandas DataFrame")
@@ -276,16 +282,16 @@ def _from_frame(
             f"{_row_label(int(zero[0]), line_offset)}: all list columns are 0 — the unobserved "
             "pattern cannot be in the table"
         )
-    if not allow_duplicates:
-        codes = (pats.astype(np.int64) << np.arange(len(lists))).sum(axis=1)
-        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        dups = np.flatnonzero(first[inverse] != np.arange(len(codes)))
-        if dups.size:
-            i = int(dups[0])
-            raise MSEInputError(
-                f"{_row_label(i, line_offset)}: pattern repeats "
-                f"{_row_label(int(first[inverse[i]]), line_offset)}; each pattern must appear once"
-            )
+    # each pattern once
+    codes = pattern_codes(pats)
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    dups = np.flatnonzero(first[inverse] != np.arange(len(codes)))
+    if dups.size:
+        i = int(dups[0])
+        raise MSEInputError(
+            f"{_row_label(i, line_offset)}: pattern repeats "
+            f"{_row_label(int(first[inverse[i]]), line_offset)}; each pattern must appear once"
+        )
     return CaptureHistories(tuple(lists), pats, counts)
 
 

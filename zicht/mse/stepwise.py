@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import pdtr, pdtrc
 
 from .base import MSEEstimator
+from .data import pattern_codes
 from .design import all_pairs, cells_containing, design_matrix
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
@@ -79,7 +80,7 @@ def stepwise_batch(
             for j in order:
                 if not pv[r, j] < pthresh:
                     break
-                code = _code(incl[b]) | (1 << int(j))
+                code = int(pattern_codes(incl[b])) | (1 << int(j))
                 if _ierr(cache, k, X, pair_cells, Y[b], support[b], code, nstar[b]) == 0:
                     chosen = int(j)
                     break
@@ -115,10 +116,6 @@ def stepwise_batch(
         exists[b] &= _ierr(cache, k, X, pair_cells, Y[b], support[b], 0, nstar[b]) == 0
     estimate = np.where(exists, Y.sum(axis=1) + np.exp(np.minimum(beta[:, 0], 700.0)), np.inf)
     return StepwiseBatch(estimate=estimate, models=models, paths=paths)
-
-
-def _code(row: np.ndarray) -> int:
-    return int((row.astype(np.int64) << np.arange(row.size)).sum())
 
 
 def _ierr(cache, k, X, pair_cells, y, support, code, nstar) -> int:
