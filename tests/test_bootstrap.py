@@ -8,7 +8,13 @@ from conftest import REF_DIR, ids, load, refs, rel
 from scipy.stats import norm
 
 from zicht.mse import MainEffects, Stepwise
-from zicht.mse.bootstrap import bca_from_replicates, bca_limit, jackknife, rows_to_cells
+from zicht.mse.bootstrap import (
+    bca_from_replicates,
+    bca_limit,
+    jackknife,
+    quantile_type8,
+    rows_to_cells,
+)
 
 BOOT = refs("SparseMSE::estimatepopulation (BCa bootstrap)")
 
@@ -73,27 +79,30 @@ def test_seeded_bca_agrees_within_monte_carlo_error(ref):
     """Our own resamples (PCG64, seed 1234) cannot be R's; compare in distribution.
 
     A BCa limit is the replicate quantile at an adjusted level q.  With B replicates the rank of
-    that quantile has binomial sd sqrt(B q (1 - q)), so each side's limit lies, with 99.8 %
-    Monte Carlo probability, between the order statistics B q -/+ 3.1 sd of its replicates.
-    The test asserts that R's band and ours overlap, for the 2.5 % and 97.5 % limits.
+    that order statistic has binomial sd s = sqrt(B q (1 - q)), so the limit's Monte Carlo sd is
+    about (x[Bq + s] - x[Bq - s]) / 2 in each run.  R's limit and ours are independent, so their
+    difference has sd sqrt(sd_R^2 + sd_ours^2); the test allows 3.3 of those (0.1 % two-sided)
+    for the 2.5 % and 97.5 % limits.
     """
     table = load(ref["dataset"])
     result = Stepwise().fit(table, ci="bca", nboot=1000, seed=1234)
     boot = result.details["_bootstrap"]
-    rows, r_estimates = r_resamples(ref)
+    _, r_estimates = r_resamples(ref)
     r_sorted, ours_sorted = np.sort(r_estimates.to_numpy()), np.sort(boot.replicates)
     B = len(ours_sorted)
-    z0_r, a_r = ref["extra"]["z0"], ref["extra"]["ahat"]
     for alpha in (0.025, 0.975):
         za = norm.ppf(alpha)
-        bands = []
-        for sorted_, z0, a in ((ours_sorted, boot.z0, boot.acceleration), (r_sorted, z0_r, a_r)):
+        sds = []
+        for sorted_, z0, a in ((ours_sorted, boot.z0, boot.acceleration),
+                               (r_sorted, ref["extra"]["z0"], ref["extra"]["ahat"])):
             q = norm.cdf(z0 + (z0 + za) / (1 - a * (z0 + za)))
-            half = 3.1 * np.sqrt(B * q * (1 - q))
-            lo, hi = int(max(0, np.floor(B * q - half))), int(min(B - 1, np.ceil(B * q + half)))
-            bands.append((sorted_[lo], sorted_[hi]))
-        (lo1, hi1), (lo2, hi2) = bands
-        assert lo1 <= hi2 and lo2 <= hi1, (alpha, bands)
+            s = np.sqrt(B * q * (1 - q))
+            lo = int(np.clip(np.floor(B * q - s), 0, B - 1))
+            hi = int(np.clip(np.ceil(B * q + s), 0, B - 1))
+            sds.append((sorted_[hi] - sorted_[lo]) / 2)
+        ours = boot.quantiles[alpha]
+        theirs = ref["extra"]["BCaquantiles"][str(alpha)]
+        assert abs(ours - theirs) <= 3.3 * np.hypot(*sds), (alpha, ours, theirs, sds)
     assert result.ci[0] < result.estimate < result.ci[1]
 
 
@@ -106,8 +115,26 @@ def test_bootstrap_is_reproducible_and_seed_dependent(uk5):
     assert not np.array_equal(ra, rc)
 
 
-def test_percentile_interval_is_the_type8_quantile(uk5):
+def test_type8_quantile_matches_r_and_handles_infinite_replicates():
+    # R: quantile(1:10, c(0.1, 0.5, 0.975), type = 8) = 1.366667 5.500000 10.000000
+    x = np.arange(1.0, 11.0)
+    assert quantile_type8(x, 0.1) == pytest.approx(1 + 11 / 30, rel=1e-12)
+    assert quantile_type8(x, 0.5) == 5.5 and quantile_type8(x, 0.975) == 10.0
+    rng = np.random.default_rng(0)
+    y = rng.lognormal(size=999)
+    for q in (0.025, 0.16, 0.5, 0.84, 0.975):
+        assert quantile_type8(y, q) == pytest.approx(
+            np.quantile(y, q, method="median_unbiased"), rel=1e-12)
+    # an infinite replicate (MLE at infinity) makes the limits next to it infinite, as in R,
+    # where numpy would give NaN (inf - inf)
+    z = np.append(np.arange(1.0, 20.0), np.inf)
+    assert quantile_type8(z, 0.99) == np.inf
+    assert quantile_type8(z, 0.5) == pytest.approx(10.5)
+
+
+def test_percentile_interval_uses_type8_limits(uk5):
     res = Stepwise().fit(uk5, ci="bootstrap", nboot=80, seed=3)
-    reps = res.details["_bootstrap"].replicates
-    assert res.ci == (np.quantile(reps, 0.025, method="median_unbiased"),
-                      np.quantile(reps, 0.975, method="median_unbiased"))
+    reps = np.sort(res.details["_bootstrap"].replicates)
+    # type 8 at 2.5 % of 80: position 80 * 0.025 + (0.025 + 1) / 3 = 2.3417
+    assert res.ci[0] == pytest.approx(reps[1] + 0.341666666 * (reps[2] - reps[1]), rel=1e-9)
+    assert res.ci[1] == pytest.approx(reps[77] + 0.658333333 * (reps[78] - reps[77]), rel=1e-9)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .bootstrap import bootstrap
 from .data import CaptureHistories, as_capture_histories
-from .errors import EstimateNotAvailable
+from .errors import EstimateNotAvailable, MSEInputError
 from .fitting import ModelFit
 from .glm import one_blas_thread
 from .identifiability import IdentCache
@@ -22,6 +22,28 @@ from .profile import profile_ci
 from .result import MSEResult
 
 CI_METHODS = ("profile", "bootstrap", "bca", "model", "none")
+
+# 12 lists = 4,095 cells and 79 parameters; the batched fits hold cells x parameters^2 numbers,
+# so much larger tables (Rcapture's robust-design vole data have 18 and 30 occasions) do not fit
+# in memory.  Refused with a clear message rather than a MemoryError.
+MAX_LISTS = 12
+
+
+def check_estimable(table: CaptureHistories) -> None:
+    """Refuse, with the reason, tables no estimator can use."""
+    if table.k > MAX_LISTS:
+        raise MSEInputError(
+            f"{table.k} lists: zicht.mse handles at most {MAX_LISTS} lists "
+            f"({2**MAX_LISTS - 1:,} cells); merge lists first"
+        )
+    if table.n_observed == 0:
+        raise MSEInputError("all counts are zero: nobody was observed")
+    sizes = table.list_sizes()
+    empty = [name for name, size in sizes.items() if size == 0]
+    if empty:
+        raise MSEInputError(
+            f"list(s) {', '.join(map(repr, empty))} saw nobody: drop the column(s) first"
+        )
 
 
 class MSEEstimator(ABC):
@@ -42,7 +64,11 @@ class MSEEstimator(ABC):
         """Point estimates for a batch of tables; inf where the MLE does not exist."""
         out = np.empty(Y.shape[0])
         for b, y in enumerate(Y):
-            fit, _ = self._select(k, y)
+            try:
+                fit, _ = self._select(k, y)
+            except (EstimateNotAvailable, MSEInputError):  # e.g. a resample with no valid model
+                out[b] = np.inf
+                continue
             out[b] = fit.estimate if fit.ierr == 0 and fit.converged else np.inf
         return out
 
@@ -68,6 +94,7 @@ class MSEEstimator(ABC):
         if not 0 < level < 1:
             raise ValueError("level must be between 0 and 1")
         table = as_capture_histories(data)
+        check_estimable(table)
         with one_blas_thread():
             return self._fit(table, ci, level, nboot, seed, progress)
 
@@ -75,18 +102,22 @@ class MSEEstimator(ABC):
         fit, details = self._select(table.k, table.cell_counts())
         if fit.ierr:
             raise EstimateNotAvailable(f"{self.method}: {fit.problem}", fit.ierr)
-        if not fit.converged:
-            raise EstimateNotAvailable(
-                f"{self.method}: the fit did not converge (the estimate runs off to infinity)"
-            )
+        if not fit.converged:  # the LP above decides existence; this is a numerical failure
+            raise EstimateNotAvailable(f"{self.method}: the fit did not converge")
         result = MSEResult.from_fit(self.method, table.lists, fit, **details)
         result.level = level
         if ci == "profile":
             prof = profile_ci(fit, level)
             result.ci, result.ci_method = (prof.low, prof.high), "profile likelihood"
             result.details["profile_estimate"] = prof.estimate
+            warnings = []
+            if prof.low_at_bound:
+                warnings.append("lower profile bound is the observed number (not reached above)")
             if prof.high_at_bound:
-                result.details["warning"] = "upper profile bound not reached below 3 x estimate"
+                warnings.append("upper profile bound not reached below 3 x estimate: capped there"
+                                " (as Rcapture)")
+            if warnings:
+                result.details["warning"] = "; ".join(warnings)
         elif ci == "model":
             result.ci, result.ci_method = fit.model_ci(level), "model-conditional (log-normal)"
         elif ci in ("bootstrap", "bca"):

@@ -48,19 +48,38 @@ class BootstrapResult:
         return _quantile(self.replicates, lo), _quantile(self.replicates, hi)
 
     def summary(self) -> dict:
+        finite = self.replicates[np.isfinite(self.replicates)]
         return {
             "nboot": int(self.replicates.size), "seed": self.seed, "z0": self.z0,
             "acceleration": self.acceleration,
-            "boot_mean": float(np.mean(self.replicates)),
-            "boot_median": float(np.median(self.replicates)),
-            "boot_sd": float(np.std(self.replicates, ddof=1)),
+            "infinite_replicates": int(self.replicates.size - finite.size),
+            "boot_mean_finite": float(np.mean(finite)) if finite.size else None,
+            "boot_median": quantile_type8(self.replicates, 0.5),
+            "boot_sd_finite": float(np.std(finite, ddof=1)) if finite.size > 1 else None,
             "BCaquantiles": {str(a): v for a, v in self.quantiles.items()},
         }
 
 
-def _quantile(x: np.ndarray, q: float) -> float:
-    """R's quantile type 8 (median-unbiased), as SparseMSE uses."""
-    return float(np.quantile(x, q, method="median_unbiased"))
+def quantile_type8(x: np.ndarray, q: float) -> float:
+    """R's ``quantile(x, q, type = 8)`` (median-unbiased), as SparseMSE uses.
+
+    Equal to ``np.quantile(x, q, method="median_unbiased")`` on finite data, but written out
+    because replicates can be infinite (a resample whose MLE does not exist): like R, it
+    interpolates only between unequal order statistics, so a limit next to an infinite
+    replicate is infinite, not numpy's inf - inf = NaN.
+    """
+    x = np.sort(np.asarray(x, dtype=float))
+    n = x.size
+    h = n * q + (q + 1) / 3  # 1-based position
+    lo = int(np.clip(np.floor(h), 1, n))
+    hi = int(np.clip(lo + 1, 1, n))
+    frac = float(np.clip(h - lo, 0.0, 1.0)) if 1 <= h <= n else 0.0
+    if frac == 0.0 or x[hi - 1] == x[lo - 1]:
+        return float(x[lo - 1])
+    return float((1 - frac) * x[lo - 1] + frac * x[hi - 1])
+
+
+_quantile = quantile_type8
 
 
 def rows_to_cells(table: CaptureHistories, row_counts: np.ndarray) -> np.ndarray:
@@ -81,6 +100,10 @@ def jackknife(table: CaptureHistories, estimate_batch: BatchEstimator):
 
 
 def acceleration(theta_jack: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted delete-one jackknife acceleration; NaN when a jackknife estimate is infinite
+    (BCa is then undefined and its limits are reported as such)."""
+    if not np.isfinite(theta_jack).all():
+        return float("nan")
     n = weights.sum()
     r = (weights @ theta_jack) / n - theta_jack
     denom = 6.0 * (weights @ r**2) ** 1.5
@@ -94,7 +117,7 @@ def bias_correction(replicates: np.ndarray, estimate: float) -> float:
 
 def bca_limit(replicates, estimate, z0, a, alpha) -> float:
     za = ndtri(alpha)
-    if not np.isfinite(z0):  # every replicate on one side: BCa is undefined, say so
+    if not (np.isfinite(z0) and np.isfinite(a)):  # BCa undefined: say so, do not guess
         return float("nan")
     level = ndtr(z0 + (z0 + za) / (1 - a * (z0 + za)))
     return _quantile(replicates, level)

@@ -20,6 +20,7 @@ import pandas as pd
 from .errors import MSEInputError
 
 COUNT = "count"
+MAX_COUNT = 2**53  # largest count a float64 holds exactly
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,7 @@ class CaptureHistories:
         frame[COUNT] = self.counts
         return frame
 
-    def with_counts(self, counts: np.ndarray) -> CaptureHistories:
-        """The same rows with other counts (used by the bootstrap and the jackknife)."""
-        return _replace_counts(self, counts)
-
     # -- transformations ------------------------------------------------------------------------
-    def collapse(self) -> CaptureHistories:
-        """Merge duplicate patterns and drop rows no longer observed (first-seen order kept)."""
-        return _aggregate(self.lists, self.patterns, self.counts)
-
     def drop_list(self, name: str) -> CaptureHistories:
         """The table without list ``name``; individuals seen only by it become unobserved."""
         self._require(name)
@@ -213,17 +206,6 @@ def _aggregate(lists, pats: np.ndarray, counts: np.ndarray) -> CaptureHistories:
     summed = np.zeros(uniq.size, dtype=np.int64)
     np.add.at(summed, rank[inverse], counts)
     return CaptureHistories(tuple(lists), pats[first[order]], summed)
-
-
-def _replace_counts(table: CaptureHistories, counts) -> CaptureHistories:
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.shape != table.counts.shape or (counts < 0).any():
-        raise MSEInputError("replacement counts must be non-negative, one per row")
-    new = object.__new__(CaptureHistories)
-    object.__setattr__(new, "lists", table.lists)
-    object.__setattr__(new, "patterns", table.patterns)
-    object.__setattr__(new, "counts", counts)
-    return new
 
 
 def _long_row(path) -> str:
@@ -328,6 +310,11 @@ def _column_counts(col: pd.Series, name: str, line_offset: int | None) -> np.nda
         if f < 0:
             raise MSEInputError(
                 f"{_row_label(i, line_offset)}, column {name!r}: count {s} is negative"
+            )
+        if f > MAX_COUNT:  # beyond this float arithmetic no longer counts people exactly
+            raise MSEInputError(
+                f"{_row_label(i, line_offset)}, column {name!r}: count {s} is too large "
+                f"(at most {MAX_COUNT:,})"
             )
         out[i] = int(f)
     return out

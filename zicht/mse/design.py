@@ -53,6 +53,29 @@ def cells_containing(k: int, term: Term) -> np.ndarray:
     return term_column(k, term).astype(bool)
 
 
+@lru_cache(maxsize=64)
+def pair_cells(k: int) -> np.ndarray:
+    """(P, 2^k - 1) boolean: row j marks the cells containing both lists of pair j."""
+    pats = cell_patterns(k).astype(bool)
+    return np.array([pats[:, i] & pats[:, j] for i, j in all_pairs(k)]).reshape(-1, 2**k - 1)
+
+
+def pair_model_masks(
+    k: int, include: np.ndarray, nonempty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of ``design_matrix(k, all_pairs(k))`` and cells kept for a pair model.
+
+    ``include`` marks the pairs in the model, ``nonempty`` the pairs whose lists share someone.
+    An included pair with an empty overlap is at minus infinity (SparseMSE's extended MLE): its
+    column is left out and every cell containing both its lists is deleted.
+    """
+    include = np.asarray(include, dtype=bool)
+    nonempty = np.asarray(nonempty, dtype=bool)
+    keep = ~pair_cells(k)[include & ~nonempty].any(axis=0)
+    cols = np.concatenate([np.ones(1 + k, dtype=bool), include & nonempty])
+    return cols, keep
+
+
 def term_name(lists: Sequence[str], term: Term) -> str:
     return ":".join(lists[i] for i in term)
 

@@ -133,18 +133,3 @@ def fit_loglinear(
         loglik=float(fit.loglik[0]), ierr=ierr, converged=bool(fit.converged[0]),
         extra_names=list(extra_names),
     )
-
-
-def warm_start(prev: ModelFit, terms: Sequence[Term], k: int, y: np.ndarray) -> np.ndarray | None:
-    """Start values for a model that adds terms to ``prev``: old coefficients, 0 for new ones."""
-    ov = overlaps(k, y, terms)
-    finite = [t for t in terms if ov[t] > 0]
-    if prev.X.shape[1] != 1 + k + len(prev.terms) or not set(prev.terms) <= set(finite):
-        return None
-    beta = np.zeros(1 + k + len(finite))
-    beta[: 1 + k] = prev.beta[: 1 + k]
-    pos = {t: i for i, t in enumerate(prev.terms)}
-    for j, t in enumerate(finite):
-        if t in pos:
-            beta[1 + k + j] = prev.beta[1 + k + pos[t]]
-    return beta

@@ -46,7 +46,9 @@ class BatchFit:
     loglik: np.ndarray  # (B,) Poisson log-likelihood over the kept cells
     cov: np.ndarray  # (B, p, p) unscaled inverse Fisher information (masked entries 0)
     rank: np.ndarray  # (B,) number of free parameters
-    converged: np.ndarray  # (B,) bool
+    # (B,) bool: the deviance stopped changing.  A model whose MLE is at infinity converges
+    # in this sense too (its deviance approaches its limit); existence is the LP's job.
+    converged: np.ndarray
     iterations: int
 
 

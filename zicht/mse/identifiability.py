@@ -12,7 +12,9 @@ it (Chan, Silverman & Vincent 2021):
 cells are positive (the support), not on the counts themselves, so verdicts are cached per
 (design, support); a table positive on every kept cell needs no LP at all.
 
-Before the LP, a cheap certificate is tried: a strictly positive table with the same margins
+Before the LP, two cheap certificates are tried.  First: when the design rows of the positive
+cells already have the rank of the whole design, a positive table exists (see
+:func:`support_spans`).  Second: a strictly positive table with the same margins
 exists exactly when some direction d in the kernel of A' is positive on every zero cell (then
 y + t d > 0 for small t).  With N a kernel basis, solving N_Z z = 1 by least squares and finding
 N_Z z > 0 proves existence without an LP; only when that fails (the zero cells' rows of N are
@@ -38,18 +40,16 @@ class IdentCache:
 
     def __init__(self) -> None:
         self.exist: dict[tuple[bytes, bytes], bool] = {}
-        self.rank: dict[bytes, bool] = {}
+        self.rank: dict[bytes, int] = {}
         self.keyed: dict[tuple, int] = {}  # verdicts keyed by callers that know the design
-        self.lp_calls = 0
 
     def check(self, A: np.ndarray, y: np.ndarray) -> int:
         """ierr for design A (kept cells x columns) and counts y over the same cells."""
         A = np.ascontiguousarray(A, dtype=float)
         key_a = A.shape[1].to_bytes(2, "little") + np.packbits(A.astype(bool)).tobytes()
-        full_rank = self.rank.get(key_a)
-        if full_rank is None:
-            full_rank = bool(np.linalg.matrix_rank(A) == A.shape[1])
-            self.rank[key_a] = full_rank
+        rank = self.rank.get(key_a)
+        if rank is None:
+            rank = self.rank[key_a] = int(np.linalg.matrix_rank(A))
         support = np.asarray(y) > 0
         if support.all():
             exists = True  # the observed table itself is strictly positive
@@ -57,12 +57,25 @@ class IdentCache:
             key = (key_a, np.packbits(support).tobytes())
             exists = self.exist.get(key)
             if exists is None:
-                exists = positive_certificate(A, support)
-                if not exists:
-                    self.lp_calls += 1
-                    exists = mle_exists(A, np.asarray(y, dtype=float))
+                exists = (
+                    support_spans(A, support, rank)
+                    or (A.shape[0] <= 1024 and positive_certificate(A, support))
+                    or mle_exists(A, np.asarray(y, dtype=float))
+                )
                 self.exist[key] = exists
-        return (0 if exists else 1) + (0 if full_rank else 2)
+        return (0 if exists else 1) + (0 if rank == A.shape[1] else 2)
+
+
+def support_spans(A: np.ndarray, support: np.ndarray, rank: int | None = None) -> bool:
+    """True when the positive cells' design rows have the full design's rank.
+
+    Then the zero cells' rows of the kernel of A' have full row rank (their left kernel is
+    A_Z ker(A_S), which is 0 when ker(A_S) = ker(A)), so some kernel direction is 1 on every
+    zero cell and a positive table with the same margins exists.  Costs one small SVD.
+    """
+    if rank is None:
+        rank = int(np.linalg.matrix_rank(A))
+    return bool(support.sum() >= rank and np.linalg.matrix_rank(A[support]) == rank)
 
 
 def positive_certificate(A: np.ndarray, support: np.ndarray) -> bool:
@@ -100,10 +113,6 @@ def mle_exists(A: np.ndarray, y: np.ndarray) -> bool:
     return bool(-res.fun > 1e-9 * scale)
 
 
-def checkident(A: np.ndarray, y: np.ndarray, cache: IdentCache | None = None) -> int:
-    return (cache or IdentCache()).check(A, y)
-
-
 def check_all_models(k: int, y: np.ndarray, lists=None, cache: IdentCache | None = None) -> dict:
     """SparseMSE's ``checkallmodels``: every two-way model whose extended MLE does not exist.
 
@@ -115,24 +124,21 @@ def check_all_models(k: int, y: np.ndarray, lists=None, cache: IdentCache | None
     """
     from itertools import combinations
 
-    from .design import all_pairs, cells_containing, design_matrix
+    from .design import all_pairs, design_matrix, pair_cells, pair_model_masks
 
     cache = cache or IdentCache()
     y = np.asarray(y, dtype=float)
     lists = list(lists) if lists is not None else [str(i + 1) for i in range(k)]
     pairs = all_pairs(k)
-    nstar = np.array([y[cells_containing(k, t)].sum() for t in pairs])
+    nstar = pair_cells(k) @ y
     empty = [j for j in range(len(pairs)) if nstar[j] == 0]
     overlapping = [j for j in range(len(pairs)) if nstar[j] > 0]
     X = design_matrix(k, pairs)
 
     def ierr(model: frozenset[int]) -> int:
-        keep = np.ones(y.size, dtype=bool)
-        for j in model:
-            if nstar[j] == 0:
-                keep &= ~cells_containing(k, pairs[j])
-        cols = np.ones(X.shape[1], dtype=bool)
-        cols[1 + k:] = [j in model and nstar[j] > 0 for j in range(len(pairs))]
+        include = np.zeros(len(pairs), dtype=bool)
+        include[list(model)] = True
+        cols, keep = pair_model_masks(k, include, nstar > 0)
         return cache.check(X[keep][:, cols], y[keep])
 
     failing: set[frozenset[int]] = set()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .base import MSEEstimator
-from .design import Term, all_pairs, cells_containing, design_matrix, parse_terms
+from .design import Term, all_pairs, design_matrix, pair_cells, pair_model_masks, parse_terms
 from .fitting import fit_loglinear
 from .glm import fit_poisson_batch
 
@@ -53,22 +53,18 @@ class LogLinear(MSEEstimator):
             return super()._estimate_batch(k, Y)
         pairs = all_pairs(k)
         X = design_matrix(k, pairs)
-        B = Y.shape[0]
-        colmask = np.zeros((B, X.shape[1]), dtype=bool)
-        colmask[:, : 1 + k] = True
-        rowmask = np.ones(Y.shape, dtype=bool)
-        ok = np.ones(B, dtype=bool)
-        for t in terms:
-            j = pairs.index(t)
-            cells = cells_containing(k, t)
-            empty = Y[:, cells].sum(axis=1) == 0
-            colmask[~empty, 1 + k + j] = True
-            rowmask[empty] &= ~cells
+        include = np.zeros(len(pairs), dtype=bool)
+        include[[pairs.index(t) for t in terms]] = True
+        nonempty = Y @ pair_cells(k).T > 0  # (B, P)
+        masks = [pair_model_masks(k, include, ne) for ne in nonempty]
+        colmask = np.array([c for c, _ in masks])
+        rowmask = np.array([r for _, r in masks])
         fit = fit_poisson_batch(X, Y, colmask, rowmask, want_cov=False)
-        ok &= fit.converged
-        for b in range(B):  # tables whose MLE does not exist get an infinite estimate
-            keep = rowmask[b]
-            ok[b] &= self.cache.check(X[keep][:, colmask[b]], Y[b, keep]) == 0
+        # tables whose MLE does not exist get an infinite estimate
+        ok = fit.converged & np.array([
+            self.cache.check(X[keep][:, cols], y[keep]) == 0
+            for (cols, keep), y in zip(masks, Y, strict=True)
+        ])
         est = Y.sum(axis=1) + np.exp(np.minimum(fit.beta[:, 0], 700.0))
         return np.where(ok, est, np.inf)
 

@@ -97,7 +97,8 @@ def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileC
     f = lambda N: prof(N)[0] - cut  # noqa: E731
     wald_lo, wald_hi = fit.model_ci(level)
     low, low_at_bound = _crossing(f, nmax, min(max(wald_lo, n), nmax), n, slope=prof)
-    high, high_at_bound = _crossing(f, nmax, max(wald_hi, nmax), cap * nhat, slope=prof)
+    top = cap * nhat
+    high, high_at_bound = _crossing(f, nmax, min(max(wald_hi, nmax), top), top, slope=prof)
     return ProfileCI(nmax, low, high, low_at_bound, high_at_bound)
 
 
@@ -112,6 +113,7 @@ def _crossing(f, inside: float, guess: float, edge: float, slope) -> tuple[float
     """
     tol = 1e-7 * max(abs(inside), 1.0)
     lo, hi, hi_known = inside, edge, False
+    guess = min(max(guess, min(inside, edge)), max(inside, edge))  # never search past the edge
     if slope is not None and guess != inside:
         x = guess
         for _ in range(40):

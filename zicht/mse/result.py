@@ -126,8 +126,8 @@ class MSEResult:
             "bic": _num(self.bic),
         }
         for key, value in self.details.items():
-            if _jsonable(value):
-                out[key] = value
+            if not key.startswith("_") and _jsonable(value):
+                out[key] = _finite(value)
         return out
 
     def plot(self):
@@ -166,6 +166,17 @@ def _num(x):
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+def _finite(value):
+    """Replace inf/NaN (not valid JSON) by None, recursively."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return _num(value)
+    return value
 
 
 def _jsonable(value) -> bool:

@@ -14,19 +14,18 @@ Their rows stay in the table, flagged, so a user can see what was refused.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
 from .base import MSEEstimator
-from .design import all_pairs, cells_containing, design_matrix, rcapture_name
-from .errors import EstimateNotAvailable
+from .design import all_pairs, design_matrix, pair_cells, pair_model_masks, rcapture_name
+from .errors import EstimateNotAvailable, MSEInputError
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
 from .identifiability import IdentCache
 
 CRITERIA = ("aic", "bic")
+MAX_SEARCH_LISTS = 6
 
 
 def enumerate_models(k: int) -> np.ndarray:
@@ -44,16 +43,15 @@ def fit_all_models(k: int, y: np.ndarray, chunk: int = 4096, maxit: int = 60) ->
     m, p = X.shape
     n = y.sum()
     incl = enumerate_models(k)
-    overlap = np.array([y[cells_containing(k, t)].sum() for t in pairs])
-    empty = overlap == 0
-    pair_cells = np.array([cells_containing(k, t) for t in pairs])  # (P, m)
+    cells_of = pair_cells(k)  # (P, m)
+    empty = cells_of @ y == 0
     out = {key: np.empty(len(incl)) for key in ("deviance", "loglik", "estimate", "log_dark")}
     converged = np.empty(len(incl), dtype=bool)
     for start in range(0, len(incl), chunk):
         inc = incl[start : start + chunk]
         colmask = np.ones((len(inc), p), dtype=bool)
         colmask[:, 1 + k :] = inc & ~empty
-        deleted = (inc & empty).astype(float) @ pair_cells.astype(float) > 0  # (B, m)
+        deleted = (inc & empty).astype(float) @ cells_of.astype(float) > 0  # (B, m)
         fit = fit_poisson_batch(X, y, colmask, ~deleted, maxit=maxit, want_cov=False)
         sl = slice(start, start + len(inc))
         out["deviance"][sl] = fit.deviance
@@ -98,14 +96,11 @@ def select_model(
     ierr = np.full(len(table), -1)
     best = None
     X = design_matrix(k, pairs)
-    overlap = np.array([y[cells_containing(k, t)].sum() for t in pairs])
+    nonempty = pair_cells(k) @ y > 0
     for rank, i in enumerate(order):
         if best is not None and rank >= top:
             break
-        keep = np.ones(y.size, dtype=bool)
-        for j in np.flatnonzero(incl[i] & (overlap == 0)):
-            keep &= ~cells_containing(k, pairs[j])
-        cols = np.concatenate([np.ones(1 + k, dtype=bool), incl[i] & (overlap > 0)])
+        cols, keep = pair_model_masks(k, incl[i], nonempty)
         ierr[i] = cache.check(X[keep][:, cols], y[keep])
         if best is None and ierr[i] == 0:
             best = i
@@ -127,8 +122,6 @@ def model_name(k: int, code: int) -> str:
     return rcapture_name(k, [pairs[j] for j in range(len(pairs)) if code >> j & 1])
 
 
-def n_models(k: int) -> int:
-    return 2 ** len(list(itertools.combinations(range(k), 2)))
 
 
 class ModelSearch(MSEEstimator):
@@ -142,6 +135,28 @@ class ModelSearch(MSEEstimator):
         self.method = self.criterion
         self.top = top
         self.ranking_: pd.DataFrame | None = None
+
+    def fit(self, data, **kwargs):
+        from .data import as_capture_histories
+
+        table = as_capture_histories(data)
+        if table.k > MAX_SEARCH_LISTS:
+            models = 2 ** (table.k * (table.k - 1) // 2)
+            raise MSEInputError(
+                f"exhaustive search over {table.k} lists means {models:,} models; supported up "
+                f"to {MAX_SEARCH_LISTS} lists (32,768 models): use stepwise, or merge lists"
+            )
+        return super().fit(table, **kwargs)
+
+    def _estimate_batch(self, k, Y):
+        """Bootstrap replicates: re-run the search on each table (``ranking_`` untouched)."""
+        out = np.full(Y.shape[0], np.inf)
+        for b, y in enumerate(Y):
+            try:
+                out[b] = select_model(k, y, self.criterion, self.cache, top=1)[0].estimate
+            except EstimateNotAvailable:
+                pass
+        return out
 
     def _select(self, k, y):
         fit, ranked = select_model(k, y, self.criterion, self.cache, top=self.top)

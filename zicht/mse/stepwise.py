@@ -22,8 +22,7 @@ import numpy as np
 from scipy.special import pdtr, pdtrc
 
 from .base import MSEEstimator
-from .data import pattern_codes
-from .design import all_pairs, cells_containing, design_matrix
+from .design import all_pairs, design_matrix, pair_cells, pair_model_masks
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
 from .identifiability import IdentCache
@@ -56,8 +55,8 @@ def stepwise_batch(
     P = len(pairs)
     X = design_matrix(k, pairs)
     p = X.shape[1]
-    pair_cells = np.array([cells_containing(k, t) for t in pairs])  # (P, m)
-    nstar = Y @ pair_cells.T  # (B, P)
+    cells_of = pair_cells(k)  # (P, m)
+    nstar = Y @ cells_of.T  # (B, P)
     incl = np.zeros((B, P), dtype=bool)
     colmask = np.zeros((B, p), dtype=bool)
     colmask[:, : 1 + k] = True
@@ -70,7 +69,7 @@ def stepwise_batch(
     active = np.ones(B, dtype=bool)
     while active.any():
         idx = np.flatnonzero(active)
-        lam = mu[idx] @ pair_cells.T.astype(float)
+        lam = mu[idx] @ cells_of.T.astype(float)
         pv = tail_p(nstar[idx], lam)
         pv[incl[idx]] = np.inf  # already in the model: not a candidate
         grow = []
@@ -80,8 +79,8 @@ def stepwise_batch(
             for j in order:
                 if not pv[r, j] < pthresh:
                     break
-                code = int(pattern_codes(incl[b])) | (1 << int(j))
-                if _ierr(cache, k, X, pair_cells, Y[b], support[b], code, nstar[b]) == 0:
+                code = sum(1 << int(i) for i in models[b]) | (1 << int(j))  # Python int: any P
+                if _ierr(cache, k, X, Y[b], support[b], code, nstar[b]) == 0:
                     chosen = int(j)
                     break
                 refused.append(int(j))
@@ -101,7 +100,7 @@ def stepwise_batch(
             if nstar[b, chosen] > 0:
                 colmask[b, 1 + k + chosen] = True
             else:
-                rowmask[b] &= ~pair_cells[chosen]
+                rowmask[b] &= ~cells_of[chosen]
             grow.append(b)
         if grow:
             g = np.array(grow)
@@ -113,26 +112,21 @@ def stepwise_batch(
     # lists overlap) the estimate is infinite, not whatever size the iterations reached.
     exists = converged.copy()
     for b in np.flatnonzero(~incl.any(axis=1)):
-        exists[b] &= _ierr(cache, k, X, pair_cells, Y[b], support[b], 0, nstar[b]) == 0
+        exists[b] &= _ierr(cache, k, X, Y[b], support[b], 0, nstar[b]) == 0
     estimate = np.where(exists, Y.sum(axis=1) + np.exp(np.minimum(beta[:, 0], 700.0)), np.inf)
     return StepwiseBatch(estimate=estimate, models=models, paths=paths)
 
 
-def _ierr(cache, k, X, pair_cells, y, support, code, nstar) -> int:
+def _ierr(cache, k, X, y, support, code, nstar) -> int:
     """Existence/identifiability of the pair set ``code``; keyed by (pair set, support), which
     fixes the design (terms at -inf follow from the support) and hence the verdict."""
     key = (k, code, np.packbits(support).tobytes())
     hit = cache.keyed.get(key)
-    if hit is not None:
-        return hit
-    P = pair_cells.shape[0]
-    in_model = np.array([(code >> j) & 1 for j in range(P)], dtype=bool)
-    finite = in_model & (nstar > 0)
-    keep = ~pair_cells[in_model & (nstar == 0)].any(axis=0)
-    cols = np.concatenate([np.ones(1 + k, dtype=bool), finite])
-    ierr = cache.check(X[keep][:, cols], y[keep])
-    cache.keyed[key] = ierr
-    return ierr
+    if hit is None:
+        include = np.array([(code >> j) & 1 for j in range(nstar.size)], dtype=bool)
+        cols, keep = pair_model_masks(k, include, nstar > 0)
+        hit = cache.keyed[key] = cache.check(X[keep][:, cols], y[keep])
+    return hit
 
 
 def stepwise_select(
