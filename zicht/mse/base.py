@@ -38,8 +38,8 @@ def check_estimable(table: CaptureHistories) -> None:
         )
     if table.n_observed == 0:
         raise MSEInputError("all counts are zero: nobody was observed")
-    sizes = table.list_sizes()
-    empty = [name for name, size in sizes.items() if size == 0]
+    sizes = table.counts @ table.patterns
+    empty = [name for name, size in zip(table.lists, sizes, strict=True) if size == 0]
     if empty:
         raise MSEInputError(
             f"list(s) {', '.join(map(repr, empty))} saw nobody: drop the column(s) first"

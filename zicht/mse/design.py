@@ -23,7 +23,9 @@ Term = tuple[int, ...]
 def cell_patterns(k: int) -> np.ndarray:
     """(2^k - 1, k) 0/1 matrix of the observable cells in code order."""
     codes = np.arange(1, 2**k)
-    return ((codes[:, None] >> np.arange(k)) & 1).astype(np.int8)
+    pats = ((codes[:, None] >> np.arange(k)) & 1).astype(np.int8)
+    pats.flags.writeable = False
+    return pats
 
 
 def all_pairs(k: int) -> list[Term]:
@@ -31,10 +33,13 @@ def all_pairs(k: int) -> list[Term]:
     return list(itertools.combinations(range(k), 2))
 
 
+@lru_cache(maxsize=4096)
 def term_column(k: int, term: Term) -> np.ndarray:
-    """0/1 column of a term over the observable cells."""
+    """0/1 column of a term over the observable cells (cached, read-only)."""
     pats = cell_patterns(k)
-    return pats[:, list(term)].prod(axis=1).astype(float)
+    col = pats[:, list(term)].prod(axis=1).astype(float)
+    col.flags.writeable = False
+    return col
 
 
 def design_matrix(k: int, terms: Sequence[Term], extra: np.ndarray | None = None) -> np.ndarray:

@@ -47,6 +47,8 @@ class _Profile:
         self.X = np.vstack([zero_row, fit.X[keep]])
         self.y_obs = fit.y[keep]
         self.beta = fit.beta.copy()
+        self.at = float(fit.estimate)  # the N that self.beta belongs to (about)
+        self.slope: np.ndarray | None = None  # d beta / dN there
         self.cache: dict[float, tuple[float, float]] = {}
 
     def __call__(self, N: float) -> tuple[float, float]:
@@ -56,14 +58,24 @@ class _Profile:
             return self.cache[N]
         n0 = max(N - self.n, 0.0)
         y = np.concatenate([[n0], self.y_obs])
-        quick = newton_warm(self.X, y, self.beta)
+        # start from the linear prediction beta(N) ~ beta(N') + (N - N') d beta/dN, where
+        # d beta/dN = H^-1 e_0 (only the unobserved cell's count moves, and its row is e_0)
+        start = self.beta if self.slope is None else self.beta + (N - self.at) * self.slope
+        quick = newton_warm(self.X, y, start)
         if quick is not None:
-            self.beta, deviance = quick
+            self.beta, deviance, H = quick
+            self.at = N
+            e0 = np.zeros(H.shape[0])
+            e0[0] = 1.0
+            try:
+                self.slope = np.linalg.solve(H, e0)
+            except np.linalg.LinAlgError:
+                self.slope = None
         else:
             res = fit_poisson(self.X, y, beta0=self.beta, tol=1e-13)
             deviance = float(res.deviance[0])
             if res.converged[0]:
-                self.beta = res.beta[0]
+                self.beta, self.at, self.slope = res.beta[0], N, None
         ct = xlogy(n0, n0) + gammaln(N + 1) - N * np.log(N) - gammaln(n0 + 1)
         grad = self.beta[0] + digamma(N + 1) - np.log(N) - digamma(n0 + 1)
         self.cache[N] = out = (float(-deviance / 2 + ct), float(grad))
