@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,20 @@ def rel(a, b):
 @pytest.fixture
 def uk5():
     return load("SparseMSE__UKdat_5.csv")
+
+
+def names_row(message: str, row: int) -> bool:
+    """'row 3' (1-based data row) or 'line 4' (file line, the header is line 1)."""
+    return re.search(rf"\b(row {row}|line {row + 1})\b", message) is not None
+
+
+def names_column(message: str, column: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", message) is not None
+
+
+def assert_error_names(message: str, row: int | None, column: str | None, text: str | None):
+    """An input error is one line naming the data row, the column and, where given, a phrase."""
+    assert "\n" not in message, message
+    assert row is None or names_row(message, row), message
+    assert column is None or names_column(message, column), message
+    assert text is None or text in message, message

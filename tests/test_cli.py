@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import assert_error_names, names_column, names_row
 
 from zicht.mse import datasets
 
@@ -132,38 +133,23 @@ def _one_line_error(run: Run) -> str:
     return lines[0]
 
 
-def _names_row(message: str, row: int) -> bool:
-    """'row 3' (1-based data row) or 'line 4' (file line, header is line 1)."""
-    return re.search(rf"\b(row {row}|line {row + 1})\b", message) is not None
-
-
-def _names_column(message: str, column: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", message) is not None
-
-
 @pytest.mark.parametrize("name", list(BAD_INPUT))
 def test_bad_input_exits_2_with_one_line(runs, name):
     _, row, column, text = BAD_INPUT[name]
     run = _result(runs, name)
     assert run.code == 2, run
-    message = _one_line_error(run)
-    if row is not None:
-        assert _names_row(message, row), message
-    if column is not None:
-        assert _names_column(message, column), message
-    if text is not None:
-        assert text in message, message
+    assert_error_names(_one_line_error(run), row, column, text)
 
 
 def test_row_numbers_point_at_the_offending_row(runs):
     # the 0/2 cell is in data row 3, not row 1 or 2
     message = _one_line_error(_result(runs, "not_01"))
-    assert not _names_row(message, 1) and not _names_row(message, 2), message
+    assert not names_row(message, 1) and not names_row(message, 2), message
 
 
 def test_duplicate_pattern_names_both_rows(runs):
     message = _one_line_error(_result(runs, "duplicate_pattern"))
-    assert _names_row(message, 3) and _names_row(message, 1), message
+    assert names_row(message, 3) and names_row(message, 1), message
 
 
 def test_missing_file(runs, tmp):
@@ -197,7 +183,7 @@ def test_frequency_of_capture_file(runs):
 def test_unknown_list_in_terms(runs):
     run = _result(runs, "unknown_term")
     assert run.code == 2
-    assert _names_column(_one_line_error(run), "Zq")
+    assert names_column(_one_line_error(run), "Zq")
 
 
 def test_terms_without_method_model(runs):

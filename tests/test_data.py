@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_error_names, names_column, names_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -23,14 +24,6 @@ def _csv(tmp_path, text: str | bytes, name: str = "table.csv"):
     else:
         path.write_text(text, encoding="utf-8")
     return path
-
-
-def _names_row(message: str, row: int) -> bool:
-    return re.search(rf"\b(row {row}|line {row + 1})\b", message) is not None
-
-
-def _names_column(message: str, column: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", message) is not None
 
 
 def _individuals_table(members: np.ndarray, lists) -> CaptureHistories:
@@ -94,14 +87,7 @@ def test_from_csv_error_names_row_and_column(tmp_path, case):
     text, row, column, required = BAD_CSV[case]
     with pytest.raises(MSEInputError) as info:
         CaptureHistories.from_csv(_csv(tmp_path, text))
-    message = str(info.value)
-    assert "\n" not in message
-    if row is not None:
-        assert _names_row(message, row), message
-    if column is not None:
-        assert _names_column(message, column), message
-    if required is not None:
-        assert required in message, message
+    assert_error_names(str(info.value), row, column, required)
 
 
 def test_from_csv_error_points_at_the_first_bad_row_only(tmp_path):
@@ -109,7 +95,7 @@ def test_from_csv_error_points_at_the_first_bad_row_only(tmp_path):
     with pytest.raises(MSEInputError) as info:
         CaptureHistories.from_csv(_csv(tmp_path, text))
     message = str(info.value)
-    assert _names_row(message, 3) and not _names_row(message, 4), message
+    assert names_row(message, 3) and not names_row(message, 4), message
 
 
 @pytest.mark.parametrize(("make", "required"), [
@@ -155,7 +141,7 @@ def test_from_frame_errors_name_row_and_column(frame, row, column):
     message = str(info.value)
     assert re.search(rf"\brow {row}\b", message), message
     if column is not None:
-        assert _names_column(message, column), message
+        assert names_column(message, column), message
 
 
 def test_from_frame_rejects_missing_count_and_single_list():
