@@ -20,17 +20,14 @@ from rich.console import Console
 from rich.table import Table
 
 from .mse import (
-    ClosedP,
     EstimateNotAvailable,
-    LogLinear,
-    MainEffects,
-    ModelSearch,
     MSEInputError,
     Stepwise,
     sensitivity,
 )
 from .mse.data import CaptureHistories
 from .mse.datasets import DATASETS, list_datasets, load_dataset
+from .mse.methods import make_estimator
 
 app = typer.Typer(
     help="zicht: sight of the nature and extent of human trafficking.",
@@ -72,18 +69,6 @@ class CI(StrEnum):
 class Format(StrEnum):
     text = "text"
     json = "json"
-
-
-def make_estimator(method: str, terms: str | None = None, pthresh: float = 0.02):
-    if method == "stepwise":
-        return Stepwise(pthresh)
-    if method in ("aic", "bic"):
-        return ModelSearch(method)
-    if method == "model":
-        return LogLinear(terms or "")
-    if method == "Mt":
-        return MainEffects()
-    return ClosedP(method)
 
 
 def _fail(message: str, code: int) -> None:
@@ -254,3 +239,124 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# -- simulate ------------------------------------------------------------------------------------
+simulate_app = typer.Typer(help="Synthetic victims, detections and reports with known truth.",
+                           add_completion=False)
+app.add_typer(simulate_app, name="simulate")
+
+
+def _years(text: str) -> list[int]:
+    try:
+        if "-" in text:
+            a, b = (int(x) for x in text.split("-", 1))
+            years = list(range(a, b + 1))
+        else:
+            years = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give a year, a range 2015-2024 or a list") from None
+    if not years or any(y < 1900 or y > 2100 for y in years):
+        raise typer.BadParameter(f"{text!r}: years must lie between 1900 and 2100")
+    return years
+
+
+def _scenario(name: str, victims: int | None):
+    from .simulate.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(name, {"victims_per_year": victims} if victims is not None else None)
+    except ScenarioError as exc:
+        _fail(str(exc), 2)
+
+
+@simulate_app.callback(invoke_without_command=True)
+def simulate(
+    ctx: typer.Context,
+    scenario: str = typer.Option("nl-baseline", help="Shipped scenario name or a YAML file."),
+    years: str = typer.Option("2024", help="A year, a range (2015-2024) or a list."),
+    seed: int = typer.Option(1, help="Seed: the same seed gives byte-identical files."),
+    out_dir: Path = typer.Option(None, "--out", help="Output folder (required to generate)."),
+    victims: int = typer.Option(None, help="Override the scenario's victims per year."),
+    parquet: bool = typer.Option(True, help="Also write reports.parquet."),
+):
+    """Generate victims, detections and reports: `zicht simulate --out DIR`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.progress import Progress
+
+    from .simulate.reports import write_run
+
+    if out_dir is None:
+        _fail("--out DIR is required (the folder to write the reports and truth files to)", 2)
+    year_list = _years(years)
+    sc = _scenario(scenario, victims)
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=len(year_list))
+        summary = write_run(sc, year_list, seed, out_dir,
+                            formats=("csv", "parquet") if parquet else ("csv",),
+                            progress=lambda _y: bar.advance(task))
+    t = Table(title=f"Simulated {sc.name} (seed {seed}) -> {out_dir}")
+    for col in ("year", "victims", "registered", "reports"):
+        t.add_column(col, justify="right")
+    for row in summary.per_year:
+        t.add_row(str(row["year"]), f"{row['victims']:,}", f"{row['registered']:,}",
+                  f"{row['reports']:,}")
+    out.print(t)
+
+
+@simulate_app.command("study")
+def study(
+    scenario: str = typer.Option("independent", help="Shipped scenario name or a YAML file."),
+    replicates: int = typer.Option(200, min=1, help="Number of simulated populations."),
+    method: str = typer.Option("Mt,stepwise,bic", help="Comma-separated estimators."),
+    seed: int = typer.Option(1, help="Seed of the whole study."),
+    ci: CI = typer.Option(CI.profile, help="Interval whose coverage is measured."),
+    workers: int = typer.Option(0, min=0, help="Processes (0 = one per core)."),
+    victims: int = typer.Option(None, help="Override the scenario's victims per year."),
+    plot: Path = typer.Option(None, help="Write the estimates-vs-truth chart (.png/.svg)."),
+    results: Path = typer.Option(None, help="Write every replicate's result as CSV."),
+    format: Format = typer.Option(Format.text, "--format", help="text or json."),
+):
+    """Bias, relative RMSE and interval coverage of estimators on simulated populations."""
+    from rich.progress import Progress
+
+    from .mse import METHODS
+    from .study import StudySpec, plot_study, run_study, summarise
+
+    methods = tuple(m.strip() for m in method.split(",") if m.strip())
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        _fail(f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
+              f"{', '.join(METHODS)}", 2)
+    if ci == CI.none:
+        _fail("--ci none has no coverage to measure", 2)
+    sc = _scenario(scenario, victims)
+    spec = StudySpec(sc, methods, ci=ci.value)
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(f"study {sc.name}", total=replicates)
+        frame = run_study(spec, replicates, seed=seed, workers=workers or None,
+                          progress=lambda k: bar.advance(task, k))
+    table = summarise(frame)
+    if results is not None:
+        frame.to_csv(results, index=False)
+    if plot is not None:
+        try:
+            _save_chart(plot_study(frame, f"{sc.name}: {replicates} replicates"), plot)
+        except MSEInputError as exc:
+            _fail(str(exc), 2)
+    if format == Format.json:
+        print(json.dumps({"scenario": sc.name, "replicates": replicates, "seed": seed,
+                          "ci": ci.value, "summary": json.loads(table.to_json(orient="records"))}))
+        return
+    t = Table(title=f"{sc.name}: {replicates} replicates, truth {sc.victims_per_year:,} a year, "
+              f"{ci.value} intervals")
+    for col in ("method", "ok", "mean observed", "mean estimate", "rel. bias", "rel. RMSE",
+                "coverage"):
+        t.add_column(col, justify="left" if col == "method" else "right")
+    for r in table.itertuples():
+        t.add_row(r.method, f"{r.replicates - r.failed}/{r.replicates}",
+                  _fmt(r.mean_observed, 0), _fmt(r.mean_estimate, 0),
+                  f"{r.relative_bias:+.1%}", f"{r.relative_rmse:.1%}",
+                  f"{r.coverage:.1%} ± {r.coverage_mc_error:.1%}")
+    out.print(t)

@@ -18,13 +18,15 @@ from .data import CaptureHistories
 from .datasets import list_datasets, load_dataset
 from .errors import EstimateNotAvailable, MSEInputError
 from .loglinear import LogLinear, MainEffects
+from .methods import METHODS, make_estimator
 from .result import MSEResult
 from .search import ModelSearch
 from .sensitivity import sensitivity
 from .stepwise import Stepwise
 
 __all__ = [
-    "CI_METHODS", "CLOSEDP_MODELS", "CaptureHistories", "ClosedP", "EstimateNotAvailable",
+    "CI_METHODS", "CLOSEDP_MODELS", "METHODS", "CaptureHistories", "ClosedP",
+    "EstimateNotAvailable", "make_estimator",
     "LogLinear", "MSEEstimator", "MSEInputError", "MSEResult", "MainEffects", "ModelSearch",
     "Stepwise", "closedp_table", "list_datasets", "load_dataset", "sensitivity",
 ]

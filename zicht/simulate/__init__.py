@@ -1,0 +1,1 @@
+"""Synthetic victims, detections and reports with known truth (issue 3)."""
