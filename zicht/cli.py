@@ -278,7 +278,8 @@ def simulate(
     seed: int = typer.Option(1, help="Seed: the same seed gives byte-identical files."),
     out_dir: Path = typer.Option(None, "--out", help="Output folder (required to generate)."),
     victims: int = typer.Option(None, help="Override the scenario's victims per year."),
-    parquet: bool = typer.Option(True, help="Also write reports.parquet."),
+    formats: str = typer.Option("csv,parquet", help="csv, parquet or both (comma-separated) "
+                                "for the report and truth tables."),
 ):
     """Generate victims, detections and reports: `zicht simulate --out DIR`."""
     if ctx.invoked_subcommand is not None:
@@ -290,11 +291,13 @@ def simulate(
     if out_dir is None:
         _fail("--out DIR is required (the folder to write the reports and truth files to)", 2)
     year_list = _years(years)
+    fmt = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not fmt or set(fmt) - {"csv", "parquet"}:
+        _fail(f"--formats {formats!r}: choose csv, parquet or csv,parquet", 2)
     sc = _scenario(scenario, victims)
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=len(year_list))
-        summary = write_run(sc, year_list, seed, out_dir,
-                            formats=("csv", "parquet") if parquet else ("csv",),
+        summary = write_run(sc, year_list, seed, out_dir, formats=fmt,
                             progress=lambda _y: bar.advance(task))
     t = Table(title=f"Simulated {sc.name} (seed {seed}) -> {out_dir}")
     for col in ("year", "victims", "registered", "reports"):

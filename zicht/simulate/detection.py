@@ -22,20 +22,29 @@ from .scenario import EFFECT_KEYS, Scenario
 
 def features(persons: pd.DataFrame) -> np.ndarray:
     """(n, len(EFFECT_KEYS)) 0/1 matrix of the attributes effects can refer to."""
+    coded = {}
+    for col in ("form", "sex", "region", "nationality"):
+        codes, uniques = pd.factorize(persons[col].to_numpy())
+        coded[col] = (codes, {u: i for i, u in enumerate(uniques)})
+
+    def equals(col: str, value: str) -> np.ndarray:
+        codes, index = coded[col]
+        return codes == index.get(value, -2)
+
     cols = []
     for key in EFFECT_KEYS:
         if key.startswith("form."):
-            cols.append(persons["form"].to_numpy() == key[5:])
+            cols.append(equals("form", key[5:]))
         elif key.startswith("sex."):
-            cols.append(persons["sex"].to_numpy() == key[4:])
+            cols.append(equals("sex", key[4:]))
         elif key.startswith("region."):
-            cols.append(persons["region"].to_numpy() == key[7:])
+            cols.append(equals("region", key[7:]))
         elif key == "minor":
             cols.append(persons["minor"].to_numpy())
         elif key == "dutch":
-            cols.append(persons["nationality"].to_numpy() == "NLD")
+            cols.append(equals("nationality", "NLD"))
         elif key == "caribbean":
-            cols.append(np.isin(persons["region"].to_numpy(), CARIBBEAN))
+            cols.append(np.logical_or.reduce([equals("region", r) for r in CARIBBEAN]))
     return np.column_stack(cols).astype(float) if cols else np.zeros((len(persons), 0))
 
 
@@ -63,9 +72,21 @@ def detect(scenario: Scenario, persons: pd.DataFrame, rng: np.random.Generator) 
 
 
 def _intercept(shift: np.ndarray, rate: float) -> float:
-    """a with mean(expit(a + shift)) = rate."""
+    """a with mean(expit(a + shift)) = rate.
+
+    The shifts take few distinct values (they are sums of effects of categorical attributes),
+    so Newton's method runs on the distinct values weighted by their counts."""
     if rate <= 0:
         return -np.inf
-    f = lambda a: float(np.mean(expit(a + shift))) - rate  # noqa: E731
-    lo, hi = -40.0, 40.0
-    return brentq(f, lo, hi, xtol=1e-10)
+    values, counts = np.unique(shift, return_counts=True)
+    w = counts / counts.sum()
+    a = float(np.log(rate / (1 - rate)) - w @ values)
+    for _ in range(100):
+        p = expit(a + values)
+        f = float(w @ p) - rate
+        d = float(w @ (p * (1 - p)))
+        step = f / d if d > 0 else 0.0
+        a -= float(np.clip(step, -5, 5))
+        if abs(f) < 1e-12 * rate:
+            return a
+    return brentq(lambda x: float(w @ expit(x + values)) - rate, -60.0, 60.0, xtol=1e-12)

@@ -718,7 +718,8 @@ def sample_names(rng: np.random.Generator, nationality, sex) -> pd.DataFrame:
         for i, pool in enumerate(pools):
             sub = rows[which == i]
             _fill(rng, pool, sub, female[sub], out)
-    return pd.DataFrame(out)
+    # object columns: pandas' default Arrow strings cost a conversion each way per batch
+    return pd.DataFrame({k: pd.Series(v, dtype=object, copy=False) for k, v in out.items()})
 
 
 def shared_name_rate(names: pd.DataFrame) -> float:

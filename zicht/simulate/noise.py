@@ -509,13 +509,12 @@ def apply_noise(
     nationality = _nationality_noise(rng, nat, cfg, flags)
 
     out = frame.copy()
-    out["given_name"] = given
-    out["surname_prefix"] = prefix
-    out["surname"] = surname
-    out["birth_date"] = birth_date
-    out["nationality"] = nationality
+    for name, values in (("given_name", given), ("surname_prefix", prefix), ("surname", surname),
+                         ("birth_date", birth_date), ("nationality", nationality),
+                         ("noise", _noise_labels(flags, n))):
+        # object columns: pandas' default Arrow strings cost a conversion each way
+        out[name] = pd.Series(np.asarray(values, dtype=object), index=out.index, dtype=object)
     out["birth_year"] = birth_year
-    out["noise"] = _noise_labels(flags, n)
     return out
 
 

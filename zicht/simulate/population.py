@@ -38,7 +38,7 @@ CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
 
 
 def _choice(rng: np.random.Generator, dist: dict[str, float], n: int) -> np.ndarray:
-    keys = np.array(list(dist))
+    keys = np.array(list(dist), dtype=object)
     p = np.array(list(dist.values()), dtype=float)
     return keys[rng.choice(len(keys), size=n, p=p / p.sum())]
 
@@ -65,20 +65,20 @@ def new_persons(scenario: Scenario, year: int, n: int, first_id: int,
     sector = np.empty(n, dtype=object)
     for f, options in SECTORS.items():
         idx = np.flatnonzero(form == f)
-        sector[idx] = np.array(options)[rng.integers(0, len(options), idx.size)]
+        sector[idx] = np.array(options, dtype=object)[rng.integers(0, len(options), idx.size)]
     region = _choice(rng, scenario.region, n)
     place = np.empty(n, dtype=object)
     nl = np.flatnonzero(region == "NL")
     place[nl] = _choice(rng, MUNICIPALITIES, nl.size)
     for r, options in CARIBBEAN_PLACES.items():
         idx = np.flatnonzero(region == r)
-        place[idx] = np.array(options)[rng.integers(0, len(options), idx.size)]
+        place[idx] = np.array(options, dtype=object)[rng.integers(0, len(options), idx.size)]
     abroad = np.flatnonzero(region == "ABROAD")
-    place[abroad] = np.array(ABROAD)[rng.integers(0, len(ABROAD), abroad.size)]
+    place[abroad] = np.array(ABROAD, dtype=object)[rng.integers(0, len(ABROAD), abroad.size)]
     shares = np.array([s for s, _ in scenario.heterogeneity])
     group = rng.choice(len(shares), size=n, p=shares / shares.sum())
     names = sample_names(rng, nationality, sex)
-    return pd.DataFrame({
+    return object_frame({
         "person_id": np.arange(first_id, first_id + n, dtype=np.int64),
         "first_year": year,
         "sex": sex,
@@ -86,14 +86,28 @@ def new_persons(scenario: Scenario, year: int, n: int, first_id: int,
         "nationality": nationality,
         "country_of_birth": country_of_birth,
         "form": form,
-        "sector": sector.astype(str),
+        "sector": sector,
         "nr_group": nr_group(form, nationality),
         "region": region,
-        "place": place.astype(str),
+        "place": place,
         "latent_group": group.astype(np.int8),
         "given_name": names["given_name"].to_numpy(),
         "surname_prefix": names["surname_prefix"].to_numpy(),
         "surname": names["surname"].to_numpy(),
+    })
+
+
+def object_frame(columns: dict) -> pd.DataFrame:
+    """A DataFrame whose string columns stay numpy object arrays.
+
+    pandas 3 converts strings to Arrow-backed columns by default; for a million rows that
+    conversion (and the one back to numpy for every comparison) cost more than the whole
+    detection step, so the simulator keeps plain object columns.
+    """
+    return pd.DataFrame({
+        k: pd.Series(v, dtype=object, copy=False)
+        if isinstance(v, np.ndarray) and v.dtype.kind in "OU" else v
+        for k, v in columns.items()
     })
 
 
@@ -106,7 +120,7 @@ def nr_group(form: np.ndarray, nationality: np.ndarray) -> np.ndarray:
     out[form == "LAB"] = "labour"
     out[form == "CRIM"] = "criminal"
     out[form == "ORG"] = "organ"
-    return out.astype(str)
+    return out
 
 
 def person_years(scenario: Scenario, years: list[int], seed_seq: np.random.SeedSequence):
@@ -149,4 +163,4 @@ def age_band(age: np.ndarray) -> np.ndarray:
     out = np.full(age.shape, "unknown", dtype=object)
     for lo, hi, label in AGE_BANDS:
         out[(age >= lo) & (age <= hi)] = label
-    return out.astype(str)
+    return out

@@ -28,11 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .detection import detect
 from .noise import apply_noise
-from .population import age_at, age_band, person_years
+from .population import age_at, age_band, object_frame, person_years
 from .scenario import Scenario
 
 OBLIGED = ("POL", "KMAR", "NLA")
@@ -120,8 +121,8 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "nationality": p["nationality"],
     })
     noisy = apply_noise(rng, clear, scenario.noise)
-    reports = pd.DataFrame({
-        "report_id": [f"R{i:08d}" for i in range(first_id, first_id + n)],
+    reports = object_frame({
+        "report_id": np.array([f"R{i:08d}" for i in range(first_id, first_id + n)], dtype=object),
         "organisation": organisation,
         "reporter_category": cat,
         "received_date": pd.DatetimeIndex(received).strftime("%Y-%m-%d"),
@@ -135,13 +136,13 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "surname": noisy["surname"],
         "birth_date": noisy["birth_date"],
         "birth_year": noisy["birth_year"],
-        "age_at_report": np.where(rng.random(n) < 0.9, age.astype(str), ""),
+        "age_at_report": pd.array(np.where(rng.random(n) < 0.9, age, -1), dtype="Int64"),
         "age_band": age_band(age),
         "sex": np.where(rng.random(n) < 0.02, "U", p["sex"].to_numpy()),
         "nationality": noisy["nationality"],
         "country_of_birth": np.where(rng.random(n) < 0.25, "", p["country_of_birth"]),
         "residence_status": residence,
-        "exploitation_forms": forms.astype(str),
+        "exploitation_forms": forms,
         "sector": p["sector"],
         "nr_group": p["nr_group"],
         "place_of_exploitation": np.where(rng.random(n) < 0.1, "", p["place"]),
@@ -149,9 +150,9 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "reflection_period": reflection,
         "shelter_requested": np.where(shelter_req, "yes", "no"),
         "shelter_placed": np.where(shelter_req & (rng.random(n) < 0.7), "yes", "no"),
-    }, columns=REPORT_COLUMNS)
-    reports = reports.astype({c: str for c in REPORT_COLUMNS if c != "reference_year"})
-    truth = pd.DataFrame({
+    })[REPORT_COLUMNS]
+    reports["age_at_report"] = reports["age_at_report"].mask(reports["age_at_report"] < 0)
+    truth = object_frame({
         "report_id": reports["report_id"], "person_id": p["person_id"].to_numpy(),
         "year": year, "reporter_category": cat, "noise": noisy["noise"].to_numpy(),
     })
@@ -181,55 +182,94 @@ def capture_table(scenario: Scenario, seen: np.ndarray, merged: bool) -> pd.Data
 PERSON_COLUMNS = ["person_id", "first_year", "sex", "birth_date", "nationality",
                   "country_of_birth", "form", "sector", "nr_group", "region", "place",
                   "latent_group", "given_name", "surname_prefix", "surname"]
+_INTS = {"reference_year": pa.int32(), "birth_year": pa.int32(), "age_at_report": pa.int32(),
+         "person_id": pa.int64(), "year": pa.int32(), "first_year": pa.int32(),
+         "latent_group": pa.int8(), "age": pa.int32()}
+_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+
+
+def _schema(columns: list[str], int8_columns: tuple[str, ...] = ()) -> pa.Schema:
+    """Fixed column types, so every year's batch appends to the same files."""
+    return pa.schema([(c, pa.int8() if c in int8_columns else _INTS.get(c, pa.string()))
+                      for c in columns])
+
+
+class _Sink:
+    """One output table, streamed year by year to CSV and/or Parquet (pyarrow writers)."""
+
+    def __init__(self, out: Path, name: str, schema: pa.Schema, formats: tuple[str, ...]):
+        self.schema = schema
+        self.writers = []
+        if "csv" in formats:
+            self.writers.append(pacsv.CSVWriter(str(out / f"{name}.csv"), schema,
+                                                write_options=_CSV_OPTIONS))
+        if "parquet" in formats:
+            self.writers.append(pq.ParquetWriter(str(out / f"{name}.parquet"), schema))
+
+    def write(self, columns: dict) -> None:
+        arrays = [pa.array(np.asarray(columns[f.name]) if not isinstance(
+            columns[f.name], pd.Series | pd.api.extensions.ExtensionArray) else columns[f.name],
+            type=f.type, from_pandas=True) for f in self.schema]
+        table = pa.Table.from_arrays(arrays, schema=self.schema)
+        for w in self.writers:
+            w.write_table(table)
+
+    def close(self) -> None:
+        for w in self.writers:
+            w.close()
 
 
 def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
               formats: tuple[str, ...] = ("csv", "parquet"), progress=None) -> RunSummary:
-    """Simulate and write every output file into ``out`` (created)."""
+    """Simulate and write every output file into ``out`` (created), one year at a time.
+
+    ``formats`` chooses CSV and/or Parquet for the four row-level tables (reports and truth);
+    the capture-history tables and the manifest are small and always CSV / JSON.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(scenario.name, seed, list(years))
     cats = list(scenario.reporters)
-    writer = None
-    written_persons: set[int] = set()
+    sinks = {
+        "reports": _Sink(out, "reports", _schema(REPORT_COLUMNS), formats),
+        "truth_reports": _Sink(out, "truth_reports", _schema(
+            ["report_id", "person_id", "year", "reporter_category", "noise"]), formats),
+        "truth_persons": _Sink(out, "truth_persons", _schema(PERSON_COLUMNS), formats),
+        "truth_person_years": _Sink(out, "truth_person_years", _schema(
+            ["person_id", "year", "age", "lists", *cats], tuple(cats)), formats),
+    }
     by_category = []
-    first = True
-    for batch in simulate_years(scenario, years, seed):
-        mode = "w" if first else "a"
-        if "csv" in formats:
-            batch.reports.to_csv(out / "reports.csv", mode=mode, header=first, index=False)
-        if "parquet" in formats:
-            table = pa.Table.from_pandas(batch.reports, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(out / "reports.parquet", table.schema)
-            writer.write_table(table)
-        batch.truth.to_csv(out / "truth_reports.csv", mode=mode, header=first, index=False)
-        fresh = batch.persons[~batch.persons["person_id"].isin(written_persons)]
-        written_persons.update(fresh["person_id"].tolist())
-        fresh[PERSON_COLUMNS].to_csv(out / "truth_persons.csv", mode=mode, header=first,
-                                     index=False)
-        py = pd.DataFrame(batch.seen.astype(np.int8), columns=cats)
-        py.insert(0, "person_id", batch.persons["person_id"].to_numpy())
-        py.insert(1, "year", batch.year)
-        py.insert(2, "age", batch.persons["age"].to_numpy())
-        py.insert(3, "lists", [";".join(c for c, s in zip(cats, row, strict=True) if s)
-                               for row in batch.seen])
-        py.to_csv(out / "truth_person_years.csv", mode=mode, header=first, index=False)
-        cat_table = capture_table(scenario, batch.seen, merged=False)
-        cat_table.insert(0, "year", batch.year)
-        by_category.append(cat_table)
-        capture_table(scenario, batch.seen, merged=True).to_csv(
-            out / f"capture_histories_{batch.year}.csv", index=False)
-        summary.per_year.append({
-            "year": batch.year, "victims": int(len(batch.persons)),
-            "registered": int(batch.seen.any(axis=1).sum()), "reports": int(len(batch.reports)),
-        })
-        first = False
-        if progress is not None:
-            progress(batch.year)
-    if writer is not None:
-        writer.close()
-    pd.concat(by_category, ignore_index=True).fillna(0).to_csv(
+    try:
+        for batch in simulate_years(scenario, years, seed):
+            sinks["reports"].write(batch.reports)
+            sinks["truth_reports"].write(batch.truth)
+            persons = batch.persons
+            fresh = persons[persons["first_year"].to_numpy() == batch.year]
+            sinks["truth_persons"].write({
+                **{c: fresh[c] for c in PERSON_COLUMNS if c != "birth_date"},
+                "birth_date": pd.DatetimeIndex(fresh["birth_date"]).strftime("%Y-%m-%d"),
+            })
+            sinks["truth_person_years"].write({
+                "person_id": persons["person_id"], "year": np.full(len(persons), batch.year),
+                "age": persons["age"], "lists": _lists(cats, batch.seen),
+                **{c: batch.seen[:, j].astype(np.int8) for j, c in enumerate(cats)},
+            })
+            cat_table = capture_table(scenario, batch.seen, merged=False)
+            cat_table.insert(0, "year", batch.year)
+            by_category.append(cat_table)
+            capture_table(scenario, batch.seen, merged=True).to_csv(
+                out / f"capture_histories_{batch.year}.csv", index=False)
+            summary.per_year.append({
+                "year": batch.year, "victims": int(len(persons)),
+                "registered": int(batch.seen.any(axis=1).sum()),
+                "reports": int(len(batch.reports)),
+            })
+            if progress is not None:
+                progress(batch.year)
+    finally:
+        for sink in sinks.values():
+            sink.close()
+    pd.concat(by_category, ignore_index=True).fillna(0).astype(int).to_csv(
         out / "capture_histories_by_category.csv", index=False)
     summary.files = sorted(p.name for p in out.iterdir())
     (out / "manifest.json").write_text(json.dumps({
@@ -237,3 +277,12 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
         "per_year": summary.per_year, "files": summary.files,
     }, indent=2) + "\n")
     return summary
+
+
+def _lists(cats: list[str], seen: np.ndarray) -> np.ndarray:
+    """'POL;ZC' per row: the categories that saw the person (vectorised)."""
+    out = np.full(seen.shape[0], "", dtype=object)
+    for j, c in enumerate(cats):
+        hit = seen[:, j]
+        out[hit] = out[hit] + (c + ";")
+    return np.array([x[:-1] for x in out], dtype=object) if len(out) else out
