@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,10 +196,18 @@ def _schema(columns: list[str], int8_columns: tuple[str, ...] = ()) -> pa.Schema
 
 
 class _Sink:
-    """One output table, streamed year by year to CSV and/or Parquet (pyarrow writers)."""
+    """One output table, streamed year by year to CSV and/or Parquet (pyarrow writers).
 
-    def __init__(self, out: Path, name: str, schema: pa.Schema, formats: tuple[str, ...]):
+    Writing (compression, formatting) runs on a background thread, where pyarrow releases the
+    GIL, so it overlaps with simulating the next year on the other core; one thread keeps the
+    batches in order.
+    """
+
+    def __init__(self, out: Path, name: str, schema: pa.Schema, formats: tuple[str, ...],
+                 pool: ThreadPoolExecutor):
         self.schema = schema
+        self.pool = pool
+        self.pending: list[Future] = []
         self.writers = []
         if "csv" in formats:
             self.writers.append(pacsv.CSVWriter(str(out / f"{name}.csv"), schema,
@@ -211,10 +220,14 @@ class _Sink:
             columns[f.name], pd.Series | pd.api.extensions.ExtensionArray) else columns[f.name],
             type=f.type, from_pandas=True) for f in self.schema]
         table = pa.Table.from_arrays(arrays, schema=self.schema)
-        for w in self.writers:
-            w.write_table(table)
+        # at most one batch waiting per table: memory stays at about two years' worth
+        for fut in self.pending:
+            fut.result()
+        self.pending = [self.pool.submit(w.write_table, table) for w in self.writers]
 
     def close(self) -> None:
+        for fut in self.pending:
+            fut.result()
         for w in self.writers:
             w.close()
 
@@ -230,13 +243,14 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(scenario.name, seed, list(years))
     cats = list(scenario.reporters)
+    pool = ThreadPoolExecutor(max_workers=1)
     sinks = {
-        "reports": _Sink(out, "reports", _schema(REPORT_COLUMNS), formats),
+        "reports": _Sink(out, "reports", _schema(REPORT_COLUMNS), formats, pool),
         "truth_reports": _Sink(out, "truth_reports", _schema(
-            ["report_id", "person_id", "year", "reporter_category", "noise"]), formats),
-        "truth_persons": _Sink(out, "truth_persons", _schema(PERSON_COLUMNS), formats),
+            ["report_id", "person_id", "year", "reporter_category", "noise"]), formats, pool),
+        "truth_persons": _Sink(out, "truth_persons", _schema(PERSON_COLUMNS), formats, pool),
         "truth_person_years": _Sink(out, "truth_person_years", _schema(
-            ["person_id", "year", "age", "lists", *cats], tuple(cats)), formats),
+            ["person_id", "year", "age", "lists", *cats], tuple(cats)), formats, pool),
     }
     by_category = []
     try:
@@ -269,6 +283,7 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
     finally:
         for sink in sinks.values():
             sink.close()
+        pool.shutdown()
     pd.concat(by_category, ignore_index=True).fillna(0).astype(int).to_csv(
         out / "capture_histories_by_category.csv", index=False)
     summary.files = sorted(p.name for p in out.iterdir())
