@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,9 @@ def test_same_seed_gives_byte_identical_files(small_run, tmp_path):
     sc, out = small_run
     write_run(sc, [2023, 2024], 11, tmp_path / "again")
     assert digest(out) == digest(tmp_path / "again")
+    # into a folder that already holds a run: the same files, byte for byte
+    write_run(sc, [2023, 2024], 11, tmp_path / "again")
+    assert digest(out) == digest(tmp_path / "again")
     write_run(sc, [2023, 2024], 12, tmp_path / "other")
     other = digest(tmp_path / "other")
     assert other["reports.csv"] != digest(out)["reports.csv"]
@@ -58,9 +62,11 @@ def test_population_marginals_follow_the_scenario():
         for key, p in dist.items():
             sd = np.sqrt(p * (1 - p) / n)
             assert abs(share.get(key, 0.0) - p) < 4.5 * sd + 1e-9, (col, key)
-    (_, year), = person_years(sc, [2024], np.random.SeedSequence(5))
-    assert abs(year["minor"].mean() - sc.minor) < 0.03  # minors at mid-year
-    assert len(year) == sc.victims_per_year
+    (_, year), = person_years(load_scenario("nl-baseline", {"victims_per_year": 40_000}), [2024],
+                              np.random.SeedSequence(5))
+    sd = np.sqrt(sc.minor * (1 - sc.minor) / len(year))
+    assert abs(year["minor"].mean() - sc.minor) < 4.5 * sd  # minors on 1 July
+    assert len(year) == 40_000
 
 
 def test_carry_over_keeps_the_same_people_one_year_older():
@@ -160,6 +166,11 @@ def test_meldplicht_registers_more_of_the_same_population():
 
 
 @pytest.mark.parametrize("patch,key", [
+    ({"duplicate_rate": 1.0}, "duplicate_rate"),
+    ({"heterogeneity": [{"share": 1.0, "effect": float("inf")}]}, "heterogeneity[0].effect"),
+    ({"reporters": {"POL": {"rate": 0.1, "effects": {"minor": 800}}}}, "effects.minor"),
+    ({"dependence": [{"from": "POL", "to": "POL", "odds_ratio": 2}]}, "dependence[0]"),
+    ({"mse_lists": {"A": ["POL"], "B": []}}, "mse_lists.B"),
     ({"victims_per_year": -5}, "victims_per_year"),
     ({"carry_over": 1.5}, "carry_over"),
     ({"colour": "blue"}, "colour"),
@@ -170,7 +181,7 @@ def test_meldplicht_registers_more_of_the_same_population():
 ])
 def test_bad_scenarios_name_the_key(patch, key):
     data = {**load_scenario_dict("independent"), **patch}
-    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+    with pytest.raises(ScenarioError, match=re.escape(key)):
         parse_scenario(data)
 
 
@@ -208,7 +219,7 @@ def test_study_coverage_under_independence():
     frame = run_study(spec, 120, seed=3, workers=1)
     row = summarise(frame).iloc[0]
     assert row["failed"] == 0
-    assert 0.89 <= row["coverage"] <= 1.0
+    assert 0.89 <= row["coverage"] <= 0.99  # too wide intervals would fail too
     assert abs(row["relative_bias"]) < 0.02
 
 
@@ -216,3 +227,33 @@ def test_study_shows_heterogeneity_hides_people():
     spec = StudySpec(load_scenario("heterogeneous", {"victims_per_year": 2000}), ("Mt",))
     row = summarise(run_study(spec, 30, seed=4, workers=1)).iloc[0]
     assert row["relative_bias"] < -0.1  # every list misses the same hidden group
+
+
+def test_numeric_strings_are_numbers():
+    # YAML 1.1 reads 1e-3 as a string
+    sc = parse_scenario({**load_scenario_dict("independent"), "duplicate_rate": "1e-3"})
+    assert sc.duplicate_rate == 0.001
+
+
+def test_years_without_any_detection_write_empty_tables(tmp_path):
+    sc = load_scenario("caribbean", {"victims_per_year": 2})
+    summary = write_run(sc, [2020, 2021, 2022], 3, tmp_path)
+    assert sum(y["victims"] for y in summary.per_year) == 6
+    reports = pd.read_csv(tmp_path / "reports.csv", keep_default_na=False)
+    assert len(reports) == sum(y["reports"] for y in summary.per_year)
+    assert json.loads((tmp_path / "manifest.json").read_text())["files"] == summary.files
+
+
+def test_study_is_the_same_with_one_or_two_workers():
+    spec = StudySpec(load_scenario("dependent", {"victims_per_year": 1500}), ("Mt", "stepwise"))
+    a = run_study(spec, 6, seed=9, workers=1)
+    b = run_study(spec, 6, seed=9, workers=2)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_tiny_caribbean_study_reports_failures_instead_of_hiding_them():
+    spec = StudySpec(load_scenario("caribbean"), ("Mt",))
+    frame = run_study(spec, 20, seed=5, workers=1)
+    row = summarise(frame).iloc[0]
+    assert row["replicates"] == 20 and row["failed"] == (frame["status"] != "ok").sum()
+    assert row["coverage_low"] <= row["coverage"] <= row["coverage_high"]

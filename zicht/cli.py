@@ -256,8 +256,13 @@ def _years(text: str) -> list[int]:
             years = [int(x) for x in text.split(",")]
     except ValueError:
         raise typer.BadParameter(f"{text!r}: give a year, a range 2015-2024 or a list") from None
-    if not years or any(y < 1900 or y > 2100 for y in years):
+    if not years:
+        raise typer.BadParameter(f"{text!r}: no years (a range runs from early to late)")
+    if any(y < 1900 or y > 2100 for y in years):
         raise typer.BadParameter(f"{text!r}: years must lie between 1900 and 2100")
+    if years != list(range(years[0], years[0] + len(years))):
+        raise typer.BadParameter(f"{text!r}: years must be consecutive and increasing "
+                                 "(victims carry over from one year to the next)")
     return years
 
 
@@ -275,7 +280,7 @@ def simulate(
     ctx: typer.Context,
     scenario: str = typer.Option("nl-baseline", help="Shipped scenario name or a YAML file."),
     years: str = typer.Option("2024", help="A year, a range (2015-2024) or a list."),
-    seed: int = typer.Option(1, help="Seed: the same seed gives byte-identical files."),
+    seed: int = typer.Option(1, min=0, help="Seed: the same seed gives byte-identical files."),
     out_dir: Path = typer.Option(None, "--out", help="Output folder (required to generate)."),
     victims: int = typer.Option(None, help="Override the scenario's victims per year."),
     formats: str = typer.Option("csv,parquet", help="csv, parquet or both (comma-separated) "
@@ -290,6 +295,8 @@ def simulate(
 
     if out_dir is None:
         _fail("--out DIR is required (the folder to write the reports and truth files to)", 2)
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"--out {out_dir}: exists and is not a folder", 2)
     year_list = _years(years)
     fmt = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not fmt or set(fmt) - {"csv", "parquet"}:
@@ -313,7 +320,7 @@ def study(
     scenario: str = typer.Option("independent", help="Shipped scenario name or a YAML file."),
     replicates: int = typer.Option(200, min=1, help="Number of simulated populations."),
     method: str = typer.Option("Mt,stepwise,bic", help="Comma-separated estimators."),
-    seed: int = typer.Option(1, help="Seed of the whole study."),
+    seed: int = typer.Option(1, min=0, help="Seed of the whole study."),
     ci: CI = typer.Option(CI.profile, help="Interval whose coverage is measured."),
     workers: int = typer.Option(0, min=0, help="Processes (0 = one per core)."),
     victims: int = typer.Option(None, help="Override the scenario's victims per year."),
@@ -334,6 +341,13 @@ def study(
               f"{', '.join(METHODS)}", 2)
     if ci == CI.none:
         _fail("--ci none has no coverage to measure", 2)
+    for path, kinds in ((plot, (".png", ".svg", ".html", ".json")), (results, (".csv",))):
+        if path is None:
+            continue
+        if path.suffix.lower() not in kinds:
+            _fail(f"{path}: the file name must end in {' or '.join(kinds)}", 2)
+        if not path.parent.is_dir():
+            _fail(f"{path}: folder {path.parent} does not exist", 2)
     sc = _scenario(scenario, victims)
     spec = StudySpec(sc, methods, ci=ci.value)
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
@@ -354,12 +368,22 @@ def study(
         return
     t = Table(title=f"{sc.name}: {replicates} replicates, truth {sc.victims_per_year:,} a year, "
               f"{ci.value} intervals")
-    for col in ("method", "ok", "mean observed", "mean estimate", "rel. bias", "rel. RMSE",
-                "coverage"):
+    for col in ("method", "estimated", "mean observed", "mean estimate", "rel. bias",
+                "rel. RMSE", "coverage (95% MC interval)"):
         t.add_column(col, justify="left" if col == "method" else "right")
+
+    def pct(x, signed=False):
+        return "-" if x != x else (f"{x:+.1%}" if signed else f"{x:.1%}")
+
     for r in table.itertuples():
         t.add_row(r.method, f"{r.replicates - r.failed}/{r.replicates}",
                   _fmt(r.mean_observed, 0), _fmt(r.mean_estimate, 0),
-                  f"{r.relative_bias:+.1%}", f"{r.relative_rmse:.1%}",
-                  f"{r.coverage:.1%} ± {r.coverage_mc_error:.1%}")
+                  pct(r.relative_bias, True), pct(r.relative_rmse),
+                  "-" if r.coverage != r.coverage else
+                  f"{r.coverage:.1%} ({r.coverage_low:.1%}-{r.coverage_high:.1%})")
     out.print(t)
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        reasons = failed.groupby(["method", "status"]).size()
+        for (m, why), k in reasons.items():
+            out.print(f"{m}: {k} replicate(s) without an estimate: {why}")

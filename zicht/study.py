@@ -43,6 +43,12 @@ def replicate_table(scenario: Scenario, seed: int) -> tuple[int, CaptureHistorie
     frame = capture_table(scenario, seen, merged=True)
     if frame.empty:
         return len(persons), None
+    # a list that saw nobody this time carries no information: estimate on the others (two at
+    # least), as an analyst would
+    lists = [c for c in frame.columns if c != "count" and frame[c].any()]
+    if len(lists) < 2:
+        return len(persons), None
+    frame = frame.groupby(lists, as_index=False)["count"].sum()
     return len(persons), CaptureHistories.from_frame(frame)
 
 
@@ -55,7 +61,7 @@ def run_replicates(spec: StudySpec, seeds: Sequence[int]) -> list[dict]:
                    "observed": 0 if table is None else table.n_observed,
                    "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "status": "ok"}
             if table is None:
-                row["status"] = "nobody observed"
+                row["status"] = "fewer than two lists saw anyone"
             else:
                 try:
                     res = make_estimator(method).fit(table, ci=spec.ci, level=spec.level)
@@ -90,7 +96,9 @@ def run_study(spec: StudySpec, replicates: int, seed: int = 1, workers: int | No
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Per method: replicates, failures, bias, relative bias and RMSE, coverage +/- MC error."""
+    """Per method: replicates, failures, bias, relative bias and RMSE, coverage with its Monte
+    Carlo sd and Wilson interval.  Bias and coverage are over the replicates that produced an
+    estimate; ``failed`` says how many did not (a refused model is a result too)."""
     out = []
     for method, g in results.groupby("method", sort=False):
         ok = g[g["status"] == "ok"]
@@ -100,6 +108,7 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
         covered = (ok["ci_low"] <= ok["truth"]) & (ok["truth"] <= ok["ci_high"])
         n = len(ok)
         cov = float(covered.mean()) if n else math.nan
+        lo, hi = wilson(int(covered.sum()), n)
         out.append({
             "method": method, "replicates": len(g), "failed": int(len(g) - n),
             "mean_truth": float(truth.mean()) if n else math.nan,
@@ -111,8 +120,19 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
             if err.size else math.nan,
             "coverage": cov,
             "coverage_mc_error": math.sqrt(cov * (1 - cov) / n) if n else math.nan,
+            "coverage_low": lo, "coverage_high": hi,
         })
     return pd.DataFrame(out)
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson 95 % interval for a proportion (sensible at 0 % and 100 %, unlike +- sd)."""
+    if n == 0:
+        return math.nan, math.nan
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def plot_study(results: pd.DataFrame, title: str):

@@ -54,8 +54,10 @@ def new_persons(scenario: Scenario, year: int, n: int, first_id: int,
         np.where(rng.random(n) < 0.1, rng.integers(4, 12, n), rng.integers(12, 18, n)),
         18 + np.minimum(rng.gamma(2.0, 7.0, n).astype(int), 50),
     )
-    day = rng.integers(0, 365, n)
-    birth = (np.datetime64(f"{year}-01-01") - (age * 365.25).astype("timedelta64[D]")
+    # born up to a year before 1 July of (year - age): exactly `age` on 1 July of `year`, the
+    # reference date for minor/adult
+    day = rng.integers(1, 365, n)
+    birth = ((np.datetime64(f"{year}-07-01") - (age * 365.25).astype("timedelta64[D]"))
              - day.astype("timedelta64[D]"))
     nationality = _choice(rng, scenario.nationality, n)
     born_elsewhere = rng.random(n) < 0.08  # e.g. Dutch nationals born abroad and vice versa

@@ -96,8 +96,8 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
     cat = cats[rj]
     units = np.array([scenario.reporters[c].units for c in cats])[rj]
     unit = rng.integers(0, 1 << 30, n) % units + 1
-    organisation = np.where(units > 1, np.char.add(np.char.add(cat.astype(str), "-"),
-                                                   np.char.zfill(unit.astype(str), 2)), cat)
+    organisation = np.array([c if u == 1 else f"{c}-{k:02d}"
+                             for c, u, k in zip(cat, units, unit, strict=True)], dtype=object)
     received = (np.datetime64(f"{year}-01-01") + rng.integers(0, 365, n).astype("timedelta64[D]"))
     obliged = np.isin(cat, OBLIGED)
     channel = np.where(obliged, np.array(["api", "bulk", "form"])[rng.choice(3, n, p=[.6, .3, .1])],
@@ -122,6 +122,7 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "nationality": p["nationality"],
     })
     noisy = apply_noise(rng, clear, scenario.noise)
+    age_known = rng.random(n) < 0.9  # the form states an age
     reports = object_frame({
         "report_id": np.array([f"R{i:08d}" for i in range(first_id, first_id + n)], dtype=object),
         "organisation": organisation,
@@ -137,8 +138,9 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "surname": noisy["surname"],
         "birth_date": noisy["birth_date"],
         "birth_year": noisy["birth_year"],
-        "age_at_report": pd.array(np.where(rng.random(n) < 0.9, age, -1), dtype="Int64"),
-        "age_band": age_band(age),
+        "age_at_report": pd.array(np.where(age_known, age, -1), dtype="Int64"),
+        "age_band": np.where(age_known | (noisy["birth_date"].to_numpy() != ""),
+                             age_band(age), "unknown"),
         "sex": np.where(rng.random(n) < 0.02, "U", p["sex"].to_numpy()),
         "nationality": noisy["nationality"],
         "country_of_birth": np.where(rng.random(n) < 0.25, "", p["country_of_birth"]),
@@ -286,7 +288,11 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
         pool.shutdown()
     pd.concat(by_category, ignore_index=True).fillna(0).astype(int).to_csv(
         out / "capture_histories_by_category.csv", index=False)
-    summary.files = sorted(p.name for p in out.iterdir())
+    written = [f"{name}.{ext}" for name in sinks for ext in ("csv", "parquet")
+               if ext in formats]
+    written += ["capture_histories_by_category.csv", "manifest.json"]
+    written += [f"capture_histories_{y}.csv" for y in years]
+    summary.files = sorted(written)
     (out / "manifest.json").write_text(json.dumps({
         "scenario": summary.scenario, "seed": seed, "years": summary.years,
         "per_year": summary.per_year, "files": summary.files,

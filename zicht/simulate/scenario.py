@@ -10,6 +10,7 @@ Every key is validated; an unknown key or an impossible value is an error naming
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -82,12 +83,35 @@ def _fail(key: str, msg: str):
     raise ScenarioError(f"scenario key {key!r}: {msg}")
 
 
-def _prob(value, key: str) -> float:
+MAX_EFFECT = 20.0  # |log-odds| beyond this is certainty in all but name
+
+
+def _number(value, key: str) -> float:
+    """A finite number; YAML 1.1 reads 1e-3 as a string, so numeric strings are accepted."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(value, bool) or not isinstance(value, int | float):
         _fail(key, f"expected a number, got {value!r}")
-    if not 0 <= value <= 1:
-        _fail(key, f"{value} is not a probability (0 to 1)")
+    if not math.isfinite(value):
+        _fail(key, f"{value} is not a finite number")
     return float(value)
+
+
+def _prob(value, key: str) -> float:
+    value = _number(value, key)
+    if not 0 <= value <= 1:
+        _fail(key, f"{value:g} is not a probability (0 to 1)")
+    return value
+
+
+def _effect(value, key: str) -> float:
+    value = _number(value, key)
+    if abs(value) > MAX_EFFECT:
+        _fail(key, f"log-odds {value:g} is outside -{MAX_EFFECT:g}..{MAX_EFFECT:g}")
+    return value
 
 
 def _distribution(value, key: str, allowed: tuple[str, ...] | None) -> dict[str, float]:
@@ -124,6 +148,8 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
     n = data.get("victims_per_year")
     if isinstance(n, bool) or not isinstance(n, int):
         _fail("victims_per_year", f"expected a whole number, got {n!r}")
+    if n > 50_000_000:
+        _fail("victims_per_year", f"{n:,} is more than this simulator is built for (50 million)")
     if n < 0:
         _fail("victims_per_year", f"{n} is negative")
     pop = data.get("population") or {}
@@ -144,9 +170,7 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         _known(spec, key, {"rate", "effects", "units"})
         effects = spec.get("effects") or {}
         _known(effects, f"{key}.effects", set(EFFECT_KEYS))
-        for ek, ev in effects.items():
-            if isinstance(ev, bool) or not isinstance(ev, int | float):
-                _fail(f"{key}.effects.{ek}", f"expected a log-odds number, got {ev!r}")
+        effects = {ek: _effect(ev, f"{key}.effects.{ek}") for ek, ev in effects.items()}
         units = spec.get("units", 1)
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             _fail(f"{key}.units", f"expected a whole number >= 1, got {units!r}")
@@ -160,10 +184,8 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         if not isinstance(g, dict):
             _fail(key, "expected {share, effect}")
         _known(g, key, {"share", "effect"})
-        eff = g.get("effect", 0.0)
-        if isinstance(eff, bool) or not isinstance(eff, int | float):
-            _fail(f"{key}.effect", f"expected a log-odds number, got {eff!r}")
-        het.append((_prob(g.get("share"), f"{key}.share"), float(eff)))
+        het.append((_prob(g.get("share"), f"{key}.share"),
+                    _effect(g.get("effect", 0.0), f"{key}.effect")))
     if abs(sum(s for s, _ in het) - 1) > 1e-6:
         _fail("heterogeneity", "group shares must add up to 1")
     deps = []
@@ -175,9 +197,11 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         for end in ("from", "to"):
             if d.get(end) not in reporters:
                 _fail(f"{key}.{end}", f"{d.get(end)!r} is not one of this scenario's reporters")
-        orr = d.get("odds_ratio")
-        if isinstance(orr, bool) or not isinstance(orr, int | float) or orr <= 0:
-            _fail(f"{key}.odds_ratio", f"expected a positive number, got {orr!r}")
+        if d.get("from") == d.get("to"):
+            _fail(key, "a reporter cannot refer to itself")
+        orr = _number(d.get("odds_ratio"), f"{key}.odds_ratio")
+        if orr <= 0 or abs(math.log(orr)) > MAX_EFFECT:
+            _fail(f"{key}.odds_ratio", f"{orr:g} is not a usable odds ratio (positive, finite)")
         deps.append(Dependence(d["from"], d["to"], float(orr)))
     noise_raw = data.get("noise") or {}
     if not isinstance(noise_raw, dict):
@@ -194,6 +218,8 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
     seen: set[str] = set()
     for lname, cats in lists_raw.items():
         cats = [cats] if isinstance(cats, str) else list(cats or [])
+        if not cats:
+            _fail(f"mse_lists.{lname}", "a list needs at least one reporter category")
         for c in cats:
             if c not in reporters:
                 _fail(f"mse_lists.{lname}", f"{c!r} is not one of this scenario's reporters")
@@ -214,10 +240,17 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         reporters=reporters,
         heterogeneity=tuple(het),
         dependence=tuple(deps),
-        duplicate_rate=_prob(data.get("duplicate_rate", 0.0), "duplicate_rate"),
+        duplicate_rate=_duplicate_rate(data.get("duplicate_rate", 0.0)),
         noise=noise,
         mse_lists=mse_lists,
     )
+
+
+def _duplicate_rate(value) -> float:
+    rate = _prob(value, "duplicate_rate")
+    if rate >= 1:
+        _fail("duplicate_rate", "must be below 1 (each extra report has this chance)")
+    return rate
 
 
 def shipped_scenarios() -> list[str]:
@@ -242,7 +275,9 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{label}: not valid YAML ({exc})") from None
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise ScenarioError(f"{label}: not valid YAML{at}") from None
     if overrides:
         data = {**data, **overrides}
     return parse_scenario(data, label)
