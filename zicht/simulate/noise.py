@@ -44,6 +44,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from ..codes import NATIONALITY_CODES
+
 __all__ = [
     "NATIONALITY_CODES",
     "NOISE_KINDS",
@@ -283,26 +285,8 @@ def _map_unique(values: np.ndarray, func) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 #: alpha-3 -> (alpha-2, English short name, Dutch nationality adjective)
-NATIONALITY_CODES = {
-    "NLD": ("NL", "Netherlands", "Nederlandse"), "POL": ("PL", "Poland", "Poolse"),
-    "NGA": ("NG", "Nigeria", "Nigeriaanse"), "ROU": ("RO", "Romania", "Roemeense"),
-    "BGR": ("BG", "Bulgaria", "Bulgaarse"), "HUN": ("HU", "Hungary", "Hongaarse"),
-    "UKR": ("UA", "Ukraine", "Oekraïense"), "VNM": ("VN", "Viet Nam", "Vietnamese"),
-    "CHN": ("CN", "China", "Chinese"), "GBR": ("GB", "United Kingdom", "Britse"),
-    "DEU": ("DE", "Germany", "Duitse"), "FRA": ("FR", "France", "Franse"),
-    "ESP": ("ES", "Spain", "Spaanse"), "TUR": ("TR", "Türkiye", "Turkse"),
-    "BRA": ("BR", "Brazil", "Braziliaanse"), "RUS": ("RU", "Russian Federation", "Russische"),
-    "IDN": ("ID", "Indonesia", "Indonesische"), "THA": ("TH", "Thailand", "Thaise"),
-    "MAR": ("MA", "Morocco", "Marokkaanse"), "ERI": ("ER", "Eritrea", "Eritrese"),
-    "SYR": ("SY", "Syrian Arab Republic", "Syrische"), "AFG": ("AF", "Afghanistan", "Afghaanse"),
-    "BEL": ("BE", "Belgium", "Belgische"), "SUR": ("SR", "Suriname", "Surinaamse"),
-    "LTU": ("LT", "Lithuania", "Litouwse"), "SVK": ("SK", "Slovakia", "Slowaakse"),
-    "CZE": ("CZ", "Czechia", "Tsjechische"), "UGA": ("UG", "Uganda", "Oegandese"),
-    "GHA": ("GH", "Ghana", "Ghanese"), "SLE": ("SL", "Sierra Leone", "Sierra Leoonse"),
-    "GIN": ("GN", "Guinea", "Guinese"), "PHL": ("PH", "Philippines", "Filipijnse"),
-    "IND": ("IN", "India", "Indiase"), "MDA": ("MD", "Moldova", "Moldavische"),
-    "ALB": ("AL", "Albania", "Albanese"), "CHE": ("CH", "Switzerland", "Zwitserse"),
-}  # fmt: skip
+# the alternative codings live with the other code lists
+
 
 
 # ---------------------------------------------------------------------------------------------

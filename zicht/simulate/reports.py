@@ -32,12 +32,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..codes import OBLIGED
 from .detection import detect
 from .noise import apply_noise
 from .population import age_at, age_band, object_frame, person_years
 from .scenario import Scenario
 
-OBLIGED = ("POL", "KMAR", "NLA")
 REPORT_COLUMNS = [
     "report_id", "organisation", "reporter_category", "received_date", "reference_year",
     "channel", "legal_basis", "consent_registration", "consent_care_referral",

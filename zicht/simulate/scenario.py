@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
+from .. import codes
 from .noise import NoiseConfig
 
-REPORTER_CATEGORIES = ("POL", "KMAR", "NLA", "ZC", "OPV", "JZ", "GEM", "NGO", "ADV", "IMM",
-                       "ZORG", "OM", "SELF", "CAR", "OTH")
-FORMS = ("SEX", "LAB", "CRIM", "ORG", "MIX", "UNK")
-SEXES = ("F", "M", "X", "U")
+REPORTER_CATEGORIES = tuple(c for c in codes.REPORTER_CATEGORIES if c != "UNK")
+FORMS = tuple(codes.FORMS)
+SEXES = tuple(codes.SEXES)
 REGIONS = ("NL", "BES", "ABW", "CUW", "SXM", "ABROAD")
 # attributes a reporter's detection may depend on (log-odds shifts), see Reporter.effects
 EFFECT_KEYS = tuple(

@@ -1,0 +1,72 @@
+"""Code lists of the domain (DOMAIN.md section 5), shared by every stage.
+
+Each list maps a code to its Dutch and English label.  They are domain facts, not a stage's
+internals: the simulator draws from them, the registry validates against them, the monitor
+labels its tables with them.
+"""
+
+from __future__ import annotations
+
+REPORTER_CATEGORIES = {
+    "POL": ("politie", "police"),
+    "KMAR": ("Koninklijke Marechaussee", "Royal Marechaussee (border police)"),
+    "NLA": ("Nederlandse Arbeidsinspectie", "Netherlands Labour Authority"),
+    "ZC": ("zorgcoördinator", "care coordinator"),
+    "OPV": ("opvang", "shelter"),
+    "JZ": ("jeugdzorg", "youth care"),
+    "GEM": ("gemeente", "municipality"),
+    "NGO": ("maatschappelijke organisatie", "NGO"),
+    "ADV": ("advocaat", "lawyer"),
+    "IMM": ("IND, COA of DT&V", "immigration (IND, COA, DT&V)"),
+    "ZORG": ("zorg", "healthcare"),
+    "OM": ("Openbaar Ministerie", "public prosecution"),
+    "SELF": ("slachtoffer zelf", "self-report"),
+    "CAR": ("Caribische partner", "Caribbean partner"),
+    "OTH": ("overig", "other"),
+    "UNK": ("onbekend", "unknown"),
+}
+OBLIGED = ("POL", "KMAR", "NLA")
+FORMS = {
+    "SEX": ("seksuele uitbuiting", "sexual exploitation"),
+    "LAB": ("arbeidsuitbuiting", "labour exploitation"),
+    "CRIM": ("criminele uitbuiting", "criminal exploitation"),
+    "ORG": ("orgaanverwijdering", "organ removal"),
+    "MIX": ("meerdere vormen", "several forms"),
+    "UNK": ("onbekend", "unknown"),
+}
+SEXES = {"F": ("vrouw", "female"), "M": ("man", "male"), "X": ("x", "x"),
+         "U": ("onbekend", "unknown")}
+AGE_BANDS = ("0-11", "12-17", "18-22", "23-29", "30-39", "40-49", "50+", "unknown")
+NR_GROUPS = {
+    "domestic_sexual": ("binnenlandse seksuele uitbuiting", "domestic sexual exploitation"),
+    "cross_border_sexual": ("grensoverschrijdende seksuele uitbuiting",
+                            "cross-border sexual exploitation"),
+    "labour": ("arbeidsuitbuiting", "labour exploitation"),
+    "criminal": ("criminele uitbuiting", "criminal exploitation"),
+    "organ": ("orgaanverwijdering", "organ removal"),
+    "unknown": ("onbekend", "unknown"),
+}
+CARIBBEAN_PLACES = {"BQ-BO": "Bonaire", "BQ-SE": "Sint Eustatius", "BQ-SA": "Saba",
+                    "ABW": "Aruba", "CUW": "Curaçao", "SXM": "Sint Maarten"}
+
+# Other ways forms write a nationality: alpha-2, the English name, the Dutch adjective
+NATIONALITY_CODES = {
+    "NLD": ("NL", "Netherlands", "Nederlandse"), "POL": ("PL", "Poland", "Poolse"),
+    "NGA": ("NG", "Nigeria", "Nigeriaanse"), "ROU": ("RO", "Romania", "Roemeense"),
+    "BGR": ("BG", "Bulgaria", "Bulgaarse"), "HUN": ("HU", "Hungary", "Hongaarse"),
+    "UKR": ("UA", "Ukraine", "Oekraïense"), "VNM": ("VN", "Viet Nam", "Vietnamese"),
+    "CHN": ("CN", "China", "Chinese"), "GBR": ("GB", "United Kingdom", "Britse"),
+    "DEU": ("DE", "Germany", "Duitse"), "FRA": ("FR", "France", "Franse"),
+    "ESP": ("ES", "Spain", "Spaanse"), "TUR": ("TR", "Türkiye", "Turkse"),
+    "BRA": ("BR", "Brazil", "Braziliaanse"), "RUS": ("RU", "Russian Federation", "Russische"),
+    "IDN": ("ID", "Indonesia", "Indonesische"), "THA": ("TH", "Thailand", "Thaise"),
+    "MAR": ("MA", "Morocco", "Marokkaanse"), "ERI": ("ER", "Eritrea", "Eritrese"),
+    "SYR": ("SY", "Syrian Arab Republic", "Syrische"), "AFG": ("AF", "Afghanistan", "Afghaanse"),
+    "BEL": ("BE", "Belgium", "Belgische"), "SUR": ("SR", "Suriname", "Surinaamse"),
+    "LTU": ("LT", "Lithuania", "Litouwse"), "SVK": ("SK", "Slovakia", "Slowaakse"),
+    "CZE": ("CZ", "Czechia", "Tsjechische"), "UGA": ("UG", "Uganda", "Oegandese"),
+    "GHA": ("GH", "Ghana", "Ghanese"), "SLE": ("SL", "Sierra Leone", "Sierra Leoonse"),
+    "GIN": ("GN", "Guinea", "Guinese"), "PHL": ("PH", "Philippines", "Filipijnse"),
+    "IND": ("IN", "India", "Indiase"), "MDA": ("MD", "Moldova", "Moldavische"),
+    "ALB": ("AL", "Albania", "Albanese"), "CHE": ("CH", "Switzerland", "Zwitserse"),
+}  # fmt: skip
