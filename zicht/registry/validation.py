@@ -1,0 +1,215 @@
+"""Validation of a report ("melding") at intake, with messages in Dutch and English.
+
+One function, :func:`validate_report`, checks one record of the import format (the columns
+``zicht simulate`` writes, docs/SIMULATE.md) against the code lists of :mod:`zicht.codes`, ISO
+3166 (pycountry), date rules and cross-field consistency.  It returns the record normalised
+(nationality written as alpha-2, an English name or a Dutch adjective becomes alpha-3; codes
+upper-cased) and a list of errors, each naming the field, in the requested language.  Intake
+paths (API, form, bulk import) all call it; a bulk import is rejected whole when any row errs.
+
+Place of exploitation: a CBS municipality code is checked for its form (GM + four digits); the
+full versioned CBS list is not shipped yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .. import codes
+
+CHANNELS = ("form", "api", "bulk")
+LEGAL_BASES = ("obligation", "consent", "other")
+CONSENTS = ("yes", "no", "not_required", "unknown")
+COMPLAINT = ("yes", "no", "considering", "unknown")
+REFLECTION = ("offered", "granted", "no", "unknown", "not_applicable")
+YES_NO = ("yes", "no", "unknown")
+SPECIAL_NATIONALITIES = ("STATELESS", "UNK")
+REQUIRED = ("organisation", "reporter_category", "received_date")
+
+MESSAGES = {
+    "required": ("{field} is verplicht", "{field} is required"),
+    "code": ("{field}: '{value}' is geen geldige code (kies uit {allowed})",
+             "{field}: '{value}' is not a valid code (choose from {allowed})"),
+    "date": ("{field}: '{value}' is geen datum (JJJJ-MM-DD)",
+             "{field}: '{value}' is not a date (YYYY-MM-DD)"),
+    "future": ("{field}: {value} ligt in de toekomst", "{field}: {value} is in the future"),
+    "too_old": ("{field}: {value} ligt voor {limit}", "{field}: {value} is before {limit}"),
+    "integer": ("{field}: '{value}' is geen geheel getal",
+                "{field}: '{value}' is not a whole number"),
+    "range": ("{field}: {value} ligt niet tussen {low} en {high}",
+              "{field}: {value} is not between {low} and {high}"),
+    "country": ("{field}: '{value}' is geen ISO-landcode",
+                "{field}: '{value}' is not an ISO country code"),
+    "place": ("{field}: '{value}' is geen CBS-gemeentecode, eiland of land",
+              "{field}: '{value}' is not a CBS municipality code, island or country"),
+    "mismatch": ("{field}: {value} past niet bij {other} ({other_value})",
+                 "{field}: {value} does not match {other} ({other_value})"),
+}
+FIELD_LABELS = {  # Dutch field names for the Dutch messages
+    "organisation": "organisatie", "reporter_category": "meldercategorie",
+    "received_date": "ontvangstdatum", "reference_year": "peiljaar", "channel": "kanaal",
+    "legal_basis": "grondslag", "consent_registration": "toestemming registratie",
+    "consent_care_referral": "toestemming doorverwijzing", "birth_date": "geboortedatum",
+    "birth_year": "geboortejaar", "age_at_report": "leeftijd bij melding",
+    "age_band": "leeftijdsklasse", "sex": "geslacht", "nationality": "nationaliteit",
+    "country_of_birth": "geboorteland", "exploitation_forms": "uitbuitingsvormen",
+    "nr_group": "NR-groep", "place_of_exploitation": "plaats van uitbuiting",
+    "complaint_filed": "aangifte", "reflection_period": "bedenktijd",
+    "shelter_requested": "opvang gevraagd", "shelter_placed": "opvang geplaatst",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+@lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, str]:
+    """alpha-3, alpha-2, English names and Dutch adjectives -> alpha-3 (upper case keys)."""
+    import pycountry
+
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for name in (c.alpha_3, c.alpha_2, c.name, getattr(c, "common_name", None),
+                     getattr(c, "official_name", None)):
+            if name:
+                out[name.upper()] = c.alpha_3
+    for alpha3, variants in codes.NATIONALITY_CODES.items():
+        for v in variants:
+            out[v.upper()] = alpha3
+    out["XKX"] = "XKX"  # Kosovo, user-assigned but in common use
+    return out
+
+
+def normalise_country(value: str) -> str | None:
+    """alpha-3 for any accepted spelling, None when unknown."""
+    return _country_lookup().get(value.strip().upper())
+
+
+def validate_report(record: dict, lang: str = "nl",
+                    today: dt.date | None = None) -> tuple[dict, list[FieldError]]:
+    """(normalised record, errors) for one report; errors empty means valid."""
+    today = today or dt.date.today()
+    nl = lang == "nl"
+    errors: list[FieldError] = []
+    out = {k: ("" if v is None or v != v else str(v).strip()) for k, v in record.items()}
+
+    def err(field: str, code: str, **kw) -> None:
+        label = FIELD_LABELS.get(field, field) if nl else field
+        if nl and "other" in kw:
+            kw["other"] = FIELD_LABELS.get(kw["other"], kw["other"])
+        text = MESSAGES[code][0 if nl else 1].format(field=label, **kw)
+        errors.append(FieldError(field, code, text))
+
+    def code_of(field: str, allowed, upper: bool = True) -> None:
+        value = out.get(field, "")
+        if not value:
+            return
+        value = value.upper() if upper else value.lower()
+        if value not in allowed:
+            err(field, "code", value=out[field], allowed=", ".join(allowed))
+        else:
+            out[field] = value
+
+    for field in REQUIRED:
+        if not out.get(field):
+            err(field, "required")
+    code_of("reporter_category", tuple(codes.REPORTER_CATEGORIES))
+    code_of("sex", tuple(codes.SEXES))
+    code_of("channel", CHANNELS, upper=False)
+    code_of("legal_basis", LEGAL_BASES, upper=False)
+    code_of("consent_registration", CONSENTS, upper=False)
+    code_of("consent_care_referral", CONSENTS, upper=False)
+    code_of("complaint_filed", COMPLAINT, upper=False)
+    code_of("reflection_period", REFLECTION, upper=False)
+    code_of("shelter_requested", YES_NO, upper=False)
+    code_of("shelter_placed", YES_NO, upper=False)
+    code_of("nr_group", tuple(codes.NR_GROUPS), upper=False)
+    if out.get("age_band") and out["age_band"] not in codes.AGE_BANDS:
+        err("age_band", "code", value=out["age_band"], allowed=", ".join(codes.AGE_BANDS))
+    forms = [f.strip().upper() for f in out.get("exploitation_forms", "").split(";") if f.strip()]
+    bad = [f for f in forms if f not in codes.FORMS]
+    if bad:
+        err("exploitation_forms", "code", value=";".join(bad), allowed=", ".join(codes.FORMS))
+    elif forms:
+        out["exploitation_forms"] = ";".join(forms)
+
+    received = _date(out, "received_date", err, today, dt.date(1990, 1, 1))
+    birth = _date(out, "birth_date", err, today, dt.date(1900, 1, 1))
+    ref_year = _int(out, "reference_year", err, 1990, today.year + 1)
+    birth_year = _int(out, "birth_year", err, 1900, today.year)
+    age = _int(out, "age_at_report", err, 0, 120)
+    if received and ref_year is not None and abs(ref_year - received.year) > 1:
+        err("reference_year", "mismatch", value=ref_year, other="received_date",
+            other_value=received.isoformat())
+    if birth and birth_year is not None and birth_year != birth.year:
+        err("birth_year", "mismatch", value=birth_year, other="birth_date",
+            other_value=birth.isoformat())
+    if birth and received and age is not None:
+        true_age = received.year - birth.year - ((received.month, received.day)
+                                                 < (birth.month, birth.day))
+        if abs(true_age - age) > 1:
+            err("age_at_report", "mismatch", value=age, other="birth_date",
+                other_value=birth.isoformat())
+
+    for field in ("nationality", "country_of_birth"):
+        value = out.get(field, "")
+        if value and value.upper() not in SPECIAL_NATIONALITIES:
+            alpha3 = normalise_country(value)
+            if alpha3 is None:
+                err(field, "country", value=value)
+            else:
+                out[field] = alpha3
+        elif value:
+            out[field] = value.upper()
+    place = out.get("place_of_exploitation", "")
+    if place:
+        up = place.upper()
+        if re.fullmatch(r"GM\d{4}", up) or up in codes.CARIBBEAN_PLACES:
+            out["place_of_exploitation"] = up
+        elif (alpha3 := normalise_country(place)) is not None:
+            out["place_of_exploitation"] = alpha3
+        else:
+            err("place_of_exploitation", "place", value=place)
+    return out, errors
+
+
+def _date(out, field, err, today, earliest) -> dt.date | None:
+    value = out.get(field, "")
+    if not value:
+        return None
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError:
+        err(field, "date", value=value)
+        return None
+    if d > today:
+        err(field, "future", value=d.isoformat())
+    elif d < earliest:
+        err(field, "too_old", value=d.isoformat(), limit=earliest.isoformat())
+    else:
+        out[field] = d.isoformat()
+        return d
+    return None
+
+
+def _int(out, field, err, low, high) -> int | None:
+    value = out.get(field, "")
+    if not value:
+        return None
+    try:
+        number = int(float(value)) if re.fullmatch(r"-?\d+(\.0+)?", value) else int(value)
+    except ValueError:
+        err(field, "integer", value=value)
+        return None
+    if not low <= number <= high:
+        err(field, "range", value=number, low=low, high=high)
+        return None
+    out[field] = str(number)
+    return number
