@@ -36,7 +36,9 @@ FORMS = {
 }
 SEXES = {"F": ("vrouw", "female"), "M": ("man", "male"), "X": ("x", "x"),
          "U": ("onbekend", "unknown")}
-AGE_BANDS = ("0-11", "12-17", "18-22", "23-29", "30-39", "40-49", "50+", "unknown")
+AGE_BAND_LIMITS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 22, "18-22"), (23, 29, "23-29"),
+                   (30, 39, "30-39"), (40, 49, "40-49"), (50, 200, "50+"))
+AGE_BANDS = (*(label for _, _, label in AGE_BAND_LIMITS), "unknown")
 NR_GROUPS = {
     "domestic_sexual": ("binnenlandse seksuele uitbuiting", "domestic sexual exploitation"),
     "cross_border_sexual": ("grensoverschrijdende seksuele uitbuiting",

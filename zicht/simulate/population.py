@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import codes
 from .names import sample_names
 from .scenario import Scenario
 
@@ -22,8 +23,9 @@ MUNICIPALITIES = {
     "GM0503": 1.0, "GM0479": 1.6, "GM0200": 1.7, "GM0394": 1.6, "GM0080": 1.3, "GM0150": 1.0,
     "GM0361": 1.1, "GM0505": 1.2, "GM0637": 1.3,
 }
-CARIBBEAN_PLACES = {"BES": ("BQ-BO", "BQ-SE", "BQ-SA"), "ABW": ("ABW",), "CUW": ("CUW",),
-                    "SXM": ("SXM",)}
+# places per Caribbean region: the BES islands by ISO 3166-2 code, the countries by themselves
+CARIBBEAN_PLACES = {"BES": tuple(p for p in codes.CARIBBEAN_PLACES if p.startswith("BQ-")),
+                    **{p: (p,) for p in codes.CARIBBEAN_PLACES if not p.startswith("BQ-")}}
 ABROAD = ("DEU", "BEL", "ESP", "GBR", "FRA", "ITA", "POL", "ROU")
 SECTORS = {
     "SEX": ("window", "club", "escort", "home", "online", "street"),
@@ -157,12 +159,9 @@ def age_at(birth_date: np.ndarray, when: np.ndarray) -> np.ndarray:
     return np.asarray(years - before, dtype=np.int64)
 
 
-AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 22, "18-22"), (23, 29, "23-29"),
-             (30, 39, "30-39"), (40, 49, "40-49"), (50, 200, "50+"))
-
 
 def age_band(age: np.ndarray) -> np.ndarray:
     out = np.full(age.shape, "unknown", dtype=object)
-    for lo, hi, label in AGE_BANDS:
+    for lo, hi, label in codes.AGE_BAND_LIMITS:
         out[(age >= lo) & (age <= hi)] = label
     return out
