@@ -233,6 +233,15 @@ def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for t
                            f"Netherlands ({table.k} lists): sensitivity of the stepwise estimate")
 
 
+def _register_registry() -> None:
+    from .cli_registry import register
+
+    register(app)
+
+
+_register_registry()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

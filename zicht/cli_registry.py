@@ -1,0 +1,319 @@
+"""Registry commands of the ``zicht`` command line.
+
+They run on the server, with the database credentials, as the *operator* (audited as
+``cli:<os user>``): ``zicht serve``, ``zicht db upgrade``, ``zicht orgs``, ``zicht users``,
+``zicht tokens``, ``zicht import``, ``zicht export``, ``zicht audit``, ``zicht registry purge``.
+Input errors exit with code 2, refused operations (conflicts, a broken audit chain) with 3.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, markup=False, emoji=False,
+              width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, markup=False)
+
+db_app = typer.Typer(help="The registry database (migrations).", add_completion=False)
+orgs_app = typer.Typer(help="Reporting organisations.", add_completion=False)
+users_app = typer.Typer(help="Users and their roles.", add_completion=False)
+tokens_app = typer.Typer(help="API tokens for systems.", add_completion=False)
+audit_app = typer.Typer(help="The tamper-evident audit log.", add_completion=False)
+registry_app = typer.Typer(help="Registry maintenance (retention).", add_completion=False)
+
+
+def _registry(upgrade: bool = True):
+    from .registry.pseudonymise import PseudonymKeyError
+    from .registry.service import Registry
+    from .registry.settings import Settings, SettingsError
+
+    try:
+        reg = Registry(Settings.from_env())
+        if upgrade:
+            reg.upgrade()
+    except (SettingsError, PseudonymKeyError) as exc:
+        _fail(str(exc), 2)
+    return reg
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"zicht: {message}")
+    raise typer.Exit(code)
+
+
+def _run(fn, *args, **kwargs):
+    """Call a registry operation; its refusals become one line and an exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        _refuse(exc)
+
+
+def _refuse(exc: Exception) -> None:
+    from .registry.pseudonymise import PseudonymKeyError
+    from .registry.service import RegistryError, ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        for row, e in exc.errors[:20]:
+            err.print(f"zicht: {'row ' + str(row) + ': ' if row else ''}{e.message}")
+        if len(exc.errors) > 20:
+            err.print(f"zicht: ... and {len(exc.errors) - 20} more errors")
+        raise typer.Exit(2) from None
+    if isinstance(exc, PseudonymKeyError):
+        _fail(str(exc), 2)
+    if isinstance(exc, RegistryError):
+        _fail(str(exc), 3)
+    raise exc
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(orgs_app, name="orgs")
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(registry_app, name="registry")
+    app.command("serve")(serve)
+    app.command("import")(import_)
+    app.command("export")(export)
+
+
+# -- serve, db -----------------------------------------------------------------------------------
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8000, min=1, max=65535),
+          workers: int = typer.Option(1, min=1, max=32, help="Worker processes."),
+          log_level: str = typer.Option("info")):
+    """Run the registry's web application (migrates the database first)."""
+    import uvicorn
+
+    reg = _registry()
+    url = reg.engine.url.render_as_string(hide_password=True)
+    reg.dispose()
+    out.print(f"zicht registry on http://{host}:{port}/  (database {url})")
+    uvicorn.run("zicht.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False,
+                proxy_headers=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")):
+    """Apply the migrations up to REVISION (default: the newest)."""
+    from .registry import migrate
+
+    reg = _registry(upgrade=False)
+    migrate.upgrade(reg.engine, revision)
+    out.print(f"database at revision {migrate.current_revision(reg.engine)}")
+
+
+@db_app.command("current")
+def db_current():
+    """The database's migration revision and the newest one shipped."""
+    from .registry import migrate
+
+    reg = _registry(upgrade=False)
+    out.print(f"database {migrate.current_revision(reg.engine) or '(empty)'}, "
+              f"newest {migrate.head_revision()}")
+
+
+# -- organisations, users, tokens ----------------------------------------------------------------
+@orgs_app.command("add")
+def orgs_add(code: str, name: str = typer.Option("", help="Full name (default: the code)."),
+             category: str = typer.Option(..., help="Reporter category code (POL, ZC, ...).")):
+    """Add a reporting organisation."""
+    from .registry.service import operator
+
+    org = _run(_registry().add_organisation, operator(), code, name or code, category)
+    out.print(f"organisation {org['code']} ({org['category']}) added")
+
+
+@orgs_app.command("list")
+def orgs_list():
+    from .registry.service import operator
+
+    t = Table("code", "name", "category", "active")
+    for o in _run(_registry().organisations, operator()):
+        t.add_row(o["code"], o["name"], o["category"], "yes" if o["active"] else "no")
+    out.print(t)
+
+
+@users_app.command("add")
+def users_add(username: str,
+              role: str = typer.Option(..., help="reporter, analyst, admin or auditor"),
+              org: str = typer.Option(None, help="Organisation code (reporters need one)."),
+              password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+              no_password: bool = typer.Option(False, help="API-only account (give it a "
+                                                           "token with `zicht tokens add`).")):
+    """Add a user; the password is asked for (or read from stdin), never given as argument."""
+    from .registry.service import operator
+
+    password = None
+    if not no_password:
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = _run(_registry().add_user, operator(), username, role, password, org)
+    out.print(f"user {user['username']} ({user['role']}"
+              f"{', ' + user['organisation'] if user['organisation'] else ''}) added")
+
+
+@users_app.command("list")
+def users_list():
+    from .registry.service import operator
+
+    t = Table("user", "role", "organisation", "active", "password")
+    for u in _run(_registry().users, operator()):
+        t.add_row(u["username"], u["role"], u["organisation"] or "",
+                  "yes" if u["active"] else "no", "yes" if u["has_password"] else "no")
+    out.print(t)
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str):
+    """Deactivate a user: sessions end and API tokens are revoked at once."""
+    from .registry.service import operator
+
+    _run(_registry().set_user_active, operator(), username, False)
+    out.print(f"user {username} deactivated")
+
+
+@tokens_app.command("add")
+def tokens_add(username: str, name: str = typer.Option("api", help="What the token is for.")):
+    """Create an API token for USERNAME; it is printed once and stored only as a hash."""
+    from .registry.service import operator
+
+    tok = _run(_registry().add_token, operator(), username, name)
+    err.print(f"token {tok['id']} for {tok['user']} (shown once, keep it secret):")
+    print(tok["token"])
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str):
+    from .registry.service import operator
+
+    _run(_registry().revoke_token, operator(), token_id)
+    out.print(f"token {token_id} revoked")
+
+
+# -- import, export --------------------------------------------------------------------------------
+def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import format "
+                                                  "(what `zicht simulate` writes)."),
+            org: str = typer.Option(None, help="Organisation for rows without one."),
+            create_orgs: bool = typer.Option(False, help="Add organisations the file names "
+                                                         "that do not exist yet (category "
+                                                         "from the rows)."),
+            errors_out: Path = typer.Option(None, "--errors", help="Write every error to "
+                                                                   "this CSV."),
+            lang: str = typer.Option("en", help="Language of the messages: nl or en.")):
+    """Import reports: every row is registered, or none (all errors are reported)."""
+    from .registry.service import ValidationFailed, operator, read_table
+
+    if not file.is_file():
+        _fail(f"{file}: no such file", 2)
+    reg = _registry()
+    actor = operator()
+    data = file.read_bytes()
+    if org or create_orgs:
+        records = _run(read_table, data, file.name, lang)
+        known = {o["code"] for o in _run(reg.organisations, actor)}
+        if org and org not in known:
+            _fail(f"organisation {org!r} does not exist (zicht orgs add)", 2)
+        new: dict[str, str] = {}
+        for r in records:
+            code = str(r.get("organisation") or "").strip()
+            if not code and org:
+                r["organisation"] = org
+            elif create_orgs and code and code not in known and code not in new:
+                new[code] = str(r.get("reporter_category") or "UNK").strip().upper() or "UNK"
+        for code, category in sorted(new.items()):
+            _run(reg.add_organisation, actor, code, code, category)
+        if new:
+            out.print(f"added {len(new)} organisations: {', '.join(sorted(new))}")
+        import pandas as pd
+
+        data = pd.DataFrame(records).to_csv(index=False).encode()
+    try:
+        result = reg.import_file(actor, data, file.name, lang=lang)
+    except ValidationFailed as exc:
+        if errors_out:
+            with errors_out.open("w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=["row", "field", "code", "message"])
+                w.writeheader()
+                w.writerows(exc.as_list())
+            err.print(f"zicht: {len(exc.errors)} errors written to {errors_out}")
+        _refuse(exc)
+    except Exception as exc:  # conflicts and the like: one line
+        _refuse(exc)
+    out.print(f"{file.name}: {result['rows']} rows, {result['created']} reports registered, "
+              f"{result['existing']} already present (import {result['import_id']})")
+
+
+def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet.")):
+    """Write the pseudonymised reports (Parquet) that linkage and estimation read."""
+    from .registry.service import operator
+
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir} exists and is not a folder", 2)
+    path = _run(_registry().export, operator(), out_dir)
+    import pyarrow.parquet as pq
+
+    out.print(f"{path}: {pq.ParquetFile(path).metadata.num_rows} reports (pseudonymised)")
+
+
+# -- audit, retention ------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(expect_head: str = typer.Option(None, help="A head hash kept elsewhere "
+                                                            "(zicht audit head) to compare.")):
+    """Recompute the audit log's hash chain; exit 3 when an entry was changed or removed."""
+    from .registry.service import operator
+
+    reg = _registry()
+    result = _run(reg.verify_audit, operator(), expect_head)
+    if result.ok:
+        out.print(f"audit log intact: {result.entries} entries, head {result.head_seq}:"
+                  f"{result.head_hash}")
+        return
+    for p in result.problems[:50]:
+        err.print(f"zicht: {p}")
+    _fail(f"audit log NOT intact ({len(result.problems)} problems in {result.entries} entries)",
+          3)
+
+
+@audit_app.command("head")
+def audit_head():
+    """Print the chain head (seq:hash) to keep outside the database."""
+    from sqlalchemy import select
+
+    from .registry.models import AuditHead
+
+    reg = _registry()
+    with reg.sessions() as s:
+        head = s.scalar(select(AuditHead))
+    print(f"{head.seq}:{head.hash}")
+
+
+@registry_app.command("purge")
+def purge(dry_run: bool = typer.Option(False, help="Count, delete nothing."),
+          today: str = typer.Option(None, help="Reference date YYYY-MM-DD (default today).")):
+    """Delete reports past the retention period (ZICHT_RETENTION_DAYS); audited."""
+    from .registry.service import operator
+
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail(f"--today {today!r} is not a date (YYYY-MM-DD)", 2)
+    reg = _registry()
+    result = _run(reg.purge, operator(), day, dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    out.print(f"{verb} {result['matched']} reports received before {result['cutoff']} "
+              f"(retention {reg.settings.retention_days} days)")
+
+
+__all__ = ["register"]

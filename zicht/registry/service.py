@@ -1,0 +1,738 @@
+"""The registry's operations, one transaction each, every one audited in that transaction.
+
+The web application, the API and the command line all go through :class:`Registry`; access
+rules live here, not in the handlers, so that no path can skip them:
+
+=============  ==========================================================================
+reporter       submits and imports reports for its own organisation; reads only those
+analyst        reads the pseudonymised reports of every organisation; exports them
+admin          organisations, users, API tokens; no report contents
+auditor        reads and verifies the audit log
+operator       the command line on the server (holds the database credentials): import for
+               any organisation, export, purge, first users; audited as ``cli:<os user>``
+=============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import codes
+from . import audit, security
+from .audit import Actor, Event
+from .db import make_engine, session_factory
+from .models import (
+    ROLES,
+    ApiToken,
+    AuditEntry,
+    IdempotencyKey,
+    Organisation,
+    Report,
+    User,
+    WebSession,
+    utcnow,
+)
+from .pseudonymise import CLEAR_COLUMNS, TOKEN_FIELDS, Identity, Pseudonymiser
+from .settings import Settings
+from .validation import FieldError, validate_report
+
+MAX_BATCH = 1000
+MAX_PAGE = 1000
+READ_ROLES = ("reporter", "analyst")
+# columns a report row shows to its readers (never a token: those are for the export only)
+PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_date",
+                  "reporter_category", "reference_year", "channel", "legal_basis",
+                  "consent_registration", "consent_care_referral", "age_at_report", "age_band",
+                  "sex", "nationality", "country_of_birth", "residence_status",
+                  "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
+                  "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed")
+INPUT_IGNORED = {"report_id", "source_ref", "organisation", "channel", *CLEAR_COLUMNS}
+
+
+class RegistryError(Exception):
+    status = 400
+
+
+class AccessDenied(RegistryError):
+    status = 403
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Conflict(RegistryError):
+    status = 409
+
+
+class Unauthenticated(RegistryError):
+    status = 401
+
+
+class ValidationFailed(RegistryError):
+    """Input refused; ``errors`` is a list of (row number or None, FieldError)."""
+
+    status = 422
+
+    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str = ""):
+        super().__init__(message or f"{len(errors)} error(s) / fout(en)")
+        self.errors = errors
+
+    def as_list(self) -> list[dict]:
+        return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
+                for row, e in self.errors]
+
+
+def field_error(field_name: str, code: str, nl: str, en: str, lang: str) -> FieldError:
+    return FieldError(field_name, code, nl if lang == "nl" else en)
+
+
+def operator(source: str = "cli") -> Actor:
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name in this environment
+        who = "unknown"
+    return Actor(f"cli:{who}", "operator", source=source, via="cli")
+
+
+def require(actor: Actor, *roles: str) -> None:
+    if actor.role != "operator" and actor.role not in roles:
+        raise AccessDenied(f"role {actor.role!r} may not do this")
+
+
+@dataclass
+class SubmitOutcome:
+    status: int  # 201 created, 200 all already present
+    reports: list[dict]
+    replayed: bool = False
+
+    def body(self) -> dict:
+        return {"reports": self.reports,
+                "created": sum(r["status"] == "created" for r in self.reports),
+                "existing": sum(r["status"] == "existing" for r in self.reports)}
+
+
+@dataclass
+class Page:
+    items: list[dict]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass
+class ReportFilter:
+    organisation: str | None = None
+    reporter_category: str | None = None
+    year: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    source_ref: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+    def as_dict(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Registry:
+    settings: Settings = field(default_factory=Settings.from_env)
+    _pseudonymiser: Pseudonymiser | None = None
+
+    def __post_init__(self):
+        self.engine = make_engine(self.settings)
+        self.sessions = session_factory(self.engine)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def pseudonymiser(self) -> Pseudonymiser:
+        if self._pseudonymiser is None:  # the key is read only where intake needs it
+            self._pseudonymiser = Pseudonymiser()
+        return self._pseudonymiser
+
+    def upgrade(self) -> None:
+        from . import migrate
+
+        migrate.upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _audit(self, s: Session, actor: Actor, *events: Event) -> None:
+        audit.append(s, actor, list(events))
+
+    def record(self, actor: Actor, event: Event) -> None:
+        """An audit entry on its own (a refused request, a page view)."""
+        with self.sessions.begin() as s:
+            self._audit(s, actor, event)
+
+    # -- organisations, users, tokens ----------------------------------------------------------
+    def add_organisation(self, actor: Actor, code: str, name: str, category: str) -> dict:
+        require(actor, "admin")
+        code, category = code.strip(), category.strip().upper()
+        if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
+            raise ValidationFailed([(None, FieldError(
+                "code", "code", "organisation code: letters, digits, - and _ (max 40)"))])
+        if category not in codes.REPORTER_CATEGORIES:
+            raise ValidationFailed([(None, FieldError(
+                "category", "code", f"category {category!r} is not a reporter category "
+                f"({', '.join(codes.REPORTER_CATEGORIES)})"))])
+        with self.sessions.begin() as s:
+            if s.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+                raise Conflict(f"organisation {code!r} exists")
+            org = Organisation(code=code, name=name.strip() or code, category=category)
+            s.add(org)
+            s.flush()
+            self._audit(s, actor, Event("create", "organisation", code,
+                                        {"name": org.name, "category": category}))
+            return _org_dict(org)
+
+    def organisations(self, actor: Actor) -> list[dict]:
+        require(actor, "admin", "analyst", "reporter", "auditor")
+        with self.sessions.begin() as s:
+            query = select(Organisation).order_by(Organisation.code)
+            if actor.role == "reporter":
+                query = query.where(Organisation.id == actor.organisation_id)
+            orgs = [_org_dict(o) for o in s.scalars(query)]
+            self._audit(s, actor, Event("list", "organisation", None, {"count": len(orgs)}))
+            return orgs
+
+    def add_user(self, actor: Actor, username: str, role: str, password: str | None,
+                 organisation: str | None = None) -> dict:
+        require(actor, "admin")
+        username = username.strip()
+        if role not in ROLES:
+            raise ValidationFailed([(None, FieldError("role", "code",
+                                                      f"role must be one of {', '.join(ROLES)}"))])
+        if not username or len(username) > 80 or any(c.isspace() for c in username):
+            raise ValidationFailed([(None, FieldError(
+                "username", "required", "user name: 1-80 characters, no spaces"))])
+        if password is not None and (reason := security.check_password_strength(password)):
+            raise ValidationFailed([(None, FieldError("password", "weak", reason))])
+        if role == "reporter" and not organisation:
+            raise ValidationFailed([(None, FieldError(
+                "organisation", "required", "a reporter belongs to an organisation"))])
+        with self.sessions.begin() as s:
+            org = None
+            if organisation:
+                org = s.scalar(select(Organisation).where(Organisation.code == organisation))
+                if org is None:
+                    raise NotFound(f"organisation {organisation!r} does not exist")
+            if s.scalar(select(User.id).where(User.username == username)) is not None:
+                raise Conflict(f"user {username!r} exists")
+            user = User(username=username, role=role,
+                        password_hash=security.hash_password(password) if password else None,
+                        organisation_id=org.id if org else None)
+            s.add(user)
+            s.flush()
+            self._audit(s, actor, Event("create", "user", username,
+                                        {"role": role, "organisation": organisation}))
+            return _user_dict(user, org)
+
+    def users(self, actor: Actor) -> list[dict]:
+        require(actor, "admin")
+        with self.sessions.begin() as s:
+            rows = s.execute(select(User, Organisation).outerjoin(
+                Organisation, User.organisation_id == Organisation.id).order_by(User.username))
+            out = [_user_dict(u, o) for u, o in rows]
+            self._audit(s, actor, Event("list", "user", None, {"count": len(out)}))
+            return out
+
+    def set_user_active(self, actor: Actor, username: str, active: bool) -> dict:
+        require(actor, "admin")
+        with self.sessions.begin() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"user {username!r} does not exist")
+            user.active = active
+            if not active:  # end its sessions and tokens now
+                s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+                for tok in s.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))):
+                    tok.revoked_at = utcnow()
+            self._audit(s, actor, Event("activate" if active else "deactivate", "user",
+                                        username))
+            org = s.get(Organisation, user.organisation_id) if user.organisation_id else None
+            return _user_dict(user, org)
+
+    def add_token(self, actor: Actor, username: str, name: str) -> dict:
+        """A new API token for ``username``; the token itself is returned only here."""
+        require(actor, "admin")
+        with self.sessions.begin() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"user {username!r} does not exist")
+            token_id, token, digest = security.new_api_token()
+            s.add(ApiToken(id=token_id, user_id=user.id, name=name[:120] or "token",
+                           secret_sha256=digest))
+            self._audit(s, actor, Event("create", "api_token", token_id,
+                                        {"user": username, "name": name[:120]}))
+            return {"id": token_id, "user": username, "name": name, "token": token}
+
+    def revoke_token(self, actor: Actor, token_id: str) -> None:
+        require(actor, "admin")
+        with self.sessions.begin() as s:
+            tok = s.get(ApiToken, token_id)
+            if tok is None:
+                raise NotFound(f"token {token_id!r} does not exist")
+            tok.revoked_at = tok.revoked_at or utcnow()
+            self._audit(s, actor, Event("revoke", "api_token", token_id))
+
+    # -- authentication -----------------------------------------------------------------------
+    def _actor(self, s: Session, user: User, source: str | None, via: str) -> Actor:
+        org = s.get(Organisation, user.organisation_id) if user.organisation_id else None
+        return Actor(user.username, user.role, user.id, user.organisation_id,
+                     org.code if org else None, source, via)
+
+    def token_actor(self, token: str, source: str | None) -> Actor:
+        parsed = security.parse_api_token(token)
+        with self.sessions.begin() as s:
+            row = None
+            if parsed:
+                row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+                                .where(ApiToken.id == parsed[0])).first()
+            if (row is None or row[0].revoked_at is not None or not row[1].active
+                    or not security.same(row[0].secret_sha256, parsed[1])):
+                self._audit(s, Actor("anonymous", "none", source=source, via="api"),
+                            Event("auth_failed", "api_token", parsed[0] if parsed else None))
+                raise Unauthenticated("invalid or revoked API token")
+            return self._actor(s, row[1], source, "api")
+
+    def login(self, username: str, password: str, source: str | None) -> tuple[str, str, Actor]:
+        """(session cookie secret, CSRF token, actor) or Unauthenticated."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            user = s.scalar(select(User).where(User.username == username.strip()))
+            anonymous = Actor(username.strip()[:80] or "anonymous", "none", source=source)
+            if user is None or not user.active:
+                security.verify_password(None, password)
+                self._audit(s, anonymous, Event("login_failed", "user", None,
+                                                {"reason": "unknown or inactive user"}))
+                raise Unauthenticated("wrong user name or password")
+            if user.locked_until and user.locked_until > now:
+                self._audit(s, anonymous, Event("login_failed", "user", user.username,
+                                                {"reason": "locked"}))
+                raise Unauthenticated("wrong user name or password")
+            if not security.verify_password(user.password_hash, password):
+                user.failed_logins += 1
+                if user.failed_logins >= security.MAX_FAILED_LOGINS:
+                    user.locked_until, user.failed_logins = now + security.LOCKOUT, 0
+                self._audit(s, anonymous, Event("login_failed", "user", user.username,
+                                                {"reason": "password"}))
+                raise Unauthenticated("wrong user name or password")
+            if security.needs_rehash(user.password_hash):
+                user.password_hash = security.hash_password(password)
+            user.failed_logins, user.locked_until = 0, None
+            secret, csrf = security.new_session_secret(), security.new_csrf_token()
+            s.execute(delete(WebSession).where(WebSession.expires_at < now))
+            s.add(WebSession(id_sha256=security.sha256(secret), user_id=user.id, csrf_token=csrf,
+                             expires_at=now + dt.timedelta(hours=self.settings.session_hours)))
+            actor = self._actor(s, user, source, "web")
+            self._audit(s, actor, Event("login", "user", user.username))
+            return secret, csrf, actor
+
+    def session_actor(self, secret: str, source: str | None) -> tuple[Actor, str] | None:
+        """(actor, CSRF token) of a live session, else None (not audited: no data is read)."""
+        if not secret:
+            return None
+        with self.sessions() as s:
+            row = s.execute(select(WebSession, User).join(User, WebSession.user_id == User.id)
+                            .where(WebSession.id_sha256 == security.sha256(secret))).first()
+            if row is None or row[0].expires_at < utcnow() or not row[1].active:
+                return None
+            return self._actor(s, row[1], source, "web"), row[0].csrf_token
+
+    def logout(self, secret: str, actor: Actor) -> None:
+        with self.sessions.begin() as s:
+            s.execute(delete(WebSession).where(WebSession.id_sha256 == security.sha256(secret)))
+            self._audit(s, actor, Event("logout", "user", actor.username))
+
+    # -- intake -------------------------------------------------------------------------------
+    def prepare(self, s: Session, actor: Actor, records: Sequence[dict], channel: str,
+                lang: str, today: dt.date | None = None) -> list[dict]:
+        """Validate and pseudonymise records; raises ValidationFailed naming every error."""
+        orgs = {o.code: o for o in s.scalars(select(Organisation))}
+        own = actor.organisation
+        errors: list[tuple[int | None, FieldError]] = []
+        rows: list[dict] = []
+        seen_refs: dict[tuple[str, str], int] = {}
+        for i, raw in enumerate(records, start=1):
+            record = {k: v for k, v in raw.items() if k is not None}
+            org_code = str(record.get("organisation") or "").strip() or own or ""
+            org = orgs.get(org_code)
+            row_errors = []
+            if actor.role != "operator" and org_code != own:
+                row_errors.append(field_error(
+                    "organisation", "forbidden",
+                    f"organisatie: u meldt alleen voor uw eigen organisatie ({own})",
+                    f"organisation: you report only for your own organisation ({own})", lang))
+            elif org_code and org is None:
+                row_errors.append(field_error(
+                    "organisation", "unknown", f"organisatie: '{org_code}' is niet bekend",
+                    f"organisation: '{org_code}' is not known", lang))
+            record["organisation"] = org_code
+            if not str(record.get("reporter_category") or "").strip() and org is not None:
+                record["reporter_category"] = org.category
+            record["channel"] = channel
+            normal, field_errors = validate_report(record, lang=lang, today=today)
+            row_errors.extend(field_errors)
+            ref = str(record.get("source_ref") or record.get("report_id") or "").strip() or None
+            if ref and len(ref) > 120:
+                row_errors.append(field_error("source_ref", "length",
+                                              "bronreferentie: langer dan 120 tekens",
+                                              "source_ref: longer than 120 characters", lang))
+            if ref and (org_code, ref) in seen_refs:
+                row_errors.append(field_error(
+                    "source_ref", "duplicate",
+                    f"bronreferentie '{ref}' staat ook in rij {seen_refs[(org_code, ref)]}",
+                    f"source_ref '{ref}' also appears in row {seen_refs[(org_code, ref)]}",
+                    lang))
+            elif ref:
+                seen_refs[(org_code, ref)] = i
+            errors.extend((i, e) for e in row_errors)
+            if row_errors:
+                continue
+            ident = Identity(*(None if record.get(c) in (None, "") else str(record[c])
+                               for c in CLEAR_COLUMNS))
+            row = {name: (normal.get(name) or None) for name in PUBLIC_COLUMNS
+                   if name not in ("id", "organisation", "source_ref", "created_at")}
+            row["received_date"] = dt.date.fromisoformat(normal["received_date"])
+            for name in ("reference_year", "age_at_report"):
+                row[name] = int(normal[name]) if normal.get(name) else None
+            if row["reference_year"] is None:
+                row["reference_year"] = row["received_date"].year
+            row.update(self.pseudonymiser.tokens(ident))
+            row["content_sha256"] = hashlib.sha256(audit.canonical(
+                {k: row[k] for k in sorted(row)}).encode()).hexdigest()
+            row.update(organisation_id=org.id, source_ref=ref, submitted_by=actor.user_id,
+                       _org=org_code)
+            rows.append(row)
+        if errors:
+            raise ValidationFailed(errors)
+        return rows
+
+    def submit(self, actor: Actor, records: Sequence[dict], channel: str = "api",
+               idempotency_key: str | None = None, lang: str = "nl",
+               import_id: str | None = None, today: dt.date | None = None) -> SubmitOutcome:
+        """Register reports atomically: all or none.
+
+        A record whose (organisation, source reference) is already registered with the same
+        content is not registered again (status "existing"); with other content it is a
+        conflict.  An idempotency key replays the first response to a retry."""
+        require(actor, "reporter")
+        if not records:
+            raise ValidationFailed([(None, field_error("reports", "required",
+                                                       "geen meldingen ontvangen",
+                                                       "no reports received", lang))])
+        request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
+        args = (actor, records, channel, idempotency_key, lang, import_id, today, request_hash)
+        try:
+            try:
+                return self._submit(*args)
+            except IntegrityError:  # a concurrent request registered the same key or reference
+                return self._submit(*args)
+        except (ValidationFailed, Conflict) as exc:  # refused: rolled back, then audited
+            self.record(actor, Event("submit_rejected", "report", None,
+                                     {"channel": channel, "records": len(records),
+                                      "reason": type(exc).__name__,
+                                      "errors": len(getattr(exc, "errors", ())) or 1}))
+            raise
+
+    def _submit(self, actor, records, channel, idempotency_key, lang, import_id, today,
+                request_hash) -> SubmitOutcome:
+        with self.sessions.begin() as s:
+            if idempotency_key and actor.organisation_id is not None:
+                stored = s.get(IdempotencyKey, (actor.organisation_id, idempotency_key))
+                if stored is not None:
+                    if stored.request_sha256 != request_hash:
+                        raise Conflict("Idempotency-Key was used before with a different request")
+                    self._audit(s, actor, Event("replay", "idempotency_key", idempotency_key))
+                    body = json.loads(stored.response)
+                    return SubmitOutcome(stored.status, body["reports"], replayed=True)
+            rows = self.prepare(s, actor, records, channel, lang, today)
+            refs = [(r["organisation_id"], r["source_ref"]) for r in rows if r["source_ref"]]
+            existing: dict[tuple[int, str], tuple[str, str]] = {}
+            for chunk in _chunks(refs, 500):
+                org_ids = {o for o, _ in chunk}
+                found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
+                                         Report.content_sha256)
+                                  .where(Report.organisation_id.in_(org_ids),
+                                         Report.source_ref.in_([r for _, r in chunk])))
+                for rid, org_id, ref, digest in found:
+                    existing[(org_id, ref)] = (rid, digest)
+            conflicts = []
+            results, inserts = [], []
+            now = utcnow()
+            for i, row in enumerate(rows, start=1):
+                key = (row["organisation_id"], row["source_ref"])
+                org_code = row.pop("_org")
+                if row["source_ref"] and key in existing:
+                    rid, digest = existing[key]
+                    if digest != row["content_sha256"]:
+                        conflicts.append((i, field_error(
+                            "source_ref", "conflict",
+                            f"bronreferentie '{row['source_ref']}' is al geregistreerd met "
+                            "andere gegevens",
+                            f"source_ref '{row['source_ref']}' is already registered with "
+                            "different content", lang)))
+                    results.append({"id": rid, "source_ref": row["source_ref"],
+                                    "organisation": org_code, "status": "existing"})
+                    continue
+                row.update(id=str(uuid.uuid4()), created_at=now, import_id=import_id)
+                inserts.append(row)
+                results.append({"id": row["id"], "source_ref": row["source_ref"],
+                                "organisation": org_code, "status": "created"})
+            if conflicts:
+                raise Conflict("; ".join(e.message for _, e in conflicts[:5])
+                               + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))
+            if inserts:
+                s.execute(Report.__table__.insert(), inserts)
+            outcome = SubmitOutcome(201 if inserts else 200, results)
+            if idempotency_key and actor.organisation_id is not None:
+                s.add(IdempotencyKey(organisation_id=actor.organisation_id,
+                                     key=idempotency_key, request_sha256=request_hash,
+                                     status=outcome.status,
+                                     response=json.dumps(outcome.body())))
+            events = [Event("create", "report", r["id"],
+                            {"channel": channel, "organisation": r["organisation"],
+                             **({"import": import_id} if import_id else {})})
+                      for r in results if r["status"] == "created"]
+            if len(results) > len(events):
+                events.append(Event("submit_existing", "report", None,
+                                    {"ids": [r["id"] for r in results
+                                             if r["status"] == "existing"]}))
+            self._audit(s, actor, *events)
+            return outcome
+
+    def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
+                    today: dt.date | None = None) -> dict:
+        """Bulk import of a CSV or XLSX file in the import format: all rows or none."""
+        require(actor, "reporter")
+        records = read_table(data, filename, lang)
+        import_id = str(uuid.uuid4())
+        outcome = self.submit(actor, records, channel="bulk", lang=lang, import_id=import_id,
+                              today=today)
+        body = outcome.body()
+        digest = hashlib.sha256(data).hexdigest()
+        self.record(actor, Event("import", "file", import_id,
+                                 {"filename": Path(filename).name[:200], "sha256": digest,
+                                  "rows": len(records), "created": body["created"],
+                                  "existing": body["existing"]}))
+        return {"import_id": import_id, "rows": len(records), "created": body["created"],
+                "existing": body["existing"], "sha256": digest}
+
+    # -- reading ------------------------------------------------------------------------------
+    def _scoped(self, actor: Actor, query):
+        """Restrict a report query to what the actor may read (the one place it is done)."""
+        require(actor, *READ_ROLES)
+        if actor.role == "reporter":
+            if actor.organisation_id is None:
+                raise AccessDenied("reporter without an organisation")
+            return query.where(Report.organisation_id == actor.organisation_id)
+        return query
+
+    def list_reports(self, actor: Actor, flt: ReportFilter | None = None) -> Page:
+        flt = flt or ReportFilter()
+        limit = max(1, min(int(flt.limit), MAX_PAGE))
+        offset = max(0, int(flt.offset))
+        cols = [Report.__table__.c[c] for c in PUBLIC_COLUMNS
+                if c not in ("organisation",)] + [Organisation.code.label("organisation")]
+        query = self._scoped(actor, select(*cols).join(
+            Organisation, Report.organisation_id == Organisation.id))
+        if flt.organisation:
+            query = query.where(Organisation.code == flt.organisation)
+        if flt.reporter_category:
+            query = query.where(Report.reporter_category == flt.reporter_category.upper())
+        if flt.year is not None:
+            query = query.where(Report.reference_year == flt.year)
+        if flt.received_from:
+            query = query.where(Report.received_date >= flt.received_from)
+        if flt.received_to:
+            query = query.where(Report.received_date <= flt.received_to)
+        if flt.source_ref:
+            query = query.where(Report.source_ref == flt.source_ref)
+        with self.sessions.begin() as s:
+            total = s.scalar(select(func.count()).select_from(query.subquery()))
+            rows = s.execute(query.order_by(Report.received_date.desc(), Report.id)
+                             .limit(limit).offset(offset)).mappings().all()
+            items = [_report_dict(r) for r in rows]
+            self._audit(s, actor, Event("read", "report", None,
+                                        {"filter": flt.as_dict(), "total": total,
+                                         "ids": [r["id"] for r in items]}))
+            return Page(items, total, limit, offset)
+
+    def get_report(self, actor: Actor, report_id: str) -> dict:
+        cols = [Report.__table__.c[c] for c in PUBLIC_COLUMNS
+                if c not in ("organisation",)] + [Organisation.code.label("organisation")]
+        query = self._scoped(actor, select(*cols).join(
+            Organisation, Report.organisation_id == Organisation.id)
+            .where(Report.id == report_id))
+        with self.sessions.begin() as s:
+            row = s.execute(query).mappings().first()
+            self._audit(s, actor, Event("read" if row else "read_missing", "report",
+                                        report_id[:120]))
+        if row is None:  # another organisation's report is "not found", never "forbidden"
+            raise NotFound("report not found")
+        return _report_dict(row)
+
+    # -- export, retention, audit ---------------------------------------------------------------
+    def export_frame(self, actor: Actor, purpose: str = "export"):
+        """All reports, pseudonymised, as a DataFrame (tokens included, no clear identifier)."""
+        import pandas as pd
+
+        require(actor, "analyst")
+        cols = ([Report.__table__.c[c] for c in PUBLIC_COLUMNS if c != "organisation"]
+                + [Organisation.code.label("organisation")]
+                + [Report.__table__.c[c] for c in TOKEN_FIELDS])
+        with self.sessions.begin() as s:
+            rows = s.execute(select(*cols).join(
+                Organisation, Report.organisation_id == Organisation.id)
+                .order_by(Report.received_date, Report.id)).mappings().all()
+            frame = pd.DataFrame([dict(r) for r in rows],
+                                 columns=[c.key if hasattr(c, "key") else c.name for c in cols])
+            frame = frame.rename(columns={"id": "report_id"})
+            self._audit(s, actor, Event(purpose, "report", None, {"rows": len(frame)}))
+        return frame
+
+    def export(self, actor: Actor, out: Path) -> Path:
+        """``out/reports.parquet``: the pseudonymised reports that linkage and estimation read."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = self.export_frame(actor)
+        for c in ("received_date", "created_at"):
+            frame[c] = frame[c].astype(str)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "reports.parquet"
+        tmp = out / ".reports.parquet.tmp"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+        tmp.replace(path)  # readers never see half a file
+        return path
+
+    def purge(self, actor: Actor, today: dt.date | None = None,
+              dry_run: bool = False) -> dict:
+        """Delete reports received before today - retention period; audited with the count."""
+        require(actor, "admin")
+        today = today or dt.date.today()
+        cutoff = today - dt.timedelta(days=self.settings.retention_days)
+        with self.sessions.begin() as s:
+            ids = list(s.scalars(select(Report.id).where(Report.received_date < cutoff)))
+            if not dry_run:
+                for chunk in _chunks(ids, 500):
+                    s.execute(delete(Report).where(Report.id.in_(chunk)))
+                s.execute(delete(IdempotencyKey).where(
+                    IdempotencyKey.created_at < utcnow() - dt.timedelta(days=30)))
+            self._audit(s, actor, Event("purge_dry_run" if dry_run else "purge", "report", None,
+                                        {"cutoff": cutoff.isoformat(), "count": len(ids),
+                                         "retention_days": self.settings.retention_days,
+                                         "ids": ids}))
+        return {"cutoff": cutoff.isoformat(), "deleted": 0 if dry_run else len(ids),
+                "matched": len(ids)}
+
+    def audit_entries(self, actor: Actor, limit: int = 100, before: int | None = None,
+                      action: str | None = None) -> list[dict]:
+        require(actor, "auditor")
+        limit = max(1, min(int(limit), MAX_PAGE))
+        t = AuditEntry.__table__
+        query = select(t).order_by(t.c.seq.desc()).limit(limit)
+        if before is not None:
+            query = query.where(t.c.seq < before)
+        if action:
+            query = query.where(t.c.action == action)
+        with self.sessions.begin() as s:
+            rows = [dict(r) for r in s.execute(query).mappings()]
+            self._audit(s, actor, Event("read", "audit_log", None,
+                                        {"count": len(rows), "before": before}))
+        for r in rows:
+            r["detail"] = json.loads(r["detail"])
+        return rows
+
+    def verify_audit(self, actor: Actor, expect_head: str | None = None) -> audit.Verification:
+        require(actor, "auditor")
+        with self.sessions() as s:
+            result = audit.verify(s, expect_head)
+        self.record(actor, Event("verify", "audit_log", None,
+                                 {"entries": result.entries, "ok": result.ok}))
+        return result
+
+    def counts(self) -> dict:
+        """Row counts (for the command line's summaries; not audited: no personal data)."""
+        with self.sessions() as s:
+            return {"organisations": s.scalar(select(func.count(Organisation.id))),
+                    "users": s.scalar(select(func.count(User.id))),
+                    "reports": s.scalar(select(func.count(Report.id))),
+                    "audit_entries": s.scalar(select(func.count(AuditEntry.seq)))}
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _org_dict(o: Organisation) -> dict:
+    return {"code": o.code, "name": o.name, "category": o.category, "active": o.active}
+
+
+def _user_dict(u: User, org: Organisation | None) -> dict:
+    return {"username": u.username, "role": u.role, "organisation": org.code if org else None,
+            "active": u.active, "has_password": u.password_hash is not None}
+
+
+def _report_dict(row) -> dict:
+    out = {}
+    for c in PUBLIC_COLUMNS:
+        v = row[c]
+        out[c] = v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
+    return out
+
+
+# -- reading import files -------------------------------------------------------------------------
+def read_table(data: bytes, filename: str, lang: str = "nl") -> list[dict]:
+    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts of strings."""
+    import pandas as pd
+
+    name = filename.lower()
+    try:
+        if name.endswith((".xlsx", ".xlsm")):
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+        elif name.endswith(".csv") or name.endswith(".txt"):
+            text = data.decode("utf-8-sig")
+            first = text.split("\n", 1)[0]
+            sep = ";" if first.count(";") > first.count(",") else ","
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False)
+        else:
+            raise ValidationFailed([(None, field_error(
+                "file", "format", "bestand: alleen CSV of XLSX", "file: CSV or XLSX only",
+                lang))])
+    except UnicodeDecodeError:
+        raise ValidationFailed([(None, field_error(
+            "file", "encoding", "bestand: geen UTF-8-tekst", "file: not UTF-8 text",
+            lang))]) from None
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # the parsers' own messages name the problem
+        raise ValidationFailed([(None, field_error(
+            "file", "format", f"bestand onleesbaar: {exc}", f"file unreadable: {exc}",
+            lang))]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if "received_date" not in frame.columns:
+        raise ValidationFailed([(None, field_error(
+            "file", "columns", "bestand: kolom received_date ontbreekt (zie het importformaat)",
+            "file: column received_date is missing (see the import format)", lang))])
+    frame = frame.fillna("")
+    return frame.to_dict("records")

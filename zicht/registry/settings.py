@@ -1,0 +1,65 @@
+"""Registry settings, read from the environment (secrets never from files in the repository).
+
+==========================  ================================================================
+``ZICHT_DATABASE_URL``      SQLAlchemy URL; default ``sqlite:///zicht.db`` (SQLite, WAL mode)
+``ZICHT_PSEUDONYM_KEY``     pseudonymisation key (hex or base64, >= 32 bytes), or
+``ZICHT_PSEUDONYM_KEY_FILE``  a file holding it; see docs/PSEUDONYMISATION.md
+``ZICHT_RETENTION_DAYS``    reports received longer ago are deleted by ``zicht registry purge``
+                            (default 1826, five years)
+``ZICHT_SESSION_HOURS``     browser session lifetime (default 8)
+``ZICHT_COOKIE_SECURE``     ``1`` to mark cookies Secure (set it behind HTTPS; default 0)
+``ZICHT_SQLITE_SYNC``       SQLite ``synchronous`` level: FULL (default, an acknowledged
+                            report survives power loss) or NORMAL (survives a process crash)
+==========================  ================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_URL = "sqlite:///zicht.db"
+
+
+class SettingsError(ValueError):
+    """A setting from the environment is malformed."""
+
+
+def _int(env: dict, name: str, default: int, low: int) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value < low:
+        raise SettingsError(f"{name}={value} must be at least {low}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    retention_days: int = 1826
+    session_hours: int = 8
+    cookie_secure: bool = False
+    sqlite_sync: str = "FULL"
+    env: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_env(cls, env: dict | None = None, **overrides) -> Settings:
+        env = dict(os.environ if env is None else env)
+        sync = env.get("ZICHT_SQLITE_SYNC", "FULL").upper()
+        if sync not in ("FULL", "NORMAL", "EXTRA"):
+            raise SettingsError(f"ZICHT_SQLITE_SYNC={sync!r}: choose FULL, NORMAL or EXTRA")
+        values = dict(
+            database_url=env.get("ZICHT_DATABASE_URL") or DEFAULT_URL,
+            retention_days=_int(env, "ZICHT_RETENTION_DAYS", 1826, 1),
+            session_hours=_int(env, "ZICHT_SESSION_HOURS", 8, 1),
+            cookie_secure=env.get("ZICHT_COOKIE_SECURE", "0") in ("1", "true", "yes"),
+            sqlite_sync=sync,
+            env=env,
+        )
+        values.update(overrides)
+        return cls(**values)

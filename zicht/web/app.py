@@ -1,0 +1,87 @@
+"""The registry's web application: JSON API (``/api/v1``), HTML pages and static files.
+
+``create_app()`` builds it on a :class:`Registry` (SQLite by default, PostgreSQL through
+``ZICHT_DATABASE_URL``); ``zicht serve`` runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..registry.service import Registry, RegistryError, Unauthenticated
+from . import api
+from .deps import lang_of
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("zicht.web")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(registry: Registry | None = None) -> FastAPI:
+    registry = registry or Registry()
+    app = FastAPI(title="zicht registry", version=__version__,
+                  description="Reports of possible victims of human trafficking: intake, "
+                              "pseudonymisation at intake, access by role, audit.",
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+    app.state.registry = registry
+
+    @app.exception_handler(RegistryError)
+    async def registry_error(request: Request, exc: RegistryError):
+        if request.url.path.startswith("/api/") or not hasattr(app.state, "pages_error"):
+            body = {"detail": str(exc), "errors": getattr(exc, "as_list", list)()}
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+            return JSONResponse(body, status_code=exc.status, headers=headers)
+        return app.state.pages_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError):
+        nl = lang_of(request) == "nl"
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            row = next((int(p) + 1 for p in loc if p.isdigit()), None)
+            name = ".".join(p for p in loc if not p.isdigit()) or "request"
+            errors.append({"row": row, "field": name, "code": e.get("type", "invalid"),
+                           "message": f"{name}: {e.get('msg', 'invalid')}"})
+        return JSONResponse(jsonable_encoder({
+            "detail": "ongeldig verzoek" if nl else "invalid request", "errors": errors}),
+            status_code=422)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for k, val in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, val)
+        return response
+
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    try:
+        from . import pages
+    except ImportError:  # pragma: no cover - pages are optional while being built
+        pages = None
+    if pages is not None:
+        pages.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"ok": True}
+
+    return app

@@ -1,0 +1,64 @@
+"""Request-scoped helpers shared by the API and the pages: the registry, the language and
+the actor (who is asking)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from ..registry.audit import Actor
+from ..registry.security import same
+from ..registry.service import AccessDenied, Registry, Unauthenticated
+
+SESSION_COOKIE = "zicht_session"
+LANG_COOKIE = "zicht_lang"
+LANGS = ("nl", "en")
+
+
+def registry_of(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def lang_of(request: Request) -> str:
+    """?lang= wins, then the language cookie, then Accept-Language; Dutch by default."""
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if lang in LANGS:
+        return lang
+    accept = request.headers.get("accept-language", "").lower()
+    if accept.startswith("en"):
+        return "en"
+    return "nl"
+
+
+def session_of(request: Request) -> tuple[Actor, str] | None:
+    """(actor, CSRF token) of the request's browser session, cached on the request."""
+    if not hasattr(request.state, "session"):
+        secret = request.cookies.get(SESSION_COOKIE, "")
+        request.state.session = registry_of(request).session_actor(
+            secret, client_address(request)) if secret else None
+    return request.state.session
+
+
+def check_csrf(request: Request, csrf: str, supplied: str | None) -> None:
+    if not supplied or not same(csrf, supplied):
+        raise AccessDenied("missing or wrong CSRF token")
+
+
+def actor_for_api(request: Request) -> Actor:
+    """A bearer token, or a browser session (with X-CSRF-Token on state-changing requests)."""
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("use Authorization: Bearer <API token>")
+        return registry_of(request).token_actor(token, client_address(request))
+    session = session_of(request)
+    if session is None:
+        raise Unauthenticated("log in or send an API token")
+    actor, csrf = session
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf(request, csrf, request.headers.get("x-csrf-token"))
+    return actor
