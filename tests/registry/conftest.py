@@ -1,0 +1,141 @@
+"""Fixtures for the registry tests: every test that takes ``registry`` runs on SQLite (a
+fresh file) and on PostgreSQL (a fresh database cloned from a migrated template on the server
+named by ZICHT_TEST_PG_URL; skipped when that variable is not set, never in CI).
+
+``world`` builds a small registry with two organisations and a user of every role, each with
+an API token, plus a logged-in browser session per role.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from zicht.registry.service import Registry, operator
+from zicht.registry.settings import Settings
+
+KEY = "a3" * 32  # a test pseudonymisation key (hex, 32 bytes)
+PASSWORD = "Correct-Horse-9-Battery"
+PG_ENV = "ZICHT_TEST_PG_URL"
+_TEMPLATE = {}
+
+
+@pytest.fixture(autouse=True)
+def _pseudonym_key(monkeypatch):
+    monkeypatch.setenv("ZICHT_PSEUDONYM_KEY", KEY)
+    monkeypatch.delenv("ZICHT_PSEUDONYM_KEY_FILE", raising=False)
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return None
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(
+        hide_password=False)
+
+
+def _pg_template(admin_url: str) -> str:
+    """A migrated template database (made once per worker process)."""
+    if "name" in _TEMPLATE:
+        return _TEMPLATE["name"]
+    name = f"zicht_tpl_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    reg = Registry(Settings.from_env(database_url=make_url(admin_url).set(
+        database=name).render_as_string(hide_password=False)))
+    reg.upgrade()
+    reg.dispose()
+    _TEMPLATE["name"] = name
+    return name
+
+
+def _drop(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_cleanup():
+    yield
+    admin_url = _pg_admin_url()
+    if admin_url and "name" in _TEMPLATE:
+        _drop(admin_url, _TEMPLATE.pop("name"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, migrated database; yields its URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'zicht.db'}"
+        return
+    admin_url = _pg_admin_url()
+    if admin_url is None:
+        pytest.skip(f"{PG_ENV} not set (CI sets it)")
+    template = _pg_template(admin_url)
+    name = f"zicht_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    _drop(admin_url, name)
+
+
+@pytest.fixture
+def registry(database_url):
+    reg = Registry(Settings.from_env(database_url=database_url))
+    reg.upgrade()
+    yield reg
+    reg.dispose()
+
+
+@dataclass
+class World:
+    registry: Registry
+    tokens: dict[str, str] = field(default_factory=dict)  # user name -> API token
+    users: dict[str, dict] = field(default_factory=dict)
+
+    def actor(self, username: str):
+        return self.registry.token_actor(self.tokens[username], "test")
+
+
+# user name -> (role, organisation)
+PEOPLE = {
+    "rep_a": ("reporter", "ORG-A"),
+    "rep_b": ("reporter", "ORG-B"),
+    "analyst": ("analyst", None),
+    "admin": ("admin", None),
+    "auditor": ("auditor", None),
+}
+
+
+@pytest.fixture
+def world(registry) -> World:
+    op = operator("test")
+    registry.add_organisation(op, "ORG-A", "Zorgcoördinatie A", "ZC")
+    registry.add_organisation(op, "ORG-B", "Politie-eenheid B", "POL")
+    w = World(registry)
+    for name, (role, org) in PEOPLE.items():
+        w.users[name] = registry.add_user(op, name, role, PASSWORD, org)
+        w.tokens[name] = registry.add_token(op, name, f"test {secrets.token_hex(2)}")["token"]
+    return w
+
+
+def report(**overrides) -> dict:
+    """A valid report in the import format (with clear identifiers, as a reporter sends)."""
+    base = {"received_date": "2025-03-14", "reference_year": 2025, "sex": "F",
+            "given_name": "Maria", "surname": "Janssen", "birth_date": "1994-05-17",
+            "nationality": "NLD", "exploitation_forms": "SEX", "nr_group": "domestic_sexual",
+            "place_of_exploitation": "GM0363", "age_at_report": 30}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
