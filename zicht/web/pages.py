@@ -1,0 +1,492 @@
+"""Server-rendered pages (Dutch by default, English with ``?lang=en``), no JavaScript.
+
+The pages call the same :class:`Registry` operations as the API, so access rules and the audit
+log are the same.  State-changing forms carry the session's CSRF token; the login form a
+double-submit token (cookie + field), since there is no session yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from .. import codes
+from ..registry import validation as v
+from ..registry.audit import Actor
+from ..registry.security import same
+from ..registry.service import (
+    AccessDenied,
+    NotFound,
+    RegistryError,
+    ReportFilter,
+    Unauthenticated,
+    ValidationFailed,
+)
+from .deps import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    check_csrf,
+    client_address,
+    lang_of,
+    registry_of,
+    session_of,
+)
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+LOGIN_CSRF_COOKIE = "zicht_login_csrf"
+PAGE_SIZE = 50
+MAX_UPLOAD = 50 * 1024 * 1024
+
+# (nl, en) texts of the pages
+T = {
+    "home": ("Start", "Home"), "reports": ("Meldingen", "Reports"),
+    "new_report": ("Nieuwe melding", "New report"), "import": ("Bestand importeren", "Import file"),
+    "admin": ("Beheer", "Administration"), "audit": ("Auditlog", "Audit log"),
+    "login": ("Inloggen", "Log in"), "logout": ("Uitloggen", "Log out"),
+    "username": ("Gebruikersnaam", "User name"), "password": ("Wachtwoord", "Password"),
+    "login_failed": ("Gebruikersnaam of wachtwoord onjuist.", "Wrong user name or password."),
+    "errors_title": ("Er ging iets mis", "There is a problem"),
+    "save": ("Melding opslaan", "Save report"), "saved": ("Melding opgeslagen", "Report saved"),
+    "identity": ("Identiteit (wordt bij ontvangst gepseudonimiseerd)",
+                 "Identity (pseudonymised on receipt)"),
+    "identity_help": ("Naam en geboortedatum worden direct omgezet in versleutelde "
+                      "koppelcodes en niet bewaard.",
+                      "Name and birth date are turned into keyed linkage codes at once and "
+                      "are not stored."),
+    "report_section": ("Melding", "Report"), "victim": ("Mogelijk slachtoffer", "Possible victim"),
+    "exploitation": ("Uitbuiting", "Exploitation"), "process": ("Verloop", "Process"),
+    "choose": ("Kies", "Choose"), "id": ("Kenmerk", "Identifier"),
+    "organisation": ("Organisatie", "Organisation"), "none_yet": ("Nog geen meldingen.",
+                                                                  "No reports yet."),
+    "filter": ("Filteren", "Filter"), "year": ("Peiljaar", "Reference year"),
+    "previous": ("Vorige", "Previous"), "next": ("Volgende", "Next"),
+    "upload": ("Importeren", "Import"), "file": ("Bestand (CSV of XLSX)", "File (CSV or XLSX)"),
+    "import_help": ("Alle rijen worden geregistreerd, of geen enkele: bij een fout krijgt u "
+                    "een lijst van alle fouten.",
+                    "Every row is registered, or none: on an error you get a list of every "
+                    "error."),
+    "import_done": ("Import voltooid", "Import complete"), "row": ("Rij", "Row"),
+    "field": ("Veld", "Field"), "message": ("Melding", "Message"),
+    "forbidden": ("Geen toegang", "No access"),
+    "forbidden_text": ("U heeft geen toegang tot deze pagina.",
+                       "You do not have access to this page."),
+    "not_found": ("Niet gevonden", "Not found"),
+    "not_found_text": ("Deze pagina of melding bestaat niet of is niet voor u zichtbaar.",
+                       "This page or report does not exist or is not visible to you."),
+    "welcome": ("Welkom", "Welcome"), "role": ("Rol", "Role"),
+    "organisations": ("Organisaties", "Organisations"), "users": ("Gebruikers", "Users"),
+    "add_org": ("Organisatie toevoegen", "Add organisation"), "code": ("Code", "Code"),
+    "name": ("Naam", "Name"), "category": ("Meldercategorie", "Reporter category"),
+    "add_user": ("Gebruiker toevoegen", "Add user"), "active": ("Actief", "Active"),
+    "add_token": ("API-token aanmaken", "Create API token"),
+    "token_once": ("Bewaar dit token nu: het wordt maar één keer getoond.",
+                   "Keep this token now: it is shown only once."),
+    "purpose": ("Doel", "Purpose"), "yes": ("ja", "yes"), "no": ("nee", "no"),
+    "verify": ("Keten controleren", "Verify chain"),
+    "verify_ok": ("Auditlog intact", "Audit log intact"),
+    "verify_bad": ("Auditlog NIET intact", "Audit log NOT intact"),
+    "when": ("Tijdstip", "Time"), "who": ("Wie", "Who"), "action": ("Actie", "Action"),
+    "object": ("Object", "Object"), "from": ("Vanaf", "From"),
+    "intro_reporter": ("Registreer een melding van een mogelijk slachtoffer, of importeer een "
+                       "bestand met meldingen.",
+                       "Register a report of a possible victim, or import a file of reports."),
+    "intro_analyst": ("U ziet de gepseudonimiseerde meldingen van alle organisaties.",
+                      "You see the pseudonymised reports of every organisation."),
+    "intro_admin": ("Beheer organisaties, gebruikers en API-tokens.",
+                    "Manage organisations, users and API tokens."),
+    "intro_auditor": ("Bekijk en controleer het auditlog.", "Read and verify the audit log."),
+    "created": ("aangemaakt", "created"), "existing": ("al aanwezig", "already present"),
+}
+
+FIELD_TEXT = {  # label, description (nl, en)
+    "source_ref": (("Uw referentie", "Your reference"),
+                   ("Optioneel; voorkomt dubbele registratie.",
+                    "Optional; prevents registering twice.")),
+    "received_date": (("Datum melding", "Date of report"), None),
+    "reference_year": (("Peiljaar", "Reference year"), None),
+    "legal_basis": (("Grondslag", "Legal basis"), None),
+    "consent_registration": (("Toestemming voor registratie", "Consent to registration"), None),
+    "consent_care_referral": (("Toestemming voor doorverwijzing naar zorg",
+                               "Consent to care referral"), None),
+    "given_name": (("Voornamen", "Given names"), None),
+    "surname_prefix": (("Tussenvoegsel", "Surname prefix"), None),
+    "surname": (("Achternaam", "Surname"), None),
+    "birth_date": (("Geboortedatum", "Date of birth"), None),
+    "birth_year": (("Geboortejaar (als de datum onbekend is)",
+                    "Year of birth (when the date is unknown)"), None),
+    "age_at_report": (("Leeftijd bij melding", "Age at report"), None),
+    "sex": (("Geslacht", "Sex"), None),
+    "nationality": (("Nationaliteit", "Nationality"), None),
+    "country_of_birth": (("Geboorteland", "Country of birth"), None),
+    "residence_status": (("Verblijfsstatus", "Residence status"), None),
+    "exploitation_forms": (("Vormen van uitbuiting", "Forms of exploitation"), None),
+    "sector": (("Sector", "Sector"), None),
+    "nr_group": (("NR-groep", "NR group"), None),
+    "place_of_exploitation": (("Plaats van uitbuiting", "Place of exploitation"),
+                              ("CBS-gemeentecode (GM0363), BQ-BO, BQ-SE, BQ-SA, of een land.",
+                               "CBS municipality code (GM0363), BQ-BO, BQ-SE, BQ-SA, or a "
+                               "country.")),
+    "complaint_filed": (("Aangifte gedaan", "Complaint filed"), None),
+    "reflection_period": (("Bedenktijd", "Reflection period"), None),
+    "shelter_requested": (("Opvang gevraagd", "Shelter requested"), None),
+    "shelter_placed": (("Opvang geplaatst", "Shelter placed"), None),
+}
+
+CHOICES = {  # value lists of the validation module, labelled
+    "legal_basis": {"obligation": ("wettelijke plicht", "legal obligation"),
+                    "consent": ("toestemming", "consent"), "other": ("anders", "other")},
+    "consent": {"yes": ("ja", "yes"), "no": ("nee", "no"),
+                "not_required": ("niet nodig", "not required"),
+                "unknown": ("onbekend", "unknown")},
+    "complaint_filed": {"yes": ("ja", "yes"), "no": ("nee", "no"),
+                        "considering": ("overweegt", "considering"),
+                        "unknown": ("onbekend", "unknown")},
+    "reflection_period": {"offered": ("aangeboden", "offered"),
+                          "granted": ("verleend", "granted"), "no": ("nee", "no"),
+                          "unknown": ("onbekend", "unknown"),
+                          "not_applicable": ("niet van toepassing", "not applicable")},
+    "yes_no": {"yes": ("ja", "yes"), "no": ("nee", "no"), "unknown": ("onbekend", "unknown")},
+}
+assert set(CHOICES["legal_basis"]) == set(v.LEGAL_BASES)
+assert set(CHOICES["consent"]) == set(v.CONSENTS)
+assert set(CHOICES["complaint_filed"]) == set(v.COMPLAINT)
+assert set(CHOICES["reflection_period"]) == set(v.REFLECTION)
+assert set(CHOICES["yes_no"]) == set(v.YES_NO)
+
+FORM_FIELDS = tuple(FIELD_TEXT)
+NAV = {  # role -> pages in the menu
+    "reporter": (("/", "home"), ("/reports", "reports"), ("/reports/new", "new_report"),
+                 ("/import", "import")),
+    "analyst": (("/", "home"), ("/reports", "reports")),
+    "admin": (("/", "home"), ("/admin", "admin")),
+    "auditor": (("/", "home"), ("/audit", "audit")),
+}
+
+
+def _opts(table: dict, lang: str) -> list[tuple[str, str]]:
+    i = 0 if lang == "nl" else 1
+    return [(code, f"{labels[i]}") for code, labels in table.items()]
+
+
+@lru_cache(maxsize=2)
+def countries(lang: str) -> list[tuple[str, str]]:
+    """ISO 3166 countries as (alpha-3, name) in the page's language (pycountry's Dutch
+    translations where present), sorted by name."""
+    import gettext
+
+    import pycountry
+
+    translate = (gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["nl"],
+                                     fallback=True).gettext if lang == "nl" else (lambda s: s))
+    items = [(c.alpha_3, translate(c.name)) for c in pycountry.countries]
+    special = [("STATELESS", "staatloos" if lang == "nl" else "stateless"),
+               ("UNK", "onbekend" if lang == "nl" else "unknown")]
+    return special + sorted(items, key=lambda x: x[1])
+
+
+class Page:
+    """Rendering context shared by every page."""
+
+    def __init__(self, request: Request, actor: Actor | None, csrf: str | None):
+        self.request, self.actor, self.csrf = request, actor, csrf
+        self.lang = lang_of(request)
+
+    def t(self, key: str) -> str:
+        nl, en = T[key]
+        return nl if self.lang == "nl" else en
+
+    def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
+        here = self.request.url.path
+        nav = [(href, self.t(key), href == here)
+               for href, key in NAV.get(self.actor.role if self.actor else "", ())]
+        response = TEMPLATES.TemplateResponse(self.request, template, {
+            "lang": self.lang, "t": self.t, "actor": self.actor, "csrf": self.csrf,
+            "nav_items": nav, "field_label": self.field_label, **context}, status_code=status)
+        lang_param = self.request.query_params.get("lang")
+        if lang_param in ("nl", "en"):
+            response.set_cookie(LANG_COOKIE, lang_param, max_age=365 * 86400, samesite="lax",
+                                secure=self._secure(), httponly=True)
+        return response
+
+    def field_label(self, name: str) -> str:
+        entry = FIELD_TEXT.get(name)
+        if entry is None:
+            return name
+        return entry[0][0 if self.lang == "nl" else 1]
+
+    def field_help(self, name: str) -> str | None:
+        entry = FIELD_TEXT.get(name)
+        if entry is None or entry[1] is None:
+            return None
+        return entry[1][0 if self.lang == "nl" else 1]
+
+    def _secure(self) -> bool:
+        return registry_of(self.request).settings.cookie_secure
+
+
+def _page(request: Request, *roles: str) -> Page:
+    """The page context of a logged-in user with one of ``roles`` (else redirect/403)."""
+    session = session_of(request)
+    if session is None:
+        raise _LoginRequired()
+    actor, csrf = session
+    if roles and actor.role not in roles:
+        raise AccessDenied(f"role {actor.role!r} may not open this page")
+    return Page(request, actor, csrf)
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _form_csrf(request: Request, page: Page, token: str | None) -> None:
+    check_csrf(request, page.csrf or "", token)
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages to ``app``."""
+
+    def pages_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, _LoginRequired | Unauthenticated):
+            target = "/login?" + urlencode({"next": request.url.path})
+            return RedirectResponse(target, status_code=303)
+        session = session_of(request)
+        page = Page(request, session[0] if session else None, session[1] if session else None)
+        if isinstance(exc, NotFound):
+            return page.render("message.html", 404, title=page.t("not_found"),
+                               text=page.t("not_found_text"))
+        if isinstance(exc, AccessDenied):
+            return page.render("message.html", 403, title=page.t("forbidden"),
+                               text=page.t("forbidden_text"))
+        return page.render("message.html", getattr(exc, "status", 400),
+                           title=page.t("errors_title"), text=str(exc))
+
+    app.state.pages_error = pages_error
+    app.add_exception_handler(_LoginRequired, pages_error)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request):
+        page = _page(request)
+        intro = {"reporter": "intro_reporter", "analyst": "intro_analyst",
+                 "admin": "intro_admin", "auditor": "intro_auditor"}[page.actor.role]
+        return page.render("home.html", intro=page.t(intro))
+
+    # -- login ---------------------------------------------------------------------------
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request):
+        page = Page(request, None, None)
+        return _login_page(page, None)
+
+    def _login_page(page: Page, error: str | None, status: int = 200) -> HTMLResponse:
+        token = secrets.token_urlsafe(32)
+        nxt = page.request.query_params.get("next", "/")
+        response = page.render("login.html", status, login_csrf=token, error=error,
+                               next=nxt if nxt.startswith("/") and not nxt.startswith("//")
+                               else "/")
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True,
+                            samesite="strict", secure=page._secure(), path="/login")
+        return response
+
+    @app.post("/login", include_in_schema=False)
+    def login(request: Request, username: str = Form("", max_length=200),
+              password: str = Form("", max_length=500), csrf_token: str = Form(""),
+              next: str = Form("/", max_length=500)):
+        page = Page(request, None, None)
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not cookie or not csrf_token or not same(cookie, csrf_token):
+            return _login_page(page, page.t("errors_title"), 403)
+        try:
+            secret, _csrf, _actor = registry_of(request).login(username, password,
+                                                               client_address(request))
+        except Unauthenticated:
+            return _login_page(page, page.t("login_failed"), 401)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="strict",
+                            secure=page._secure(),
+                            max_age=registry_of(request).settings.session_hours * 3600)
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf_token: str = Form("")):
+        page = _page(request)
+        _form_csrf(request, page, csrf_token)
+        registry_of(request).logout(request.cookies.get(SESSION_COOKIE, ""), page.actor)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    # -- reports -------------------------------------------------------------------------
+    @app.get("/reports", response_class=HTMLResponse, include_in_schema=False)
+    def reports(request: Request, page_no: int = 1, year: str = "", organisation: str = ""):
+        page = _page(request, "reporter", "analyst")
+        page_no = max(1, min(page_no, 10**6))
+        year_value = int(year) if year.isdigit() and len(year) == 4 else None
+        flt = ReportFilter(organisation=organisation[:40] or None, year=year_value,
+                           limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+        result = registry_of(request).list_reports(page.actor, flt)
+        pages = max(1, -(-result.total // PAGE_SIZE))
+        return page.render("reports.html", result=result, page_no=page_no, pages=pages,
+                           year=year_value or "", organisation=organisation[:40],
+                           created=request.query_params.get("created"))
+
+    @app.get("/reports/new", response_class=HTMLResponse, include_in_schema=False)
+    def new_report(request: Request):
+        page = _page(request, "reporter")
+        return _report_form(page, {"received_date": dt.date.today().isoformat()}, [])
+
+    def _report_form(page: Page, values: dict, errors: list, status: int = 200):
+        lang = page.lang
+        consent = _opts(CHOICES["consent"], lang)
+        return page.render(
+            "report_form.html", status, values=values,
+            errors=[(e.field, e.message) for e in errors],
+            error_of={e.field: e.message for e in errors},
+            help=page.field_help,
+            options={
+                "legal_basis": _opts(CHOICES["legal_basis"], lang),
+                "consent_registration": consent, "consent_care_referral": consent,
+                "sex": _opts(codes.SEXES, lang),
+                "nationality": countries(lang), "country_of_birth": countries(lang),
+                "exploitation_forms": _opts(codes.FORMS, lang),
+                "nr_group": _opts(codes.NR_GROUPS, lang),
+                "complaint_filed": _opts(CHOICES["complaint_filed"], lang),
+                "reflection_period": _opts(CHOICES["reflection_period"], lang),
+                "shelter_requested": _opts(CHOICES["yes_no"], lang),
+                "shelter_placed": _opts(CHOICES["yes_no"], lang),
+            })
+
+    @app.post("/reports/new", response_class=HTMLResponse, include_in_schema=False)
+    async def submit_report(request: Request):
+        page = _page(request, "reporter")
+        form = await request.form()
+        _form_csrf(request, page, str(form.get("csrf_token", "")))
+        values = {k: str(form.get(k, "")).strip()[:500] for k in FORM_FIELDS}
+        values["exploitation_forms"] = ";".join(str(x) for x in form.getlist(
+            "exploitation_forms"))[:200]
+        record = {k: val for k, val in values.items() if val}
+        try:
+            outcome = registry_of(request).submit(page.actor, [record], channel="form",
+                                                  lang=page.lang)
+        except ValidationFailed as exc:
+            return _report_form(page, values, [e for _, e in exc.errors], 422)
+        report_id = outcome.reports[0]["id"]
+        return RedirectResponse(f"/reports/{report_id}?saved=1", status_code=303)
+
+    @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
+    def report_detail(request: Request, report_id: str):
+        page = _page(request, "reporter", "analyst")
+        report = registry_of(request).get_report(page.actor, report_id[:64])
+        return page.render("report.html", report=report,
+                           saved=request.query_params.get("saved") == "1")
+
+    # -- import --------------------------------------------------------------------------
+    @app.get("/import", response_class=HTMLResponse, include_in_schema=False)
+    def import_form(request: Request):
+        page = _page(request, "reporter")
+        return page.render("import.html", result=None, errors=[])
+
+    @app.post("/import", response_class=HTMLResponse, include_in_schema=False)
+    async def import_upload(request: Request):
+        page = _page(request, "reporter")
+        form = await request.form(max_part_size=MAX_UPLOAD)
+        _form_csrf(request, page, str(form.get("csrf_token", "")))
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            msg = "Kies een bestand." if page.lang == "nl" else "Choose a file."
+            return page.render("import.html", 422, result=None,
+                               errors=[{"row": None, "field": "file", "message": msg}])
+        data = await upload.read()
+        try:
+            result = registry_of(request).import_file(page.actor, data, upload.filename,
+                                                      lang=page.lang)
+        except ValidationFailed as exc:
+            return page.render("import.html", 422, result=None, errors=exc.as_list())
+        except RegistryError as exc:
+            return page.render("import.html", exc.status, result=None,
+                               errors=[{"row": None, "field": "file", "message": str(exc)}])
+        return page.render("import.html", result=result, errors=[])
+
+    # -- admin ---------------------------------------------------------------------------
+    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def admin(request: Request):
+        page = _page(request, "admin")
+        return _admin_page(page)
+
+    def _admin_page(page: Page, status: int = 200, errors=(), token=None, values=None):
+        reg = registry_of(page.request)
+        orgs = reg.organisations(page.actor)
+        return page.render("admin.html", status, orgs=orgs,
+                           org_options=[(o["code"], f"{o['code']} - {o['name']}") for o in orgs],
+                           users=reg.users(page.actor), errors=list(errors), token=token,
+                           values=values or {},
+                           categories=_opts(codes.REPORTER_CATEGORIES, page.lang),
+                           roles=[(r, r) for r in ("reporter", "analyst", "admin", "auditor")])
+
+    @app.post("/admin/organisations", response_class=HTMLResponse, include_in_schema=False)
+    def admin_add_org(request: Request, csrf_token: str = Form(""),
+                      code: str = Form("", max_length=40), name: str = Form("", max_length=200),
+                      category: str = Form("", max_length=8)):
+        page = _page(request, "admin")
+        _form_csrf(request, page, csrf_token)
+        try:
+            registry_of(request).add_organisation(page.actor, code, name, category)
+        except (ValidationFailed, RegistryError) as exc:
+            return _admin_page(page, exc.status, _messages(exc))
+        return RedirectResponse("/admin", status_code=303)
+
+    @app.post("/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    def admin_add_user(request: Request, csrf_token: str = Form(""),
+                       username: str = Form("", max_length=80),
+                       role: str = Form("", max_length=16),
+                       organisation: str = Form("", max_length=40),
+                       password: str = Form("", max_length=200)):
+        page = _page(request, "admin")
+        _form_csrf(request, page, csrf_token)
+        try:
+            registry_of(request).add_user(page.actor, username, role, password or None,
+                                          organisation or None)
+        except (ValidationFailed, RegistryError) as exc:
+            return _admin_page(page, exc.status, _messages(exc))
+        return RedirectResponse("/admin", status_code=303)
+
+    @app.post("/admin/tokens", response_class=HTMLResponse, include_in_schema=False)
+    def admin_add_token(request: Request, csrf_token: str = Form(""),
+                        username: str = Form("", max_length=80),
+                        name: str = Form("", max_length=120)):
+        page = _page(request, "admin")
+        _form_csrf(request, page, csrf_token)
+        try:
+            token = registry_of(request).add_token(page.actor, username, name or "api")
+        except RegistryError as exc:
+            return _admin_page(page, exc.status, _messages(exc))
+        return _admin_page(page, 201, token=token)
+
+    # -- audit ---------------------------------------------------------------------------
+    @app.get("/audit", response_class=HTMLResponse, include_in_schema=False)
+    def audit_page(request: Request, before: int | None = None):
+        page = _page(request, "auditor")
+        entries = registry_of(request).audit_entries(page.actor, 100, before)
+        return page.render("audit.html", entries=entries, verification=None)
+
+    @app.post("/audit/verify", response_class=HTMLResponse, include_in_schema=False)
+    def audit_verify(request: Request, csrf_token: str = Form("")):
+        page = _page(request, "auditor")
+        _form_csrf(request, page, csrf_token)
+        result = registry_of(request).verify_audit(page.actor)
+        entries = registry_of(request).audit_entries(page.actor, 100)
+        return page.render("audit.html", entries=entries, verification=result)
+
+
+def _messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationFailed):
+        return [e.message for _, e in exc.errors]
+    return [str(exc)]
