@@ -43,7 +43,14 @@ from .models import (
     WebSession,
     utcnow,
 )
-from .pseudonymise import CLEAR_COLUMNS, TOKEN_FIELDS, Identity, Pseudonymiser
+from .pseudonymise import (
+    CLEAR_COLUMNS,
+    TOKEN_FIELDS,
+    Identity,
+    Pseudonymiser,
+    PseudonymKeyError,
+    load_key,
+)
 from .settings import Settings
 from .validation import FieldError, validate_report
 
@@ -162,8 +169,34 @@ class Registry:
     @property
     def pseudonymiser(self) -> Pseudonymiser:
         if self._pseudonymiser is None:  # the key is read only where intake needs it
-            self._pseudonymiser = Pseudonymiser()
+            self._pseudonymiser = Pseudonymiser(self._key())
         return self._pseudonymiser
+
+    def _key(self) -> bytes:
+        """The key from the environment; for the embedded default (a SQLite file) with no key
+        configured, a key file made once beside the database (mode 0600, never in it)."""
+        try:
+            return load_key(self.settings.env)
+        except PseudonymKeyError:
+            path = local_key_path(self.settings.database_url)
+            if path is None:
+                raise
+        if not path.exists():
+            import logging
+            import os
+            import secrets
+
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32) + "\n")
+                logging.getLogger("zicht.registry").warning(
+                    "no pseudonymisation key configured: made %s; keep it safe and backed up "
+                    "(without it new reports no longer link to old ones)", path)
+        return load_key({"ZICHT_PSEUDONYM_KEY_FILE": str(path)})
 
     def upgrade(self) -> None:
         from . import migrate
@@ -679,6 +712,16 @@ class Registry:
                     "audit_entries": s.scalar(select(func.count(AuditEntry.seq)))}
 
 
+def local_key_path(url: str) -> Path | None:
+    """``<database>.key`` beside a SQLite database file; None for other databases."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database).with_suffix(".key")
+
+
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -710,6 +753,8 @@ def read_table(data: bytes, filename: str, lang: str = "nl") -> list[dict]:
     try:
         if name.endswith((".xlsx", ".xlsm")):
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+            # a date cell (what Excel makes of a typed date) reads as "YYYY-MM-DD 00:00:00"
+            frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
         elif name.endswith(".csv") or name.endswith(".txt"):
             text = data.decode("utf-8-sig")
             first = text.split("\n", 1)[0]
