@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+CHROMIUM := /usr/bin/chromium
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: demo test lint bench install dev clean
+.PHONY: demo test lint bench install dev browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "zicht needs Python 3.11+"'
@@ -19,8 +21,17 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[dev]"
 	@touch $@
 
+# Debian's Chromium for the browser (accessibility) tests; apt-get update only when needed.
+$(CHROMIUM):
+	$(APT_INSTALL) chromium chromium-driver || \
+	  { apt-get update && $(APT_INSTALL) chromium chromium-driver; }
+
 install: $(VENV)/.installed
-dev: $(VENV)/.dev
+dev: $(VENV)/.dev browser
+browser:  ## headless Chromium for tests/browser (ZICHT_SKIP_BROWSER=1 skips it and them)
+ifneq ($(ZICHT_SKIP_BROWSER),1)
+browser: $(CHROMIUM)
+endif
 
 demo: install  ## the main job on the shipped published tables
 	$(BIN)/zicht demo
