@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry, AuditHead
@@ -68,10 +68,10 @@ def append(session: Session, actor: Actor, events: list[Event]) -> list[int]:
     Call it last in a transaction: the head lock is held until commit."""
     if not events:
         return []
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)
-                           .with_for_update()).scalar_one()
+    head = AuditHead.__table__
+    seq, prev = session.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)
+                                .with_for_update()).one()
     ts = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    seq, prev = head.seq, head.hash
     rows, numbers = [], []
     for ev in events:
         seq += 1
@@ -85,7 +85,7 @@ def append(session: Session, actor: Actor, events: list[Event]) -> list[int]:
         rows.append(values)
         numbers.append(seq)
     session.execute(AuditEntry.__table__.insert(), rows)
-    head.seq, head.hash = seq, prev
+    session.execute(update(head).where(head.c.id == 1).values(seq=seq, hash=prev))
     return numbers
 
 

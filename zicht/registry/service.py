@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import codes
 from . import audit, security
 from .audit import Actor, Event
-from .db import make_engine, session_factory
+from .db import make_engine, read_session_factory, session_factory
 from .models import (
     ROLES,
     ApiToken,
@@ -53,6 +53,7 @@ from .pseudonymise import (
 )
 from .settings import Settings
 from .validation import FieldError, validate_report
+from .writer import GroupWriter
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
@@ -164,6 +165,8 @@ class Registry:
     def __post_init__(self):
         self.engine = make_engine(self.settings)
         self.sessions = session_factory(self.engine)
+        self.read_sessions = read_session_factory(self.engine)
+        self.writer = GroupWriter(self.sessions)
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -204,15 +207,15 @@ class Registry:
         migrate.upgrade(self.engine)
 
     def dispose(self) -> None:
+        self.writer.close()
         self.engine.dispose()
 
     def _audit(self, s: Session, actor: Actor, *events: Event) -> None:
         audit.append(s, actor, list(events))
 
-    def record(self, actor: Actor, event: Event) -> None:
-        """An audit entry on its own (a refused request, a page view)."""
-        with self.sessions.begin() as s:
-            self._audit(s, actor, event)
+    def record(self, actor: Actor, *events: Event) -> None:
+        """Audit entries on their own (a read, a refused request), committed before return."""
+        self.writer.run(lambda s: audit.append(s, actor, list(events)))
 
     # -- organisations, users, tokens ----------------------------------------------------------
     def add_organisation(self, actor: Actor, code: str, name: str, category: str) -> dict:
@@ -334,17 +337,17 @@ class Registry:
 
     def token_actor(self, token: str, source: str | None) -> Actor:
         parsed = security.parse_api_token(token)
-        with self.sessions.begin() as s:
+        with self.read_sessions() as s:
             row = None
             if parsed:
                 row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
                                 .where(ApiToken.id == parsed[0])).first()
-            if (row is None or row[0].revoked_at is not None or not row[1].active
+            if not (row is None or row[0].revoked_at is not None or not row[1].active
                     or not security.same(row[0].secret_sha256, parsed[1])):
-                self._audit(s, Actor("anonymous", "none", source=source, via="api"),
-                            Event("auth_failed", "api_token", parsed[0] if parsed else None))
-                raise Unauthenticated("invalid or revoked API token")
-            return self._actor(s, row[1], source, "api")
+                return self._actor(s, row[1], source, "api")
+        self.record(Actor("anonymous", "none", source=source, via="api"),
+                    Event("auth_failed", "api_token", parsed[0] if parsed else None))
+        raise Unauthenticated("invalid or revoked API token")
 
     def login(self, username: str, password: str, source: str | None) -> tuple[str, str, Actor]:
         """(session cookie secret, CSRF token, actor) or Unauthenticated."""
@@ -356,10 +359,13 @@ class Registry:
                 security.verify_password(None, password)
                 self._audit(s, anonymous, Event("login_failed", "user", None,
                                                 {"reason": "unknown or inactive user"}))
+                s.commit()  # keep the audit entry: raising inside the block would roll it back
                 raise Unauthenticated("wrong user name or password")
             if user.locked_until and user.locked_until > now:
+                security.verify_password(None, password)  # same timing: no lock/user oracle
                 self._audit(s, anonymous, Event("login_failed", "user", user.username,
                                                 {"reason": "locked"}))
+                s.commit()
                 raise Unauthenticated("wrong user name or password")
             if not security.verify_password(user.password_hash, password):
                 user.failed_logins += 1
@@ -367,6 +373,7 @@ class Registry:
                     user.locked_until, user.failed_logins = now + security.LOCKOUT, 0
                 self._audit(s, anonymous, Event("login_failed", "user", user.username,
                                                 {"reason": "password"}))
+                s.commit()  # keep the failed-login count (lockout) and the audit entry
                 raise Unauthenticated("wrong user name or password")
             if security.needs_rehash(user.password_hash):
                 user.password_hash = security.hash_password(password)
@@ -383,7 +390,7 @@ class Registry:
         """(actor, CSRF token) of a live session, else None (not audited: no data is read)."""
         if not secret:
             return None
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             row = s.execute(select(WebSession, User).join(User, WebSession.user_id == User.id)
                             .where(WebSession.id_sha256 == security.sha256(secret))).first()
             if row is None or row[0].expires_at < utcnow() or not row[1].active:
@@ -396,11 +403,17 @@ class Registry:
             self._audit(s, actor, Event("logout", "user", actor.username))
 
     # -- intake -------------------------------------------------------------------------------
-    def prepare(self, s: Session, actor: Actor, records: Sequence[dict], channel: str,
+    def prepare(self, actor: Actor, records: Sequence[dict], channel: str,
                 lang: str, today: dt.date | None = None) -> list[dict]:
-        """Validate and pseudonymise records; raises ValidationFailed naming every error."""
-        orgs = {o.code: o for o in s.scalars(select(Organisation))}
+        """Validate and pseudonymise records; raises ValidationFailed naming every error.
+
+        Runs in the caller's thread, outside any write transaction (the CPU work of intake
+        must not hold the database's write lock)."""
         own = actor.organisation
+        wanted = {str(r.get("organisation") or "").strip() for r in records} | {own or ""}
+        with self.read_sessions() as s:
+            orgs = {o.code: o for o in s.scalars(
+                select(Organisation).where(Organisation.code.in_(sorted(wanted - {""}))))}
         errors: list[tuple[int | None, FieldError]] = []
         rows: list[dict] = []
         seen_refs: dict[tuple[str, str], int] = {}
@@ -450,8 +463,9 @@ class Registry:
             if row["reference_year"] is None:
                 row["reference_year"] = row["received_date"].year
             row.update(self.pseudonymiser.tokens(ident))
+            # the content, not how it came in: the same report by API and in a file is "existing"
             row["content_sha256"] = hashlib.sha256(audit.canonical(
-                {k: row[k] for k in sorted(row)}).encode()).hexdigest()
+                {k: row[k] for k in sorted(row) if k != "channel"}).encode()).hexdigest()
             row.update(organisation_id=org.id, source_ref=ref, submitted_by=actor.user_id,
                        _org=org_code)
             rows.append(row)
@@ -473,84 +487,90 @@ class Registry:
                                                        "geen meldingen ontvangen",
                                                        "no reports received", lang))])
         request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
-        args = (actor, records, channel, idempotency_key, lang, import_id, today, request_hash)
         try:
+            rows = self.prepare(actor, records, channel, lang, today)
+
+            def job(s: Session) -> SubmitOutcome:
+                return self._store(s, actor, [dict(r) for r in rows], channel, idempotency_key,
+                                   lang, import_id, request_hash)
+
             try:
-                return self._submit(*args)
-            except IntegrityError:  # a concurrent request registered the same key or reference
-                return self._submit(*args)
-        except (ValidationFailed, Conflict) as exc:  # refused: rolled back, then audited
+                return self.writer.run(job)
+            except IntegrityError:  # another process registered the same key or reference
+                return self.writer.run(job)
+        except (ValidationFailed, Conflict) as exc:  # refused: nothing stored, then audited
             self.record(actor, Event("submit_rejected", "report", None,
                                      {"channel": channel, "records": len(records),
                                       "reason": type(exc).__name__,
                                       "errors": len(getattr(exc, "errors", ())) or 1}))
             raise
 
-    def _submit(self, actor, records, channel, idempotency_key, lang, import_id, today,
-                request_hash) -> SubmitOutcome:
-        with self.sessions.begin() as s:
-            if idempotency_key and actor.organisation_id is not None:
-                stored = s.get(IdempotencyKey, (actor.organisation_id, idempotency_key))
-                if stored is not None:
-                    if stored.request_sha256 != request_hash:
-                        raise Conflict("Idempotency-Key was used before with a different request")
-                    self._audit(s, actor, Event("replay", "idempotency_key", idempotency_key))
-                    body = json.loads(stored.response)
-                    return SubmitOutcome(stored.status, body["reports"], replayed=True)
-            rows = self.prepare(s, actor, records, channel, lang, today)
-            refs = [(r["organisation_id"], r["source_ref"]) for r in rows if r["source_ref"]]
-            existing: dict[tuple[int, str], tuple[str, str]] = {}
-            for chunk in _chunks(refs, 500):
-                org_ids = {o for o, _ in chunk}
-                found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
-                                         Report.content_sha256)
-                                  .where(Report.organisation_id.in_(org_ids),
-                                         Report.source_ref.in_([r for _, r in chunk])))
-                for rid, org_id, ref, digest in found:
-                    existing[(org_id, ref)] = (rid, digest)
-            conflicts = []
-            results, inserts = [], []
-            now = utcnow()
-            for i, row in enumerate(rows, start=1):
-                key = (row["organisation_id"], row["source_ref"])
-                org_code = row.pop("_org")
-                if row["source_ref"] and key in existing:
-                    rid, digest = existing[key]
-                    if digest != row["content_sha256"]:
-                        conflicts.append((i, field_error(
-                            "source_ref", "conflict",
-                            f"bronreferentie '{row['source_ref']}' is al geregistreerd met "
-                            "andere gegevens",
-                            f"source_ref '{row['source_ref']}' is already registered with "
-                            "different content", lang)))
-                    results.append({"id": rid, "source_ref": row["source_ref"],
-                                    "organisation": org_code, "status": "existing"})
-                    continue
-                row.update(id=str(uuid.uuid4()), created_at=now, import_id=import_id)
-                inserts.append(row)
-                results.append({"id": row["id"], "source_ref": row["source_ref"],
-                                "organisation": org_code, "status": "created"})
-            if conflicts:
-                raise Conflict("; ".join(e.message for _, e in conflicts[:5])
-                               + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))
-            if inserts:
-                s.execute(Report.__table__.insert(), inserts)
-            outcome = SubmitOutcome(201 if inserts else 200, results)
-            if idempotency_key and actor.organisation_id is not None:
-                s.add(IdempotencyKey(organisation_id=actor.organisation_id,
-                                     key=idempotency_key, request_sha256=request_hash,
-                                     status=outcome.status,
-                                     response=json.dumps(outcome.body())))
-            events = [Event("create", "report", r["id"],
-                            {"channel": channel, "organisation": r["organisation"],
-                             **({"import": import_id} if import_id else {})})
-                      for r in results if r["status"] == "created"]
-            if len(results) > len(events):
-                events.append(Event("submit_existing", "report", None,
-                                    {"ids": [r["id"] for r in results
-                                             if r["status"] == "existing"]}))
-            self._audit(s, actor, *events)
-            return outcome
+    def _store(self, s: Session, actor: Actor, rows: list[dict], channel: str,
+               idempotency_key: str | None, lang: str, import_id: str | None,
+               request_hash: str) -> SubmitOutcome:
+        """The write part of :meth:`submit`, run by the group writer in its transaction."""
+        if idempotency_key and actor.organisation_id is not None:
+            stored = s.get(IdempotencyKey, (actor.organisation_id, idempotency_key))
+            if stored is not None:
+                if stored.request_sha256 != request_hash:
+                    raise Conflict("Idempotency-Key was used before with a different request")
+                self._audit(s, actor, Event("replay", "idempotency_key",
+                                            idempotency_key[:120]))  # object_id: 120
+                body = json.loads(stored.response)
+                return SubmitOutcome(stored.status, body["reports"], replayed=True)
+        refs = [(r["organisation_id"], r["source_ref"]) for r in rows if r["source_ref"]]
+        existing: dict[tuple[int, str], tuple[str, str]] = {}
+        for chunk in _chunks(refs, 500):
+            org_ids = {o for o, _ in chunk}
+            found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
+                                     Report.content_sha256)
+                              .where(Report.organisation_id.in_(org_ids),
+                                     Report.source_ref.in_([r for _, r in chunk])))
+            for rid, org_id, ref, digest in found:
+                existing[(org_id, ref)] = (rid, digest)
+        conflicts = []
+        results, inserts = [], []
+        now = utcnow()
+        for i, row in enumerate(rows, start=1):
+            key = (row["organisation_id"], row["source_ref"])
+            org_code = row.pop("_org")
+            if row["source_ref"] and key in existing:
+                rid, digest = existing[key]
+                if digest != row["content_sha256"]:
+                    conflicts.append((i, field_error(
+                        "source_ref", "conflict",
+                        f"bronreferentie '{row['source_ref']}' is al geregistreerd met "
+                        "andere gegevens",
+                        f"source_ref '{row['source_ref']}' is already registered with "
+                        "different content", lang)))
+                results.append({"id": rid, "source_ref": row["source_ref"],
+                                "organisation": org_code, "status": "existing"})
+                continue
+            row.update(id=str(uuid.uuid4()), created_at=now, import_id=import_id)
+            inserts.append(row)
+            results.append({"id": row["id"], "source_ref": row["source_ref"],
+                            "organisation": org_code, "status": "created"})
+        if conflicts:
+            raise Conflict("; ".join(e.message for _, e in conflicts[:5])
+                           + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))
+        if inserts:
+            s.execute(Report.__table__.insert(), inserts)
+        outcome = SubmitOutcome(201 if inserts else 200, results)
+        if idempotency_key and actor.organisation_id is not None:
+            s.execute(IdempotencyKey.__table__.insert().values(
+                organisation_id=actor.organisation_id, key=idempotency_key,
+                request_sha256=request_hash, status=outcome.status,
+                response=json.dumps(outcome.body()), created_at=utcnow()))
+        events = [Event("create", "report", r["id"],
+                        {"channel": channel, "organisation": r["organisation"],
+                         **({"import": import_id} if import_id else {})})
+                  for r in results if r["status"] == "created"]
+        if len(results) > len(events):
+            events.append(Event("submit_existing", "report", None,
+                                {"ids": [r["id"] for r in results
+                                         if r["status"] == "existing"]}))
+        self._audit(s, actor, *events)
+        return outcome
 
     def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
                     today: dt.date | None = None) -> dict:
@@ -599,15 +619,16 @@ class Registry:
             query = query.where(Report.received_date <= flt.received_to)
         if flt.source_ref:
             query = query.where(Report.source_ref == flt.source_ref)
-        with self.sessions.begin() as s:
+        with self.read_sessions() as s:
             total = s.scalar(select(func.count()).select_from(query.subquery()))
             rows = s.execute(query.order_by(Report.received_date.desc(), Report.id)
                              .limit(limit).offset(offset)).mappings().all()
-            items = [_report_dict(r) for r in rows]
-            self._audit(s, actor, Event("read", "report", None,
-                                        {"filter": flt.as_dict(), "total": total,
-                                         "ids": [r["id"] for r in items]}))
-            return Page(items, total, limit, offset)
+        items = [_report_dict(r) for r in rows]
+        # every read is audited, and committed, before anything is returned
+        self.record(actor, Event("read", "report", None,
+                                 {"filter": flt.as_dict(), "total": total,
+                                  "ids": [r["id"] for r in items]}))
+        return Page(items, total, limit, offset)
 
     def get_report(self, actor: Actor, report_id: str) -> dict:
         cols = [Report.__table__.c[c] for c in PUBLIC_COLUMNS
@@ -615,10 +636,9 @@ class Registry:
         query = self._scoped(actor, select(*cols).join(
             Organisation, Report.organisation_id == Organisation.id)
             .where(Report.id == report_id))
-        with self.sessions.begin() as s:
+        with self.read_sessions() as s:
             row = s.execute(query).mappings().first()
-            self._audit(s, actor, Event("read" if row else "read_missing", "report",
-                                        report_id[:120]))
+        self.record(actor, Event("read" if row else "read_missing", "report", report_id[:120]))
         if row is None:  # another organisation's report is "not found", never "forbidden"
             raise NotFound("report not found")
         return _report_dict(row)
@@ -632,14 +652,14 @@ class Registry:
         cols = ([Report.__table__.c[c] for c in PUBLIC_COLUMNS if c != "organisation"]
                 + [Organisation.code.label("organisation")]
                 + [Report.__table__.c[c] for c in TOKEN_FIELDS])
-        with self.sessions.begin() as s:
+        with self.read_sessions() as s:
             rows = s.execute(select(*cols).join(
                 Organisation, Report.organisation_id == Organisation.id)
                 .order_by(Report.received_date, Report.id)).mappings().all()
             frame = pd.DataFrame([dict(r) for r in rows],
                                  columns=[c.key if hasattr(c, "key") else c.name for c in cols])
             frame = frame.rename(columns={"id": "report_id"})
-            self._audit(s, actor, Event(purpose, "report", None, {"rows": len(frame)}))
+        self.record(actor, Event(purpose, "report", None, {"rows": len(frame)}))
         return frame
 
     def export(self, actor: Actor, out: Path) -> Path:
@@ -683,21 +703,21 @@ class Registry:
         limit = max(1, min(int(limit), MAX_PAGE))
         t = AuditEntry.__table__
         query = select(t).order_by(t.c.seq.desc()).limit(limit)
-        if before is not None:
-            query = query.where(t.c.seq < before)
+        if before is not None:  # seq is a 32-bit integer column (PostgreSQL refuses more)
+            query = query.where(t.c.seq < min(int(before), 2**31 - 1))
         if action:
             query = query.where(t.c.action == action)
-        with self.sessions.begin() as s:
+        with self.read_sessions() as s:
             rows = [dict(r) for r in s.execute(query).mappings()]
-            self._audit(s, actor, Event("read", "audit_log", None,
-                                        {"count": len(rows), "before": before}))
+        self.record(actor, Event("read", "audit_log", None,
+                                 {"count": len(rows), "before": before}))
         for r in rows:
             r["detail"] = json.loads(r["detail"])
         return rows
 
     def verify_audit(self, actor: Actor, expect_head: str | None = None) -> audit.Verification:
         require(actor, "auditor")
-        with self.sessions() as s:
+        with self.read_sessions() as s:  # one snapshot (PostgreSQL; SQLite: one read txn)
             result = audit.verify(s, expect_head)
         self.record(actor, Event("verify", "audit_log", None,
                                  {"entries": result.entries, "ok": result.ok}))
@@ -705,7 +725,7 @@ class Registry:
 
     def counts(self) -> dict:
         """Row counts (for the command line's summaries; not audited: no personal data)."""
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             return {"organisations": s.scalar(select(func.count(Organisation.id))),
                     "users": s.scalar(select(func.count(User.id))),
                     "reports": s.scalar(select(func.count(Report.id))),
@@ -752,7 +772,8 @@ def read_table(data: bytes, filename: str, lang: str = "nl") -> list[dict]:
     name = filename.lower()
     try:
         if name.endswith((".xlsx", ".xlsm")):
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl",
+                                  keep_default_na=False)  # "NA" is Namibia, as in a CSV
             # a date cell (what Excel makes of a typed date) reads as "YYYY-MM-DD 00:00:00"
             frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
         elif name.endswith(".csv") or name.endswith(".txt"):

@@ -47,6 +47,9 @@ MESSAGES = {
               "{field}: '{value}' is not a CBS municipality code, island or country"),
     "mismatch": ("{field}: {value} past niet bij {other} ({other_value})",
                  "{field}: {value} does not match {other} ({other_value})"),
+    "length": ("{field}: langer dan {limit} tekens", "{field}: longer than {limit} characters"),
+    "character": ("{field}: bevat een NUL-teken (0x00)",
+                  "{field}: contains a NUL character (0x00)"),
 }
 FIELD_LABELS = {  # Dutch field names for the Dutch messages
     "organisation": "organisatie", "reporter_category": "meldercategorie",
@@ -107,6 +110,11 @@ def validate_report(record: dict, lang: str = "nl",
         text = MESSAGES[code][0 if nl else 1].format(field=label, **kw)
         errors.append(FieldError(field, code, text))
 
+    for field, value in list(out.items()):  # PostgreSQL cannot store NUL in text
+        if "\x00" in value:
+            err(str(field), "character")
+            out[field] = value.replace("\x00", "")  # one error per field, not one per check
+
     def code_of(field: str, allowed, upper: bool = True) -> None:
         value = out.get(field, "")
         if not value:
@@ -137,8 +145,11 @@ def validate_report(record: dict, lang: str = "nl",
     bad = [f for f in forms if f not in codes.FORMS]
     if bad:
         err("exploitation_forms", "code", value=";".join(bad), allowed=", ".join(codes.FORMS))
-    elif forms:
-        out["exploitation_forms"] = ";".join(forms)
+    elif forms:  # each form once (a repeated code is no information, and fits the column)
+        out["exploitation_forms"] = ";".join(dict.fromkeys(forms))
+    for field in ("residence_status", "sector"):  # free text, stored in columns of 120
+        if len(out.get(field, "")) > 120:
+            err(field, "length", limit=120)
 
     received = _date(out, "received_date", err, today, dt.date(1990, 1, 1))
     birth = _date(out, "birth_date", err, today, dt.date(1900, 1, 1))
@@ -171,7 +182,7 @@ def validate_report(record: dict, lang: str = "nl",
     place = out.get("place_of_exploitation", "")
     if place:
         up = place.upper()
-        if re.fullmatch(r"GM\d{4}", up) or up in codes.CARIBBEAN_PLACES:
+        if re.fullmatch(r"GM[0-9]{4}", up) or up in codes.CARIBBEAN_PLACES:
             out["place_of_exploitation"] = up
         elif (alpha3 := normalise_country(place)) is not None:
             out["place_of_exploitation"] = alpha3
@@ -205,7 +216,7 @@ def _int(out, field, err, low, high) -> int | None:
         return None
     try:
         number = int(float(value)) if re.fullmatch(r"-?\d+(\.0+)?", value) else int(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # float('9' * 400) is inf
         err(field, "integer", value=value)
         return None
     if not low <= number <= high:
