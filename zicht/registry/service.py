@@ -210,6 +210,17 @@ class Registry:
         self.writer.close()
         self.engine.dispose()
 
+    def _require(self, actor: Actor, *roles: str) -> None:
+        """The role check of every operation; a refusal is audited before it is raised."""
+        try:
+            require(actor, *roles)
+        except AccessDenied:
+            import sys
+
+            operation = sys._getframe(1).f_code.co_name  # the refused operation's name
+            self.record(actor, Event("denied", "operation", operation, {"allowed": list(roles)}))
+            raise
+
     def _audit(self, s: Session, actor: Actor, *events: Event) -> None:
         audit.append(s, actor, list(events))
 
@@ -219,7 +230,7 @@ class Registry:
 
     # -- organisations, users, tokens ----------------------------------------------------------
     def add_organisation(self, actor: Actor, code: str, name: str, category: str) -> dict:
-        require(actor, "admin")
+        self._require(actor, "admin")
         code, category = code.strip(), category.strip().upper()
         if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
             raise ValidationFailed([(None, FieldError(
@@ -239,7 +250,7 @@ class Registry:
             return _org_dict(org)
 
     def organisations(self, actor: Actor) -> list[dict]:
-        require(actor, "admin", "analyst", "reporter", "auditor")
+        self._require(actor, "admin", "analyst", "reporter", "auditor")
         with self.sessions.begin() as s:
             query = select(Organisation).order_by(Organisation.code)
             if actor.role == "reporter":
@@ -250,7 +261,7 @@ class Registry:
 
     def add_user(self, actor: Actor, username: str, role: str, password: str | None,
                  organisation: str | None = None) -> dict:
-        require(actor, "admin")
+        self._require(actor, "admin")
         username = username.strip()
         if role not in ROLES:
             raise ValidationFailed([(None, FieldError("role", "code",
@@ -281,7 +292,7 @@ class Registry:
             return _user_dict(user, org)
 
     def users(self, actor: Actor) -> list[dict]:
-        require(actor, "admin")
+        self._require(actor, "admin")
         with self.sessions.begin() as s:
             rows = s.execute(select(User, Organisation).outerjoin(
                 Organisation, User.organisation_id == Organisation.id).order_by(User.username))
@@ -290,7 +301,7 @@ class Registry:
             return out
 
     def set_user_active(self, actor: Actor, username: str, active: bool) -> dict:
-        require(actor, "admin")
+        self._require(actor, "admin")
         with self.sessions.begin() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
@@ -308,7 +319,7 @@ class Registry:
 
     def add_token(self, actor: Actor, username: str, name: str) -> dict:
         """A new API token for ``username``; the token itself is returned only here."""
-        require(actor, "admin")
+        self._require(actor, "admin")
         with self.sessions.begin() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
@@ -321,7 +332,7 @@ class Registry:
             return {"id": token_id, "user": username, "name": name, "token": token}
 
     def revoke_token(self, actor: Actor, token_id: str) -> None:
-        require(actor, "admin")
+        self._require(actor, "admin")
         with self.sessions.begin() as s:
             tok = s.get(ApiToken, token_id)
             if tok is None:
@@ -432,8 +443,9 @@ class Registry:
                     "organisation", "unknown", f"organisatie: '{org_code}' is niet bekend",
                     f"organisation: '{org_code}' is not known", lang))
             record["organisation"] = org_code
-            if not str(record.get("reporter_category") or "").strip() and org is not None:
-                record["reporter_category"] = org.category
+            if not str(record.get("reporter_category") or "").strip():
+                # from the organisation; for an unknown one the row already errs on that
+                record["reporter_category"] = org.category if org is not None else "UNK"
             record["channel"] = channel
             normal, field_errors = validate_report(record, lang=lang, today=today)
             row_errors.extend(field_errors)
@@ -481,7 +493,7 @@ class Registry:
         A record whose (organisation, source reference) is already registered with the same
         content is not registered again (status "existing"); with other content it is a
         conflict.  An idempotency key replays the first response to a retry."""
-        require(actor, "reporter")
+        self._require(actor, "reporter")
         if not records:
             raise ValidationFailed([(None, field_error("reports", "required",
                                                        "geen meldingen ontvangen",
@@ -575,7 +587,7 @@ class Registry:
     def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
                     today: dt.date | None = None) -> dict:
         """Bulk import of a CSV or XLSX file in the import format: all rows or none."""
-        require(actor, "reporter")
+        self._require(actor, "reporter")
         records = read_table(data, filename, lang)
         import_id = str(uuid.uuid4())
         outcome = self.submit(actor, records, channel="bulk", lang=lang, import_id=import_id,
@@ -583,7 +595,7 @@ class Registry:
         body = outcome.body()
         digest = hashlib.sha256(data).hexdigest()
         self.record(actor, Event("import", "file", import_id,
-                                 {"filename": Path(filename).name[:200], "sha256": digest,
+                                 {"format": Path(filename).suffix.lower()[:8], "sha256": digest,
                                   "rows": len(records), "created": body["created"],
                                   "existing": body["existing"]}))
         return {"import_id": import_id, "rows": len(records), "created": body["created"],
@@ -592,7 +604,7 @@ class Registry:
     # -- reading ------------------------------------------------------------------------------
     def _scoped(self, actor: Actor, query):
         """Restrict a report query to what the actor may read (the one place it is done)."""
-        require(actor, *READ_ROLES)
+        self._require(actor, *READ_ROLES)
         if actor.role == "reporter":
             if actor.organisation_id is None:
                 raise AccessDenied("reporter without an organisation")
@@ -648,7 +660,7 @@ class Registry:
         """All reports, pseudonymised, as a DataFrame (tokens included, no clear identifier)."""
         import pandas as pd
 
-        require(actor, "analyst")
+        self._require(actor, "analyst")
         cols = ([Report.__table__.c[c] for c in PUBLIC_COLUMNS if c != "organisation"]
                 + [Organisation.code.label("organisation")]
                 + [Report.__table__.c[c] for c in TOKEN_FIELDS])
@@ -680,7 +692,7 @@ class Registry:
     def purge(self, actor: Actor, today: dt.date | None = None,
               dry_run: bool = False) -> dict:
         """Delete reports received before today - retention period; audited with the count."""
-        require(actor, "admin")
+        self._require(actor, "admin")
         today = today or dt.date.today()
         cutoff = today - dt.timedelta(days=self.settings.retention_days)
         with self.sessions.begin() as s:
@@ -699,7 +711,7 @@ class Registry:
 
     def audit_entries(self, actor: Actor, limit: int = 100, before: int | None = None,
                       action: str | None = None) -> list[dict]:
-        require(actor, "auditor")
+        self._require(actor, "auditor")
         limit = max(1, min(int(limit), MAX_PAGE))
         t = AuditEntry.__table__
         query = select(t).order_by(t.c.seq.desc()).limit(limit)
@@ -716,7 +728,7 @@ class Registry:
         return rows
 
     def verify_audit(self, actor: Actor, expect_head: str | None = None) -> audit.Verification:
-        require(actor, "auditor")
+        self._require(actor, "auditor")
         with self.read_sessions() as s:  # one snapshot (PostgreSQL; SQLite: one read txn)
             result = audit.verify(s, expect_head)
         self.record(actor, Event("verify", "audit_log", None,

@@ -195,7 +195,9 @@ def _date(out, field, err, today, earliest) -> dt.date | None:
     value = out.get(field, "")
     if not value:
         return None
-    try:
+    try:  # strictly YYYY-MM-DD (fromisoformat alone also takes 20250314 and week dates)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         d = dt.date.fromisoformat(value)
     except ValueError:
         err(field, "date", value=value)

@@ -288,11 +288,13 @@ def get_report(report_id: Annotated[str, Path(max_length=64)], request: Request,
 
 
 @router.post("/imports", status_code=201, response_model=ImportOut,
-             responses={**ERRORS, 409: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+             responses={**ERRORS, 200: {"model": ImportOut, "description": "All present"},
+                        409: {"model": ErrorOut}, 413: {"model": ErrorOut}},
              tags=["reports"])
-def import_file(request: Request, actor: ApiActor,
+def import_file(request: Request, response: Response, actor: ApiActor,
                 file: Annotated[UploadFile, File(description="CSV or XLSX, import format")]):
-    """Bulk import: every row registered, or none, with every error listed."""
+    """Bulk import: every row registered, or none, with every error listed (201 when rows
+    were registered, 200 when every row was already present)."""
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         from ..registry.service import RegistryError
@@ -300,8 +302,10 @@ def import_file(request: Request, actor: ApiActor,
         err = RegistryError(f"file larger than {MAX_UPLOAD // 2**20} MB")
         err.status = 413
         raise err
-    return registry_of(request).import_file(actor, data, file.filename or "upload.csv",
-                                            lang=lang_of(request))
+    result = registry_of(request).import_file(actor, data, file.filename or "upload.csv",
+                                              lang=lang_of(request))
+    response.status_code = 201 if result["created"] else 200
+    return result
 
 
 @router.get("/export", tags=["reports"], responses={
