@@ -19,15 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .mse import (
-    EstimateNotAvailable,
-    MSEInputError,
-    Stepwise,
-    sensitivity,
-)
-from .mse.data import CaptureHistories
-from .mse.datasets import DATASETS, list_datasets, load_dataset
-from .mse.methods import make_estimator
+# zicht.mse (numpy, scipy, pandas) is imported inside the commands that use it, so that
+# `zicht serve` and the registry commands start in a fraction of the time.
 
 app = typer.Typer(
     help="zicht: sight of the nature and extent of human trafficking.",
@@ -77,7 +70,11 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _read(source: str) -> CaptureHistories:
+def _read(source: str):
+    from .mse import MSEInputError
+    from .mse.data import CaptureHistories
+    from .mse.datasets import DATASETS, load_dataset
+
     if not os.path.exists(source) and source in DATASETS:
         return load_dataset(source)
     if os.path.isdir(source):
@@ -110,6 +107,9 @@ def estimate(
     format: Format = typer.Option(Format.text, "--format", help="text or json."),
 ):
     """Estimate the population size from a capture-history table."""
+    from .mse import EstimateNotAvailable, MSEInputError, sensitivity
+    from .mse.methods import make_estimator
+
     if terms and method != Method.model:
         _fail("--terms is only used with --method model", 2)
     try:
@@ -140,6 +140,8 @@ def estimate(
 
 
 def _save_chart(chart, path: Path) -> None:
+    from .mse import MSEInputError
+
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".html", ".json"):
         raise MSEInputError(f"{path}: chart format must be .png, .svg, .html or .json")
@@ -188,6 +190,8 @@ def _print_sensitivity(frame, title: str) -> None:
 @app.command()
 def datasets():
     """List the published capture-recapture tables shipped with zicht."""
+    from .mse.datasets import list_datasets
+
     t = Table(title="Shipped datasets")
     for col in ("name", "lists", "observed", "description", "citation"):
         t.add_column(col)
@@ -206,6 +210,10 @@ DEMO_METHODS = ("stepwise", "bic", "aic", "Mt", "Mth-chao", "Mth-darroch", "Mth-
 @app.command()
 def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for the UK BCa.")):
     """Estimate on the published UK and Dutch tables: the main job on the shipped data."""
+    from .mse import EstimateNotAvailable, Stepwise, sensitivity
+    from .mse.datasets import load_dataset
+    from .mse.methods import make_estimator
+
     uk = load_dataset("uk5")
     res = Stepwise().fit(uk, ci="profile")
     _print_result(res)
@@ -340,7 +348,7 @@ def study(
     """Bias, relative RMSE and interval coverage of estimators on simulated populations."""
     from rich.progress import Progress
 
-    from .mse import METHODS
+    from .mse import METHODS, MSEInputError
     from .study import StudySpec, plot_study, run_study, summarise
 
     methods = tuple(m.strip() for m in method.split(",") if m.strip())
