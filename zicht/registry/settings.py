@@ -10,6 +10,8 @@
 ``ZICHT_COOKIE_SECURE``     ``1`` to mark cookies Secure (set it behind HTTPS; default 0)
 ``ZICHT_SQLITE_SYNC``       SQLite ``synchronous`` level: FULL (default, an acknowledged
                             report survives power loss) or NORMAL (survives a process crash)
+``ZICHT_TOKEN_CACHE``       seconds a valid API token is remembered per process (default 10;
+                            0 checks the database on every request)
 ==========================  ================================================================
 """
 
@@ -45,6 +47,7 @@ class Settings:
     session_hours: int = 8
     cookie_secure: bool = False
     sqlite_sync: str = "FULL"
+    token_cache_seconds: int = 10
     env: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -59,6 +62,7 @@ class Settings:
             session_hours=_int(env, "ZICHT_SESSION_HOURS", 8, 1),
             cookie_secure=env.get("ZICHT_COOKIE_SECURE", "0") in ("1", "true", "yes"),
             sqlite_sync=sync,
+            token_cache_seconds=_int(env, "ZICHT_TOKEN_CACHE", 10, 0),
             env=env,
         )
         values.update(overrides)

@@ -34,6 +34,31 @@ SECURITY_HEADERS = {
 }
 
 
+_RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (a plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs a task group and a streaming wrapper per request)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in _RAW_HEADERS if k not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(registry: Registry | None = None) -> FastAPI:
     registry = registry or Registry()
     app = FastAPI(title="zicht registry", version=__version__,
@@ -64,12 +89,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
             "detail": "ongeldig verzoek" if nl else "invalid request", "errors": errors}),
             status_code=422)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for k, val in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, val)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
