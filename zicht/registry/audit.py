@@ -66,14 +66,19 @@ def append(session: Session, actor: Actor, events: list[Event]) -> list[int]:
     """Append events for ``actor`` inside the caller's transaction; returns their numbers.
 
     Call it last in a transaction: the head lock is held until commit."""
-    if not events:
+    return append_many(session, [(actor, ev) for ev in events])
+
+
+def append_many(session: Session, entries: list[tuple[Actor, Event]]) -> list[int]:
+    """Append (actor, event) pairs in this order, in one statement; returns their numbers."""
+    if not entries:
         return []
     head = AuditHead.__table__
     seq, prev = session.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)
                                 .with_for_update()).one()
     ts = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     rows, numbers = [], []
-    for ev in events:
+    for actor, ev in entries:
         seq += 1
         values = {"seq": seq, "ts": ts, "actor": actor.username, "role": actor.role,
                   "organisation": actor.organisation, "action": ev.action,

@@ -123,6 +123,19 @@ def require(actor: Actor, *roles: str) -> None:
         raise AccessDenied(f"role {actor.role!r} may not do this")
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """One call of :meth:`Registry.submit`, validated and pseudonymised, for the writer."""
+
+    actor: Actor
+    rows: list[dict]
+    channel: str
+    idempotency_key: str | None
+    lang: str
+    import_id: str | None
+    request_hash: str
+
+
 class OrgRow(NamedTuple):
     id: int
     code: str
@@ -174,7 +187,7 @@ class Registry:
         self.engine = make_engine(self.settings)
         self.sessions = session_factory(self.engine)
         self.read_sessions = read_session_factory(self.engine)
-        self.writer = GroupWriter(self.sessions)
+        self.writer = GroupWriter(self.sessions, combine=self._store_many)
         # per-process caches of what every request looks up (see token_actor and prepare)
         self._token_cache: dict[str, tuple[float, Actor]] = {}
         self._org_cache: dict[str, OrgRow] = {}
@@ -536,15 +549,12 @@ class Registry:
         request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
         try:
             rows = self.prepare(actor, records, channel, lang, today)
-
-            def job(s: Session) -> SubmitOutcome:
-                return self._store(s, actor, [dict(r) for r in rows], channel, idempotency_key,
-                                   lang, import_id, request_hash)
-
+            payload = _Submission(actor, rows, channel, idempotency_key, lang, import_id,
+                                  request_hash)
             try:
-                return self.writer.run(job)
+                return self.writer.run_combined(payload)
             except IntegrityError:  # another process registered the same key or reference
-                return self.writer.run(job)
+                return self.writer.run_combined(payload)
         except (ValidationFailed, Conflict) as exc:  # refused: nothing stored, then audited
             self.record(actor, Event("submit_rejected", "report", None,
                                      {"channel": channel, "records": len(records),
@@ -552,72 +562,98 @@ class Registry:
                                       "errors": len(getattr(exc, "errors", ())) or 1}))
             raise
 
-    def _store(self, s: Session, actor: Actor, rows: list[dict], channel: str,
-               idempotency_key: str | None, lang: str, import_id: str | None,
-               request_hash: str) -> SubmitOutcome:
-        """The write part of :meth:`submit`, run by the group writer in its transaction."""
-        if idempotency_key and actor.organisation_id is not None:
-            stored = s.get(IdempotencyKey, (actor.organisation_id, idempotency_key))
-            if stored is not None:
-                if stored.request_sha256 != request_hash:
-                    raise Conflict("Idempotency-Key was used before with a different request")
-                self._audit(s, actor, Event("replay", "idempotency_key",
-                                            idempotency_key[:120]))  # object_id: 120
-                body = json.loads(stored.response)
-                return SubmitOutcome(stored.status, body["reports"], replayed=True)
-        refs = [(r["organisation_id"], r["source_ref"]) for r in rows if r["source_ref"]]
+    def _store_many(self, s: Session,
+                    subs: list[_Submission]) -> list[tuple[bool, SubmitOutcome | Exception]]:
+        """The write part of :meth:`submit` for every submission waiting in the group writer,
+        in its transaction: one query for the references already registered, one INSERT of
+        every new report, one audit append.  Each submission is answered on its own (a
+        conflict refuses that submission only, writing nothing of it); submissions later in
+        the list see the earlier ones, as if run one after the other."""
+        refs = {(r["organisation_id"], r["source_ref"]) for sub in subs for r in sub.rows
+                if r["source_ref"]}
         existing: dict[tuple[int, str], tuple[str, str]] = {}
-        for chunk in _chunks(refs, 500):
-            org_ids = {o for o, _ in chunk}
+        for chunk in _chunks(sorted(refs), 500):
             found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
                                      Report.content_sha256)
-                              .where(Report.organisation_id.in_(org_ids),
-                                     Report.source_ref.in_([r for _, r in chunk])))
+                              .where(Report.organisation_id.in_({o for o, _ in chunk}),
+                                     Report.source_ref.in_({r for _, r in chunk})))
             for rid, org_id, ref, digest in found:
                 existing[(org_id, ref)] = (rid, digest)
-        conflicts = []
-        results, inserts = [], []
+        keys: dict[tuple[int, str], tuple[str, int, str]] = {}  # this batch's new keys
+        answers: list[tuple[bool, SubmitOutcome | Exception]] = []
+        inserts, key_rows, events = [], [], []
         now = utcnow()
-        for i, row in enumerate(rows, start=1):
-            key = (row["organisation_id"], row["source_ref"])
-            org_code = row.pop("_org")
-            if row["source_ref"] and key in existing:
-                rid, digest = existing[key]
-                if digest != row["content_sha256"]:
-                    conflicts.append((i, field_error(
-                        "source_ref", "conflict",
-                        f"bronreferentie '{row['source_ref']}' is al geregistreerd met "
-                        "andere gegevens",
-                        f"source_ref '{row['source_ref']}' is already registered with "
-                        "different content", lang)))
-                results.append({"id": rid, "source_ref": row["source_ref"],
-                                "organisation": org_code, "status": "existing"})
+        for sub in subs:
+            actor = sub.actor
+            org_key = (actor.organisation_id, sub.idempotency_key or "")
+            if sub.idempotency_key and actor.organisation_id is not None:
+                stored = keys.get(org_key)
+                if stored is None:
+                    row = s.get(IdempotencyKey, org_key)
+                    stored = (row.request_sha256, row.status, row.response) if row else None
+                if stored is not None:
+                    if stored[0] != sub.request_hash:
+                        answers.append((False, Conflict(
+                            "Idempotency-Key was used before with a different request")))
+                        continue
+                    events.append((actor, Event("replay", "idempotency_key",
+                                                sub.idempotency_key[:120])))
+                    answers.append((True, SubmitOutcome(
+                        stored[1], json.loads(stored[2])["reports"], replayed=True)))
+                    continue
+            results, new, conflicts = [], [], []
+            for row in (dict(r) for r in sub.rows):
+                org_code = row.pop("_org")
+                ref = row["source_ref"]
+                if ref and (row["organisation_id"], ref) in existing:
+                    rid, digest = existing[(row["organisation_id"], ref)]
+                    if digest != row["content_sha256"]:
+                        conflicts.append(field_error(
+                            "source_ref", "conflict",
+                            f"bronreferentie '{ref}' is al geregistreerd met andere gegevens",
+                            f"source_ref '{ref}' is already registered with different content",
+                            sub.lang))
+                    results.append({"id": rid, "source_ref": ref, "organisation": org_code,
+                                    "status": "existing"})
+                    continue
+                row.update(id=str(uuid.uuid4()), created_at=now, import_id=sub.import_id)
+                new.append(row)
+                results.append({"id": row["id"], "source_ref": ref, "organisation": org_code,
+                                "status": "created"})
+            if conflicts:
+                answers.append((False, Conflict(
+                    "; ".join(e.message for e in conflicts[:5])
+                    + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))))
                 continue
-            row.update(id=str(uuid.uuid4()), created_at=now, import_id=import_id)
-            inserts.append(row)
-            results.append({"id": row["id"], "source_ref": row["source_ref"],
-                            "organisation": org_code, "status": "created"})
-        if conflicts:
-            raise Conflict("; ".join(e.message for _, e in conflicts[:5])
-                           + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))
+            for row in new:  # later submissions of this batch see these
+                if row["source_ref"]:
+                    existing[(row["organisation_id"], row["source_ref"])] = (
+                        row["id"], row["content_sha256"])
+            inserts.extend(new)
+            outcome = SubmitOutcome(201 if new else 200, results)
+            if sub.idempotency_key and actor.organisation_id is not None:
+                response = json.dumps(outcome.body())
+                keys[org_key] = (sub.request_hash, outcome.status, response)
+                key_rows.append({"organisation_id": actor.organisation_id,
+                                 "key": sub.idempotency_key, "request_sha256": sub.request_hash,
+                                 "status": outcome.status, "response": response,
+                                 "created_at": now})
+            extra = {"import": sub.import_id} if sub.import_id else {}
+            events.extend((actor, Event("create", "report", r["id"],
+                                        {"channel": sub.channel,
+                                         "organisation": r["organisation"], **extra}))
+                          for r in results if r["status"] == "created")
+            if len(new) < len(results):
+                events.append((actor, Event("submit_existing", "report", None,
+                                            {"ids": [r["id"] for r in results
+                                                     if r["status"] == "existing"]})))
+            answers.append((True, outcome))
         if inserts:
             s.execute(Report.__table__.insert(), inserts)
-        outcome = SubmitOutcome(201 if inserts else 200, results)
-        if idempotency_key and actor.organisation_id is not None:
-            s.execute(IdempotencyKey.__table__.insert().values(
-                organisation_id=actor.organisation_id, key=idempotency_key,
-                request_sha256=request_hash, status=outcome.status,
-                response=json.dumps(outcome.body()), created_at=utcnow()))
-        events = [Event("create", "report", r["id"],
-                        {"channel": channel, "organisation": r["organisation"],
-                         **({"import": import_id} if import_id else {})})
-                  for r in results if r["status"] == "created"]
-        if len(results) > len(events):
-            events.append(Event("submit_existing", "report", None,
-                                {"ids": [r["id"] for r in results
-                                         if r["status"] == "existing"]}))
-        self._audit(s, actor, *events)
-        return outcome
+        if key_rows:
+            s.execute(IdempotencyKey.__table__.insert(), key_rows)
+        audit.append_many(s, events)
+        return answers
 
     def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
                     today: dt.date | None = None) -> dict:

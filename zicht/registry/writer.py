@@ -10,9 +10,13 @@ done here.
 
 Each job runs in its own SAVEPOINT inside the batch's transaction: a job that raises (a
 conflict, a refused input) is rolled back alone and its caller gets the exception; the others
-commit.  A caller's future is resolved only after the batch's COMMIT returned, so "acknowledged"
-still means "on disk".  If the COMMIT itself fails, the batch's jobs are re-run one per
-transaction so that one bad job cannot fail the others.
+commit.  Submissions of reports go further: the writer hands all those waiting to one
+``combine(session, payloads)`` function (one query for known references, one INSERT, one audit
+append for the lot), which answers each payload with a result or an exception; if it raises
+(a database error), each payload is retried alone.  A caller's future is resolved only after
+the batch's COMMIT returned, so "acknowledged" still means "on disk".  If the COMMIT itself
+fails, the batch's jobs are re-run one per transaction so that one bad job cannot fail the
+others.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ _STOP = object()
 
 
 class GroupWriter:
-    def __init__(self, sessions: sessionmaker[Session], max_batch: int = MAX_BATCH):
+    def __init__(self, sessions: sessionmaker[Session], max_batch: int = MAX_BATCH,
+                 combine: Callable[[Session, list], list[tuple[bool, Any]]] | None = None):
         self._sessions = sessions
+        self._combine = combine
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -41,10 +47,18 @@ class GroupWriter:
 
     def run(self, job: Callable[[Session], Any], timeout: float = 120.0) -> Any:
         """Run ``job(session)`` in the next batch; its result once committed (or its error)."""
+        return self._put(job, None, timeout)
+
+    def run_combined(self, payload: Any, timeout: float = 120.0) -> Any:
+        """Hand ``payload`` to ``combine`` with the others of the next batch; its answer once
+        committed (or its error)."""
+        return self._put(None, payload, timeout)
+
+    def _put(self, job, payload, timeout: float) -> Any:
         if self._thread is None or not self._thread.is_alive():
             self._start()
         future: Future = Future()
-        self._queue.put((job, future))
+        self._queue.put((job, payload, future))
         return future.result(timeout)
 
     def close(self) -> None:
@@ -81,25 +95,35 @@ class GroupWriter:
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[Callable, Future]]) -> None:
-        live = [(job, fut) for job, fut in batch if fut.set_running_or_notify_cancel()]
+    def _commit(self, batch: list[tuple[Callable | None, Any, Future]]) -> None:
+        live = [item for item in batch if item[2].set_running_or_notify_cancel()]
         outcomes: list[tuple[Future, bool, Any]] = []
         try:
             with self._sessions.begin() as session:
-                for job, fut in live:
+                combined = [item for item in live if item[0] is None]
+                if combined:
                     try:
                         with session.begin_nested():
-                            outcomes.append((fut, True, job(session)))
-                    except Exception as exc:  # this job only; the batch goes on
-                        outcomes.append((fut, False, exc))
+                            answers = self._combine(session, [p for _, p, _ in combined])
+                        outcomes.extend((fut, ok, value) for (_, _, fut), (ok, value)
+                                        in zip(combined, answers, strict=True))
+                    except Exception:  # a database error: each payload alone
+                        for _, payload, fut in combined:
+                            outcomes.append(self._attempt(
+                                session, fut, lambda s, p=payload: _unwrap(
+                                    self._combine(s, [p])[0])))
+                for job, _, fut in live:
+                    if job is not None:
+                        outcomes.append(self._attempt(session, fut, job))
         except Exception as exc:  # the COMMIT failed: nothing of this batch is stored
             if len(live) == 1:
-                live[0][1].set_exception(exc)
+                live[0][2].set_exception(exc)
                 return
-            for job, fut in live:  # again, one job per transaction
+            for job, payload, fut in live:  # again, one per transaction
                 try:
                     with self._sessions.begin() as session:
-                        result = job(session)
+                        result = (job(session) if job is not None
+                                  else _unwrap(self._combine(session, [payload])[0]))
                 except Exception as single:
                     fut.set_exception(single)
                 else:
@@ -112,3 +136,18 @@ class GroupWriter:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    @staticmethod
+    def _attempt(session: Session, fut: Future, job: Callable) -> tuple[Future, bool, Any]:
+        try:
+            with session.begin_nested():
+                return fut, True, job(session)
+        except Exception as exc:  # this job only; the batch goes on
+            return fut, False, exc
+
+
+def _unwrap(answer: tuple[bool, Any]) -> Any:
+    ok, value = answer
+    if not ok:
+        raise value
+    return value
