@@ -45,6 +45,7 @@ test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
 bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_mse.py
 	$(BIN)/python bench/bench_simulate.py
+	$(BIN)/python bench/bench_intake.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
