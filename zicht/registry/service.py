@@ -22,6 +22,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -378,10 +379,10 @@ class Registry:
         clears this process's cache at once; another process (the command line, a second
         worker) notices within that time.  The lookup costs more CPU than the rest of a
         report's intake together, so it is not repeated for every request."""
+        hit = self.cached_token_actor(token, source)
+        if hit is not None:
+            return hit
         key = security.sha256(token)
-        hit = self._token_cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1].with_source(source)
         actor = self._token_lookup(token, source)
         if self.settings.token_cache_seconds > 0:
             if len(self._token_cache) > 10_000:
@@ -389,6 +390,14 @@ class Registry:
             self._token_cache[key] = (time.monotonic() + self.settings.token_cache_seconds,
                                       actor)
         return actor
+
+    def cached_token_actor(self, token: str, source: str | None) -> Actor | None:
+        """The actor of a token validated less than ``token_cache_seconds`` ago, else None
+        (no database access: safe on the event loop)."""
+        hit = self._token_cache.get(security.sha256(token))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1].with_source(source)
+        return None
 
     def _token_lookup(self, token: str, source: str | None) -> Actor:
         parsed = security.parse_api_token(token)
@@ -561,6 +570,34 @@ class Registry:
                                       "reason": type(exc).__name__,
                                       "errors": len(getattr(exc, "errors", ())) or 1}))
             raise
+
+    def begin_submit(self, actor: Actor, records: Sequence[dict], channel: str = "api",
+                     idempotency_key: str | None = None, lang: str = "nl") -> Future:
+        """:meth:`submit` for an event loop: checks, validates and pseudonymises now (raising
+        ValidationFailed or AccessDenied here) and returns the writer's future of the outcome,
+        resolved once committed.  It does not audit a refusal: the caller does that with
+        :meth:`record_rejected` off the event loop."""
+        if actor.role != "reporter":
+            raise AccessDenied(f"role {actor.role!r} may not do this")
+        if not records:
+            raise ValidationFailed([(None, field_error("reports", "required",
+                                                       "geen meldingen ontvangen",
+                                                       "no reports received", lang))])
+        request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
+        rows = self.prepare(actor, records, channel, lang)
+        return self.writer.submit_combined(_Submission(actor, rows, channel, idempotency_key,
+                                                       lang, None, request_hash))
+
+    def record_rejected(self, actor: Actor, records: Sequence[dict], channel: str,
+                        exc: Exception) -> None:
+        if isinstance(exc, AccessDenied):
+            self.record(actor, Event("denied", "operation", "submit",
+                                     {"allowed": ["reporter"]}))
+            return
+        self.record(actor, Event("submit_rejected", "report", None,
+                                 {"channel": channel, "records": len(records),
+                                  "reason": type(exc).__name__,
+                                  "errors": len(getattr(exc, "errors", ())) or 1}))
 
     def _store_many(self, s: Session,
                     subs: list[_Submission]) -> list[tuple[bool, SubmitOutcome | Exception]]:

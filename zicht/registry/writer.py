@@ -54,12 +54,19 @@ class GroupWriter:
         committed (or its error)."""
         return self._put(None, payload, timeout)
 
+    def submit_combined(self, payload: Any) -> Future:
+        """:meth:`run_combined` without waiting: the future of the answer."""
+        return self._enqueue(None, payload)
+
     def _put(self, job, payload, timeout: float) -> Any:
+        return self._enqueue(job, payload).result(timeout)
+
+    def _enqueue(self, job, payload) -> Future:
         if self._thread is None or not self._thread.is_alive():
             self._start()
         future: Future = Future()
         self._queue.put((job, payload, future))
-        return future.result(timeout)
+        return future
 
     def close(self) -> None:
         thread = self._thread

@@ -62,3 +62,16 @@ def actor_for_api(request: Request) -> Actor:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(request, csrf, request.headers.get("x-csrf-token"))
     return actor
+
+
+async def actor_for_api_async(request: Request) -> Actor:
+    """:func:`actor_for_api` for async handlers: a token validated moments ago is answered
+    from the registry's cache on the event loop; anything else goes through the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        hit = registry_of(request).cached_token_actor(token, client_address(request))
+        if hit is not None:
+            return hit
+    return await run_in_threadpool(actor_for_api, request)
