@@ -502,3 +502,19 @@ def test_import_refuses_what_is_not_an_import_file(world, app):
     assert upload(rep_a, "report.pdf", b"%PDF").json()["errors"][0]["field"] == "file"
     assert rep_a.post(f"{API}/imports").status_code == 422  # no file at all
     assert n_reports(world.registry) == 0
+
+
+def test_export_carries_the_scheme_and_key_fingerprint(world, tmp_path):
+    import pyarrow.parquet as pq
+
+    from zicht.registry.pseudonymise import Pseudonymiser
+
+    reg = world.registry
+    reg.submit(world.actor("rep_a"), [report(source_ref="FP-1")])
+    path = reg.export(world.actor("analyst"), tmp_path)
+    meta = pq.read_schema(path).metadata
+    assert meta[b"zicht.scheme"] == b"zicht/v1"
+    fingerprint = meta[b"zicht.key_fingerprint"].decode()
+    assert fingerprint == reg.pseudonymiser.fingerprint
+    assert len(fingerprint) == 16
+    assert Pseudonymiser(b"\x01" * 32).fingerprint != fingerprint  # another key, another print

@@ -171,6 +171,13 @@ class Pseudonymiser:
             self._subkeys[kind] = sub
         return sub
 
+    @property
+    def fingerprint(self) -> str:
+        """A public fingerprint of the key (16 hex digits of HMAC(key, "zicht/v1/fingerprint")):
+        it travels with every export so that tokens made under different keys are never
+        compared; it reveals nothing usable about the key."""
+        return hmac.digest(self._key, f"{SCHEME}/fingerprint".encode(), "sha256").hex()[:16]
+
     def token(self, kind: str, value: str) -> str:
         """HMAC-SHA256 of a normalised value under the subkey of ``kind``; "" for no value."""
         if not value:

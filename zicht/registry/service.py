@@ -48,6 +48,7 @@ from .models import (
 )
 from .pseudonymise import (
     CLEAR_COLUMNS,
+    SCHEME,
     TOKEN_FIELDS,
     Identity,
     Pseudonymiser,
@@ -793,7 +794,11 @@ class Registry:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "reports.parquet"
         tmp = out / ".reports.parquet.tmp"
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta.update({b"zicht.scheme": SCHEME.encode(),
+                     b"zicht.key_fingerprint": self.pseudonymiser.fingerprint.encode()})
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
         tmp.replace(path)  # readers never see half a file
         return path
 
