@@ -1,0 +1,121 @@
+"""Reports for linkage, always pseudonymised, from one of two sources:
+
+- a **registry export** (``zicht export --out DIR``: ``DIR/reports.parquet``, or the file
+  itself), which carries the token scheme and the key fingerprint in its Parquet metadata;
+- a **``zicht simulate`` folder** (``manifest.json`` + ``reports.parquet`` or ``.csv``), whose
+  clear names and birth dates are turned into tokens here by the registry's own
+  :func:`zicht.registry.pseudonymise.pseudonymise_frame` (one function, in one place) and then
+  dropped; its truth (report -> person) comes along for evaluation.
+
+Whatever the source, the result holds no clear identifier.  Bad input (no such path, an empty
+file, missing token columns, an export made under another key) raises
+:class:`LinkageInputError` with one line saying what is wrong; nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..registry.pseudonymise import (
+    CLEAR_COLUMNS,
+    SCHEME,
+    TOKEN_FIELDS,
+    Pseudonymiser,
+    pseudonymise_frame,
+)
+
+META_SCHEME = b"zicht.scheme"
+META_FINGERPRINT = b"zicht.key_fingerprint"
+
+
+class LinkageInputError(ValueError):
+    """The reports cannot be linked as given (the message says why)."""
+
+
+@dataclass
+class Reports:
+    frame: pd.DataFrame  # one row per report: report_id, attributes, token columns
+    fingerprint: str  # of the key the tokens were made with
+    source: str  # "export" or "simulation"
+    truth: pd.DataFrame | None = None  # report_id, person_id (simulations only)
+
+
+def load_reports(path: str | Path, pseudonymiser: Pseudonymiser | None = None,
+                 expect_fingerprint: str | None = None) -> Reports:
+    """Reports from a registry export or a simulation folder (see the module's text).
+
+    ``pseudonymiser`` pseudonymises a simulation (default: the key from the environment); for
+    an export it is only used to check that the export was made under the same key.
+    ``expect_fingerprint`` must match the tokens' key fingerprint when given."""
+    path = Path(path)
+    if not path.exists():
+        raise LinkageInputError(f"{path}: no such file or folder")
+    if path.is_dir() and (path / "manifest.json").exists():
+        reports = _simulation(path, pseudonymiser)
+    else:
+        file = path / "reports.parquet" if path.is_dir() else path
+        if not file.is_file():
+            raise LinkageInputError(f"{path}: neither a registry export (reports.parquet) nor "
+                                    "a zicht simulate folder (manifest.json)")
+        reports = _export(file)
+        if pseudonymiser is not None and pseudonymiser.fingerprint != reports.fingerprint:
+            raise LinkageInputError(
+                f"{file}: made under another pseudonymisation key (fingerprint "
+                f"{reports.fingerprint}, this key's is {pseudonymiser.fingerprint})")
+    if expect_fingerprint is not None and expect_fingerprint != reports.fingerprint:
+        raise LinkageInputError(f"{path}: key fingerprint {reports.fingerprint}, expected "
+                                f"{expect_fingerprint}: tokens of different keys never match")
+    clear = [c for c in CLEAR_COLUMNS if c in reports.frame.columns]
+    assert not clear, f"clear identifiers reached linkage: {clear}"  # a bug, not bad input
+    return reports
+
+
+def _export(file: Path) -> Reports:
+    try:
+        parquet = pq.ParquetFile(file)
+    except Exception as exc:  # pyarrow names the problem (not Parquet, truncated, ...)
+        raise LinkageInputError(f"{file}: not a readable Parquet file ({exc})") from None
+    meta = parquet.schema_arrow.metadata or {}
+    if META_FINGERPRINT not in meta:
+        raise LinkageInputError(f"{file}: no key fingerprint in its metadata: not a zicht "
+                                "registry export (make one with `zicht export`)")
+    scheme = meta.get(META_SCHEME, b"").decode()
+    if scheme != SCHEME:
+        raise LinkageInputError(f"{file}: token scheme {scheme!r}, this zicht reads {SCHEME!r}")
+    names = set(parquet.schema_arrow.names)
+    missing = [c for c in ("report_id", *TOKEN_FIELDS) if c not in names]
+    if missing:
+        raise LinkageInputError(f"{file}: missing column(s) {', '.join(missing)}")
+    if parquet.metadata.num_rows == 0:
+        raise LinkageInputError(f"{file}: no reports in it")
+    frame = parquet.read().to_pandas()
+    return Reports(frame, meta[META_FINGERPRINT].decode(), "export")
+
+
+def _simulation(folder: Path, pseudonymiser: Pseudonymiser | None) -> Reports:
+    pseudonymiser = pseudonymiser or Pseudonymiser()
+    if (folder / "reports.parquet").exists():
+        frame = pd.read_parquet(folder / "reports.parquet")
+    elif (folder / "reports.csv").exists():
+        frame = pd.read_csv(folder / "reports.csv", dtype=str, keep_default_na=False)
+    else:
+        raise LinkageInputError(f"{folder}: a simulation folder without reports.parquet or "
+                                "reports.csv")
+    if frame.empty:
+        raise LinkageInputError(f"{folder}: the simulation has no reports")
+    missing = [c for c in ("report_id", *CLEAR_COLUMNS) if c not in frame.columns]
+    if missing:
+        raise LinkageInputError(f"{folder}: reports lack column(s) {', '.join(missing)}")
+    truth = None
+    for name in ("truth_reports.parquet", "truth_reports.csv"):
+        if (folder / name).exists():
+            truth = (pd.read_parquet(folder / name) if name.endswith(".parquet")
+                     else pd.read_csv(folder / name))
+            truth = truth[["report_id", "person_id"]]
+            break
+    return Reports(pseudonymise_frame(frame, pseudonymiser), pseudonymiser.fingerprint,
+                   "simulation", truth)
