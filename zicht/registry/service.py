@@ -60,6 +60,7 @@ from .validation import FieldError, validate_report
 from .writer import GroupWriter
 
 MAX_BATCH = 1000
+WRITE_TIMEOUT = 120.0  # seconds a caller waits for the group writer's commit
 MAX_PAGE = 1000
 READ_ROLES = ("reporter", "analyst")
 # columns a report row shows to its readers (never a token: those are for the export only)
@@ -69,7 +70,6 @@ PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_da
                   "sex", "nationality", "country_of_birth", "residence_status",
                   "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
                   "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed")
-INPUT_IGNORED = {"report_id", "source_ref", "organisation", "channel", *CLEAR_COLUMNS}
 
 
 class RegistryError(Exception):
@@ -380,10 +380,10 @@ class Registry:
         clears this process's cache at once; another process (the command line, a second
         worker) notices within that time.  The lookup costs more CPU than the rest of a
         report's intake together, so it is not repeated for every request."""
-        hit = self.cached_token_actor(token, source)
+        key = security.sha256(token)
+        hit = self._cached_actor(key, source)
         if hit is not None:
             return hit
-        key = security.sha256(token)
         actor = self._token_lookup(token, source)
         if self.settings.token_cache_seconds > 0:
             if len(self._token_cache) > 10_000:
@@ -395,7 +395,10 @@ class Registry:
     def cached_token_actor(self, token: str, source: str | None) -> Actor | None:
         """The actor of a token validated less than ``token_cache_seconds`` ago, else None
         (no database access: safe on the event loop)."""
-        hit = self._token_cache.get(security.sha256(token))
+        return self._cached_actor(security.sha256(token), source)
+
+    def _cached_actor(self, key: str, source: str | None) -> Actor | None:
+        hit = self._token_cache.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1].with_source(source)
         return None
@@ -551,43 +554,33 @@ class Registry:
         A record whose (organisation, source reference) is already registered with the same
         content is not registered again (status "existing"); with other content it is a
         conflict.  An idempotency key replays the first response to a retry."""
-        self._require(actor, "reporter")
-        if not records:
-            raise ValidationFailed([(None, field_error("reports", "required",
-                                                       "geen meldingen ontvangen",
-                                                       "no reports received", lang))])
-        request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
         try:
-            rows = self.prepare(actor, records, channel, lang, today)
-            payload = _Submission(actor, rows, channel, idempotency_key, lang, import_id,
-                                  request_hash)
             try:
-                return self.writer.run_combined(payload)
+                return self.begin_submit(actor, records, channel, idempotency_key, lang,
+                                         import_id, today).result(WRITE_TIMEOUT)
             except IntegrityError:  # another process registered the same key or reference
-                return self.writer.run_combined(payload)
-        except (ValidationFailed, Conflict) as exc:  # refused: nothing stored, then audited
-            self.record(actor, Event("submit_rejected", "report", None,
-                                     {"channel": channel, "records": len(records),
-                                      "reason": type(exc).__name__,
-                                      "errors": len(getattr(exc, "errors", ())) or 1}))
+                return self.begin_submit(actor, records, channel, idempotency_key, lang,
+                                         import_id, today).result(WRITE_TIMEOUT)
+        except (ValidationFailed, Conflict, AccessDenied) as exc:  # nothing stored; audited
+            self.record_rejected(actor, records, channel, exc)
             raise
 
     def begin_submit(self, actor: Actor, records: Sequence[dict], channel: str = "api",
-                     idempotency_key: str | None = None, lang: str = "nl") -> Future:
+                     idempotency_key: str | None = None, lang: str = "nl",
+                     import_id: str | None = None, today: dt.date | None = None) -> Future:
         """:meth:`submit` for an event loop: checks, validates and pseudonymises now (raising
         ValidationFailed or AccessDenied here) and returns the writer's future of the outcome,
         resolved once committed.  It does not audit a refusal: the caller does that with
         :meth:`record_rejected` off the event loop."""
-        if actor.role != "reporter":
-            raise AccessDenied(f"role {actor.role!r} may not do this")
+        require(actor, "reporter")
         if not records:
             raise ValidationFailed([(None, field_error("reports", "required",
                                                        "geen meldingen ontvangen",
                                                        "no reports received", lang))])
         request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
-        rows = self.prepare(actor, records, channel, lang)
+        rows = self.prepare(actor, records, channel, lang, today)
         return self.writer.submit_combined(_Submission(actor, rows, channel, idempotency_key,
-                                                       lang, None, request_hash))
+                                                       lang, import_id, request_hash))
 
     def record_rejected(self, actor: Actor, records: Sequence[dict], channel: str,
                         exc: Exception) -> None:

@@ -49,13 +49,9 @@ class GroupWriter:
         """Run ``job(session)`` in the next batch; its result once committed (or its error)."""
         return self._put(job, None, timeout)
 
-    def run_combined(self, payload: Any, timeout: float = 120.0) -> Any:
-        """Hand ``payload`` to ``combine`` with the others of the next batch; its answer once
-        committed (or its error)."""
-        return self._put(None, payload, timeout)
-
     def submit_combined(self, payload: Any) -> Future:
-        """:meth:`run_combined` without waiting: the future of the answer."""
+        """Hand ``payload`` to ``combine`` with the others of the next batch; the future of
+        its answer, resolved once committed (or with its error)."""
         return self._enqueue(None, payload)
 
     def _put(self, job, payload, timeout: float) -> Any:
