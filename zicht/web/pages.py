@@ -13,9 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile  # what request.form() returns
 
 from .. import codes
 from ..registry import validation as v
