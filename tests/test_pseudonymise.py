@@ -129,3 +129,27 @@ def test_pseudonymise_frame_drops_clear_columns(p):
     assert out.loc[1, "tok_given"] == "" and out.loc[1, "tok_surname"] != ""
     assert out.loc[0, "tok_birth_date"] == p.tokens(Identity("Jan", "", "Berg",
                                                              "1990-03-04"))["tok_birth_date"]
+
+
+@pytest.mark.parametrize("year", [1977, "1977", 1977.0, "1977.0"])
+def test_year_only_reports_keep_their_year_whatever_its_type(p, year):
+    # a year column with gaps is read as float: 1977.0 once lost the year (an empty token)
+    tokens = p.tokens(Identity("Ana", "", "Pop", "", year))
+    assert tokens["tok_birth_year"] == p.token("birth_year", "1977")
+    assert tokens["tok_birth_date"] == ""
+
+
+@pytest.mark.parametrize("year", ["", None, "1977.5", "abc"])
+def test_unusable_years_give_no_year_token(p, year):
+    assert p.tokens(Identity("Ana", "", "Pop", "", year))["tok_birth_year"] == ""
+
+
+def test_bf_name_is_the_same_whichever_field_holds_a_part(p):
+    straight = p.tokens(Identity("Joanna", "", "Malinowska", "", None))
+    swapped = p.tokens(Identity("Malinowska", "", "Joanna", "", None))
+    typo = p.tokens(Identity("Malinowska", "", "Jaonna", "", None))
+    other = p.tokens(Identity("Pieter", "", "de Vries", "", None))
+    assert straight["bf_name"] == swapped["bf_name"]
+    assert straight["bf_given"] != swapped["bf_given"]
+    assert dice(straight["bf_name"], typo["bf_name"]) > 0.75
+    assert dice(straight["bf_name"], other["bf_name"]) < 0.55

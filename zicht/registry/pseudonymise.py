@@ -149,10 +149,13 @@ class Identity:
     def year(self) -> int | None:
         if self.date is not None:
             return self.date.year
-        try:
-            return int(str(self.birth_year)) if self.birth_year not in (None, "") else None
+        if self.birth_year is None or self.birth_year == "":
+            return None
+        try:  # 1977, "1977", and 1977.0 (a year column read with gaps becomes float)
+            value = float(str(self.birth_year))
         except ValueError:
             return None
+        return int(value) if value.is_integer() else None
 
 
 # -- tokens ---------------------------------------------------------------------------------------
@@ -235,6 +238,8 @@ class Pseudonymiser:
                                               _phonetic(jellyfish.soundex, core)),
             "bf_given": self.bloom("given", given),
             "bf_surname": self.bloom("surname", core),
+            # all name parts, sorted: the same filter whichever field a part was written in
+            "bf_name": self.bloom("name", " ".join(parts)),
         }
         d = ident.date
         out["tok_birth_date"] = self.token("birth_date", d.isoformat() if d else "")
@@ -250,8 +255,8 @@ class Pseudonymiser:
 TOKEN_FIELDS = (
     "tok_given", "tok_given_first", "tok_surname", "tok_surname_full", "tok_name_sorted",
     "tok_given_metaphone", "tok_surname_metaphone", "tok_given_soundex", "tok_surname_soundex",
-    "bf_given", "bf_surname", "tok_birth_date", "tok_birth_year", "tok_birth_ym", "tok_birth_md",
-    "tok_birth_date_swapped",
+    "bf_given", "bf_surname", "bf_name", "tok_birth_date", "tok_birth_year", "tok_birth_ym",
+    "tok_birth_md", "tok_birth_date_swapped",
 )
 
 
