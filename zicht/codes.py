@@ -72,3 +72,41 @@ NATIONALITY_CODES = {
     "IND": ("IN", "India", "Indiase"), "MDA": ("MD", "Moldova", "Moldavische"),
     "ALB": ("AL", "Albania", "Albanese"), "CHE": ("CH", "Switzerland", "Zwitserse"),
 }  # fmt: skip
+
+# European Union member states (alpha-3), for the nationality groups of DOMAIN.md section 6
+EU_MEMBERS = frozenset((
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE",
+))
+NATIONALITY_GROUPS = {"dutch": ("Nederlands", "Dutch"),
+                      "eu": ("EU (niet-Nederlands)", "EU (non-Dutch)"),
+                      "non_eu": ("buiten de EU", "non-EU"), "unknown": ("onbekend", "unknown")}
+REGIONS = {"NL": ("Europees Nederland", "European Netherlands"),
+           "BES": ("Caribisch Nederland", "Caribbean Netherlands"),
+           "ABW": ("Aruba", "Aruba"), "CUW": ("Curaçao", "Curaçao"),
+           "SXM": ("Sint Maarten", "Sint Maarten"), "ABROAD": ("buitenland", "abroad"),
+           "unknown": ("onbekend", "unknown")}
+
+
+def nationality_group(alpha3: str | None) -> str:
+    """dutch, eu, non_eu or unknown for an alpha-3 nationality."""
+    code = alpha3.upper() if isinstance(alpha3, str) else ""
+    if len(code) != 3 or code in ("UNK", "STATELESS"):
+        return "non_eu" if code == "STATELESS" else "unknown"
+    return "dutch" if code == "NLD" else "eu" if code in EU_MEMBERS else "non_eu"
+
+
+def region_of_place(place: str | None) -> str:
+    """Region of a place of exploitation: NL for a CBS municipality code, BES for Bonaire,
+    Sint Eustatius and Saba, ABW/CUW/SXM, ABROAD for another country, unknown when empty."""
+    code = place.upper() if isinstance(place, str) else ""
+    if not code:
+        return "unknown"
+    if code.startswith("GM"):
+        return "NL"
+    if code.startswith("BQ-"):
+        return "BES"
+    if code in ("ABW", "CUW", "SXM"):
+        return code
+    return "NL" if code == "NLD" else "ABROAD"

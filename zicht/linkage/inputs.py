@@ -27,6 +27,7 @@ from ..registry.pseudonymise import (
     Pseudonymiser,
     pseudonymise_frame,
 )
+from ..registry.validation import normalise_country
 
 META_SCHEME = b"zicht.scheme"
 META_FINGERPRINT = b"zicht.key_fingerprint"
@@ -117,5 +118,16 @@ def _simulation(folder: Path, pseudonymiser: Pseudonymiser | None) -> Reports:
                      else pd.read_csv(folder / name))
             truth = truth[["report_id", "person_id"]]
             break
-    return Reports(pseudonymise_frame(frame, pseudonymiser), pseudonymiser.fingerprint,
-                   "simulation", truth)
+    frame = pseudonymise_frame(frame, pseudonymiser)
+    for column in ("nationality", "country_of_birth"):  # alpha-3, as intake stores it
+        if column in frame.columns:
+            frame[column] = _as_alpha3(frame[column])
+    return Reports(frame, pseudonymiser.fingerprint, "simulation", truth)
+
+
+def _as_alpha3(values: pd.Series) -> pd.Series:
+    """Country values as the registry's intake normalises them (alpha-2, names and Dutch
+    adjectives become alpha-3; unknown values stay as written)."""
+    text = values.fillna("").astype(str)
+    mapping = {v: (normalise_country(v) or v) if v else "" for v in text.unique()}
+    return text.map(mapping)

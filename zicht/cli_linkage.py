@@ -1,0 +1,349 @@
+"""Linkage commands of the ``zicht`` command line.
+
+``zicht link REPORTS --out DIR`` links reports into persons; ``zicht link review DIR`` shows
+the review queue and records decisions; ``zicht link evaluate DIR --truth SIM`` compares with
+a simulation's truth; ``zicht link estimate DIR --year Y`` gives the estimate with its linkage
+band.  Bad input exits with code 2 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+out = Console(highlight=False, markup=False, emoji=False,
+              width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+class _LinkGroup(TyperGroup):
+    """``zicht link REPORTS ...`` runs the linkage; ``zicht link review|evaluate|estimate``
+    are subcommands (a first argument that is not one of them is the reports)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+link_app = typer.Typer(cls=_LinkGroup, add_completion=False, no_args_is_help=True,
+                       help="Link reports into persons (zicht link REPORTS --out DIR), review "
+                            "uncertain pairs, evaluate against a simulation's truth.")
+
+
+class Backend(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"zicht link: {message}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _quiet_splink(verbose: bool) -> None:
+    if verbose:
+        from splink.internals.splink_logging import enable
+
+        enable(logging.INFO)
+    else:
+        logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+@link_app.command("run", help="Link REPORTS (a registry export or a zicht simulate folder) "
+                              "into persons; write the persons and capture histories to --out.")
+def run(
+    reports: Path = typer.Argument(..., help="reports.parquet from `zicht export`, its folder, "
+                                             "or a `zicht simulate` folder."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the results (made if missing)."),
+    backend: Backend = typer.Option(Backend.duckdb, help="SQL engine for Splink."),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0,
+                                    help="Match probability from which a pair is a link."),
+    lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL;ZC=ZC;'
+                                         'OTHER=OPV,JZ,GEM" (default: the six national '
+                                         "lists, or the simulation's scenario lists)."),
+    samples: int = typer.Option(100, min=0, help="Plausible linkages drawn for the linkage "
+                                                 "band (0: none)."),
+    seed: int = typer.Option(1, min=0, help="Seed for training samples and linkage draws."),
+    decisions: Path = typer.Option(None, help="Review decisions file (default: "
+                                              "OUT/decisions.jsonl)."),
+    verbose: bool = typer.Option(False, "--verbose", help="Show Splink's training log."),
+):
+    from .linkage import LinkageInputError, load_reports
+    from .linkage.persons import parse_lists
+    from .linkage.run import link
+    from .registry.pseudonymise import PseudonymKeyError
+
+    if threshold <= 0:
+        _fail("--threshold must be above 0")
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"--out {out_dir}: exists and is not a folder")
+    try:
+        list_map = parse_lists(lists) if lists else None
+        loaded = load_reports(reports)  # all checks before anything is written
+    except (LinkageInputError, PseudonymKeyError, ValueError) as exc:
+        _fail(str(exc))
+    if list_map is None and loaded.source == "simulation":
+        from .linkage.run import _scenario_lists
+
+        list_map = _scenario_lists(reports)
+    _quiet_splink(verbose)
+    spark = None
+    if backend == Backend.spark:
+        try:
+            from .linkage.spark import spark_session
+
+            spark = spark_session()
+        except ImportError as exc:
+            _fail(f"{exc} (install it with `pip install zicht[spark]`)")
+    with err.status("linking", spinner="dots") as status:
+        result = link(loaded, out_dir, backend=backend.value, threshold=threshold,
+                      lists=list_map, samples=samples, seed=seed, decisions=decisions,
+                      spark=spark, progress=lambda message: status.update(message))
+    _print_summary(result.summary, out_dir)
+
+
+def _print_summary(summary: dict, out_dir: Path) -> None:
+    t = Table(title=f"Linkage -> {out_dir}", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("reports", f"{summary['reports']:,}")
+    t.add_row("persons", f"{summary['persons']:,}")
+    t.add_row("pairs scored", f"{summary['pairs_scored']:,}")
+    t.add_row("threshold", f"{summary['threshold']:g}")
+    t.add_row("review queue", f"{summary['review_queue']:,} pairs "
+                              f"({summary['review_band'][0]:g}-{summary['review_band'][1]:g})")
+    t.add_row("decisions applied", f"{summary['decisions']:,}"
+              + (f" ({summary['decision_conflicts']} 'no match' still joined by other links)"
+                 if summary["decision_conflicts"] else ""))
+    seconds = summary["seconds"]
+    t.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()))
+    evaluation = summary.get("evaluation")
+    if evaluation:
+        t.add_row("true persons", f"{evaluation['true_persons']:,} "
+                                  f"(counted {evaluation['persons_error']:+.2%})")
+        t.add_row("pairwise P / R / F1", _prf(evaluation, "pairwise"))
+        t.add_row("cluster P / R / F1", _prf(evaluation, "cluster"))
+    out.print(t)
+
+
+def _prf(evaluation: dict, kind: str) -> str:
+    return " / ".join(f"{evaluation[f'{kind}_{m}']:.4f}" for m in ("precision", "recall", "f1"))
+
+
+def _folder(path: Path) -> Path:
+    if not (path / "summary.json").exists():
+        _fail(f"{path}: not a linkage folder (no summary.json; run `zicht link REPORTS --out "
+              f"{path}` first)")
+    return path
+
+
+@link_app.command(help="Show the review queue of a linkage folder, or record a decision: "
+                       "--pair ID_L ID_R --decide match|no-match|undecided.")
+def review(
+    folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
+    pair: tuple[str, str] = typer.Option(None, help="The two report ids of a decision."),
+    decide: str = typer.Option(None, help="match, no-match, or undecided (withdraws an "
+                                          "earlier decision) for --pair."),
+    note: str = typer.Option("", help="A note kept with the decision."),
+    by: str = typer.Option(None, help="Who decides (default: cli:<os user>)."),
+    limit: int = typer.Option(20, min=1, help="Pairs shown."),
+    history: bool = typer.Option(False, "--history", help="Show every decision ever recorded."),
+):
+    import pandas as pd
+
+    from .linkage.review import DecisionLog
+
+    folder = _folder(folder)
+    log = DecisionLog(folder / "decisions.jsonl")
+    if (pair is None) != (decide is None):
+        _fail("--pair ID_L ID_R and --decide go together")
+    if pair is not None:
+        try:
+            entry = log.record(*pair, decide, by=by, note=note)
+        except ValueError as exc:
+            _fail(str(exc))
+        out.print(f"{entry['decision']}: {entry['id_l']} - {entry['id_r']} ({entry['by']}, "
+                  f"{entry['at']}); applied on the next `zicht link` run into {folder}")
+        return
+    try:
+        if history:
+            _print_frame(log.entries(), "Decisions (oldest first)")
+            return
+        current = log.current()
+    except ValueError as exc:
+        _fail(str(exc))
+    queue = pd.read_csv(folder / "review_queue.csv", dtype={"id_l": str, "id_r": str})
+    if len(current):
+        done = pd.MultiIndex.from_frame(current[["id_l", "id_r"]])
+        queue = queue[~pd.MultiIndex.from_frame(queue[["id_l", "id_r"]]).isin(done)]
+    if queue.empty:
+        out.print("The review queue is empty.")
+        return
+    t = Table(title=f"Review queue: {len(queue):,} pairs, most uncertain first")
+    for column in ("pair", "p", "name", "birth date", "year", "left", "right"):
+        t.add_column(column)
+    for _, row in queue.head(limit).iterrows():
+        t.add_row(f"{row['id_l']}\n{row['id_r']}", f"{row['match_probability']:.2f}",
+                  str(row.get("level_name", "")), str(row.get("level_birth_date", "")),
+                  str(row.get("level_year", "")), _side(row, "l"), _side(row, "r"))
+    out.print(t)
+    out.print("Decide: zicht link review FOLDER --pair ID_L ID_R --decide match|no-match")
+
+
+def _side(row, side: str) -> str:
+    keys = ("reporter_category", "organisation", "reference_year", "sex", "nationality",
+            "age_band")
+    return " ".join(str(row[f"{k}_{side}"]) for k in keys
+                    if f"{k}_{side}" in row and str(row[f"{k}_{side}"]) not in ("", "nan"))
+
+
+def _print_frame(frame, title: str) -> None:
+    t = Table(title=title)
+    for column in frame.columns:
+        t.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        t.add_row(*(str(v) for v in row))
+    out.print(t)
+
+
+@link_app.command(help="Compare a linkage with a simulation's truth: pairwise and cluster "
+                       "precision/recall/F1, persons counted vs true persons, and (--estimates) "
+                       "each year's estimate on the linked vs the true persons.")
+def evaluate(
+    folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
+    truth: Path = typer.Option(..., help="The `zicht simulate` folder (or its "
+                                         "truth_reports.parquet/.csv)."),
+    estimates: bool = typer.Option(False, "--estimates", help="Also estimate each year on the "
+                                                              "linked and on the true persons."),
+    method: str = typer.Option("stepwise", help="Estimator for --estimates."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+):
+    import pandas as pd
+
+    from .linkage.evaluate import evaluate as score
+
+    folder = _folder(folder)
+    file = truth
+    if truth.is_dir():
+        file = next((truth / n for n in ("truth_reports.parquet", "truth_reports.csv")
+                     if (truth / n).exists()), truth / "truth_reports.parquet")
+    if not file.exists():
+        _fail(f"{truth}: no truth_reports.parquet or .csv (a `zicht simulate` folder)")
+    true = (pd.read_parquet(file) if file.suffix == ".parquet"
+            else pd.read_csv(file, dtype={"report_id": str}))
+    linked = pd.read_parquet(folder / "report_persons.parquet")
+    true_person = true.set_index("report_id")["person_id"].reindex(linked["report_id"])
+    if true_person.isna().any():
+        _fail(f"{true_person.isna().sum():,} linked reports are not in {file}: another "
+              "simulation?")
+    result = score(linked["person_id"].to_numpy(), true_person.to_numpy()).as_dict()
+    rows = _estimates(folder, truth, method) if estimates else None
+    if format == "json":
+        print(json.dumps({"evaluation": result, "estimates": rows}, indent=2))
+        return
+    t = Table(title=f"Linkage {folder} vs truth {truth}", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("reports", f"{result['reports']:,}")
+    t.add_row("persons (true)", f"{result['persons']:,} ({result['true_persons']:,}; "
+                                f"{result['persons_error']:+.2%})")
+    t.add_row("pairwise precision / recall / F1", _prf(result, "pairwise"))
+    t.add_row("cluster precision / recall / F1", _prf(result, "cluster"))
+    out.print(t)
+    if rows:
+        e = Table(title=f"Estimates ({method}): linked persons vs true persons")
+        for column in ("year", "observed", "true observed", "estimate", "on true links",
+                       "difference"):
+            e.add_column(column, justify="right")
+        for row in rows:
+            e.add_row(str(row["year"]), f"{row['observed']:,}", f"{row['true_observed']:,}",
+                      _num(row["estimate"]), _num(row["true_links_estimate"]),
+                      f"{row['difference']:+.2%}" if row["difference"] is not None else "-")
+        out.print(e)
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def _estimates(folder: Path, truth: Path, method: str) -> list[dict]:
+    """Each year's estimate on the linked and on the true capture histories."""
+    import pandas as pd
+
+    from .mse import CaptureHistories, EstimateNotAvailable, make_estimator
+
+    linked = pd.read_csv(folder / "capture_histories.csv")
+    lists = [c for c in linked.columns if c not in ("year", "count")]
+    rows = []
+    for year, part in linked.groupby("year"):
+        true_file = (truth if truth.is_dir() else truth.parent) / f"capture_histories_{year}.csv"
+        row = {"year": int(year), "observed": int(part["count"].sum()), "true_observed": None,
+               "estimate": None, "true_links_estimate": None, "difference": None}
+        try:
+            row["estimate"] = make_estimator(method).fit(CaptureHistories.from_frame(
+                part[[*lists, "count"]].reset_index(drop=True)), ci="none").estimate
+            if true_file.exists():
+                table = CaptureHistories.from_csv(str(true_file))
+                row["true_observed"] = int(table.counts.sum())
+                row["true_links_estimate"] = make_estimator(method).fit(table, ci="none").estimate
+                row["difference"] = row["estimate"] / row["true_links_estimate"] - 1
+        except EstimateNotAvailable:
+            pass
+        rows.append(row)
+    return rows
+
+
+@link_app.command(help="The estimate of one year with its linkage band: the range over "
+                       "plausible linkages, beside the statistical interval, and both combined.")
+def estimate(
+    folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
+    year: int = typer.Option(..., help="Reference year."),
+    method: str = typer.Option("stepwise", help="Estimator (stepwise, aic, bic, Mt, ...)."),
+    level: float = typer.Option(0.95, min=0.5, max=0.999, help="Confidence level."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+):
+    from .linked_estimate import estimate_with_linkage
+    from .mse import EstimateNotAvailable, MSEInputError
+
+    folder = _folder(folder)
+    try:
+        result = estimate_with_linkage(folder, year, method, level)
+    except MSEInputError as exc:
+        _fail(str(exc))
+    except EstimateNotAvailable as exc:
+        _fail(f"no estimate: {exc}", 3)
+    if format == "json":
+        payload = result.as_dict()
+        payload.pop("sample_estimates")
+        print(json.dumps(payload, indent=2))
+        return
+    t = Table(title=f"Estimate {year} ({result.method}) with linkage uncertainty",
+              show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("observed persons", f"{result.observed:,}")
+    t.add_row("estimate", f"{result.estimate:,.0f}")
+    if result.interval:
+        t.add_row(f"{level:.0%} interval (statistical)",
+                  f"{result.interval[0]:,.0f} - {result.interval[1]:,.0f}")
+    t.add_row("linkage band (2.5-97.5 %)",
+              f"{result.linkage_band[0]:,.0f} - {result.linkage_band[1]:,.0f} "
+              f"over {result.samples - result.samples_without_estimate} linkages")
+    if result.combined:
+        t.add_row(f"{level:.0%} interval (linkage + statistical)",
+                  f"{result.combined[0]:,.0f} - {result.combined[1]:,.0f}")
+    out.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(link_app, name="link")

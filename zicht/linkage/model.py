@@ -1,0 +1,316 @@
+"""The linkage model: Splink 5 on pseudonymised tokens, trained without labels.
+
+Comparisons (each level is plain SQL over the columns of :mod:`zicht.linkage.prepare`, so the
+same model runs on DuckDB and on Spark):
+
+- **name** - one comparison over given name and surname together, so that a swapped or merged
+  name (equal sorted name parts) and a typo in one part are levels of their own instead of two
+  disagreeing comparisons: sorted name parts equal (term-frequency adjusted), one part equal
+  and the other similar (Dice of the Bloom filters >= 0.75), both similar, surname equal with
+  the given name missing on one side, surname equal (TF), given name equal (TF), both
+  loosely similar (Dice >= 0.55), else.
+- **birth date** - exact (TF), day and month swapped, same year and month, same month and day
+  with another year (a year typed wrong), same year with the date known on one side only, same
+  year, else; NULL when either side has no year.
+- **approximate birth year** from the age at report (reference year - age), for reports
+  without a birth date: equal, within 1, within 3, else.
+- **sex** and **nationality** - exact or not.
+
+Training is unsupervised: u from random pairs; the prior match probability λ from the pairs
+that agree on sorted name and birth date, with that rule's recall taken from the model's own
+m-probabilities (iterated twice: recall = m(name equal) x m(date equal), conditional
+independence), and m by EM on two blocking rules that each leave one side of the comparisons
+free.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from .prepare import BLOOM_WORDS
+
+Backend = Literal["duckdb", "spark"]
+log = logging.getLogger(__name__)
+
+__all__ = ["BLOCKING_RULES", "LinkageModel", "dice_sql", "settings"]
+
+
+def dice_sql(field: str, at_least: float) -> str:
+    """SQL: Dice of the two records' Bloom filters of ``field`` is at least ``at_least``.
+
+    ``2 |A & B| >= t (|A| + |B|)`` with |A & B| summed over the 64-bit words; portable
+    (``bit_count`` and ``&`` on BIGINT exist in DuckDB and Spark SQL)."""
+    common = " + ".join(f"CAST(bit_count({field}_{i}_l & {field}_{i}_r) AS INTEGER)"
+                        for i in range(BLOOM_WORDS))
+    return (f"({field}_n_l IS NOT NULL AND {field}_n_r IS NOT NULL AND "
+            f"2 * ({common}) >= {at_least} * ({field}_n_l + {field}_n_r))")
+
+
+def _eq(col: str) -> str:
+    return f"{col}_l = {col}_r"
+
+
+def _level(sql: str, label: str, tf: str | None = None, null: bool = False) -> dict:
+    level = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    if tf:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+def _missing(col: str) -> str:
+    return f"({col}_l IS NULL OR {col}_r IS NULL)"
+
+
+def name_comparison() -> dict:
+    given_sim, surname_sim = dice_sql("bf_given", 0.75), dice_sql("bf_surname", 0.75)
+    one_missing = f"({_missing('tok_given')} OR {_missing('tok_surname')})"
+    return {
+        "output_column_name": "name",
+        "comparison_description": "given name and surname (tokens and Bloom filters)",
+        "comparison_levels": [
+            _level(f"{_missing('tok_given')} AND {_missing('tok_surname')}", "no name to compare",
+                   null=True),
+            _level(_eq("tok_name_sorted"), "all name parts equal (order free)",
+                   tf="tok_name_sorted"),
+            _level(f"({_eq('tok_given')} AND {surname_sim}) OR "
+                   f"({_eq('tok_surname')} AND {given_sim})",
+                   "one part equal, the other similar"),
+            _level(f"{given_sim} AND {surname_sim}", "both parts similar (Dice >= 0.75)"),
+            _level(f"NOT {one_missing} AND {dice_sql('bf_name', 0.75)}",
+                   "all parts similar, order free (Dice >= 0.75)"),
+            _level(f"{_eq('tok_surname')} AND {_missing('tok_given')}",
+                   "surname equal, given name missing"),
+            _level(f"{_eq('tok_given')} AND {_missing('tok_surname')}",
+                   "given name equal, surname missing"),
+            _level(f"{one_missing} AND ({given_sim} OR {surname_sim})",
+                   "one part missing, the other similar"),
+            _level(_eq("tok_surname"), "surname equal", tf="tok_surname"),
+            _level(_eq("tok_given"), "given name equal", tf="tok_given"),
+            _level(dice_sql("bf_name", 0.55), "all parts loosely similar (Dice >= 0.55)"),
+            _level("ELSE", "different"),
+        ],
+    }
+
+
+def birth_date_comparison() -> dict:
+    return {
+        "output_column_name": "birth_date",
+        "comparison_description": "birth date tokens",
+        "comparison_levels": [
+            _level(_missing("tok_birth_year"), "birth year unknown", null=True),
+            _level(_eq("tok_birth_date"), "date equal", tf="tok_birth_date"),
+            _level("(tok_birth_date_l = tok_birth_date_swapped_r OR "
+                   "tok_birth_date_swapped_l = tok_birth_date_r)", "day and month swapped"),
+            _level(_eq("tok_birth_ym"), "year and month equal"),
+            _level(_eq("tok_birth_md"), "day and month equal, year differs"),
+            _level(f"{_eq('tok_birth_year')} AND {_missing('tok_birth_date')}",
+                   "year equal, date known on one side only"),
+            _level(_eq("tok_birth_year"), "year equal, date differs"),
+            _level("ELSE", "different"),
+        ],
+    }
+
+
+def approx_year_comparison() -> dict:
+    diff = "abs(approx_birth_year_l - approx_birth_year_r)"
+    return {
+        "output_column_name": "age",
+        "comparison_description": "birth year implied by the age at report",
+        "comparison_levels": [
+            # only where the birth date comparison has no year to compare: the two are not
+            # independent (the age is mostly computed from the birth date)
+            _level(f"{_missing('approx_birth_year')} OR NOT {_missing('tok_birth_year')}",
+                   "age unknown, or birth years compared", null=True),
+            _level(f"{diff} = 0", "same implied birth year"),
+            _level(f"{diff} <= 1", "implied birth years 1 apart"),
+            _level(f"{diff} <= 3", "implied birth years 2-3 apart"),
+            _level("ELSE", "different"),
+        ],
+    }
+
+
+def year_gap_comparison() -> dict:
+    gap = "abs(reference_year_l - reference_year_r)"
+    return {
+        "output_column_name": "year",
+        "comparison_description": "years between the reports (reference year)",
+        "comparison_levels": [
+            _level(_missing("reference_year"), "year unknown", null=True),
+            _level(f"{gap} = 0", "same year"),
+            _level(f"{gap} = 1", "1 year apart"),
+            _level(f"{gap} <= 3", "2-3 years apart"),
+            _level("ELSE", "further apart"),
+        ],
+    }
+
+
+def _exact(col: str, description: str) -> dict:
+    return {
+        "output_column_name": col,
+        "comparison_description": description,
+        "comparison_levels": [
+            _level(_missing(col), f"{col} unknown", null=True),
+            _level(_eq(col), f"{col} equal"),
+            _level("ELSE", "different"),
+        ],
+    }
+
+
+# Blocking rules for predictions: a pair is scored when it agrees on any of these.  Together
+# they keep pairs whose names or dates carry one error of each kind the simulator knows
+# (typo, swap, missing part, merged prefix, wrong year, swapped day and month).
+BLOCKING_RULES = (
+    ("tok_birth_date",),
+    ("tok_name_sorted",),
+    ("tok_given", "tok_surname"),
+    ("tok_surname", "tok_birth_year"),
+    ("tok_given", "tok_birth_year"),
+    ("tok_surname", "tok_birth_md"),
+    ("tok_given", "tok_birth_md"),
+    ("tok_given_metaphone", "tok_surname_metaphone"),
+    ("tok_surname", "approx_year_bin"),
+    ("tok_surname", "approx_year_bin_odd"),
+    ("tok_given", "approx_year_bin"),
+    ("tok_given", "approx_year_bin_odd"),
+    ("tok_surname_metaphone", "approx_year_bin"),
+    ("tok_surname_metaphone", "approx_year_bin_odd"),
+    ("tok_given_metaphone", "approx_year_bin"),
+    ("tok_given_metaphone", "approx_year_bin_odd"),
+    ("tok_given_soundex", "tok_surname_soundex"),
+)
+SWAP_RULE = "l.tok_birth_date = r.tok_birth_date_swapped"
+
+
+def _blocking_sql(columns: tuple[str, ...]) -> str:
+    return " AND ".join(f"l.{c} = r.{c}" for c in columns)
+
+
+def settings(link_type: str = "dedupe_only") -> dict:
+    """The Splink settings of the token model (before training)."""
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "comparisons": [name_comparison(), birth_date_comparison(), approx_year_comparison(),
+                        year_gap_comparison(), _exact("sex", "sex"),
+                        _exact("nationality", "nationality (alpha-3)"),
+                        _exact("place_of_exploitation", "place of exploitation"),
+                        _exact("exploitation_forms", "forms of exploitation")],
+        "blocking_rules_to_generate_predictions": [
+            *(_blocking_sql(rule) for rule in BLOCKING_RULES), SWAP_RULE],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "max_iterations": 20,
+        "em_convergence": 0.001,
+    }
+
+
+@dataclass
+class TrainingReport:
+    probability_two_random_records_match: float
+    deterministic_recall: float
+
+
+class LinkageModel:
+    """Splink's linker on one backend, trained on the data it will score."""
+
+    def __init__(self, table: pd.DataFrame, backend: Backend = "duckdb", seed: int = 1,
+                 spark=None):
+        from splink import Linker
+
+        self.backend = backend
+        self.seed = seed
+        self.db = _database(backend, spark)
+        self.n = len(table)
+        self.input = self.db.register(table, source_dataset_name="reports") \
+            if _register_takes_name(self.db) else self.db.register(table)
+        self.linker = Linker(self.input, settings(), log_level=None)  # logging is the caller's
+        self.training: TrainingReport | None = None
+
+    # -- training ---------------------------------------------------------------------------
+    def train(self, max_pairs: float | None = None) -> TrainingReport:
+        """Unsupervised training (see the module's text)."""
+        training = self.linker.training
+        max_pairs = max_pairs or min(2e7, max(5e6, 20.0 * self.n))
+        training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=self.seed)
+        deterministic = [_blocking_sql(("tok_name_sorted", "tok_birth_date"))]
+        recall = 0.5
+        for _ in range(2):
+            training.estimate_probability_two_random_records_match(deterministic, recall=recall)
+            training.estimate_parameters_using_expectation_maximisation(
+                _blocking_sql(("tok_birth_date",)), estimate_without_term_frequencies=True)
+            training.estimate_parameters_using_expectation_maximisation(
+                _blocking_sql(("tok_name_sorted",)), estimate_without_term_frequencies=True)
+            m = self.m_probabilities()
+            new = m[("name", "all name parts equal (order free)")] * \
+                m[("birth_date", "date equal")]
+            if abs(new - recall) < 0.01:
+                recall = new
+                break
+            recall = new
+        training.estimate_probability_two_random_records_match(deterministic, recall=recall)
+        prior = self.linker._settings_obj._probability_two_random_records_match
+        self.training = TrainingReport(float(prior), float(recall))
+        return self.training
+
+    def m_probabilities(self) -> dict[tuple[str, str], float]:
+        out = {}
+        for comparison in self.linker._settings_obj.comparisons:
+            for level in comparison.comparison_levels:
+                if not level.is_null_level:
+                    out[(comparison.output_column_name, level.label_for_charts)] = \
+                        float(level.m_probability) if level.m_probability is not None else 0.0
+        return out
+
+    def level_weights(self) -> dict[str, list[tuple[str, float]]]:
+        """Each comparison's levels as (label, match weight) - NULL levels weigh 0."""
+        out = {}
+        for comparison in self.linker._settings_obj.comparisons:
+            levels = []
+            for level in comparison.comparison_levels:
+                weight = 0.0 if level.is_null_level else float(level._log2_bayes_factor)
+                levels.append((level.label_for_charts, weight))
+            out[comparison.output_column_name] = levels
+        return out
+
+    def parameters(self) -> dict:
+        """The trained model as Splink's settings dictionary (m, u, λ): saved with the run."""
+        return self.linker.misc.save_model_to_json()
+
+    # -- scoring ----------------------------------------------------------------------------
+    def predict(self, threshold: float = 0.01) -> pd.DataFrame:
+        """Scored pairs with match probability at least ``threshold``: ``id_l``, ``id_r``,
+        ``match_probability``, ``match_weight`` and the comparison levels (gamma_*)."""
+        scored = self.linker.inference.predict(threshold_match_probability=threshold)
+        frame = scored.as_pandas_dataframe()
+        frame = frame.rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
+        keep = ["id_l", "id_r", "match_probability", "match_weight",
+                *[c for c in frame.columns if c.startswith(("gamma_", "mw_"))]]
+        frame = frame[keep]
+        swap = frame["id_l"] > frame["id_r"]  # id_l < id_r always, for stable pair keys
+        frame.loc[swap, ["id_l", "id_r"]] = frame.loc[swap, ["id_r", "id_l"]].to_numpy()
+        return frame.sort_values(["id_l", "id_r"], ignore_index=True)
+
+
+def _register_takes_name(db) -> bool:
+    import inspect
+
+    return "source_dataset_name" in inspect.signature(db.register).parameters
+
+
+def _database(backend: Backend, spark=None):
+    if backend == "duckdb":
+        from splink import DuckDBAPI
+
+        return DuckDBAPI()
+    if backend == "spark":
+        from .spark import spark_api
+
+        return spark_api(spark)
+    raise ValueError(f"unknown backend {backend!r} (duckdb or spark)")

@@ -1,0 +1,231 @@
+"""One linkage run: reports in, a folder of plain tables out.
+
+``link(source, out)`` loads and checks the reports (nothing is written when they are refused),
+trains the model, scores the pairs, clusters them with the analysts' decisions on top and writes
+into ``out`` (each file written beside and renamed into place, so a reader never sees half a
+file):
+
+| file | content |
+|---|---|
+| ``pairs.parquet`` | scored pairs (match probability >= 0.01) with each comparison's level |
+| ``report_persons.parquet`` | report -> person |
+| ``persons.parquet`` | one row per person (:func:`zicht.linkage.persons.persons_table`) |
+| ``capture_histories.csv`` | per year: list pattern -> persons (``zicht estimate`` columns) |
+| ``capture_histories_<year>.csv`` | one year, ready for ``zicht estimate`` |
+| ``capture_histories_by_stratum.csv`` | per year and stratum (sex, age band, form, ...) |
+| ``capture_histories_samples.csv`` | the same per year for each plausible linkage (``sample``) |
+| ``review_queue.csv`` | undecided pairs in the review band, most uncertain first |
+| ``model.json`` | the trained Splink model |
+| ``summary.json`` | counts, threshold, lists, timings, the evaluation when truth is known |
+
+``decisions.jsonl`` (the review log) is read from ``out`` and never rewritten here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cluster import Graph, conflicts
+from .evaluate import Evaluation, evaluate
+from .inputs import Reports, load_reports
+from .persons import STRATA, capture_histories, persons_table
+from .prepare import prepare
+from .review import REVIEW_BAND, DecisionLog, queue
+
+__all__ = ["LinkResult", "link", "linkage_samples"]
+log = logging.getLogger(__name__)
+
+PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
+
+
+@dataclass
+class LinkResult:
+    out: Path | None
+    reports: pd.DataFrame  # the linkage table
+    pairs: pd.DataFrame
+    labels: np.ndarray
+    persons: pd.DataFrame
+    histories: pd.DataFrame
+    summary: dict
+    evaluation: Evaluation | None = None
+    graph: Graph | None = field(default=None, repr=False)
+
+
+def _scenario_lists(folder: Path) -> dict[str, tuple[str, ...]] | None:
+    """The mse_lists of the scenario a simulation folder was made with."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        from ..simulate.scenario import load_scenario
+
+        return {k: tuple(v) for k, v in load_scenario(manifest["scenario"]).mse_lists.items()}
+    except Exception:  # a custom scenario file that moved: fall back to the default lists
+        return None
+
+
+def link(source: str | Path | Reports, out: str | Path | None = None, *,
+         backend: str = "duckdb", threshold: float = 0.5,
+         lists: Mapping[str, Iterable[str]] | None = None, samples: int = 100, seed: int = 1,
+         decisions: Path | None = None, band: tuple[float, float] = REVIEW_BAND,
+         pseudonymiser=None, spark=None,
+         progress: Callable[[str], None] | None = None) -> LinkResult:
+    """Link reports into persons (see the module's text)."""
+    from .model import LinkageModel
+
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError("the threshold is a match probability in (0, 1]")
+    say = progress or (lambda message: log.info(message))
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    reports = source if isinstance(source, Reports) else load_reports(source, pseudonymiser)
+    if lists is None and not isinstance(source, Reports) and reports.source == "simulation":
+        lists = _scenario_lists(Path(source))
+    say(f"{len(reports.frame):,} reports loaded")
+    table = prepare(reports.frame)
+    lap("load")
+    model = LinkageModel(table, backend=backend, seed=seed, spark=spark)
+    say("training the model (EM, no labels)")
+    training = model.train()
+    lap("train")
+    say("scoring pairs")
+    pairs = model.predict(PREDICT_FLOOR)
+    pairs = add_levels(pairs, model)
+    lap("predict")
+    out = Path(out) if out is not None else None
+    log_path = decisions or (out / "decisions.jsonl" if out is not None else None)
+    decided = DecisionLog(log_path).current() if log_path is not None else None
+    graph = Graph(table["unique_id"], pairs, decided)
+    labels = graph.labels(threshold)
+    persons = persons_table(table, labels, lists)
+    histories = capture_histories(table, labels, lists)
+    by_stratum = capture_histories(table, labels, lists, by=STRATA)
+    sampled = linkage_samples(graph, table, lists, samples, seed) if samples else None
+    review = queue(pairs, decided if decided is not None else pd.DataFrame(), band)
+    conflicting = conflicts(graph.ids, labels, decided) if decided is not None else None
+    lap("cluster")
+    evaluation = None
+    if reports.truth is not None:
+        truth = reports.truth.set_index("report_id")["person_id"].reindex(table["unique_id"])
+        if truth.notna().all():
+            evaluation = evaluate(labels, truth.to_numpy())
+    summary = {
+        "reports": len(table), "persons": int(labels.max()) + 1 if len(labels) else 0,
+        "pairs_scored": len(pairs), "threshold": threshold, "backend": backend,
+        "key_fingerprint": reports.fingerprint, "source": reports.source,
+        "lists": {k: list(v) for k, v in (lists or {}).items()} or None,
+        "probability_two_random_records_match": training.probability_two_random_records_match,
+        "deterministic_rule_recall": training.deterministic_recall,
+        "decisions": 0 if decided is None else len(decided),
+        "decision_conflicts": 0 if conflicting is None else len(conflicting),
+        "review_queue": len(review), "review_band": list(band), "samples": samples,
+        "seconds": timings,
+    }
+    if evaluation is not None:
+        summary["evaluation"] = evaluation.as_dict()
+    if out is not None:
+        say(f"writing {out}")
+        tables = {
+            "pairs.parquet": pairs,
+            "report_persons.parquet": pd.DataFrame({
+                "report_id": table["unique_id"], "person_id": _pid(labels)}),
+            "persons.parquet": persons,
+            "capture_histories.csv": histories,
+            "capture_histories_by_stratum.csv": by_stratum,
+            "review_queue.csv": _review_view(review, table),
+        }
+        if sampled is not None:
+            tables["capture_histories_samples.csv"] = sampled
+        for year, part in histories.groupby("year"):
+            tables[f"capture_histories_{year}.csv"] = part.drop(columns="year")
+        _write(out, tables, {"model.json": model.parameters(), "summary.json": summary})
+    return LinkResult(out, table, pairs, labels, persons, histories, summary, evaluation, graph)
+
+
+def _pid(labels: np.ndarray) -> np.ndarray:
+    return np.char.add("P", np.char.zfill(labels.astype(str), 7))
+
+
+def linkage_samples(graph: Graph, table: pd.DataFrame, lists, samples: int,
+                    seed: int) -> pd.DataFrame:
+    """Capture histories per year for ``samples`` plausible linkages (``sample`` column):
+    each undecided pair linked with its match probability (:meth:`Graph.sample`)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for s in range(samples):
+        part = capture_histories(table, graph.sample(rng), lists)
+        part.insert(0, "sample", s)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:
+    """Each comparison's level label (from its match weight), for review and diagnosis."""
+    out = pairs.copy()
+    for comparison, levels in model.level_weights().items():
+        column = f"mw_{comparison}"
+        if column not in out.columns:
+            continue
+        labels = np.array([label for label, _ in levels], dtype=object)
+        weights = np.array([w for _, w in levels])
+        nearest = np.abs(out[column].to_numpy()[:, None] - weights[None, :]).argmin(axis=1)
+        out[f"level_{comparison}"] = labels[nearest]
+    return out
+
+
+def _review_view(review: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The queue with each report's non-identifying attributes beside the levels."""
+    show = ["unique_id", "reporter_category", "organisation", "reference_year", "sex",
+            "nationality", "age_band", "place_of_exploitation"]
+    attrs = table[[c for c in show if c in table.columns]].set_index("unique_id")
+    levels = [c for c in review.columns if c.startswith("level_")]
+    view = review[["id_l", "id_r", "match_probability", *levels]].copy()
+    for side in ("l", "r"):
+        part = attrs.reindex(view[f"id_{side}"]).add_suffix(f"_{side}").reset_index(drop=True)
+        view = pd.concat([view.reset_index(drop=True), part], axis=1)
+    return view
+
+
+def _write(out: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict]) -> None:
+    """Write every file to a temporary folder inside ``out``, then rename each into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".linking-", dir=out))
+    try:
+        for name, frame in tables.items():
+            if name.endswith(".parquet"):
+                frame.to_parquet(staging / name, index=False)
+            else:
+                frame.to_csv(staging / name, index=False)
+        for name, document in documents.items():
+            (staging / name).write_text(json.dumps(document, indent=2, default=_plain))
+        for old in out.glob("capture_histories_*.csv"):  # years of an earlier run
+            if old.name not in tables:
+                old.unlink()
+        for name in (*tables, *documents):
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _plain(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
