@@ -45,6 +45,12 @@ class Backend(StrEnum):
     spark = "spark"
 
 
+class BandMethod(StrEnum):
+    threshold = "threshold"
+    sample = "sample"
+    none = "none"
+
+
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"zicht link: {message}", soft_wrap=True)
     raise typer.Exit(code)
@@ -66,13 +72,15 @@ def run(
                                              "or a `zicht simulate` folder."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for the results (made if missing)."),
     backend: Backend = typer.Option(Backend.duckdb, help="SQL engine for Splink."),
-    threshold: float = typer.Option(0.5, min=0.0, max=1.0,
+    threshold: float = typer.Option(0.7, min=0.0, max=1.0,
                                     help="Match probability from which a pair is a link."),
     lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL;ZC=ZC;'
                                          'OTHER=OPV,JZ,GEM" (default: the six national '
                                          "lists, or the simulation's scenario lists)."),
-    samples: int = typer.Option(100, min=0, help="Plausible linkages drawn for the linkage "
-                                                 "band (0: none)."),
+    band: BandMethod = typer.Option(BandMethod.threshold, help="Linkage band: clusterings "
+                                    "at thresholds 0.5-0.9, links sampled by their "
+                                    "probability, or none."),
+    samples: int = typer.Option(100, min=1, help="Linkages drawn for --band sample."),
     seed: int = typer.Option(1, min=0, help="Seed for training samples and linkage draws."),
     decisions: Path = typer.Option(None, help="Review decisions file (default: "
                                               "OUT/decisions.jsonl)."),
@@ -107,7 +115,8 @@ def run(
             _fail(f"{exc} (install it with `pip install zicht[spark]`)")
     with err.status("linking", spinner="dots") as status:
         result = link(loaded, out_dir, backend=backend.value, threshold=threshold,
-                      lists=list_map, samples=samples, seed=seed, decisions=decisions,
+                      lists=list_map, band_method=band.value, samples=samples, seed=seed,
+                      decisions=decisions,
                       spark=spark, progress=lambda message: status.update(message))
     _print_summary(result.summary, out_dir)
 
@@ -324,7 +333,7 @@ def estimate(
         _fail(f"no estimate: {exc}", 3)
     if format == "json":
         payload = result.as_dict()
-        payload.pop("sample_estimates")
+        payload.pop("band_estimates")
         print(json.dumps(payload, indent=2))
         return
     t = Table(title=f"Estimate {year} ({result.method}) with linkage uncertainty",
@@ -336,9 +345,11 @@ def estimate(
     if result.interval:
         t.add_row(f"{level:.0%} interval (statistical)",
                   f"{result.interval[0]:,.0f} - {result.interval[1]:,.0f}")
-    t.add_row("linkage band (2.5-97.5 %)",
+    what = ("range over thresholds 0.5-0.9" if result.band_method == "threshold"
+            else "2.5-97.5 % of sampled linkages")
+    t.add_row(f"linkage band ({what})",
               f"{result.linkage_band[0]:,.0f} - {result.linkage_band[1]:,.0f} "
-              f"over {result.samples - result.samples_without_estimate} linkages")
+              f"({result.linkages - result.linkages_without_estimate} linkages)")
     if result.combined:
         t.add_row(f"{level:.0%} interval (linkage + statistical)",
                   f"{result.combined[0]:,.0f} - {result.combined[1]:,.0f}")

@@ -1,22 +1,26 @@
 """The estimate with its linkage band: how much of the uncertainty is linkage's.
 
 Composes two stages (part of neither): :mod:`zicht.linkage` writes, besides the capture
-histories of its best linkage, those of many *plausible* linkages (each undecided pair linked
-with its match probability: ``capture_histories_samples.csv``); :mod:`zicht.mse` estimates
-each.  The result gives, for one year:
+histories of its chosen linkage, those of a band of plausible linkages
+(``capture_histories_band.csv``); :mod:`zicht.mse` estimates each.  The result gives, for one
+year:
 
-- the **estimate** and its statistical interval on the best linkage (threshold clustering);
-- the **linkage band**: the 2.5-97.5 % range of the point estimates over the sampled linkages
-  (what linkage alone could not settle);
-- a **combined interval** by Rubin's rules for multiple imputation (the linkages are the
-  imputations of the unknown true links), on the log scale where the intervals are nearly
-  symmetric: total variance = mean within-linkage variance + (1 + 1/m) x between-linkage
-  variance, with within-linkage variances read off each profile interval, and Rubin's degrees
-  of freedom.
+- the **estimate** and its statistical interval on the chosen linkage;
+- the **linkage band**: what linkage alone could not settle.  For a *threshold* band (the
+  default: clustering at match probabilities 0.5 to 0.9) the range of the point estimates; for
+  a *sample* band (links drawn with their match probabilities) their 2.5-97.5 % range;
+- a **combined interval**.  Threshold band: from the lowest lower bound to the highest upper
+  bound of the statistical intervals over the band (no probability is claimed for the choice
+  of threshold, so the union is the honest statement).  Sample band: Rubin's rules for
+  multiple imputation (the sampled linkages are imputations of the unknown true links) on the
+  log scale, where the intervals are nearly symmetric: total variance = mean within-linkage
+  variance + (1 + 1/m) x between-linkage variance, with the within-linkage variances read off
+  each profile interval, and Rubin's degrees of freedom.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,9 +43,10 @@ class LinkedEstimate:
     interval: tuple[float, float] | None
     linkage_band: tuple[float, float]
     combined: tuple[float, float] | None
-    samples: int
-    samples_without_estimate: int
-    sample_estimates: list[float] = field(repr=False, default_factory=list)
+    band_method: str
+    linkages: int
+    linkages_without_estimate: int
+    band_estimates: list[float] = field(repr=False, default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,10 +65,15 @@ def estimate_with_linkage(folder: str | Path, year: int, method: str = "stepwise
     """The estimate for ``year`` from a ``zicht link`` folder (see the module's text)."""
     folder = Path(folder)
     main_file = folder / "capture_histories.csv"
-    samples_file = folder / "capture_histories_samples.csv"
-    for file in (main_file, samples_file):
+    band_file = folder / "capture_histories_band.csv"
+    for file in (main_file, band_file):
         if not file.exists():
-            raise MSEInputError(f"{file}: not found (run `zicht link` with --samples > 0)")
+            raise MSEInputError(f"{file}: not found (run `zicht link` with a linkage band)")
+    band_method = "threshold"
+    summary_file = folder / "summary.json"
+    if summary_file.exists():
+        band_method = json.loads(summary_file.read_text()).get("linkage_band", {}).get(
+            "method", "threshold")
     main = pd.read_csv(main_file)
     lists = [c for c in main.columns if c not in ("year", "count")]
     this_year = main[main["year"] == year]
@@ -71,30 +81,43 @@ def estimate_with_linkage(folder: str | Path, year: int, method: str = "stepwise
         years = ", ".join(str(y) for y in sorted(main["year"].unique()))
         raise MSEInputError(f"no persons in {year}; the linkage has years {years}")
     best = _fit(this_year, lists, method, level)
-    sampled = pd.read_csv(samples_file)
-    sampled = sampled[sampled["year"] == year]
-    points, logs, within = [], [], []
-    failed = 0
-    z = stats.norm.ppf(0.5 + level / 2)
-    for _, part in sampled.groupby("sample"):
+    band = pd.read_csv(band_file)
+    band = band[band["year"] == year]
+    results, failed = [], 0
+    for _, part in band.groupby("linkage"):
         try:
-            result = _fit(part, lists, method, level)
+            results.append(_fit(part, lists, method, level))
         except EstimateNotAvailable:
             failed += 1
-            continue
-        points.append(result.estimate)
-        if result.ci is not None and result.ci[0] > 0 and math.isfinite(result.ci[1]):
-            logs.append(math.log(result.estimate))
-            within.append(((math.log(result.ci[1]) - math.log(result.ci[0])) / (2 * z)) ** 2)
-    if not points:
-        raise EstimateNotAvailable(f"no sampled linkage of {year} gave an estimate")
-    band = tuple(float(x) for x in np.percentile(points, [2.5, 97.5]))
-    combined = _rubin(logs, within, level) if len(logs) >= 2 else None
-    return LinkedEstimate(year, best.method, best.observed, best.estimate, best.ci, band,
-                          combined, len(points) + failed, failed, [float(p) for p in points])
+    if not results:
+        raise EstimateNotAvailable(f"no linkage of the band gave an estimate for {year}")
+    points = [r.estimate for r in results]
+    if band_method == "sample":
+        low_high = tuple(float(x) for x in np.percentile(points, [2.5, 97.5]))
+        combined = _rubin(results, level)
+    else:
+        low_high = (float(min(points)), float(max(points)))
+        bounds = [r.ci for r in results if r.ci is not None]
+        combined = (min(b[0] for b in bounds), max(b[1] for b in bounds)) if bounds else None
+    return LinkedEstimate(year, best.method, best.observed, best.estimate, best.ci, low_high,
+                          combined, band_method, len(results) + failed, failed,
+                          [float(p) for p in points])
 
 
-def _rubin(logs: list[float], within: list[float], level: float) -> tuple[float, float]:
+def _rubin(results, level: float) -> tuple[float, float] | None:
+    z = stats.norm.ppf(0.5 + level / 2)
+    logs, within = [], []
+    for r in results:
+        if r.ci is not None and r.ci[0] > 0 and math.isfinite(r.ci[1]):
+            logs.append(math.log(r.estimate))
+            within.append(((math.log(r.ci[1]) - math.log(r.ci[0])) / (2 * z)) ** 2)
+    if len(logs) < 2:
+        return None
+    return rubin(logs, within, level)
+
+
+def rubin(logs: list[float], within: list[float], level: float) -> tuple[float, float]:
+    """Rubin's combined interval from per-imputation log estimates and their variances."""
     m = len(logs)
     mean = float(np.mean(logs))
     w = float(np.mean(within))

@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .prepare import BLOOM_WORDS
@@ -36,7 +37,8 @@ from .prepare import BLOOM_WORDS
 Backend = Literal["duckdb", "spark"]
 log = logging.getLogger(__name__)
 
-__all__ = ["BLOCKING_RULES", "LinkageModel", "dice_sql", "settings"]
+__all__ = ["BLOCKING_RULES", "BROAD_RULES", "LinkageModel", "dice_sql", "select_blocking_rules",
+           "settings"]
 
 
 def dice_sql(field: str, at_least: float) -> str:
@@ -186,13 +188,55 @@ BLOCKING_RULES = (
     ("tok_given_soundex", "tok_surname_soundex"),
 )
 SWAP_RULE = "l.tok_birth_date = r.tok_birth_date_swapped"
+# Broad rules within one reference year, cheapest first.  Most of the links the rules above
+# miss are between reports of one year with errors in both names and no usable birth date -
+# exactly the links between lists that the estimate depends on.  They are added while the
+# pairs they generate stay within the budget (see :func:`select_blocking_rules`), so that a
+# million reports do not meet a quadratic cost.
+BROAD_RULES = (
+    ("tok_surname", "reference_year"),
+    ("tok_given", "reference_year"),
+    ("tok_surname_soundex", "reference_year"),
+    ("tok_given_soundex", "reference_year"),
+    ("tok_birth_md", "reference_year"),
+    ("tok_birth_year", "reference_year", "sex"),
+    ("nationality", "reference_year", "sex", "exploitation_forms"),
+    ("approx_year_bin", "reference_year", "sex"),
+    ("approx_year_bin_odd", "reference_year", "sex"),
+    ("place_of_exploitation", "reference_year", "sex"),
+)
+BROAD_BUDGET = 100  # pairs per report that the broad rules may add
+
+
+def rule_pairs(table: pd.DataFrame, columns: tuple[str, ...]) -> int:
+    """Pairs a blocking rule on equal ``columns`` generates (NULLs never block)."""
+    counts = table.dropna(subset=list(columns)).groupby(list(columns), sort=False).size()
+    c = counts.to_numpy(dtype=np.int64)
+    return int((c * (c - 1) // 2).sum())
+
+
+def select_blocking_rules(table: pd.DataFrame, budget_per_report: float = BROAD_BUDGET
+                          ) -> list[tuple[str, ...]]:
+    """The always-used rules plus the broad rules, cheapest first, while their pairs stay
+    within ``budget_per_report`` x reports."""
+    rules = list(BLOCKING_RULES)
+    budget = budget_per_report * len(table)
+    for rule in BROAD_RULES:
+        cost = rule_pairs(table, rule)
+        if cost > budget:
+            log.info("blocking rule %s left out: %s pairs over the budget", rule, f"{cost:,}")
+            continue
+        rules.append(rule)
+        budget -= cost
+    return rules
 
 
 def _blocking_sql(columns: tuple[str, ...]) -> str:
     return " AND ".join(f"l.{c} = r.{c}" for c in columns)
 
 
-def settings(link_type: str = "dedupe_only") -> dict:
+def settings(rules: list[tuple[str, ...]] | None = None,
+             link_type: str = "dedupe_only") -> dict:
     """The Splink settings of the token model (before training)."""
     return {
         "link_type": link_type,
@@ -203,7 +247,7 @@ def settings(link_type: str = "dedupe_only") -> dict:
                         _exact("place_of_exploitation", "place of exploitation"),
                         _exact("exploitation_forms", "forms of exploitation")],
         "blocking_rules_to_generate_predictions": [
-            *(_blocking_sql(rule) for rule in BLOCKING_RULES), SWAP_RULE],
+            *(_blocking_sql(rule) for rule in (rules or BLOCKING_RULES)), SWAP_RULE],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
         "max_iterations": 20,
@@ -221,7 +265,7 @@ class LinkageModel:
     """Splink's linker on one backend, trained on the data it will score."""
 
     def __init__(self, table: pd.DataFrame, backend: Backend = "duckdb", seed: int = 1,
-                 spark=None):
+                 spark=None, broad_budget: float = BROAD_BUDGET):
         from splink import Linker
 
         self.backend = backend
@@ -230,7 +274,8 @@ class LinkageModel:
         self.n = len(table)
         self.input = self.db.register(table, source_dataset_name="reports") \
             if _register_takes_name(self.db) else self.db.register(table)
-        self.linker = Linker(self.input, settings(), log_level=None)  # logging is the caller's
+        self.rules = select_blocking_rules(table, broad_budget)
+        self.linker = Linker(self.input, settings(self.rules), log_level=None)  # logging: caller
         self.training: TrainingReport | None = None
 
     # -- training ---------------------------------------------------------------------------

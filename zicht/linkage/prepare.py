@@ -83,9 +83,9 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         cols[name] = token_int64(frame[name])
     for name in BLOOM_FIELDS:
         cols.update(_bloom_words(frame[name], name))
-    for name in KEEP:
-        if name in frame.columns:
-            cols[name] = frame[name]
+    for name in KEEP:  # an attribute the reports lack is unknown (NULL) for every report
+        cols[name] = frame[name] if name in frame.columns else pd.Series(
+            None, index=frame.index, dtype=object)
     out = pd.DataFrame(cols)
     if "sex" in out.columns:
         sex = out["sex"].fillna("").astype(str).str.upper()

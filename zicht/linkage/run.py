@@ -13,7 +13,7 @@ file):
 | ``capture_histories.csv`` | per year: list pattern -> persons (``zicht estimate`` columns) |
 | ``capture_histories_<year>.csv`` | one year, ready for ``zicht estimate`` |
 | ``capture_histories_by_stratum.csv`` | per year and stratum (sex, age band, form, ...) |
-| ``capture_histories_samples.csv`` | the same per year for each plausible linkage (``sample``) |
+| ``capture_histories_band.csv`` | the same per year for each linkage of the band (``linkage``) |
 | ``review_queue.csv`` | undecided pairs in the review band, most uncertain first |
 | ``model.json`` | the trained Splink model |
 | ``summary.json`` | counts, threshold, lists, timings, the evaluation when truth is known |
@@ -43,10 +43,12 @@ from .persons import STRATA, capture_histories, persons_table
 from .prepare import prepare
 from .review import REVIEW_BAND, DecisionLog, queue
 
-__all__ = ["LinkResult", "link", "linkage_samples"]
+__all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band"]
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
+DEFAULT_THRESHOLD = 0.7
+BAND_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass
@@ -74,8 +76,9 @@ def _scenario_lists(folder: Path) -> dict[str, tuple[str, ...]] | None:
 
 
 def link(source: str | Path | Reports, out: str | Path | None = None, *,
-         backend: str = "duckdb", threshold: float = 0.5,
-         lists: Mapping[str, Iterable[str]] | None = None, samples: int = 100, seed: int = 1,
+         backend: str = "duckdb", threshold: float = DEFAULT_THRESHOLD,
+         lists: Mapping[str, Iterable[str]] | None = None, band_method: str = "threshold",
+         band_thresholds: Iterable[float] = BAND_THRESHOLDS, samples: int = 100, seed: int = 1,
          decisions: Path | None = None, band: tuple[float, float] = REVIEW_BAND,
          pseudonymiser=None, spark=None,
          progress: Callable[[str], None] | None = None) -> LinkResult:
@@ -116,7 +119,8 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
     persons = persons_table(table, labels, lists)
     histories = capture_histories(table, labels, lists)
     by_stratum = capture_histories(table, labels, lists, by=STRATA)
-    sampled = linkage_samples(graph, table, lists, samples, seed) if samples else None
+    band_table = linkage_band(graph, table, lists, band_method, tuple(band_thresholds),
+                              samples, seed)
     review = queue(pairs, decided if decided is not None else pd.DataFrame(), band)
     conflicting = conflicts(graph.ids, labels, decided) if decided is not None else None
     lap("cluster")
@@ -134,7 +138,11 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
         "deterministic_rule_recall": training.deterministic_recall,
         "decisions": 0 if decided is None else len(decided),
         "decision_conflicts": 0 if conflicting is None else len(conflicting),
-        "review_queue": len(review), "review_band": list(band), "samples": samples,
+        "review_queue": len(review), "review_band": list(band),
+        "linkage_band": {"method": band_method,
+                         "thresholds": list(band_thresholds) if band_method == "threshold"
+                         else None,
+                         "samples": samples if band_method == "sample" else None},
         "seconds": timings,
     }
     if evaluation is not None:
@@ -150,8 +158,8 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
             "capture_histories_by_stratum.csv": by_stratum,
             "review_queue.csv": _review_view(review, table),
         }
-        if sampled is not None:
-            tables["capture_histories_samples.csv"] = sampled
+        if band_table is not None:
+            tables["capture_histories_band.csv"] = band_table
         for year, part in histories.groupby("year"):
             tables[f"capture_histories_{year}.csv"] = part.drop(columns="year")
         _write(out, tables, {"model.json": model.parameters(), "summary.json": summary})
@@ -162,17 +170,34 @@ def _pid(labels: np.ndarray) -> np.ndarray:
     return np.char.add("P", np.char.zfill(labels.astype(str), 7))
 
 
-def linkage_samples(graph: Graph, table: pd.DataFrame, lists, samples: int,
-                    seed: int) -> pd.DataFrame:
-    """Capture histories per year for ``samples`` plausible linkages (``sample`` column):
-    each undecided pair linked with its match probability (:meth:`Graph.sample`)."""
-    rng = np.random.default_rng(seed)
+def linkage_band(graph: Graph, table: pd.DataFrame, lists, method: str = "threshold",
+                 thresholds: tuple[float, ...] = BAND_THRESHOLDS, samples: int = 100,
+                 seed: int = 1) -> pd.DataFrame | None:
+    """Capture histories per year for each linkage of the band (``linkage``, ``label``):
+
+    - ``threshold``: clustering at each of ``thresholds`` (the plausible range of the one
+      choice an analyst makes);
+    - ``sample``: ``samples`` linkages drawn with each undecided pair linked with its match
+      probability (:meth:`Graph.sample`) - multiple imputations of the unknown true links.
+      Connected components over independently drawn links over-link (a chain needs only one
+      drawn false link), so this band sits low when the model is unsure;
+    - ``none``: no band."""
+    if method == "none":
+        return None
+    if method == "threshold":
+        draws = [(f"threshold {t:g}", graph.labels(t)) for t in thresholds]
+    elif method == "sample":
+        rng = np.random.default_rng(seed)
+        draws = [(f"sample {s}", graph.sample(rng)) for s in range(samples)]
+    else:
+        raise ValueError(f"band method {method!r}: threshold, sample or none")
     parts = []
-    for s in range(samples):
-        part = capture_histories(table, graph.sample(rng), lists)
-        part.insert(0, "sample", s)
+    for number, (label, labels) in enumerate(draws):
+        part = capture_histories(table, labels, lists)
+        part.insert(0, "label", label)
+        part.insert(0, "linkage", number)
         parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:

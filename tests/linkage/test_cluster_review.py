@@ -1,0 +1,126 @@
+"""Clustering, and the analysts' decisions overriding the model: recorded with who and when,
+reversible, applied on every later run."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zicht.linkage.cluster import Graph, conflicts
+from zicht.linkage.evaluate import evaluate
+from zicht.linkage.review import DecisionLog, queue
+
+IDS = ["a", "b", "c", "d", "e"]
+PAIRS = pd.DataFrame({"id_l": ["a", "b", "c", "a"], "id_r": ["b", "c", "d", "e"],
+                      "match_probability": [0.99, 0.95, 0.4, 0.05]})
+
+
+def groups(ids, labels) -> set[frozenset]:
+    out: dict[int, set] = {}
+    for i, lab in zip(ids, labels, strict=True):
+        out.setdefault(lab, set()).add(i)
+    return {frozenset(g) for g in out.values()}
+
+
+def test_threshold_links_and_components_chain():
+    g = Graph(IDS, PAIRS)
+    assert groups(IDS, g.labels(0.5)) == {frozenset("abc"), frozenset("d"), frozenset("e")}
+    assert groups(IDS, g.labels(0.3)) == {frozenset("abcd"), frozenset("e")}
+    assert groups(IDS, g.labels(1.0)) == {frozenset(x) for x in "abcde"}
+    # person numbers follow the first report of each person: stable between runs
+    assert list(g.labels(0.5)) == [0, 0, 0, 1, 2]
+
+
+def test_decisions_override_the_model_both_ways():
+    decisions = pd.DataFrame({"id_l": ["b", "a"], "id_r": ["c", "e"],
+                              "decision": ["no_match", "match"]})
+    g = Graph(IDS, PAIRS, decisions)
+    assert groups(IDS, g.labels(0.5)) == {frozenset("abe"), frozenset("c"), frozenset("d")}
+    # a decided pair follows the decision in every sampled linkage too
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        lab = g.sample(rng)
+        assert lab[IDS.index("a")] == lab[IDS.index("e")]
+        assert lab[IDS.index("b")] != lab[IDS.index("c")]
+
+
+def test_a_match_on_a_pair_the_model_never_scored_still_links():
+    decisions = pd.DataFrame({"id_l": ["d"], "id_r": ["e"], "decision": ["match"]})
+    g = Graph(IDS, PAIRS, decisions)
+    assert frozenset("de") in groups(IDS, g.labels(0.5))
+
+
+def test_conflicts_show_no_match_decisions_joined_by_a_chain():
+    decisions = pd.DataFrame({"id_l": ["a"], "id_r": ["c"], "decision": ["no_match"]})
+    labels = Graph(IDS, PAIRS, decisions).labels(0.5)  # a-b-c still chained
+    found = conflicts(np.array(IDS, dtype=object), labels, decisions)
+    assert list(zip(found.id_l, found.id_r, strict=True)) == [("a", "c")]
+
+
+def test_sampled_linkages_follow_the_match_probabilities():
+    g = Graph(IDS, PAIRS)
+    rng = np.random.default_rng(1)
+    draws = np.array([g.sample(rng) for _ in range(4000)])
+    linked_cd = (draws[:, 2] == draws[:, 3]).mean()
+    assert abs(linked_cd - 0.4) < 0.03  # 0.4 +- 4 standard errors
+
+
+def test_unknown_report_in_pairs_is_refused():
+    with pytest.raises(ValueError, match="not among the reports"):
+        Graph(IDS[:2], PAIRS)
+
+
+def test_decision_log_is_append_only_reversible_and_attributed(tmp_path):
+    log = DecisionLog(tmp_path / "decisions.jsonl")
+    log.record("R2", "R1", "match", by="analyst:ana", note="same shelter file")
+    log.record("R3", "R4", "no-match", by="analyst:bob")
+    log.record("R1", "R2", "undecided", by="analyst:ana")  # withdrawn, either order
+    current = log.current()
+    assert list(zip(current.id_l, current.id_r, current.decision, strict=True)) == \
+        [("R3", "R4", "no_match")]
+    history = log.entries()
+    assert len(history) == 3 and list(history["by"]) == ["analyst:ana", "analyst:bob",
+                                                         "analyst:ana"]
+    assert history["at"].str.match(r"\d{4}-\d\d-\d\dT").all()
+    assert history.loc[0, "note"] == "same shelter file"
+    log.record("R1", "R2", "no_match", by="analyst:cem")  # reversed again
+    assert set(log.current().decision) == {"no_match"} and len(log.current()) == 2
+    lines = (tmp_path / "decisions.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line) for line in lines)
+
+
+@pytest.mark.parametrize("args,message", [(("R1", "R1", "match"), "itself"),
+                                          (("R1", "R2", "maybe"), "decision must be")])
+def test_bad_decisions_are_refused_and_not_written(tmp_path, args, message):
+    log = DecisionLog(tmp_path / "d.jsonl")
+    with pytest.raises(ValueError, match=message):
+        log.record(*args)
+    assert not (tmp_path / "d.jsonl").exists()
+
+
+def test_a_corrupt_decision_log_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id_l": "a", "id_r": "b", "decision": "match"}\nnot json\n')
+    with pytest.raises(ValueError, match=r"d.jsonl:2"):
+        DecisionLog(path).current()
+
+
+def test_queue_holds_undecided_pairs_in_the_band_most_uncertain_first():
+    pairs = pd.DataFrame({"id_l": list("abcde"), "id_r": list("vwxyz"),
+                          "match_probability": [0.95, 0.55, 0.3, 0.85, 0.1]})
+    decided = pd.DataFrame({"id_l": ["d"], "id_r": ["y"], "decision": ["match"]})
+    q = queue(pairs, decided, (0.2, 0.9))
+    assert list(q.id_l) == ["b", "c"]
+
+
+def test_evaluation_on_a_hand_computed_example():
+    # truth {1,2,3} {4,5} {6}; predicted {1,2} {3,4,5} {6}
+    e = evaluate([0, 0, 1, 1, 1, 2], ["x", "x", "x", "y", "y", "z"])
+    # true pairs: 12 13 23 45 (4); predicted pairs: 12 34 35 45 (4); common: 12 45 (2)
+    assert (e.pairwise_precision, e.pairwise_recall) == (0.5, 0.5)
+    # exact clusters: {6} only -> 1/3 and 1/3
+    assert e.cluster_precision == pytest.approx(1 / 3) and e.cluster_recall == pytest.approx(1 / 3)
+    assert (e.persons, e.true_persons, e.persons_error) == (3, 3, 0.0)
+    perfect = evaluate([5, 5, 7], ["p", "p", "q"])
+    assert perfect.pairwise_f1 == 1.0 and perfect.cluster_f1 == 1.0
