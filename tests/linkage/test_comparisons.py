@@ -29,8 +29,8 @@ def reports(*rows: dict) -> pd.DataFrame:
 
 def pair_table(left: dict, right: dict) -> pd.DataFrame:
     table = reports(left, right)
-    l, r = table.iloc[[0]].reset_index(drop=True), table.iloc[[1]].reset_index(drop=True)
-    return pd.concat([l.add_suffix("_l"), r.add_suffix("_r")], axis=1)
+    first, second = (table.iloc[[i]].reset_index(drop=True) for i in (0, 1))
+    return pd.concat([first.add_suffix("_l"), second.add_suffix("_r")], axis=1)
 
 
 def level(comparison: dict, left: dict, right: dict) -> str:

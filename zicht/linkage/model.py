@@ -25,6 +25,7 @@ free.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -32,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .prepare import BLOOM_WORDS
+from .prepare import BLOOM_WORDS, extra_tokens
 
 Backend = Literal["duckdb", "spark"]
 log = logging.getLogger(__name__)
@@ -153,13 +154,13 @@ def year_gap_comparison() -> dict:
     }
 
 
-def _exact(col: str, description: str) -> dict:
+def _exact(col: str, description: str, tf: bool = False) -> dict:
     return {
         "output_column_name": col,
         "comparison_description": description,
         "comparison_levels": [
             _level(_missing(col), f"{col} unknown", null=True),
-            _level(_eq(col), f"{col} equal"),
+            _level(_eq(col), f"{col} equal", tf=col if tf else None),
             _level("ELSE", "different"),
         ],
     }
@@ -235,9 +236,10 @@ def _blocking_sql(columns: tuple[str, ...]) -> str:
     return " AND ".join(f"l.{c} = r.{c}" for c in columns)
 
 
-def settings(rules: list[tuple[str, ...]] | None = None,
+def settings(rules: list[tuple[str, ...]] | None = None, extra: tuple[str, ...] = (),
              link_type: str = "dedupe_only") -> dict:
-    """The Splink settings of the token model (before training)."""
+    """The Splink settings of the token model (before training); ``extra`` names the
+    ``tok_extra_*`` columns, each compared exactly (term-frequency adjusted)."""
     return {
         "link_type": link_type,
         "unique_id_column_name": "unique_id",
@@ -245,7 +247,9 @@ def settings(rules: list[tuple[str, ...]] | None = None,
                         year_gap_comparison(), _exact("sex", "sex"),
                         _exact("nationality", "nationality (alpha-3)"),
                         _exact("place_of_exploitation", "place of exploitation"),
-                        _exact("exploitation_forms", "forms of exploitation")],
+                        _exact("exploitation_forms", "forms of exploitation"),
+                        *(_exact(column, column.removeprefix("tok_extra_"), tf=True)
+                          for column in extra)],
         "blocking_rules_to_generate_predictions": [
             *(_blocking_sql(rule) for rule in (rules or BLOCKING_RULES)), SWAP_RULE],
         "retain_matching_columns": False,
@@ -272,21 +276,29 @@ class LinkageModel:
         self.seed = seed
         self.db = _database(backend, spark)
         self.n = len(table)
-        self.input = self.db.register(table, source_dataset_name="reports") \
-            if _register_takes_name(self.db) else self.db.register(table)
-        self.rules = select_blocking_rules(table, broad_budget)
-        self.linker = Linker(self.input, settings(self.rules), log_level=None)  # logging: caller
+        self.input = self.db.register(table)
+        extra = tuple(extra_tokens(table))
+        self.rules = select_blocking_rules(table, broad_budget) + [(c,) for c in extra]
+        self.linker = Linker(self.input, settings(self.rules, extra),
+                             log_level=None)  # logging is the caller's
         self.training: TrainingReport | None = None
 
     # -- training ---------------------------------------------------------------------------
     def train(self, max_pairs: float | None = None) -> TrainingReport:
         """Unsupervised training (see the module's text)."""
+        with _floored_em():
+            return self._train(max_pairs)
+
+    def _train(self, max_pairs: float | None) -> TrainingReport:
         training = self.linker.training
         max_pairs = max_pairs or min(2e7, max(5e6, 20.0 * self.n))
-        training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=self.seed)
+        # Spark: one chunk (each chunk is a Spark job; ten took twice as long on small data)
+        training.estimate_u_using_random_sampling(
+            max_pairs=max_pairs, seed=self.seed, num_chunks=1 if self.backend == "spark" else 10)
         deterministic = [_blocking_sql(("tok_name_sorted", "tok_birth_date"))]
         recall = 0.5
-        for _ in range(2):
+        # two rounds on DuckDB (cheap); one on Spark, where every EM iteration is a Spark job
+        for _ in range(1 if self.backend == "spark" else 2):
             training.estimate_probability_two_random_records_match(deterministic, recall=recall)
             training.estimate_parameters_using_expectation_maximisation(
                 _blocking_sql(("tok_birth_date",)), estimate_without_term_frequencies=True)
@@ -343,10 +355,38 @@ class LinkageModel:
         return frame.sort_values(["id_l", "id_r"], ignore_index=True)
 
 
-def _register_takes_name(db) -> bool:
-    import inspect
+M_U_FLOOR = 1e-10
 
-    return "source_dataset_name" in inspect.signature(db.register).parameters
+
+@contextlib.contextmanager
+def _floored_em():
+    """EM with m and u probabilities floored at 1e-10 while it runs.
+
+    In a small dataset a level can hold only non-matches (e.g. "birth date different" among
+    pairs with equal names when every matched person wrote the date the same way); EM then
+    sets its m probability to exactly 0, which Splink 5 refuses with a ValueError (by design:
+    moj-analytical-services/splink#2333 and #2851) and the whole training fails.  A floor of
+    1e-10 keeps the level's meaning (a weight of about -33: never a match on its own) and lets
+    training finish.  Splink has no setting for this, so its update function is wrapped for
+    the duration of training only."""
+    from splink.internals import expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+
+    def floored(fixed, level, name, lookup):
+        record = lookup.get(name, {}).get(level.comparison_vector_value)
+        if record is not None:
+            for key in ("m_probability", "u_probability"):
+                value = record.get(key)
+                if isinstance(value, (int, float)) and value < M_U_FLOOR:
+                    record[key] = M_U_FLOOR
+        return original(fixed, level, name, lookup)
+
+    em.populate_m_u_from_lookup = floored
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
 
 
 def _database(backend: Backend, spark=None):

@@ -11,6 +11,9 @@ Three transformations, all vectorised (a million reports take a few seconds):
   ``bf_given_n``).  Dice is then ``2 * Σ bit_count(l_i & r_i) / (n_l + n_r)`` in plain SQL,
   which DuckDB and Spark SQL both evaluate (Spark has no bit-string type, so a ``BIT`` column
   would not be portable).
+- **extra tokens**: any column ``tok_extra_<name>`` (a keyed token of another identifier a
+  source holds, e.g. a document number; :meth:`Pseudonymiser.token` with kind
+  ``extra/<name>``) becomes a 64-bit integer too, and the model compares it exactly.
 - **attributes**: sex (``U`` → NULL), nationality (alpha-3 or NULL), the birth year implied
   by the age at report (``approx_birth_year``, for reports without a birth date), the
   reference year, reporter category and organisation (kept for the persons table).
@@ -23,7 +26,8 @@ import pandas as pd
 
 from ..registry.pseudonymise import BLOOM_BITS
 
-__all__ = ["BLOOM_WORDS", "EQUALITY_TOKENS", "BLOOM_FIELDS", "prepare", "token_int64"]
+__all__ = ["BLOOM_FIELDS", "BLOOM_WORDS", "EQUALITY_TOKENS", "extra_tokens", "prepare",
+           "token_int64"]
 
 EQUALITY_TOKENS = (
     "tok_given", "tok_given_first", "tok_surname", "tok_surname_full", "tok_name_sorted",
@@ -76,10 +80,15 @@ def _approx_birth_year(frame: pd.DataFrame) -> pd.Series:
     return (year - age).round().astype("Int64")
 
 
+def extra_tokens(frame: pd.DataFrame) -> list[str]:
+    """The ``tok_extra_*`` columns of a reports frame or linkage table."""
+    return [c for c in frame.columns if c.startswith("tok_extra_")]
+
+
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The linkage table of a pseudonymised reports frame (see the module's text)."""
     cols: dict[str, pd.Series] = {"unique_id": frame["report_id"].astype(str)}
-    for name in EQUALITY_TOKENS:
+    for name in (*EQUALITY_TOKENS, *extra_tokens(frame)):
         cols[name] = token_int64(frame[name])
     for name in BLOOM_FIELDS:
         cols.update(_bloom_words(frame[name], name))
