@@ -57,7 +57,7 @@ ANNA = {"given_name": "Anna", "surname": "Kowalska", "birth_date": "1990-04-07"}
     ({**ANNA, "surname": "Kowalzka"}, "one part equal, the other similar"),
     ({**ANNA, "given_name": "Ana", "surname": "Kowalsak"}, "both parts similar (Dice >= 0.75)"),
     ({**ANNA, "given_name": "Kowalksa", "surname": "Anna"},
-     "all parts similar, order free (Dice >= 0.75)"),
+     "all parts similar, order free (Dice >= 0.8)"),
     ({**ANNA, "given_name": ""}, "surname equal, given name missing"),
     ({**ANNA, "surname": ""}, "given name equal, surname missing"),
     ({**ANNA, "given_name": "", "surname": "Kowalzka"}, "one part missing, the other similar"),

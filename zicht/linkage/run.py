@@ -47,7 +47,7 @@ __all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band"]
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = 0.6
 BAND_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
