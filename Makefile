@@ -47,6 +47,7 @@ bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_mse.py
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_intake.py
+	$(BIN)/python bench/bench_linkage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
