@@ -233,7 +233,8 @@ BROAD_RULES = (
     ("approx_year_bin_odd", "reference_year", "sex"),
     ("place_of_exploitation", "reference_year", "sex"),
 )
-BROAD_BUDGET = 100  # pairs per report that the broad rules may add
+BROAD_BUDGET = 60  # pairs per report that the broad rules may add ...
+BROAD_CAP = 2e7  # ... and never more than this many in all (a million reports)
 
 
 def rule_pairs(table: pd.DataFrame, columns: tuple[str, ...]) -> int:
@@ -246,9 +247,9 @@ def rule_pairs(table: pd.DataFrame, columns: tuple[str, ...]) -> int:
 def select_blocking_rules(table: pd.DataFrame, budget_per_report: float = BROAD_BUDGET
                           ) -> list[tuple[str, ...]]:
     """The always-used rules plus the broad rules, cheapest first, while their pairs stay
-    within ``budget_per_report`` x reports."""
+    within ``budget_per_report`` x reports (and :data:`BROAD_CAP`)."""
     rules = list(BLOCKING_RULES)
-    budget = budget_per_report * len(table)
+    budget = min(budget_per_report * len(table), BROAD_CAP)
     for rule in BROAD_RULES:
         cost = rule_pairs(table, rule)
         if cost > budget:
