@@ -1,13 +1,18 @@
 """The token scheme: normalisation, keyed tokens, Bloom filters, key handling."""
 
 import base64
+import pickle
+import random
 
 import pandas as pd
 import pytest
 
+from zicht.registry import pseudonymise
 from zicht.registry.pseudonymise import (
     CLEAR_COLUMNS,
+    NORMALISED_FROM,
     TOKEN_FIELDS,
+    TOKEN_GROUPS,
     Identity,
     Pseudonymiser,
     PseudonymKeyError,
@@ -153,3 +158,83 @@ def test_bf_name_is_the_same_whichever_field_holds_a_part(p):
     assert straight["bf_given"] != swapped["bf_given"]
     assert dice(straight["bf_name"], typo["bf_name"]) > 0.75
     assert dice(straight["bf_name"], other["bf_name"]) < 0.55
+
+
+def _tokens_row_by_row(frame, p):
+    """pseudonymise_frame as it was written first: tokens() on every row, one at a time."""
+    rows = [
+        p.tokens(Identity(*(None if v is None or v != v else v for v in values)))
+        for values in frame.reindex(columns=list(CLEAR_COLUMNS)).itertuples(index=False)
+    ]
+    tokens = pd.DataFrame(rows, columns=list(TOKEN_FIELDS), index=frame.index)
+    rest = frame.drop(columns=[c for c in CLEAR_COLUMNS if c in frame.columns])
+    return pd.concat([rest, tokens], axis=1)
+
+
+def _varied_identities(n, seed=7):
+    rng = random.Random(seed)
+    given = ["Jan", "JAN", " jan ", "Jan Willem", "Anna-Maria", "Zoë", "Łukasz", "Søren",
+             "Nguyễn Thị", "Mohammed", "Mohamed", "O'Neill", "D’Artagnan", "Ærø", "Straße",
+             "Berg", "123", "", None, float("nan")]
+    prefix = ["", "", "", None, "van", "van der", "Van Der", "de", "'t", "in 't", "v.d.", "ten",
+              float("nan")]
+    surname = ["Berg", "van der Berg", "de Vries", "Jansen", "Janssen", "Wójcik-Łukasik",
+               "Lăcătuș", "van", "de la Cruz", "Van 't Hof", "ter  Haar", "Jan", "", None]
+    dates = ["1990-03-04", "1990-04-03", "1985-07-21", "2001-12-12", "1999-01-13",
+             "2000-02-30", "1977", "not a date", "", None, float("nan")]
+    years = [None, float("nan"), 1977, 1977.0, "1977", "1977.0", "1977.5", "abc", "", 0, 1,
+             True, 1990.0]
+    rows = [{"report_id": f"R{i}", "given_name": rng.choice(given),
+             "surname_prefix": rng.choice(prefix), "surname": rng.choice(surname),
+             "birth_date": rng.choice(dates), "birth_year": rng.choice(years),
+             "sex": rng.choice("MF")} for i in range(n)]
+    rows += rng.sample(rows, n // 4)  # exact duplicates
+    return pd.DataFrame(rows, dtype=object)
+
+
+def test_pseudonymise_frame_equals_tokens_row_by_row(monkeypatch):
+    # tiny caches, so that full caches are exercised as well
+    monkeypatch.setattr(pseudonymise, "_GROUP_CACHE", 50)
+    monkeypatch.setattr(pseudonymise, "_WORD_CACHE", 20)
+    mixed = _varied_identities(3000)  # object columns: None, NaN, int, float, str, bool years
+    typed = mixed.copy()  # as read from parquet: strings and a float year column with gaps
+    typed["birth_year"] = pd.to_numeric(typed["birth_year"], errors="coerce").astype(float)
+    for col in ("given_name", "surname_prefix", "surname", "birth_date"):
+        typed[col] = typed[col].map(lambda v: v if isinstance(v, str) else None).astype("str")
+    shuffled = typed.sample(frac=1, random_state=1).set_axis([i % 500 for i in range(len(typed))])
+    partial = typed.drop(columns=["surname_prefix", "birth_year"])  # columns may be missing
+    for frame in (mixed, typed, shuffled, partial, typed.iloc[:0]):
+        fast = pseudonymise_frame(frame, p := Pseudonymiser(KEY))
+        slow = _tokens_row_by_row(frame, Pseudonymiser(KEY))
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert fast.to_dict("split") == slow.to_dict("split")
+        assert all(len(c) <= 50 for c in p._groups.values())
+        assert all(len(c) <= 20 for c in p._words.values())
+    # a float year is the year; True is not 1 (equal keys of a hash table, different tokens)
+    years = pd.DataFrame({"birth_year": [1977.0, 1977, "1977", True, 1, 1.0]}, dtype=object)
+    tokens = list(pseudonymise_frame(years, p)["tok_birth_year"])
+    y1977, y1 = p.token("birth_year", "1977"), p.token("birth_year", "1")
+    assert tokens == [y1977, y1977, y1977, "", y1, y1]
+
+
+def test_token_groups_cover_every_field_once(p):
+    fields = [f for _, group_fields, _ in TOKEN_GROUPS for f in group_fields]
+    assert sorted(fields) == sorted(TOKEN_FIELDS)
+    assert set(NORMALISED_FROM) >= {i for inputs, _, _ in TOKEN_GROUPS for i in inputs}
+    # per-word masks OR-ed give the filter of the bigrams of the whole padded value
+    for value in ("jan", "jan van berg", "jan  van berg ", " a", "o'neill de_la x"):
+        padded = f"_{value.replace(' ', '_')}_"
+        field = 0
+        for gram in {padded[i:i + 2] for i in range(len(padded) - 1)}:
+            field |= p._gram_mask("name", gram, 512, 15)
+        assert p.bloom("name", value) == field.to_bytes(64, "big").hex()
+    assert pickle.loads(pickle.dumps(p)).tokens(Identity("Jan")) == p.tokens(Identity("Jan"))
+
+
+def test_a_nullable_integer_year_column_with_gaps_is_read(p):
+    frame = pd.DataFrame({"report_id": ["a", "b"], "given_name": ["Ana", "Bo"],
+                          "surname_prefix": ["", ""], "surname": ["Pop", "Ek"],
+                          "birth_date": ["", ""],
+                          "birth_year": pd.array([1977, None], dtype="Int64")})
+    out = pseudonymise_frame(frame, p)
+    assert list(out["tok_birth_year"]) == [p.token("birth_year", "1977"), ""]

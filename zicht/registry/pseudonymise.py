@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import hmac
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 
 import jellyfish
@@ -32,6 +33,10 @@ KEY_FILE_ENV = "ZICHT_PSEUDONYM_KEY_FILE"
 MIN_KEY_BYTES = 32
 BLOOM_BITS = 512
 BLOOM_HASHES = 15
+# size caps of the memo caches (normalised values and token groups): memory stays bounded
+_NORMAL_CACHE = 1 << 16
+_GROUP_CACHE = 1 << 15
+_WORD_CACHE = 1 << 17  # per kind of Bloom filter
 
 # letters that NFKD does not decompose into ASCII
 _SPECIAL = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "đ": "d", "æ": "ae", "œ": "oe",
@@ -42,6 +47,7 @@ DUTCH_PREFIXES = tuple(sorted({
     "het", "'t", "t", "in 't", "in het", "op de", "op den", "op ten", "uit de", "uit den",
     "van 't", "de la", "le", "la", "du", "des", "d'", "von", "vd", "v.d.",
 }, key=lambda p: (-len(p.split()), -len(p))))
+_PREFIX_HEADS = tuple((p, p + " ") for p in DUTCH_PREFIXES)
 
 
 class PseudonymKeyError(RuntimeError):
@@ -93,6 +99,9 @@ def _check(key: bytes, where: str) -> bytes:
 
 
 # -- normalisation ------------------------------------------------------------------------------
+# The normalisation functions are pure and names repeat a lot, so they are memoised (bounded;
+# typed, because e.g. 1 and True are equal keys but normalise differently).
+@lru_cache(maxsize=_NORMAL_CACHE, typed=True)
 def normalise_text(text: str | None) -> str:
     """Lower case, diacritics and special letters to ASCII, punctuation to spaces, single spaces.
 
@@ -107,12 +116,45 @@ def normalise_text(text: str | None) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=_NORMAL_CACHE, typed=True)
 def split_prefix(surname: str) -> tuple[str, str]:
     """("van der", "berg") from a normalised "van der berg"; ("", surname) without a prefix."""
-    for prefix in DUTCH_PREFIXES:
-        if surname.startswith(prefix + " ") and len(surname) > len(prefix) + 1:
-            return prefix, surname[len(prefix) + 1:]
+    if " " in surname:  # every prefix is followed by a space
+        for prefix, head in _PREFIX_HEADS:
+            if surname.startswith(head) and len(surname) > len(head):
+                return prefix, surname[len(head):]
     return "", surname
+
+
+@lru_cache(maxsize=_NORMAL_CACHE, typed=True)
+def _surname_parts(surname_prefix, surname) -> tuple[str, str]:
+    prefix = normalise_text(surname_prefix)
+    core = normalise_text(surname)
+    if not prefix:
+        prefix, core = split_prefix(core)
+    return prefix, core
+
+
+@lru_cache(maxsize=_NORMAL_CACHE, typed=True)
+def _birth_date(birth_date) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(birth_date)) if birth_date else None
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=_NORMAL_CACHE, typed=True)
+def _birth_year(birth_date, birth_year) -> int | None:
+    date = _birth_date(birth_date)
+    if date is not None:
+        return date.year
+    if birth_year is None or birth_year == "":
+        return None
+    try:  # 1977, "1977", and 1977.0 (a year column read with gaps becomes float)
+        value = float(str(birth_year))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
 
 
 @dataclass(frozen=True)
@@ -125,37 +167,33 @@ class Identity:
     birth_date: str | None = None  # YYYY-MM-DD, or empty
     birth_year: int | str | None = None  # when only the year is known
 
-    @cached_property
+    # normalised values (memoised by the functions, so properties cost a cache look-up)
+    @property
     def given(self) -> str:
         return normalise_text(self.given_name)
 
-    @cached_property
+    @property
     def surname_parts(self) -> tuple[str, str]:
         """(prefix, core): an explicit prefix field wins; otherwise split it off the surname."""
-        prefix = normalise_text(self.surname_prefix)
-        core = normalise_text(self.surname)
-        if not prefix:
-            prefix, core = split_prefix(core)
-        return prefix, core
+        return _surname_parts(self.surname_prefix, self.surname)
 
-    @cached_property
+    @property
     def date(self) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(str(self.birth_date)) if self.birth_date else None
-        except ValueError:
-            return None
+        return _birth_date(self.birth_date)
 
-    @cached_property
+    @property
     def year(self) -> int | None:
-        if self.date is not None:
-            return self.date.year
-        if self.birth_year is None or self.birth_year == "":
-            return None
-        try:  # 1977, "1977", and 1977.0 (a year column read with gaps becomes float)
-            value = float(str(self.birth_year))
-        except ValueError:
-            return None
-        return int(value) if value.is_integer() else None
+        return _birth_year(self.birth_date, self.birth_year)
+
+
+# the clear fields each normalised value of an Identity is computed from (for a table, so that
+# pseudonymise_frame normalises each distinct combination once)
+NORMALISED_FROM = {
+    "given": ("given_name",),
+    "surname_parts": ("surname_prefix", "surname"),
+    "date": ("birth_date",),
+    "year": ("birth_date", "birth_year"),
+}
 
 
 # -- tokens ---------------------------------------------------------------------------------------
@@ -165,7 +203,14 @@ class Pseudonymiser:
     def __init__(self, key: bytes | None = None):
         self._key = _check(key, "key") if key is not None else load_key()
         self._subkeys: dict[str, bytes] = {}
+        self._hmacs: dict[str, hmac.HMAC] = {}
         self._masks: dict[tuple, int] = {}
+        self._words: dict[tuple, dict[str, int]] = {}  # (kind, bits, hashes) -> word -> mask
+        # memoised token groups, keyed by the normalised values they depend on
+        self._groups: dict[str, dict] = {"given": {}, "surname": {}, "name": {}, "birth": {}}
+
+    def __getstate__(self) -> dict:  # keyed HMAC states do not pickle; they are rebuilt on use
+        return {**self.__dict__, "_hmacs": {}}
 
     def _sub(self, kind: str) -> bytes:
         sub = self._subkeys.get(kind)
@@ -185,7 +230,12 @@ class Pseudonymiser:
         """HMAC-SHA256 of a normalised value under the subkey of ``kind``; "" for no value."""
         if not value:
             return ""
-        return hmac.digest(self._sub(kind), value.encode(), "sha256").hex()
+        keyed = self._hmacs.get(kind)  # the keyed state, copied: ~2x faster than hmac.digest
+        if keyed is None:
+            keyed = self._hmacs[kind] = hmac.new(self._sub(kind), digestmod=hashlib.sha256)
+        mac = keyed.copy()
+        mac.update(value.encode())
+        return mac.hexdigest()
 
     def bloom(self, kind: str, value: str, bits: int = BLOOM_BITS,
               hashes: int = BLOOM_HASHES) -> str:
@@ -193,13 +243,24 @@ class Pseudonymiser:
 
         Each bigram sets ``hashes`` positions by double hashing of two keyed HMACs.  The
         positions of a bigram are cached per instance (the same key gives the same positions;
-        names share few distinct bigrams), which makes intake ~5x faster."""
+        names share few distinct bigrams), which makes intake ~5x faster.  The padded value
+        "_w1_w2_..._wn_" (spaces as "_") is the overlap of "_w1_", ..., "_wn_", so its bigrams
+        are the union of theirs: the filter is the OR of per-word masks, cached per word."""
         if not value:
             return ""
-        padded = f"_{value.replace(' ', '_')}_"
+        words = self._words.get((kind, bits, hashes))
+        if words is None:
+            words = self._words[(kind, bits, hashes)] = {}
         field = 0
-        for gram in {padded[i:i + 2] for i in range(len(padded) - 1)}:
-            field |= self._gram_mask(kind, gram, bits, hashes)
+        for word in value.split(" "):
+            mask = words.get(word)
+            if mask is None:
+                padded = f"_{word}_"
+                mask = 0
+                for gram in {padded[i:i + 2] for i in range(len(padded) - 1)}:
+                    mask |= self._gram_mask(kind, gram, bits, hashes)
+                _remember(words, word, mask, _WORD_CACHE)
+            field |= mask
         return field.to_bytes(bits // 8, "big").hex()
 
     def _gram_mask(self, kind: str, gram: str, bits: int, hashes: int) -> int:
@@ -217,39 +278,71 @@ class Pseudonymiser:
         return mask
 
     def tokens(self, ident: Identity) -> dict[str, str]:
-        """Every linkage token of one identity (see docs/PSEUDONYMISATION.md for the list)."""
-        given = ident.given
-        prefix, core = ident.surname_parts
-        full_surname = f"{prefix} {core}".strip()
-        parts = sorted(p for p in (given.split() + core.split()) if p)
-        first_given = given.split()[0] if given else ""
-        out = {
-            "tok_given": self.token("given", given),
-            "tok_given_first": self.token("given_first", first_given),
-            "tok_surname": self.token("surname", core),
-            "tok_surname_full": self.token("surname_full", full_surname),
-            "tok_name_sorted": self.token("name_sorted", " ".join(parts)),
-            "tok_given_metaphone": self.token("given_metaphone",
-                                              _phonetic(jellyfish.metaphone, given)),
-            "tok_surname_metaphone": self.token("surname_metaphone",
-                                                _phonetic(jellyfish.metaphone, core)),
-            "tok_given_soundex": self.token("given_soundex", _phonetic(jellyfish.soundex, given)),
-            "tok_surname_soundex": self.token("surname_soundex",
-                                              _phonetic(jellyfish.soundex, core)),
-            "bf_given": self.bloom("given", given),
-            "bf_surname": self.bloom("surname", core),
-            # all name parts, sorted: the same filter whichever field a part was written in
-            "bf_name": self.bloom("name", " ".join(parts)),
-        }
-        d = ident.date
-        out["tok_birth_date"] = self.token("birth_date", d.isoformat() if d else "")
-        out["tok_birth_year"] = self.token("birth_year", str(ident.year) if ident.year else "")
-        out["tok_birth_ym"] = self.token("birth_ym", d.strftime("%Y-%m") if d else "")
-        out["tok_birth_md"] = self.token("birth_md", d.strftime("%m-%d") if d else "")
-        swapped = _swap_day_month(d)
-        out["tok_birth_date_swapped"] = self.token("birth_date", swapped.isoformat()
-                                                   if swapped else "")
-        return out
+        """Every linkage token of one identity (see docs/PSEUDONYMISATION.md for the list).
+
+        The tokens come in groups (:data:`TOKEN_GROUPS`), each computed from one or two
+        normalised values and memoised on them, so repeated names and dates cost a look-up."""
+        out: dict[str, str] = {}
+        for inputs, fields, group in TOKEN_GROUPS:
+            values = group(self, *(getattr(ident, name) for name in inputs))
+            out.update(zip(fields, values, strict=True))
+        return {name: out[name] for name in TOKEN_FIELDS}
+
+    def _given_tokens(self, given: str) -> tuple[str, ...]:
+        cache = self._groups["given"]
+        values = cache.get(given)
+        if values is None:
+            first_given = given.split()[0] if given else ""
+            values = (
+                self.token("given", given),
+                self.token("given_first", first_given),
+                self.token("given_metaphone", _phonetic(jellyfish.metaphone, given)),
+                self.token("given_soundex", _phonetic(jellyfish.soundex, given)),
+                self.bloom("given", given),
+            )
+            _remember(cache, given, values)
+        return values
+
+    def _surname_tokens(self, surname_parts: tuple[str, str]) -> tuple[str, ...]:
+        cache = self._groups["surname"]
+        values = cache.get(surname_parts)
+        if values is None:
+            prefix, core = surname_parts
+            full_surname = f"{prefix} {core}".strip()
+            values = (
+                self.token("surname", core),
+                self.token("surname_full", full_surname),
+                self.token("surname_metaphone", _phonetic(jellyfish.metaphone, core)),
+                self.token("surname_soundex", _phonetic(jellyfish.soundex, core)),
+                self.bloom("surname", core),
+            )
+            _remember(cache, surname_parts, values)
+        return values
+
+    def _name_tokens(self, given: str, surname_parts: tuple[str, str]) -> tuple[str, ...]:
+        # all name parts, sorted: the same tokens whichever field a part was written in
+        parts = " ".join(sorted(p for p in (given.split() + surname_parts[1].split()) if p))
+        cache = self._groups["name"]
+        values = cache.get(parts)
+        if values is None:
+            values = (self.token("name_sorted", parts), self.bloom("name", parts))
+            _remember(cache, parts, values)
+        return values
+
+    def _birth_tokens(self, date: dt.date | None, year: int | None) -> tuple[str, ...]:
+        cache = self._groups["birth"]
+        values = cache.get((date, year))
+        if values is None:
+            d, swapped = date, _swap_day_month(date)
+            values = (
+                self.token("birth_date", d.isoformat() if d else ""),
+                self.token("birth_year", str(year) if year else ""),
+                self.token("birth_ym", d.strftime("%Y-%m") if d else ""),
+                self.token("birth_md", d.strftime("%m-%d") if d else ""),
+                self.token("birth_date", swapped.isoformat() if swapped else ""),
+            )
+            _remember(cache, (date, year), values)
+        return values
 
 
 TOKEN_FIELDS = (
@@ -258,6 +351,31 @@ TOKEN_FIELDS = (
     "bf_given", "bf_surname", "bf_name", "tok_birth_date", "tok_birth_year", "tok_birth_ym",
     "tok_birth_md", "tok_birth_date_swapped",
 )
+
+# The groups of tokens: (the normalised values of Identity a group is computed from, its token
+# fields, the memoised method that computes it).  Pseudonymiser.tokens and pseudonymise_frame
+# both assemble the tokens from these, the frame once per distinct combination of the inputs.
+TOKEN_GROUPS = (
+    (("given",),
+     ("tok_given", "tok_given_first", "tok_given_metaphone", "tok_given_soundex", "bf_given"),
+     Pseudonymiser._given_tokens),
+    (("surname_parts",),
+     ("tok_surname", "tok_surname_full", "tok_surname_metaphone", "tok_surname_soundex",
+      "bf_surname"),
+     Pseudonymiser._surname_tokens),
+    (("given", "surname_parts"), ("tok_name_sorted", "bf_name"), Pseudonymiser._name_tokens),
+    (("date", "year"),
+     ("tok_birth_date", "tok_birth_year", "tok_birth_ym", "tok_birth_md",
+      "tok_birth_date_swapped"),
+     Pseudonymiser._birth_tokens),
+)
+
+
+def _remember(cache: dict, key, value, cap: int | None = None) -> None:
+    """Store in a bounded memo (``cap`` entries, by default ``_GROUP_CACHE``); a full one keeps
+    what it has (names are Zipf-like: the values seen first are the frequent ones)."""
+    if len(cache) < (_GROUP_CACHE if cap is None else cap):
+        cache[key] = value
 
 
 def _phonetic(fn, text: str) -> str:
@@ -291,13 +409,68 @@ def pseudonymise_frame(frame, pseudonymiser: Pseudonymiser):
     """A reports table (the import format) with its clear identifiers replaced by tokens.
 
     The clear columns are dropped; the token columns of :data:`TOKEN_FIELDS` are added.  Used
-    for the simulator's reports so that linkage sees exactly what the registry would export."""
+    for the simulator's reports so that linkage sees exactly what the registry would export.
+
+    Row for row the same as ``pseudonymiser.tokens(Identity(*row))`` (a missing value, NaN or
+    None, is None), but computed by distinct values: each normalised value of
+    :data:`NORMALISED_FROM` once per distinct combination of its clear fields, each group of
+    :data:`TOKEN_GROUPS` once per distinct combination of its normalised inputs; the rows then
+    take their tokens by index."""
+    import numpy as np
     import pandas as pd
 
-    rows = [
-        pseudonymiser.tokens(Identity(*(None if v is None or v != v else v for v in values)))
-        for values in frame.reindex(columns=list(CLEAR_COLUMNS)).itertuples(index=False)
-    ]
-    tokens = pd.DataFrame(rows, columns=list(TOKEN_FIELDS), index=frame.index)
+    clear = frame.reindex(columns=list(CLEAR_COLUMNS))
+    normal: dict[str, tuple] = {}  # name -> (code of each row, distinct values)
+    for name, fields in NORMALISED_FROM.items():
+        codes, firsts = _distinct_rows([clear[f] for f in fields])
+        raw = [[None if _missing(v) else v for v in clear[f].take(firsts)] for f in fields]
+        values = [getattr(Identity(**dict(zip(fields, r, strict=True))), name)
+                  for r in zip(*raw, strict=True)]
+        index: dict = {}  # raw spellings with the same normalised value share it
+        merged = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+        normal[name] = (merged[codes], list(index))
+    columns = {}
+    for inputs, fields, group in TOKEN_GROUPS:
+        codes, firsts = _distinct_rows([normal[i][0] for i in inputs])
+        args = [[normal[i][1][c] for c in normal[i][0][firsts].tolist()] for i in inputs]
+        values = [group(pseudonymiser, *a) for a in zip(*args, strict=True)]
+        by_field = list(zip(*values, strict=True)) if values else [()] * len(fields)
+        for name, distinct in zip(fields, by_field, strict=True):
+            # the column type pandas infers for the strings, built once per distinct token
+            columns[name] = pd.Series(np.array(distinct, dtype=object)).array.take(codes)
+    tokens = pd.DataFrame({name: columns[name] for name in TOKEN_FIELDS}, index=frame.index)
     rest = frame.drop(columns=[c for c in CLEAR_COLUMNS if c in frame.columns])
     return pd.concat([rest, tokens], axis=1)
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA (a nullable Int64 year column with gaps)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA: "boolean value of NA is ambiguous"
+        return True
+
+
+def _distinct_rows(columns) -> tuple:
+    """(code of each row, position of the first row with each code) for the distinct
+    combinations of the values of ``columns`` (Series or arrays of one length).  Missing values
+    share a code (per type in object columns); the caller turns them all into None."""
+    import numpy as np
+    import pandas as pd
+
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)  # missing -> -1
+        codes, size = codes.astype(np.int64) + 1, len(uniques) + 1
+        if pd.api.types.is_object_dtype(column):  # 1 == 1.0 == True as keys, not in tokens
+            types, kinds = pd.factorize(np.array([type(v) for v in column], dtype=object))
+            codes, size = codes * len(kinds) + types, size * max(len(kinds), 1)
+        key = pd.factorize(key * size + codes)[0].astype(np.int64)
+    # factorize numbers values in order of appearance: a row is the first of its code when
+    # its code exceeds every earlier one
+    seen = np.maximum.accumulate(key)
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = seen[1:] > seen[:-1]
+    return key, np.flatnonzero(first)
