@@ -72,7 +72,7 @@ def run(
                                              "or a `zicht simulate` folder."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for the results (made if missing)."),
     backend: Backend = typer.Option(Backend.duckdb, help="SQL engine for Splink."),
-    threshold: float = typer.Option(0.6, min=0.0, max=1.0,
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0,
                                     help="Match probability from which a pair is a link."),
     lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL;ZC=ZC;'
                                          'OTHER=OPV,JZ,GEM" (default: the six national '

@@ -47,7 +47,7 @@ __all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band"]
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.5
 BAND_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -207,10 +207,12 @@ def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:
         column = f"mw_{comparison}"
         if column not in out.columns:
             continue
-        labels = np.array([label for label, _ in levels], dtype=object)
+        labels = list(dict.fromkeys(label for label, _ in levels))
         weights = np.array([w for _, w in levels])
         nearest = np.abs(out[column].to_numpy()[:, None] - weights[None, :]).argmin(axis=1)
-        out[f"level_{comparison}"] = labels[nearest]
+        codes = np.array([labels.index(label) for label, _ in levels])[nearest]
+        # categorical: a few bytes per pair instead of a string object (millions of pairs)
+        out[f"level_{comparison}"] = pd.Categorical.from_codes(codes, categories=labels)
     return out
 
 
