@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from typing import Literal
 
@@ -417,9 +419,15 @@ def _floored_em():
 
 def _database(backend: Backend, spark=None):
     if backend == "duckdb":
+        import duckdb
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        # DuckDB takes up to 80 % of the machine by default; capped, it spills to disk instead
+        # (ZICHT_DUCKDB_MEMORY, default 3GB: with pandas' share a million reports stay
+        # within about 4 GB)
+        config = {"memory_limit": os.environ.get("ZICHT_DUCKDB_MEMORY", "3GB"),
+                  "temp_directory": tempfile.mkdtemp(prefix="zicht-duckdb-")}
+        return DuckDBAPI(duckdb.connect(config=config))
     if backend == "spark":
         from .spark import spark_api
 
