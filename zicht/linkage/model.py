@@ -32,7 +32,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -425,9 +427,12 @@ def _database(backend: Backend, spark=None):
         # DuckDB takes up to 80 % of the machine by default; capped, it spills to disk instead
         # (ZICHT_DUCKDB_MEMORY, default 3GB: with pandas' share a million reports stay
         # within about 4 GB)
+        spill = tempfile.mkdtemp(prefix="zicht-duckdb-")
         config = {"memory_limit": os.environ.get("ZICHT_DUCKDB_MEMORY", "3GB"),
-                  "temp_directory": tempfile.mkdtemp(prefix="zicht-duckdb-")}
-        return DuckDBAPI(duckdb.connect(config=config))
+                  "temp_directory": spill}
+        api = DuckDBAPI(duckdb.connect(config=config))
+        weakref.finalize(api, shutil.rmtree, spill, True)  # the spill folder goes with it
+        return api
     if backend == "spark":
         from .spark import spark_api
 
