@@ -97,9 +97,7 @@ class Graph:
 
 def _renumber(labels: np.ndarray) -> np.ndarray:
     """Person numbers in order of each person's first report (stable across runs)."""
-    _, first = np.unique(labels, return_index=True)
-    order = np.argsort(np.argsort(first))
-    return order[np.searchsorted(np.unique(labels), labels)]
+    return pd.factorize(labels)[0]
 
 
 def conflicts(ids: np.ndarray, labels: np.ndarray, decisions: pd.DataFrame) -> pd.DataFrame:

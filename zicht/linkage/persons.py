@@ -121,12 +121,19 @@ def persons_table(reports: pd.DataFrame, labels: np.ndarray,
 
 def _first_mode(keys: pd.Series, values: pd.Series, unknown: str) -> pd.Series:
     """Per key, the most frequent known value (ties: the smallest); ``unknown`` if none."""
-    frame = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()})
-    known = frame[frame["v"].notna() & (frame["v"] != "") & (frame["v"] != unknown)]
-    counts = known.groupby(["k", "v"], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values(["n", "v"], ascending=[False, True], kind="stable")
-    best = counts.drop_duplicates("k").set_index("k")["v"]
-    return best.reindex(pd.unique(frame["k"])).fillna(unknown)
+    k = keys.to_numpy()
+    v = values.to_numpy(dtype=object)
+    known = pd.notna(v)
+    known[known] = (v[known] != "") & (v[known] != unknown)
+    # values as sorted integer codes: the groupby runs on integers, and the smallest code is
+    # the smallest value for the tie rule
+    codes, uniques = pd.factorize(v[known], sort=True)
+    counts = pd.DataFrame({"k": k[known], "c": codes}).groupby(["k", "c"], sort=False) \
+        .size().reset_index(name="n")
+    counts = counts.sort_values(["n", "c"], ascending=[False, True], kind="stable")
+    best = counts.drop_duplicates("k").set_index("k")["c"]
+    best = pd.Series(np.asarray(uniques, dtype=object)[best.to_numpy()], index=best.index)
+    return best.reindex(pd.unique(k)).fillna(unknown)
 
 
 def capture_histories(reports: pd.DataFrame, labels: np.ndarray,

@@ -41,14 +41,23 @@ KEEP = ("reference_year", "reporter_category", "organisation", "received_date", 
         "place_of_exploitation")
 
 
+_HEX = np.zeros(256, dtype=np.uint64)
+_HEX[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint64)
+_HEX[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint64)
+_HEX[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint64)
+
+
 def token_int64(tokens: pd.Series) -> pd.Series:
-    """The first 64 bits of each hex token as a signed integer; NULL for an empty token."""
+    """The first 64 bits of each hex token as a signed integer; NULL for an empty token.
+
+    Vectorised: the first 16 characters as a fixed-width byte array, each hex digit looked
+    up and shifted into place (a Python loop over a million tokens took seconds)."""
     text = tokens.fillna("").astype(str).to_numpy(dtype=object)
-    present = np.array([len(t) >= 16 for t in text])
-    if not present.any():
-        return pd.Series(pd.array([None] * len(text), dtype="Int64"), index=tokens.index)
-    head = "".join(t[:16] if ok else "0" * 16 for t, ok in zip(text, present, strict=True))
-    values = np.frombuffer(bytes.fromhex(head), dtype=">i8").astype(np.int64)
+    head = text.astype("S16")  # the first 16 characters (tokens are ASCII hex)
+    present = np.char.str_len(head) == 16
+    digits = _HEX[head.view(np.uint8).reshape(len(head), 16)]
+    shifts = np.arange(60, -4, -4, dtype=np.uint64)
+    values = np.bitwise_or.reduce(digits << shifts, axis=1).view(np.int64)
     return pd.Series(pd.arrays.IntegerArray(values, ~present), index=tokens.index)
 
 
