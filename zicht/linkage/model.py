@@ -129,37 +129,39 @@ def birth_date_comparison() -> dict:
     }
 
 
-def approx_year_comparison() -> dict:
-    diff = "abs(approx_birth_year_l - approx_birth_year_r)"
+def _years_apart(column: str, name: str, description: str, null: tuple[str, str],
+                 labels: tuple[str, str, str, str]) -> dict:
+    """A comparison of two years: equal, 1 apart, 2-3 apart, further (``labels``)."""
+    gap = f"abs({column}_l - {column}_r)"
     return {
-        "output_column_name": "age",
-        "comparison_description": "birth year implied by the age at report",
+        "output_column_name": name,
+        "comparison_description": description,
         "comparison_levels": [
-            # only where the birth date comparison has no year to compare: the two are not
-            # independent (the age is mostly computed from the birth date)
-            _level(f"{_missing('approx_birth_year')} OR NOT {_missing('tok_birth_year')}",
-                   "age unknown, or birth years compared", null=True),
-            _level(f"{diff} = 0", "same implied birth year"),
-            _level(f"{diff} <= 1", "implied birth years 1 apart"),
-            _level(f"{diff} <= 3", "implied birth years 2-3 apart"),
-            _level("ELSE", "different"),
+            _level(null[0], null[1], null=True),
+            _level(f"{gap} = 0", labels[0]),
+            _level(f"{gap} <= 1", labels[1]),
+            _level(f"{gap} <= 3", labels[2]),
+            _level("ELSE", labels[3]),
         ],
     }
+
+
+def approx_year_comparison() -> dict:
+    # only where the birth date comparison has no year to compare: the two are not
+    # independent (the age is mostly computed from the birth date)
+    return _years_apart(
+        "approx_birth_year", "age", "birth year implied by the age at report",
+        (f"{_missing('approx_birth_year')} OR NOT {_missing('tok_birth_year')}",
+         "age unknown, or birth years compared"),
+        ("same implied birth year", "implied birth years 1 apart",
+         "implied birth years 2-3 apart", "different"))
 
 
 def year_gap_comparison() -> dict:
-    gap = "abs(reference_year_l - reference_year_r)"
-    return {
-        "output_column_name": "year",
-        "comparison_description": "years between the reports (reference year)",
-        "comparison_levels": [
-            _level(_missing("reference_year"), "year unknown", null=True),
-            _level(f"{gap} = 0", "same year"),
-            _level(f"{gap} = 1", "1 year apart"),
-            _level(f"{gap} <= 3", "2-3 years apart"),
-            _level("ELSE", "further apart"),
-        ],
-    }
+    return _years_apart(
+        "reference_year", "year", "years between the reports (reference year)",
+        (_missing("reference_year"), "year unknown"),
+        ("same year", "1 year apart", "2-3 years apart", "further apart"))
 
 
 def context_comparison() -> dict:
