@@ -1,0 +1,73 @@
+"""Decomposable graphical model averaging against R dga 2.0.2 (reference.json): the graph
+counts, and on every reference table the posterior median and 95 % quantiles of N exactly on
+the same grid, the posterior mean and the top models' probabilities within 0.1 %."""
+
+import numpy as np
+import pytest
+from conftest import ids, load, refs, rel
+
+from zicht.mse import MSEInputError
+from zicht.mse.dga import decomposable_graphs, dga_posterior, negative_binomial_log_prior
+
+DGA = refs("dga::bma.cr")
+
+
+@pytest.mark.parametrize("p,count", [(2, 2), (3, 8), (4, 61), (5, 822)])
+def test_number_of_decomposable_graphs(p, count):
+    graphs = decomposable_graphs(p)
+    assert len(graphs) == count
+    assert len({g.edges for g in graphs}) == count
+
+
+def test_cliques_and_separators_follow_dga():
+    by_edges = {g.edges: g for g in decomposable_graphs(4)}
+    chain = by_edges[frozenset({(0, 1), (1, 2), (2, 3)})]  # a-b-c-d
+    assert set(chain.cliques) == {frozenset({0, 1}), frozenset({1, 2}), frozenset({2, 3})}
+    assert sorted(map(sorted, chain.separators)) == [[1], [2]]
+    apart = by_edges[frozenset({(0, 1)})]  # ab, c, d: no empty separators listed
+    assert len(apart.cliques) == 3 and apart.separators == ()
+    assert frozenset({(0, 1), (1, 2), (2, 3), (0, 3)}) not in by_edges  # a 4-cycle
+
+
+def test_cdf_quantiles_on_a_tiny_grid():
+    table = load("dga__madigan_york_3list.csv")
+    r = dga_posterior(table, 0.125, np.arange(0, 5))
+    assert r.posterior.sum() == pytest.approx(1.0)
+    assert list(r.n_grid) == [r.observed + k for k in range(5)]
+    assert r.model_probabilities.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("ref", DGA, ids=[f"{i}-{e['settings']['delta']}"
+                                          for i, e in zip(ids(DGA), DGA, strict=True)])
+def test_matches_r_dga(ref):
+    table = load(ref["dataset"])
+    s = ref["settings"]
+    grid = np.arange(s["Nmissing_grid"]["from"], s["Nmissing_grid"]["to"] + 1,
+                     s["Nmissing_grid"]["by"])
+    prior = negative_binomial_log_prior(13.14, 55.17) if "negative" in s["prior_N"] else None
+    r = dga_posterior(table, s["delta"], grid, prior)
+    extra = ref["extra"]
+    assert r.observed == extra["n_observed"]
+    assert r.median == extra["posterior_median"] == ref["estimate"]
+    assert r.interval(0.95) == (ref["ci_low"], ref["ci_high"])
+    assert r.mode == extra["posterior_mode"]
+    assert rel(r.mean, extra["posterior_mean"]) < 1e-3
+    ours = {frozenset(label.split(",")): prob for label, prob in r.top_models(len(r.graphs))}
+    for top in extra["top_models"]:
+        if top["posterior_prob"] > 1e-6:
+            assert rel(ours[frozenset(top["cliques"].split(","))], top["posterior_prob"]) < 1e-3
+
+
+def test_delta_moves_the_answer_as_documented():
+    uk = load("SparseMSE__UKdat_5.csv")
+    grid = np.arange(0, 40_001, 10)
+    wide = dga_posterior(uk, 1 / 32, grid).median
+    narrow = dga_posterior(uk, 0.5, grid).median
+    assert narrow < 3_500 < 15_000 < wide
+
+
+@pytest.mark.parametrize("kwargs,message", [({"delta": 0}, "delta"),
+                                            ({"dark_grid": np.array([-1, 0])}, "grid")])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(MSEInputError, match=message):
+        dga_posterior(load("dga__madigan_york_3list.csv"), **kwargs)
