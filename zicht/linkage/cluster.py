@@ -66,7 +66,7 @@ class Graph:
         Connected components chain: one report with few identifiers (no name, a common birth
         date) can join several people into one.  A component of more than ``max_reports``
         reports is therefore split by raising the bar inside it, halfway to 1 each round
-        (0.7 -> 0.85 -> 0.925 ...), until every part fits or eight rounds have passed.
+        (0.5 -> 0.75 -> 0.875 ...), until every part fits or eight rounds have passed.
         Analysts' *match* decisions always stay links."""
         required = np.full(len(self.probability), float(threshold))
         labels = self._components(self.probability >= required)
