@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..codes import nationality_group, region_of_place
 
-__all__ = ["DEFAULT_LISTS", "STRATA", "capture_histories", "parse_lists", "persons_table"]
+__all__ = ["DEFAULT_LISTS", "STRATA", "capture_histories", "parse_lists", "person_ids",
+           "persons_table"]
 
 # the lists of the national estimate (the nl-baseline scenario's mse_lists)
 DEFAULT_LISTS: dict[str, tuple[str, ...]] = {
@@ -93,7 +94,8 @@ def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
                      index=k[starts])
 
 
-def _person_ids(labels: np.ndarray) -> np.ndarray:
+def person_ids(labels: np.ndarray) -> np.ndarray:
+    """Person numbers as ids: 0 -> "P0000000"."""
     return np.char.add("P", np.char.zfill(labels.astype(str), 7))
 
 
@@ -102,7 +104,7 @@ def persons_table(reports: pd.DataFrame, labels: np.ndarray,
     """One row per person (see the module's text); ``reports`` is the linkage table."""
     lists = lists or DEFAULT_LISTS
     frame = _report_attributes(reports)
-    frame["person_id"] = _person_ids(labels)
+    frame["person_id"] = person_ids(labels)
     frame["report_id"] = reports["unique_id"].to_numpy()
     frame["year"] = reports["reference_year"].to_numpy()
     frame["category"] = reports["reporter_category"].fillna("UNK").to_numpy()

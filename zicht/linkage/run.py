@@ -39,7 +39,7 @@ import pandas as pd
 from .cluster import Graph, conflicts
 from .evaluate import Evaluation, evaluate
 from .inputs import Reports, load_reports
-from .persons import STRATA, capture_histories, persons_table
+from .persons import STRATA, capture_histories, person_ids, persons_table
 from .prepare import prepare
 from .review import REVIEW_BAND, DecisionLog, queue
 
@@ -152,7 +152,7 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
         tables = {
             "pairs.parquet": pairs,
             "report_persons.parquet": pd.DataFrame({
-                "report_id": table["unique_id"], "person_id": _pid(labels)}),
+                "report_id": table["unique_id"], "person_id": person_ids(labels)}),
             "persons.parquet": persons,
             "capture_histories.csv": histories,
             "capture_histories_by_stratum.csv": by_stratum,
@@ -164,10 +164,6 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
             tables[f"capture_histories_{year}.csv"] = part.drop(columns="year")
         _write(out, tables, {"model.json": model.parameters(), "summary.json": summary})
     return LinkResult(out, table, pairs, labels, persons, histories, summary, evaluation, graph)
-
-
-def _pid(labels: np.ndarray) -> np.ndarray:
-    return np.char.add("P", np.char.zfill(labels.astype(str), 7))
 
 
 def linkage_band(graph: Graph, table: pd.DataFrame, lists, method: str = "threshold",
