@@ -57,7 +57,8 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from zicht.linkage.run import _scenario_lists, link
+    from zicht.linkage.inputs import scenario_lists
+    from zicht.linkage.run import link
     from zicht.linked_estimate import estimate_with_linkage
     from zicht.mse import CaptureHistories, make_estimator
     from zicht.registry.pseudonymise import Pseudonymiser
@@ -69,7 +70,7 @@ def main() -> int:
             subprocess.run([str(ZICHT), "simulate", "--years", "2015-2024", "--seed",
                             str(args.seed), "--formats", "parquet", "--out", str(sim)],
                            check=True, capture_output=True)
-        lists = _scenario_lists(sim)
+        lists = scenario_lists(sim)
         out = Path(tmp) / "linked"
         result = link(sim, out, pseudonymiser=Pseudonymiser(bytes.fromhex(KEY)), lists=lists)
         plain = plain_splink_histories(sim, lists, args.naive_threshold)

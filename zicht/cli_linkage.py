@@ -102,17 +102,11 @@ def run(
         except PseudonymKeyError:
             key = None  # an export can be linked without it (unchecked); a simulation cannot
         loaded = load_reports(reports, key)  # every check before anything is written
-        if len(loaded.frame) < 2:
-            raise LinkageInputError(f"{reports}: one report, nothing to link")
     except (LinkageInputError, PseudonymKeyError, ValueError) as exc:
         _fail(str(exc))
     if key is None:
         err.print(f"note: no pseudonymisation key configured, so the export's key fingerprint "
                   f"({loaded.fingerprint}) was not checked against the registry's")
-    if list_map is None and loaded.source == "simulation":
-        from .linkage.run import _scenario_lists
-
-        list_map = _scenario_lists(reports)
     _quiet_splink(verbose)
     spark = None
     if backend == Backend.spark:
@@ -122,11 +116,14 @@ def run(
             spark = spark_session()
         except ImportError as exc:
             _fail(f"{exc} (install it with `pip install zicht[spark]`)")
-    with err.status("linking", spinner="dots") as status:
-        result = link(loaded, out_dir, backend=backend.value, threshold=threshold,
-                      lists=list_map, band_method=band.value, samples=samples, seed=seed,
-                      decisions=decisions,
-                      spark=spark, progress=lambda message: status.update(message))
+    try:
+        with err.status("linking", spinner="dots") as status:
+            result = link(loaded, out_dir, backend=backend.value, threshold=threshold,
+                          lists=list_map, band_method=band.value, samples=samples, seed=seed,
+                          decisions=decisions,
+                          spark=spark, progress=lambda message: status.update(message))
+    except LinkageInputError as exc:  # refused before anything is written
+        _fail(f"{reports}: {exc}")
     _print_summary(result.summary, out_dir)
 
 

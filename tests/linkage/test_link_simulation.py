@@ -186,7 +186,7 @@ def _export(path, frame, fingerprint="0123456789abcdef", scheme="zicht/v1"):
 
 
 @pytest.mark.parametrize("case", ["missing_tokens", "other_key", "empty", "not_parquet",
-                                  "no_such_path"])
+                                  "no_such_path", "one_report"])
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     from zicht.registry.pseudonymise import TOKEN_FIELDS
 
@@ -199,6 +199,8 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
         _export(file, good, Pseudonymiser(b"\x01" * 32).fingerprint)
     elif case == "empty":
         _export(file, good.iloc[0:0], fingerprint)
+    elif case == "one_report":
+        _export(file, good, fingerprint)
     elif case == "not_parquet":
         file.write_text("report_id,tok_given\nR1,x\n")
     else:
@@ -209,7 +211,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     message = {"missing_tokens": "missing column(s) tok_surname, bf_name",
                "other_key": "another pseudonymisation key", "empty": "no reports",
                "not_parquet": "not a readable Parquet file",
-               "no_such_path": "no such file"}[case]
+               "no_such_path": "no such file", "one_report": "nothing to link"}[case]
     assert message in result.output
     assert not out.exists()
 

@@ -14,6 +14,7 @@ file, missing token columns, an export made under another key) raises
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Reports:
     fingerprint: str  # of the key the tokens were made with
     source: str  # "export" or "simulation"
     truth: pd.DataFrame | None = None  # report_id, person_id (simulations only)
+    lists: dict[str, tuple[str, ...]] | None = None  # the scenario's lists (simulations only)
 
 
 def load_reports(path: str | Path, pseudonymiser: Pseudonymiser | None = None,
@@ -122,7 +124,20 @@ def _simulation(folder: Path, pseudonymiser: Pseudonymiser | None) -> Reports:
     for column in ("nationality", "country_of_birth"):  # alpha-3, as intake stores it
         if column in frame.columns:
             frame[column] = _as_alpha3(frame[column])
-    return Reports(frame, pseudonymiser.fingerprint, "simulation", truth)
+    return Reports(frame, pseudonymiser.fingerprint, "simulation", truth,
+                   scenario_lists(folder))
+
+
+def scenario_lists(folder: Path) -> dict[str, tuple[str, ...]] | None:
+    """The ``mse_lists`` of the scenario a simulation folder was made with (None when the
+    scenario cannot be found, e.g. a custom scenario file that has moved)."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+        from ..simulate.scenario import load_scenario
+
+        return {k: tuple(v) for k, v in load_scenario(manifest["scenario"]).mse_lists.items()}
+    except Exception:
+        return None
 
 
 def _as_alpha3(values: pd.Series) -> pd.Series:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from .cluster import Graph, conflicts
 from .evaluate import Evaluation, evaluate
-from .inputs import Reports, load_reports
+from .inputs import LinkageInputError, Reports, load_reports
 from .persons import STRATA, capture_histories, person_ids, persons_table
 from .prepare import prepare
 from .review import REVIEW_BAND, DecisionLog, queue
@@ -64,17 +64,6 @@ class LinkResult:
     graph: Graph | None = field(default=None, repr=False)
 
 
-def _scenario_lists(folder: Path) -> dict[str, tuple[str, ...]] | None:
-    """The mse_lists of the scenario a simulation folder was made with."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-        from ..simulate.scenario import load_scenario
-
-        return {k: tuple(v) for k, v in load_scenario(manifest["scenario"]).mse_lists.items()}
-    except Exception:  # a custom scenario file that moved: fall back to the default lists
-        return None
-
-
 def link(source: str | Path | Reports, out: str | Path | None = None, *,
          backend: str = "duckdb", threshold: float = DEFAULT_THRESHOLD,
          lists: Mapping[str, Iterable[str]] | None = None, band_method: str = "threshold",
@@ -98,8 +87,9 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
         clock = now
 
     reports = source if isinstance(source, Reports) else load_reports(source, pseudonymiser)
-    if lists is None and not isinstance(source, Reports) and reports.source == "simulation":
-        lists = _scenario_lists(Path(source))
+    if len(reports.frame) < 2:
+        raise LinkageInputError("one report: nothing to link")
+    lists = lists if lists is not None else reports.lists  # a simulation's scenario lists
     say(f"{len(reports.frame):,} reports loaded")
     table = prepare(reports.frame)
     lap("load")
