@@ -41,33 +41,38 @@ KEEP = ("reference_year", "reporter_category", "organisation", "received_date", 
         "place_of_exploitation")
 
 
-_HEX = np.zeros(256, dtype=np.uint64)
-_HEX[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint64)
-_HEX[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint64)
-_HEX[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint64)
+_HEX = np.zeros(256, dtype=np.uint8)  # ASCII hex digit -> its value
+_HEX[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint8)
+_HEX[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+_HEX[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+
+
+def _hex_words(values: pd.Series, words: int, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``words`` 64-bit words of each hex string (rows x words, int64) and which
+    rows have them: at least (or, with ``exact``, exactly) ``16 * words`` digits.
+
+    Vectorised: the digits as a fixed-width byte array, each looked up, two digits packed
+    into a byte and eight bytes read as one big-endian word (a Python loop over a million
+    tokens took seconds)."""
+    chars = 16 * words
+    text = values.fillna("").astype(str)
+    length = text.str.len().to_numpy()
+    present = length == chars if exact else length >= chars
+    head = text.to_numpy(dtype=object).astype(f"S{chars}")  # hex digits are ASCII
+    nibbles = _HEX[head.view(np.uint8)].reshape(len(head), chars)
+    packed = np.ascontiguousarray((nibbles[:, 0::2] << 4) | nibbles[:, 1::2])
+    return packed.view(">i8").astype(np.int64), present
 
 
 def token_int64(tokens: pd.Series) -> pd.Series:
-    """The first 64 bits of each hex token as a signed integer; NULL for an empty token.
-
-    Vectorised: the first 16 characters as a fixed-width byte array, each hex digit looked
-    up and shifted into place (a Python loop over a million tokens took seconds)."""
-    text = tokens.fillna("").astype(str).to_numpy(dtype=object)
-    head = text.astype("S16")  # the first 16 characters (tokens are ASCII hex)
-    present = np.char.str_len(head) == 16
-    digits = _HEX[head.view(np.uint8).reshape(len(head), 16)]
-    shifts = np.arange(60, -4, -4, dtype=np.uint64)
-    values = np.bitwise_or.reduce(digits << shifts, axis=1).view(np.int64)
-    return pd.Series(pd.arrays.IntegerArray(values, ~present), index=tokens.index)
+    """The first 64 bits of each hex token as a signed integer; NULL for an empty token."""
+    values, present = _hex_words(tokens, 1, exact=False)
+    return pd.Series(pd.arrays.IntegerArray(values[:, 0].copy(), ~present), index=tokens.index)
 
 
 def _bloom_words(filters: pd.Series, name: str) -> dict[str, pd.Series]:
-    text = filters.fillna("").astype(str).to_numpy(dtype=object)
-    width = BLOOM_BITS // 4
-    present = np.array([len(t) == width for t in text])
-    blob = "".join(t if ok else "0" * width for t, ok in zip(text, present, strict=True))
-    words = np.frombuffer(bytes.fromhex(blob), dtype=">i8").astype(np.int64)
-    words = words.reshape(len(text), BLOOM_WORDS)
+    words, present = _hex_words(filters, BLOOM_WORDS, exact=True)
+    words[~present] = 0
     counts = np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1).astype(np.int64)
     out = {f"{name}_{i}": pd.Series(pd.arrays.IntegerArray(words[:, i].copy(), ~present),
                                     index=filters.index) for i in range(BLOOM_WORDS)}
