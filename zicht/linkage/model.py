@@ -344,36 +344,36 @@ class LinkageModel:
             training.estimate_parameters_using_expectation_maximisation(
                 _blocking_sql(("tok_name_sorted",)), estimate_without_term_frequencies=True,
                 max_pairs=em_pairs)
-            m = self.m_probabilities()
-            new = m[("name", "all name parts equal (order free)")] * \
-                m[("birth_date", "date equal")]
-            if abs(new - recall) < 0.01:
-                recall = new
-                break
+            new = (self.m_probability("name", "all name parts equal (order free)")
+                   * self.m_probability("birth_date", "date equal"))
+            settled = abs(new - recall) < 0.01
             recall = new
+            if settled:
+                break
         training.estimate_probability_two_random_records_match(deterministic, recall=recall)
         prior = self.linker._settings_obj._probability_two_random_records_match
         self.training = TrainingReport(float(prior), float(recall))
         return self.training
 
-    def m_probabilities(self) -> dict[tuple[str, str], float]:
-        out = {}
+    def _levels(self):
+        """(comparison name, level) for every level of the trained model."""
         for comparison in self.linker._settings_obj.comparisons:
             for level in comparison.comparison_levels:
-                if not level.is_null_level:
-                    out[(comparison.output_column_name, level.label_for_charts)] = \
-                        float(level.m_probability) if level.m_probability is not None else 0.0
-        return out
+                yield comparison.output_column_name, level
+
+    def m_probability(self, comparison: str, label: str) -> float:
+        """The m probability of one level (0 while untrained)."""
+        for name, level in self._levels():
+            if name == comparison and level.label_for_charts == label:
+                return float(level.m_probability) if level.m_probability is not None else 0.0
+        raise KeyError((comparison, label))
 
     def level_weights(self) -> dict[str, list[tuple[str, float]]]:
         """Each comparison's levels as (label, match weight) - NULL levels weigh 0."""
-        out = {}
-        for comparison in self.linker._settings_obj.comparisons:
-            levels = []
-            for level in comparison.comparison_levels:
-                weight = 0.0 if level.is_null_level else float(level._log2_bayes_factor)
-                levels.append((level.label_for_charts, weight))
-            out[comparison.output_column_name] = levels
+        out: dict[str, list[tuple[str, float]]] = {}
+        for name, level in self._levels():
+            weight = 0.0 if level.is_null_level else float(level._log2_bayes_factor)
+            out.setdefault(name, []).append((level.label_for_charts, weight))
         return out
 
     def parameters(self) -> dict:
@@ -383,12 +383,14 @@ class LinkageModel:
     # -- scoring ----------------------------------------------------------------------------
     def predict(self, threshold: float = 0.01) -> pd.DataFrame:
         """Scored pairs with match probability at least ``threshold``: ``id_l``, ``id_r``,
-        ``match_probability``, ``match_weight`` and the comparison levels (gamma_*)."""
+        ``match_probability``, ``match_weight`` and each comparison's weight (``mw_*``;
+        Splink 5 gives no comparison levels without the matching columns, so the levels are
+        read back from the weights: :func:`zicht.linkage.run.add_levels`)."""
         scored = self.linker.inference.predict(threshold_match_probability=threshold)
         frame = scored.as_pandas_dataframe()
         frame = frame.rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
         keep = ["id_l", "id_r", "match_probability", "match_weight",
-                *[c for c in frame.columns if c.startswith(("gamma_", "mw_"))]]
+                *[c for c in frame.columns if c.startswith("mw_")]]
         frame = frame[keep]
         swap = frame["id_l"] > frame["id_r"]  # id_l < id_r always, for stable pair keys
         frame.loc[swap, ["id_l", "id_r"]] = frame.loc[swap, ["id_r", "id_l"]].to_numpy()
