@@ -30,14 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ZICHT = Path(sys.executable).with_name("zicht")
 KEY = "6b" * 32  # a benchmark key (the tokens never leave the temporary folder)
-
-
-def simulate(victims: int, out: Path) -> None:
-    subprocess.run([str(ZICHT), "simulate", "--scenario", "nl-baseline", "--victims",
-                    str(victims), "--years", "2015-2024", "--seed", "1", "--formats",
-                    "parquet", "--out", str(out)], check=True, capture_output=True)
 
 
 def pseudonymise(sim: Path, out: Path) -> dict:
@@ -169,6 +162,8 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from bench.bench_simulate import generate
+
     con = Console(highlight=False, width=140)
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,7 +171,7 @@ def main() -> int:
         if sim is None:
             sim = Path(tmp) / "sim"
             con.print("simulating ...")
-            simulate(52_000 if args.quick else 520_000, sim)
+            generate(52_000 if args.quick else 520_000, "2015-2024", sim)
         tokens = Path(tmp) / "tokens.parquet"
         con.print("pseudonymising ...")
         results["pseudonymise"] = pseudonymise(sim, tokens)

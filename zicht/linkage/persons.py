@@ -55,25 +55,24 @@ def _list_of(categories: pd.Series, lists: Mapping[str, Iterable[str]]) -> pd.Se
     return categories.fillna("").astype(str).str.upper().map(lookup)
 
 
-def _report_attributes(reports: pd.DataFrame) -> pd.DataFrame:
-    """Stratum variables of each report."""
-    out = pd.DataFrame(index=reports.index)
-    out["sex"] = reports.get("sex", pd.Series(index=reports.index, dtype=object)) \
-        .fillna("U").replace("", "U")
-    out["age_band"] = reports.get("age_band", pd.Series(index=reports.index, dtype=object)) \
-        .fillna("unknown").replace("", "unknown")
-    out["form"] = reports.get("nr_group", pd.Series(index=reports.index, dtype=object)) \
-        .fillna("unknown").replace("", "unknown")
-    for column, target, fn in (("nationality", "nationality_group", nationality_group),
-                               ("place_of_exploitation", "region", region_of_place)):
-        values = reports.get(column, pd.Series(index=reports.index, dtype=object)).fillna("")
-        mapping = {v: fn(v) for v in values.unique()}
-        out[target] = values.map(mapping)
-    return out
-
-
 _UNKNOWN = {"sex": "U", "age_band": "unknown", "form": "unknown",
             "nationality_group": "unknown", "region": "unknown"}
+
+
+def _report_attributes(reports: pd.DataFrame) -> pd.DataFrame:
+    """Stratum variables of each report (missing values: the stratum's unknown)."""
+    out = pd.DataFrame(index=reports.index)
+
+    def column(name: str) -> pd.Series:
+        return reports.get(name, pd.Series(index=reports.index, dtype=object))
+
+    for target, source in (("sex", "sex"), ("age_band", "age_band"), ("form", "nr_group")):
+        out[target] = column(source).fillna(_UNKNOWN[target]).replace("", _UNKNOWN[target])
+    for source, target, fn in (("nationality", "nationality_group", nationality_group),
+                               ("place_of_exploitation", "region", region_of_place)):
+        values = column(source).fillna("")
+        out[target] = values.map({v: fn(v) for v in values.unique()})
+    return out
 
 
 def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
