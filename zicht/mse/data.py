@@ -241,7 +241,8 @@ def _from_frame(
     frame.columns = columns
     if "nbcap" in columns and (count not in columns or len(columns) == 2):
         raise MSEInputError(
-            "this is frequency-of-capture data (column 'nbcap'), not a capture-history table"
+            "this is frequency-of-capture data (column 'nbcap'), not a capture-history table: "
+            "give the number of capture occasions (--occasions T, or inf) to estimate from it"
         )
     if count not in columns:
         found = ", ".join(columns) or "none"

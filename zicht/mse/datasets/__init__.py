@@ -24,6 +24,7 @@ class Dataset:
     description: str
     citation: str
     kind: str = "lists"  # "lists" (capture histories) or "frequency" (nbcap, count)
+    occasions: float | None = None  # frequency data: the number of capture occasions t
 
 
 _SILVERMAN_2020 = "Silverman (2020) JRSS A 183(3) 691-736"
@@ -84,12 +85,12 @@ _ALL = [
     Dataset("madigan_york5", "dga__madigan_york_5list.csv", "Madigan & York 5-list example",
             "Madigan & York (1997) Biometrika 84, 19-31"),
     Dataset("bbs2001", "Rcapture__BBS2001.csv", "Breeding Bird Survey 2001 (frequencies, t = 50)",
-            "Dorazio & Royle (2003)", kind="frequency"),
+            "Dorazio & Royle (2003)", kind="frequency", occasions=50),
     Dataset("cbird", "Rcapture__cbird.csv", "Catbird site occupancy (frequencies, t = 11)",
-            "Royle (2006)", kind="frequency"),
+            "Royle (2006)", kind="frequency", occasions=11),
     Dataset("ill", "Rcapture__ill.csv",
             "Illegal immigrants apprehended i times, four Dutch cities 1995 (frequencies)",
-            "van der Heijden et al. (2003)", kind="frequency"),
+            "van der Heijden et al. (2003)", kind="frequency", occasions=float("inf")),
 ]
 DATASETS = {d.name: d for d in _ALL}
 _BY_FILE = {d.file: d for d in _ALL}
@@ -121,6 +122,17 @@ def load_frequencies(name: str) -> pd.DataFrame:
     """A shipped frequency-of-capture table (columns ``nbcap``, ``count``)."""
     with path(name).open() as fh:
         return pd.read_csv(fh)
+
+
+def load_capture_frequencies(name: str):
+    """A shipped frequency-of-capture table with its number of occasions, as
+    :class:`~zicht.mse.frequency.CaptureFrequencies` (for ``ClosedP0`` and ``compare``)."""
+    from ..frequency import CaptureFrequencies
+
+    d = _lookup(name)
+    if d.kind != "frequency":
+        raise MSEInputError(f"{d.name} holds capture histories; use load_dataset()")
+    return CaptureFrequencies.from_frame(load_frequencies(name), d.occasions)
 
 
 def list_datasets() -> pd.DataFrame:
