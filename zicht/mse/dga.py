@@ -27,8 +27,9 @@ from scipy.special import gammaln, logsumexp
 
 from .data import CaptureHistories
 from .errors import MSEInputError
+from .posterior import PosteriorResult
 
-__all__ = ["DGAResult", "Graph", "decomposable_graphs", "dga_posterior",
+__all__ = ["DGA", "DGAResult", "Graph", "decomposable_graphs", "dga_posterior",
            "negative_binomial_log_prior"]
 
 
@@ -39,8 +40,10 @@ class Graph:
     separators: tuple[frozenset[int], ...]
 
     def label(self, lists: tuple[str, ...]) -> str:
-        """Cliques as list names joined, e.g. ``"AB,BC"`` (the names in list order)."""
-        return ",".join(sorted("".join(lists[i] for i in sorted(c)) for c in self.cliques))
+        """Cliques as list names joined, e.g. ``"AB,BC"`` (the names in list order); names
+        longer than one letter are joined by ``:`` (``"LA:NG,NG:GP"``)."""
+        sep = "" if all(len(name) == 1 for name in lists) else ":"
+        return ",".join(sorted(sep.join(lists[i] for i in sorted(c)) for c in self.cliques))
 
 
 def _is_chordal(p: int, adj: list[set[int]]) -> bool:
@@ -129,7 +132,12 @@ def negative_binomial_log_prior(a: float, b: float):
 
 
 @dataclass
-class DGAResult:
+class DGAResult(PosteriorResult):
+    """The posterior of N on the grid and of the graphs; ``estimate`` is the posterior median.
+
+    ``details["delta_sensitivity"]`` (filled by :class:`DGA`) holds the median and interval at
+    other values of delta, because delta moves the answer."""
+
     lists: tuple[str, ...]
     observed: int
     delta: float
@@ -138,15 +146,13 @@ class DGAResult:
     graphs: tuple[Graph, ...]
     model_probabilities: np.ndarray  # P(graph)
     details: dict = field(default_factory=dict)
+    level: float = 0.95
+    method: str = "dga"
 
     def quantile(self, q: float) -> float:
         """The smallest N on the grid whose posterior CDF reaches ``q``."""
         cdf = np.cumsum(self.posterior)
         return float(self.n_grid[min(np.searchsorted(cdf, q * cdf[-1]), len(cdf) - 1)])
-
-    @property
-    def median(self) -> float:
-        return self.quantile(0.5)
 
     @property
     def mean(self) -> float:
@@ -156,13 +162,80 @@ class DGAResult:
     def mode(self) -> float:
         return float(self.n_grid[int(np.argmax(self.posterior))])
 
-    def interval(self, level: float = 0.95) -> tuple[float, float]:
-        return self.quantile((1 - level) / 2), self.quantile((1 + level) / 2)
+    @property
+    def top_mass(self) -> float:
+        """Posterior mass in the top 1 % of the grid: large when the grid cuts the tail off."""
+        cut = self.n_grid[0] + 0.99 * (self.n_grid[-1] - self.n_grid[0])
+        return float(self.posterior[self.n_grid >= cut].sum())
+
+    @property
+    def model_label(self) -> str:
+        label, prob = self.top_models(1)[0]
+        return (f"{len(self.graphs)} decomposable graphs averaged; most probable {label} "
+                f"({prob:.0%})")
 
     def top_models(self, k: int = 5) -> list[tuple[str, float]]:
         order = np.argsort(-self.model_probabilities)[:k]
         return [(self.graphs[i].label(self.lists), float(self.model_probabilities[i]))
                 for i in order]
+
+    def _summary_rows(self):
+        rows = {"delta": _delta_label(self.delta, len(self.lists)),
+                "grid": f"N = {self.n_grid[0]:,.0f} .. {self.n_grid[-1]:,.0f}, step "
+                        f"{self.details.get('grid_step') or 1:,.0f}",
+                "posterior mode": round(self.mode, 2)}
+        for i, (label, prob) in enumerate(self.top_models(3), start=1):
+            rows[f"model {i}"] = f"{label} ({prob:.3f})"
+        for s in self.details.get("delta_sensitivity", []):
+            rows[f"at delta = {s['delta_label']}"] = (
+                f"median {s['median']:,.0f}, {self.level:.0%} interval "
+                f"{s['ci_low']:,.0f} - {s['ci_high']:,.0f}")
+        return rows
+
+    def _dict_extra(self):
+        return {"delta": self.delta, "posterior_mode": self.mode,
+                "model": self.model_label, "n_graphs": len(self.graphs),
+                "top_models": [{"cliques": c, "probability": p} for c, p in self.top_models(5)],
+                "grid": {"from": float(self.n_grid[0]), "to": float(self.n_grid[-1]),
+                         "step": self.details.get("grid_step")},
+                "mass_in_top_1pct_of_grid": self.top_mass,
+                **{k: v for k, v in self.details.items()
+                   if k in ("delta_sensitivity", "grid_extended")}}
+
+    def plot(self):
+        """Posterior density of N at this delta and at the others (Altair)."""
+        import altair as alt
+        import pandas as pd
+
+        curves = [self, *self.details.get("_sensitivity", [])]
+        frames = []
+        for r in curves:
+            step = float(np.diff(r.n_grid).mean()) if len(r.n_grid) > 1 else 1.0
+            keep = r.n_grid <= r.quantile(0.995)
+            frames.append(pd.DataFrame({
+                "N": r.n_grid[keep], "density": r.posterior[keep] / step,
+                "delta": f"delta = {_delta_label(r.delta, len(r.lists))}"}))
+        frame = pd.concat(frames, ignore_index=True)
+        lines = alt.Chart(frame).mark_line().encode(
+            x=alt.X("N:Q", title="population size N"),
+            y=alt.Y("density:Q", title="posterior density"),
+            color=alt.Color("delta:N", title="prior"),
+        )
+        observed = alt.Chart(pd.DataFrame({"N": [self.observed]})).mark_rule(
+            color="grey", strokeDash=[4, 4]).encode(x="N:Q")
+        title = alt.TitleParams(
+            f"dga: posterior of N (median {self.median:,.0f} at delta = "
+            f"{_delta_label(self.delta, len(self.lists))})",
+            subtitle=["the dashed line is the number observed; delta moves the answer"])
+        return (observed + lines).properties(title=title, width=480, height=280)
+
+
+def _delta_label(delta: float, p: int) -> str:
+    """1/2^p written as such (the documented default), other values as numbers."""
+    for k in range(0, 11):
+        if abs(delta - 2.0 ** -k) < 1e-12:
+            return "1" if k == 0 else f"1/{2**k}" + (" (= 2^-p)" if k == p else "")
+    return f"{delta:g}"
 
 
 def _marginal_counts(table: CaptureHistories, subset: frozenset[int]) -> np.ndarray:
@@ -221,3 +294,93 @@ def dga_posterior(table: CaptureHistories, delta: float | None = None,
     joint = np.exp(logpost)
     return DGAResult(table.lists, n, delta, total, joint.sum(axis=0), graphs, joint.sum(axis=1),
                      {"grid_step": float(dark[1] - dark[0]) if len(dark) > 1 else None})
+
+
+MAX_GRID_POINTS = 20_001  # graphs x grid log-posteriors are held at once: 822 x 20,001 = 132 MB
+MAX_GRID_MULTIPLE = 1_000  # the grid grows to at most 1,000 x the number observed
+SENSITIVITY_DELTAS = ("2^-p", 0.5, 1.0)
+
+
+def auto_grid(n: int, multiple: float = 10, points: int = MAX_GRID_POINTS) -> np.ndarray:
+    """Dark-figure grid 0 .. multiple x n, step 1 where that fits in ``points``, else coarser."""
+    top = int(np.ceil(multiple * n))
+    step = max(1, int(np.ceil(top / (points - 1))))
+    return np.arange(0, top + 1, step)
+
+
+class DGA:
+    """Decomposable graphical model averaging as an estimator: ``DGA(delta).fit(table)``.
+
+    ``delta`` defaults to 2^-p (total prior weight one, dga's documented suggestion).  Without a
+    ``dark_grid`` the grid is 0 .. 10 x observed (step 1 up to 20,001 points, coarser beyond),
+    widened tenfold while more than 1e-4 of the posterior sits in its top 1 % (to at most
+    1,000 x observed).  The fit also computes the posterior at the other ``sensitivity`` deltas
+    (on a grid of at most 4,001 points) so that the dependence on delta is shown, not hidden.
+    """
+
+    method = "dga"
+    lists_supported = (2, 5)  # R dga ships graphs for 3-5 lists; 2 is trivial
+
+    def __init__(self, delta: float | None = None, dark_grid: np.ndarray | None = None,
+                 log_prior=None, sensitivity=SENSITIVITY_DELTAS):
+        if delta is not None and not delta > 0:
+            raise MSEInputError("delta must be positive")
+        self.delta = delta
+        self.dark_grid = dark_grid
+        self.log_prior = log_prior
+        self.sensitivity = tuple(sensitivity or ())
+        self.result_: DGAResult | None = None
+
+    def fit(self, data, ci: str = "posterior", level: float = 0.95, **_ignored) -> DGAResult:
+        """Posterior of N; ``ci`` is always the equal-tailed posterior interval at ``level``
+        (the argument is accepted so that every estimator takes the same call)."""
+        from .data import as_capture_histories
+
+        if not 0 < level < 1:
+            raise ValueError("level must be between 0 and 1")
+        table = as_capture_histories(data)
+        p = table.k
+        low, high = self.lists_supported
+        if not low <= p <= high:
+            raise MSEInputError(
+                f"dga averages over the decomposable graphs on {low} to {high} lists (as R dga); "
+                f"this table has {p}: merge lists first")
+        delta = 2.0 ** -p if self.delta is None else float(self.delta)
+        result = self._posterior(table, delta, self.dark_grid)
+        result.level = level
+        others = []
+        for d in self.sensitivity:
+            d = 2.0 ** -p if d == "2^-p" else float(d)
+            if abs(d - delta) < 1e-12:
+                continue
+            r = self._posterior(table, d, None, points=4_001)
+            r.level = level
+            others.append(r)
+        result.details["_sensitivity"] = others
+        result.details["delta_sensitivity"] = [
+            {"delta": r.delta, "delta_label": _delta_label(r.delta, p), "median": r.median,
+             "ci_low": r.ci_low, "ci_high": r.ci_high} for r in others]
+        self.result_ = result
+        return result
+
+    def _posterior(self, table, delta, grid, points: int = MAX_GRID_POINTS) -> DGAResult:
+        if grid is not None:
+            return dga_posterior(table, delta, grid, self.log_prior)
+        n = table.n_observed
+        multiple = 10
+        while True:
+            result = dga_posterior(table, delta, auto_grid(n, multiple, points), self.log_prior)
+            if result.top_mass <= 1e-4 or multiple >= MAX_GRID_MULTIPLE:
+                break
+            multiple *= 10
+        truncated = result.top_mass > 1e-4
+        # second pass: the same posterior on the range that holds all but 1e-6 of it, with the
+        # finest step that fits (step 1 unless that range is wider than ``points``)
+        low = max(0, int(result.quantile(1e-6)) - n - 1)
+        high = int(result.quantile(1 - 1e-6)) - n + 1
+        step = max(1, int(np.ceil((high - low) / (points - 1))))
+        if not truncated and step < (result.details.get("grid_step") or 1):
+            result = dga_posterior(table, delta, np.arange(low, high + 1, step), self.log_prior)
+        result.details["grid_extended"] = multiple > 10
+        result.details["grid_truncated"] = truncated
+        return result
