@@ -81,3 +81,47 @@ def test_clique_labels_separate_long_list_names():
     assert label == "LA:NG:PFNCA:GO:GP"  # the saturated graph: one clique of all five lists
     short = dga_posterior(load("MultipleSystemsEstimation__Korea.csv"), 1.0, np.arange(0, 50))
     assert all(":" not in lab for lab, _ in short.top_models(8))
+
+
+def _dga_ref(dataset, delta):
+    (ref,) = [r for r in DGA if r["dataset"] == dataset and r["settings"]["delta"] == delta]
+    return ref
+
+
+def test_estimator_finds_its_own_grid_and_matches_r():
+    from zicht.mse.dga import DGA
+
+    uk = load("SparseMSE__UKdat_5.csv")
+    half = DGA(0.5).fit(uk)
+    ref = _dga_ref("SparseMSE__UKdat_5.csv", 0.5)
+    assert half.details["grid_step"] == 1  # refined to step 1 around the posterior's bulk
+    assert half.estimate == ref["estimate"] and half.ci == (ref["ci_low"], ref["ci_high"])
+    # 1/32: the tail runs past 10 x observed, so the grid is widened instead of cutting it off
+    small = DGA().fit(uk)
+    ref = _dga_ref("SparseMSE__UKdat_5.csv", 0.03125)
+    assert small.delta == 1 / 32 and small.details["grid_extended"]
+    assert not small.details["grid_truncated"] and small.top_mass < 1e-4
+    assert rel(small.estimate, ref["estimate"]) < 1e-3
+    # the other priors travel with the answer
+    others = {s["delta"]: s["median"] for s in small.details["delta_sensitivity"]}
+    assert set(others) == {0.5, 1.0}
+    assert rel(others[0.5], _dga_ref("SparseMSE__UKdat_5.csv", 0.5)["estimate"]) < 2e-3
+    assert small.to_dict()["delta_sensitivity"][0]["median"] == others[0.5]
+
+
+def test_estimator_refuses_tables_dga_does_not_take():
+    from zicht.mse.dga import DGA
+
+    with pytest.raises(MSEInputError, match="to 5 lists"):
+        DGA().fit(load("SparseMSE__UKdat.csv"))
+    with pytest.raises(MSEInputError, match="positive"):
+        DGA(delta=0)
+
+
+def test_posterior_plot_shows_each_prior():
+    from zicht.mse.dga import DGA
+
+    spec = DGA().fit(load("MultipleSystemsEstimation__Korea.csv")).plot().to_dict()
+    values = [v for data in spec["datasets"].values() for v in data]
+    assert {v["delta"] for v in values if "delta" in v} == \
+        {"delta = 1/8 (= 2^-p)", "delta = 1/2", "delta = 1"}

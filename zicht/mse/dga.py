@@ -314,8 +314,10 @@ class DGA:
     ``delta`` defaults to 2^-p (total prior weight one, dga's documented suggestion).  Without a
     ``dark_grid`` the grid is 0 .. 10 x observed (step 1 up to 20,001 points, coarser beyond),
     widened tenfold while more than 1e-4 of the posterior sits in its top 1 % (to at most
-    1,000 x observed).  The fit also computes the posterior at the other ``sensitivity`` deltas
-    (on a grid of at most 4,001 points) so that the dependence on delta is shown, not hidden.
+    1,000 x observed), then recomputed on the range holding all but 1e-6 of it with the finest
+    step that fits.  The fit also computes the posterior at the other ``sensitivity`` deltas
+    (located on a grid of 4,001 points, then refined the same way) so that the dependence on
+    delta is shown, not hidden.
     """
 
     method = "dga"
@@ -375,10 +377,10 @@ class DGA:
             multiple *= 10
         truncated = result.top_mass > 1e-4
         # second pass: the same posterior on the range that holds all but 1e-6 of it, with the
-        # finest step that fits (step 1 unless that range is wider than ``points``)
+        # finest step that fits (step 1 unless that range is wider than 20,001 points)
         low = max(0, int(result.quantile(1e-6)) - n - 1)
         high = int(result.quantile(1 - 1e-6)) - n + 1
-        step = max(1, int(np.ceil((high - low) / (points - 1))))
+        step = max(1, int(np.ceil((high - low) / (MAX_GRID_POINTS - 1))))
         if not truncated and step < (result.details.get("grid_step") or 1):
             result = dga_posterior(table, delta, np.arange(low, high + 1, step), self.log_prior)
         result.details["grid_extended"] = multiple > 10
