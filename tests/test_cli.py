@@ -60,6 +60,23 @@ BAD_INPUT = {
     "no_count_column": ("police,ngo,n\n1,0,5\n0,1,3\n", None, "count", None),
 }
 
+def _stratified_csv() -> str:
+    """Three lists, two sexes x two regions; list A finds women more often (A:sex)."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    lines = ["A,B,C,sex,region,count"]
+    for sex, pa in (("F", 0.5), ("M", 0.2)):
+        for region in ("north", "south"):
+            caught = rng.random((1500, 3)) < [pa, 0.3, 0.25]
+            for pattern in {tuple(map(int, row)) for row in caught if row.any()}:
+                count = int((caught == np.array(pattern, bool)).all(axis=1).sum())
+                lines.append(",".join(map(str, pattern)) + f",{sex},{region},{count}")
+    return "\n".join(lines) + "\n"
+
+
+STRATIFIED_CSV = _stratified_csv()
+
 CASES: dict[str, Case] = {name: _bad(spec[0]) for name, spec in BAD_INPUT.items()}
 CASES.update({
     "missing_file": Case(("estimate", "{tmp}/no such [file].csv"), columns=40),
@@ -81,10 +98,29 @@ CASES.update({
                                           "{tmp}/chart.svg")),
     "text_png": Case(("estimate", "uk5", "--ci", "none", "--plot", "{tmp}/chart.png")),
     "datasets": Case(("datasets",)),
+    "dga_json": Case(("estimate", "uk5", "--method", "dga", "--delta", "0.5", "--format",
+                      "json")),
+    "delta_without_dga": Case(("estimate", "uk5", "--delta", "0.5"), columns=40),
+    "dga_six_lists": Case(("estimate", "uk", "--method", "dga"), columns=40),
+    "compare_korea_json": Case(("estimate", "korea", "--compare", "--format", "json")),
+    "compare_artificial_text_svg": Case(("estimate", "artificial3", "--compare", "--plot",
+                                         "{tmp}/compare.svg")),
+    "compare_frequency_file": Case(("estimate", "--compare", "--occasions", "inf"),
+                                   csv="nbcap,count\n1,1645\n2,183\n3,37\n4,13\n5,1\n6,1\n"),
+    "frequency_wrong_method": Case(("estimate", "cbird", "--method", "Mt"), columns=40),
+    "covariates_json": Case(("estimate", "--covariates", "sex", "--sum-over", "region",
+                             "--method", "model", "--terms", "A:sex", "--format", "json"),
+                            csv=STRATIFIED_CSV),
+    "covariates_bad_sum_over": Case(("estimate", "--covariates", "sex", "--sum-over", "nope"),
+                                    csv=STRATIFIED_CSV, columns=40),
+    "stratified_without_covariates": Case(("estimate", "uk5", "--stratified"), columns=40),
+    "frequency_dataset_json": Case(("estimate", "cbird", "--method", "Mh-darroch", "--format",
+                                    "json")),
 })
 
 
-SLOW = ("json_profile_sensitivity_svg", "text_png", "datasets")
+SLOW = ("compare_korea_json", "compare_artificial_text_svg", "json_profile_sensitivity_svg",
+        "text_png", "datasets", "dga_json")
 
 
 def _run(case_name: str, case: Case, tmp: Path) -> Run:
@@ -273,3 +309,85 @@ def test_datasets_command(runs):
     assert run.code == 0, run.stderr
     assert re.search(r"\buk5\b", run.stdout)
     assert re.search(r"\bnetherlands\b", run.stdout)
+
+
+def test_dga_with_delta_json(runs):
+    run = _result(runs, "dga_json")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert payload["method"] == "dga" and payload["delta"] == 0.5
+    assert payload["estimate"] == 2786  # R dga 2.0.2 on the same table at delta = 0.5
+    assert payload["ci_low"] <= payload["estimate"] <= payload["ci_high"]
+    assert payload["n_graphs"] == 822
+    # the dependence on delta is part of the answer, not hidden
+    others = {s["delta"]: s["median"] for s in payload["delta_sensitivity"]}
+    assert set(others) == {1 / 32, 1.0}
+    assert others[1 / 32] > 5 * payload["estimate"]
+
+
+@pytest.mark.parametrize(("name", "text"), [("delta_without_dga", "--delta"),
+                                            ("dga_six_lists", "to 5 lists"),
+                                            ("frequency_wrong_method", "Mh-chao"),
+                                            ("covariates_bad_sum_over", "nope"),
+                                            ("stratified_without_covariates", "--covariates")])
+def test_option_errors_exit_2(runs, name, text):
+    run = _result(runs, name)
+    assert run.code == 2, run
+    assert text in _one_line_error(run)
+
+
+def test_compare_json_is_a_list_of_results(runs):
+    run = _result(runs, "compare_korea_json")
+    assert run.code == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert isinstance(rows, list)
+    by_method = {r["method"]: r for r in rows}
+    assert {"stepwise", "bic", "all pairs", "Mt", "Mbh", "latent classes"} <= set(by_method)
+    assert by_method["all pairs"]["estimate"] is None
+    assert by_method["all pairs"]["verdicts"] == ["no estimate"]
+    assert "below observed" in by_method["Mbh"]["verdicts"]
+    assert by_method["bic"]["result"]["model"] == ["b:c", "c:d"]
+    lc = by_method["latent classes"]
+    assert lc["ci_low"] <= lc["estimate"] <= lc["ci_high"]
+
+
+def test_compare_text_and_chart(runs, tmp):
+    run = _result(runs, "compare_artificial_text_svg")
+    assert run.code == 0, run.stderr
+    assert "Estimates by method" in run.stdout
+    assert "not identifiable" in run.stdout
+    assert "3 two-list model(s) have no maximum likelihood estimate" in run.stdout
+    assert (tmp / "compare.svg").read_text().lstrip().startswith("<svg")
+
+
+def test_compare_on_frequency_data(runs):
+    run = _result(runs, "compare_frequency_file")
+    assert run.code == 0, run.stderr
+    for model in ("M0", "Mh Chao (LB)", "Mh Darroch"):
+        assert model in run.stdout
+    assert "not applicable" in run.stdout
+
+
+def test_frequency_dataset_uses_its_occasions(runs):
+    run = _result(runs, "frequency_dataset_json")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert payload["t"] == 11 and payload["observed"] == 19
+
+
+def test_covariate_model_from_the_command_line(runs, tmp):
+    from zicht.mse.covariates import CovariateLogLinear, StratifiedHistories
+
+    run = _result(runs, "covariates_json")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)
+    # the same model fitted in Python on the table summed over region
+    frame = pd.read_csv(tmp / "covariates_json.csv")
+    frame = frame.groupby(["A", "B", "C", "sex"], as_index=False)["count"].sum()
+    want = CovariateLogLinear("A:sex").fit(StratifiedHistories.from_frame(frame, ["sex"]))
+    assert payload["estimate"] == pytest.approx(want.estimate, rel=1e-9)
+    assert payload["observed"] == int(frame["count"].sum())
+    strata = {s["sex"]: s for s in payload["strata"]}
+    assert set(strata) == {"F", "M"}
+    assert sum(s["estimate"] for s in strata.values()) == pytest.approx(payload["estimate"])
+    assert "A:sex" in payload["model"]

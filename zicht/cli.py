@@ -49,6 +49,8 @@ class Method(StrEnum):
     Mh_darroch = "Mh-darroch"
     Mh_poisson2 = "Mh-poisson2"
     Mh_gamma = "Mh-gamma3.5"
+    dga = "dga"
+    lcmcr = "lcmcr"
 
 
 class CI(StrEnum):
@@ -70,16 +72,31 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _read(source: str):
+def _read(source: str, occasions: str | None = None):
+    """Capture histories, or with ``occasions`` (or a shipped frequency dataset) capture
+    frequencies."""
     from .mse import MSEInputError
     from .mse.data import CaptureHistories
-    from .mse.datasets import DATASETS, load_dataset
+    from .mse.datasets import DATASETS, load_capture_frequencies, load_dataset, load_frequencies
+    from .mse.frequency import CaptureFrequencies
 
     if not os.path.exists(source) and source in DATASETS:
+        if DATASETS[source].kind == "frequency":
+            if occasions is None:
+                return load_capture_frequencies(source)
+            return CaptureFrequencies.from_frame(load_frequencies(source), occasions)
+        if occasions is not None:
+            raise MSEInputError(f"--occasions is for frequency-of-capture data; {source} holds "
+                                "capture histories")
         return load_dataset(source)
     if os.path.isdir(source):
         raise MSEInputError(f"{source}: is a directory, not a CSV file")
+    if occasions is not None:
+        return CaptureFrequencies.from_csv(source, occasions)
     return CaptureHistories.from_csv(source)
+
+
+FREQUENCY_METHODS = ("M0", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5")
 
 
 def _fmt(x, digits: int = 1) -> str:
@@ -92,36 +109,84 @@ def _fmt(x, digits: int = 1) -> str:
 def estimate(
     file: str = typer.Argument(..., help="Capture-history CSV (0/1 list columns + count), or "
                                            "the name of a shipped dataset (see `zicht datasets`)."),
-    method: Method = typer.Option(Method.stepwise, help="Estimator."),
-    terms: str = typer.Option(None, help='Interaction terms for --method model, e.g. "A:B,B:C".'),
+    method: Method = typer.Option(None, help="Estimator [default: stepwise; with --covariates "
+                                  "bic]."),
+    terms: str = typer.Option(None, help='Interaction terms for --method model, e.g. "A:B,B:C"; '
+                              'with --covariates also list x covariate terms ("A:sex", "*:form").'),
     ci: CI = typer.Option(CI.profile, help="Interval: profile likelihood, bootstrap percentile, "
-                                           "BCa, model-conditional, or none."),
+                                           "BCa, model-conditional, or none (dga and lcmcr always "
+                                           "give posterior quantiles)."),
     level: float = typer.Option(0.95, min=0.5, max=0.999, help="Confidence level."),
     nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates."),
-    seed: int = typer.Option(1234, help="Bootstrap seed."),
+    seed: int = typer.Option(1234, help="Bootstrap seed; the latent-class sampler's seed."),
     pthresh: float = typer.Option(0.02, min=0.0, max=1.0, help="Stepwise p threshold."),
+    delta: float = typer.Option(None, min=0.0, help="dga: hyper-Dirichlet pseudo-count per cell "
+                                "(default 2^-lists, a total prior weight of one)."),
+    occasions: str = typer.Option(None, help="Frequency-of-capture data (columns nbcap, "
+                                  "count): the number of capture occasions, or inf."),
+    covariates: str = typer.Option(None, help="Comma-separated covariate columns of a long table "
+                                   "(one row per pattern x stratum): a log-linear model with "
+                                   "list x covariate terms, estimates per stratum."),
+    sum_over: str = typer.Option(None, help="With --covariates: comma-separated columns to sum "
+                                 "over (e.g. the other strata of `zicht link`'s "
+                                 "capture_histories_by_stratum.csv)."),
+    stratified: bool = typer.Option(False, "--stratified", help="With --covariates: a separate "
+                                    "model per stratum (--method), summed, instead of one model."),
+    compare_: bool = typer.Option(False, "--compare", help="Run every applicable method and "
+                                  "print one table with verdicts (ignores --method and --ci)."),
     sensitivity_: bool = typer.Option(False, "--sensitivity", help="Also estimate with each "
                                       "list dropped and the two smallest lists merged."),
-    plot: Path = typer.Option(None, help="Write the observed-vs-fitted chart (.png, .svg, "
-                                         ".html or .json)."),
+    plot: Path = typer.Option(None, help="Write the chart (.png, .svg, .html or .json): "
+                                         "observed vs fitted, the posterior, or with --compare "
+                                         "the estimates by method."),
     format: Format = typer.Option(Format.text, "--format", help="text or json."),
 ):
     """Estimate the population size from a capture-history table."""
     from .mse import EstimateNotAvailable, MSEInputError, sensitivity
     from .mse.methods import make_estimator
 
+    if covariates is not None and compare_:
+        return _compare(file, occasions, level, seed, plot, format, covariates, sum_over)
+    if covariates is not None:
+        return _estimate_covariates(file, covariates, sum_over, method or Method.bic, terms,
+                                    stratified, ci, level, nboot, seed, plot, format)
+    if stratified or sum_over:
+        _fail(f"{'--stratified' if stratified else '--sum-over'} needs --covariates", 2)
+    method = method or Method.stepwise
     if terms and method != Method.model:
         _fail("--terms is only used with --method model", 2)
+    if delta is not None and method != Method.dga:
+        _fail("--delta is only used with --method dga", 2)
+    if compare_:
+        return _compare(file, occasions, level, seed, plot, format)
     try:
-        table = _read(file)
-        est = make_estimator(method.value, terms, pthresh)
-        show_progress = ci in (CI.bootstrap, CI.bca) and sys.stderr.isatty()
-        result = est.fit(table, ci=ci.value, level=level, nboot=nboot, seed=seed,
-                         progress=show_progress)
+        table = _read(file, occasions)
+
+        def make():
+            if not hasattr(table, "lists"):  # capture frequencies: Rcapture's closedp.0
+                from .mse.frequency import ClosedP0
+
+                if method.value not in FREQUENCY_METHODS or sensitivity_ or \
+                        ci not in (CI.profile, CI.model, CI.none):
+                    raise MSEInputError(
+                        "frequency-of-capture data take --method "
+                        f"{', '.join(FREQUENCY_METHODS)} (or --compare) with --ci profile, "
+                        "model or none, and no --sensitivity")
+                return ClosedP0(method.value)
+            return make_estimator(method.value, terms, pthresh, delta=delta, seed=seed)
+
+        est = make()
+        show_progress = sys.stderr.isatty() and (ci in (CI.bootstrap, CI.bca)
+                                                 or method == Method.lcmcr)
+        if hasattr(table, "lists"):
+            result = est.fit(table, ci=ci.value, level=level, nboot=nboot, seed=seed,
+                             progress=show_progress)
+        else:
+            result = est.fit(table, ci=ci.value, level=level)
         sens = None
         if sensitivity_:
-            sens = sensitivity(table, lambda: make_estimator(method.value, terms, pthresh),
-                               ci="profile" if ci == CI.profile else "none", level=level)
+            sens = sensitivity(table, make, ci="profile" if ci == CI.profile else "none",
+                               level=level)
         if plot is not None:
             _save_chart(result.plot(), plot)
     except MSEInputError as exc:
@@ -132,11 +197,169 @@ def estimate(
         payload = result.to_dict()
         if sens is not None:
             payload["sensitivity"] = json.loads(sens.to_json(orient="records"))
-        out.print_json(json.dumps(payload)) if sys.stdout.isatty() else print(json.dumps(payload))
+        _print_json(payload)
         return
     _print_result(result)
     if sens is not None:
         _print_sensitivity(sens, f"Sensitivity ({result.method})")
+
+
+def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, ci, level,
+                         nboot, seed, plot, format) -> None:
+    """``--covariates``: one model over all strata (or ``--stratified``: one per stratum)."""
+    from .mse import EstimateNotAvailable, MSEInputError
+    from .mse.covariates import (
+        CovariateLogLinear,
+        CovariateSearch,
+        StratifiedEstimate,
+    )
+
+    try:
+        data = _read_strata(file, covariates, sum_over)
+        if stratified:
+            if method not in (Method.stepwise, Method.aic, Method.bic, Method.model, Method.Mt):
+                raise MSEInputError("--stratified takes --method stepwise, aic, bic, model or Mt")
+            est = StratifiedEstimate(method=method.value, terms=terms, ci=ci.value, level=level)
+        else:
+            kind = {CI.profile: "lognormal", CI.model: "lognormal", CI.bootstrap: "bootstrap",
+                    CI.none: "none"}.get(ci)
+            if kind is None:
+                raise MSEInputError("with --covariates the interval is log-normal (the default),"
+                                    " bootstrap or none")
+            if method == Method.model:
+                est = CovariateLogLinear(terms, ci=kind, level=level, nboot=nboot, seed=seed)
+            elif method in (Method.aic, Method.bic):
+                if terms:
+                    raise MSEInputError("--terms is only used with --method model")
+                est = CovariateSearch(method.value, ci=kind, level=level, nboot=nboot,
+                                      seed=seed)
+            else:
+                raise MSEInputError("with --covariates, --method is model (with --terms), aic or"
+                                    " bic; or add --stratified")
+        result = est.fit(data)
+        if plot is not None:
+            _save_chart(result.plot(), plot)
+    except MSEInputError as exc:
+        _fail(str(exc), 2)
+    except EstimateNotAvailable as exc:
+        _fail(f"no estimate: {exc}", 3)
+    if format == Format.json:
+        _print_json(result.to_dict())
+        return
+    frame = result.summary()
+    t = Table(title=f"Population estimate by stratum - {result.method}")
+    for col in (*result.covariates, "observed", "estimate", f"{result.level:.0%} interval"):
+        t.add_column(col, justify="left" if col in result.covariates else "right")
+    for row in frame.itertuples(index=False):
+        values = row._asdict()
+        interval = "-" if values["ci_low"] is None or values["ci_low"] != values["ci_low"] \
+            else f"{_fmt(values['ci_low'], 0)} - {_fmt(values['ci_high'], 0)}"
+        t.add_row(*[str(values[c]) for c in result.covariates], f"{int(values['observed']):,}",
+                  _fmt(values["estimate"], 0), interval)
+    out.print(t)
+    out.print(f"model: {result.model_label}")
+    out.print(f"interval: {result.ci_method}; deviance {result.deviance:,.2f} on {result.df} df;"
+              f" AIC {result.aic:,.2f}; BIC {result.bic:,.2f}")
+
+
+def _read_strata(file: str, covariates: str, sum_over: str | None):
+    from .mse import MSEInputError
+    from .mse.covariates import StratifiedHistories
+
+    names = [c.strip() for c in covariates.split(",") if c.strip()]
+    if not names:
+        raise MSEInputError("--covariates: name at least one covariate column")
+    if os.path.isdir(file):
+        raise MSEInputError(f"{file}: is a directory, not a CSV file")
+    if sum_over:
+        frame = _summed_over(file, [c.strip() for c in sum_over.split(",") if c.strip()])
+        return StratifiedHistories.from_frame(frame, covariates=names)
+    return StratifiedHistories.from_csv(file, covariates=names)
+
+
+def _summed_over(file: str, columns: list[str]):
+    """The long table with ``columns`` dropped and the counts of rows that then agree added."""
+    import pandas as pd
+
+    from .mse import MSEInputError
+
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise MSEInputError(f"{file}: cannot read it as CSV ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MSEInputError(f"--sum-over: no column {missing[0]!r} in {file}")
+    if "count" not in frame.columns:
+        raise MSEInputError(f"missing column 'count' in {file}")
+    counts = pd.to_numeric(frame["count"], errors="coerce")
+    bad = counts.isna() | (counts < 0) | (counts != counts.round())
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise MSEInputError(f"row {row + 1} (line {row + 2}), column 'count': "
+                            f"{frame['count'].iloc[row]!r} is not a whole number >= 0")
+    keys = [c for c in frame.columns if c not in columns and c != "count"]
+    frame = frame.assign(count=counts.astype("int64"))
+    return frame.groupby(keys, as_index=False, sort=False)["count"].sum()
+
+
+def _print_json(payload) -> None:
+    text = json.dumps(payload)
+    out.print_json(text) if sys.stdout.isatty() else print(text)
+
+
+def _compare(file: str, occasions: str | None, level: float, seed: int, plot: Path | None,
+             format: Format, covariates: str | None = None, sum_over: str | None = None) -> None:
+    from .mse import EstimateNotAvailable, MSEInputError
+    from .mse.compare import compare
+
+    try:
+        if covariates is not None:
+            table = _read_strata(file, covariates, sum_over)
+        else:
+            table = _read(file, occasions)
+        if sys.stderr.isatty() and format == Format.text:
+            with err.status("comparing methods") as status:
+                result = compare(table, level=level, seed=seed,
+                                 progress=lambda name: status.update(f"comparing: {name}"))
+        else:
+            result = compare(table, level=level, seed=seed)
+        if plot is not None:
+            _save_chart(result.plot(), plot)
+    except MSEInputError as exc:
+        _fail(str(exc), 2)
+    except EstimateNotAvailable as exc:
+        _fail(f"no estimate: {exc}", 3)
+    if format == Format.json:
+        _print_json(result.to_dict())
+        return
+    _print_comparison(result)
+
+
+def _print_comparison(result) -> None:
+    what = ", ".join(result.lists) or "capture frequencies"
+    t = Table(title=f"Estimates by method - {what} ({result.observed:,} observed)")
+    for col in ("method", "estimate", f"{result.level:.0%} interval", "model", "fit", "verdict"):
+        t.add_column(col, justify="right" if col == "estimate" else "left",
+                     overflow="fold")
+    notes = []
+    for row in result.rows:
+        verdict = row.verdict
+        if row.notes:
+            notes.append((len(notes) + 1, row.method, "; ".join(row.notes)))
+            verdict += f" [{len(notes)}]"
+        interval = "-" if row.ci_low is None else \
+            f"{_fmt(row.ci_low, 0)} - {_fmt(row.ci_high, 0)}"
+        t.add_row(row.method, _fmt(row.estimate, 0), interval, row.model[:60], row.fit,
+                  verdict)
+    out.print(t)
+    for number, method, text in notes:
+        out.print(f"[{number}] {method}: {text}")
+    if result.findings:
+        out.print("")
+        for line in result.findings:
+            out.print(f"- {line}")
 
 
 def _save_chart(chart, path: Path) -> None:
@@ -152,10 +375,26 @@ def _save_chart(chart, path: Path) -> None:
 
 
 def _print_result(result) -> None:
+    from .mse.result import MSEResult
+
+    if not isinstance(result, MSEResult):  # a posterior (dga, latent classes): its own summary
+        t = Table(title=f"Population estimate - {result.method}", show_header=False)
+        t.add_column("", style="bold")
+        t.add_column("")
+        for name, value in result.summary()["value"].items():
+            if name != "method":
+                if isinstance(value, int | float):
+                    value = _fmt(float(value), 0 if float(value).is_integer() else 2)
+                t.add_row(str(name), str(value))
+        out.print(t)
+        return
     t = Table(title=f"Population estimate - {result.method}", show_header=False)
     t.add_column("", style="bold")
     t.add_column("")
-    t.add_row("lists", ", ".join(result.lists))
+    if result.lists:
+        t.add_row("lists", ", ".join(result.lists))
+    else:  # capture frequencies
+        t.add_row("occasions", str(result.details.get("t", "-")))
     t.add_row("observed", f"{result.observed:,}")
     t.add_row("estimate", _fmt(result.estimate))
     t.add_row("dark figure", _fmt(result.dark_figure))
