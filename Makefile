@@ -45,6 +45,9 @@ test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
 
 bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_mse.py
+	$(BIN)/python bench/bench_compare.py
+	$(BIN)/python bench/bench_lcmcr.py
+	$(BIN)/python bench/bench_covariates.py
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_intake.py
 	$(BIN)/python bench/bench_linkage.py
