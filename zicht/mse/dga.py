@@ -312,12 +312,12 @@ class DGA:
     """Decomposable graphical model averaging as an estimator: ``DGA(delta).fit(table)``.
 
     ``delta`` defaults to 2^-p (total prior weight one, dga's documented suggestion).  Without a
-    ``dark_grid`` the grid is 0 .. 10 x observed (step 1 up to 20,001 points, coarser beyond),
-    widened tenfold while more than 1e-4 of the posterior sits in its top 1 % (to at most
+    ``dark_grid`` the posterior is first located on a grid of 4,001 points over 0 .. 10 x
+    observed, widened tenfold while more than 1e-4 of it sits in the grid's top 1 % (to at most
     1,000 x observed), then recomputed on the range holding all but 1e-6 of it with the finest
-    step that fits.  The fit also computes the posterior at the other ``sensitivity`` deltas
-    (located on a grid of 4,001 points, then refined the same way) so that the dependence on
-    delta is shown, not hidden.
+    step that fits in 20,001 points (step 1 where the range allows).  The fit also computes the
+    posterior at the other ``sensitivity`` deltas the same way, so that the dependence on delta
+    is shown, not hidden.
     """
 
     method = "dga"
@@ -355,7 +355,7 @@ class DGA:
             d = 2.0 ** -p if d == "2^-p" else float(d)
             if abs(d - delta) < 1e-12:
                 continue
-            r = self._posterior(table, d, None, points=4_001)
+            r = self._posterior(table, d, None)
             r.level = level
             others.append(r)
         result.details["_sensitivity"] = others
@@ -365,13 +365,13 @@ class DGA:
         self.result_ = result
         return result
 
-    def _posterior(self, table, delta, grid, points: int = MAX_GRID_POINTS) -> DGAResult:
+    def _posterior(self, table, delta, grid) -> DGAResult:
         if grid is not None:
             return dga_posterior(table, delta, grid, self.log_prior)
         n = table.n_observed
         multiple = 10
-        while True:
-            result = dga_posterior(table, delta, auto_grid(n, multiple, points), self.log_prior)
+        while True:  # locate the posterior on coarse grids (4,001 points), then refine
+            result = dga_posterior(table, delta, auto_grid(n, multiple, 4_001), self.log_prior)
             if result.top_mass <= 1e-4 or multiple >= MAX_GRID_MULTIPLE:
                 break
             multiple *= 10
@@ -381,7 +381,7 @@ class DGA:
         low = max(0, int(result.quantile(1e-6)) - n - 1)
         high = int(result.quantile(1 - 1e-6)) - n + 1
         step = max(1, int(np.ceil((high - low) / (MAX_GRID_POINTS - 1))))
-        if not truncated and step < (result.details.get("grid_step") or 1):
+        if not truncated:
             result = dga_posterior(table, delta, np.arange(low, high + 1, step), self.log_prior)
         result.details["grid_extended"] = multiple > 10
         result.details["grid_truncated"] = truncated
