@@ -65,7 +65,6 @@ import io
 import itertools
 import math
 import os
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,12 +77,11 @@ from .base import MAX_LISTS, check_estimable
 from .data import (
     COUNT,
     CaptureHistories,
-    _check_header,
     _column_01,
     _column_counts,
-    _long_row,
     _row_label,
     pattern_codes,
+    read_csv_strict,
 )
 from .design import cell_patterns
 from .errors import EstimateNotAvailable, MSEInputError
@@ -174,28 +172,7 @@ class StratifiedHistories:
                  covariates: Sequence[str] | None = None,
                  count: str = COUNT) -> StratifiedHistories:
         """Read a long CSV (``A,B,C,sex,form,count``); errors name the line and column."""
-        name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                    skipinitialspace=True, index_col=False)
-        except FileNotFoundError:
-            raise MSEInputError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise MSEInputError(f"{name}: is a directory, not a CSV file") from None
-        except OSError as exc:
-            raise MSEInputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
-        except pd.errors.ParserWarning:
-            raise MSEInputError(
-                f"{name}: {_long_row(path)} has more fields than the header") from None
-        except pd.errors.EmptyDataError:
-            raise MSEInputError(f"{name}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise MSEInputError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
-        except UnicodeDecodeError:
-            raise MSEInputError(f"{name}: not a text (UTF-8) CSV file") from None
-        _check_header(path, name)
+        frame = read_csv_strict(path)
         return _from_frame(frame, covariates, count, line_offset=2)
 
     @classmethod

@@ -50,30 +50,7 @@ class CaptureHistories:
         cls, path: str | os.PathLike | io.TextIOBase, count: str = COUNT
     ) -> CaptureHistories:
         """Read a CSV file in the shared format (``A,B,...,count``)."""
-        name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
-        try:
-            # index_col=False: a row with an extra field must not silently become the index
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                    skipinitialspace=True, index_col=False)
-        except FileNotFoundError:
-            raise MSEInputError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise MSEInputError(f"{name}: is a directory, not a CSV file") from None
-        except OSError as exc:
-            raise MSEInputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
-        except pd.errors.ParserWarning:
-            raise MSEInputError(
-                f"{name}: {_long_row(path)} has more fields than the header"
-            ) from None
-        except pd.errors.EmptyDataError:
-            raise MSEInputError(f"{name}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise MSEInputError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
-        except UnicodeDecodeError:
-            raise MSEInputError(f"{name}: not a text (UTF-8) CSV file") from None
-        _check_header(path, name)
+        frame = read_csv_strict(path)
         return _from_frame(frame, count=count, line_offset=2)
 
     @classmethod
@@ -175,6 +152,37 @@ def pattern_codes(patterns: np.ndarray) -> np.ndarray:
     """Cell code of each 0/1 row: bit i set when list i is 1 (cells are indexed code - 1)."""
     patterns = np.asarray(patterns)
     return (patterns.astype(np.int64) << np.arange(patterns.shape[-1])).sum(axis=-1)
+
+
+def read_csv_strict(path: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
+    """A CSV file as strings, every way it can fail turned into a one-line
+    :class:`MSEInputError` naming the file (and the line, where one is at fault); a repeated
+    column name is refused.  Shared by every reader of :mod:`zicht.mse`."""
+    name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
+    try:
+        # index_col=False: a row with an extra field must not silently become the index
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                skipinitialspace=True, index_col=False)
+    except FileNotFoundError:
+        raise MSEInputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise MSEInputError(f"{name}: is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise MSEInputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    except pd.errors.ParserWarning:
+        raise MSEInputError(
+            f"{name}: {_long_row(path)} has more fields than the header"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise MSEInputError(f"{name}: the file is empty") from None
+    except pd.errors.ParserError as exc:
+        raise MSEInputError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
+    except UnicodeDecodeError:
+        raise MSEInputError(f"{name}: not a text (UTF-8) CSV file") from None
+    _check_header(path, name)
+    return frame
 
 
 def _check_header(path, name: str) -> None:

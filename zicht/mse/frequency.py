@@ -37,11 +37,9 @@ etas kept).  ``ci="model"`` is the log-normal interval n + exp(b0 +- z se(b0)).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +49,7 @@ import scipy.linalg
 from scipy.optimize import brentq
 from scipy.special import chdtri, digamma, gammaln, xlogy
 
+from .data import _row_label, read_csv_strict
 from .errors import EstimateNotAvailable, MSEInputError
 from .fitting import ModelFit
 from .glm import poisson_deviance, poisson_loglik
@@ -147,27 +146,7 @@ class CaptureFrequencies:
         """Read a CSV file ``nbcap,count`` (Rcapture's ``dtype = "nbcap"``, ``dfreq = TRUE``).
         The file does not say how many occasions there were: give ``t`` (or ``math.inf``)."""
         t = _parse_t(t)
-        name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                    skipinitialspace=True, index_col=False)
-        except FileNotFoundError:
-            raise MSEInputError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise MSEInputError(f"{name}: is a directory, not a CSV file") from None
-        except OSError as exc:
-            raise MSEInputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
-        except pd.errors.ParserWarning:
-            raise MSEInputError(f"{name}: a row has more fields than the header") from None
-        except pd.errors.EmptyDataError:
-            raise MSEInputError(f"{name}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise MSEInputError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
-        except UnicodeDecodeError:
-            raise MSEInputError(f"{name}: not a text (UTF-8) CSV file") from None
-        _check_header(path, name)
+        frame = read_csv_strict(path)
         return _from_frame(frame, t, line_offset=2)
 
     @classmethod
@@ -213,26 +192,6 @@ class CaptureFrequencies:
     def __repr__(self) -> str:
         t = "inf" if math.isinf(self.t) else self.t
         return f"CaptureFrequencies(t={t}, c_max={self.c_max}, n={self.n_observed})"
-
-
-def _row_label(i: int, line_offset: int | None) -> str:
-    return f"row {i + 1}" + (f" (line {i + line_offset})" if line_offset is not None else "")
-
-
-def _check_header(path, name: str) -> None:
-    """pandas renames a repeated column to ``x.1``; read the raw header to refuse it."""
-    if isinstance(path, io.IOBase):
-        if not path.seekable():
-            return
-        path.seek(0)
-        first = path.readline()
-    else:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-    header = [c.strip() for c in next(csv.reader([first]), [])]
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        raise MSEInputError(f"{name}: duplicate column name(s) in the header: {', '.join(dup)}")
 
 
 def _whole(v) -> tuple[str, float]:
