@@ -46,6 +46,21 @@ def check_estimable(table: CaptureHistories) -> None:
         )
 
 
+def attach_profile(result: MSEResult, prof) -> None:
+    """Put a profile-likelihood interval on ``result``, with a warning where a bound was not
+    reached (the lower at the observed number, the upper capped at 3 x the estimate)."""
+    result.ci, result.ci_method = (prof.low, prof.high), "profile likelihood"
+    result.details["profile_estimate"] = prof.estimate
+    warnings = []
+    if prof.low_at_bound:
+        warnings.append("lower profile bound is the observed number (not reached above)")
+    if prof.high_at_bound:
+        warnings.append("upper profile bound not reached below 3 x estimate: capped there"
+                        " (as Rcapture)")
+    if warnings:
+        result.details["warning"] = "; ".join(warnings)
+
+
 class MSEEstimator(ABC):
     """Base class: selection/fit on cell counts, then an interval of the requested kind."""
 
@@ -107,17 +122,7 @@ class MSEEstimator(ABC):
         result = MSEResult.from_fit(self.method, table.lists, fit, **details)
         result.level = level
         if ci == "profile":
-            prof = profile_ci(fit, level)
-            result.ci, result.ci_method = (prof.low, prof.high), "profile likelihood"
-            result.details["profile_estimate"] = prof.estimate
-            warnings = []
-            if prof.low_at_bound:
-                warnings.append("lower profile bound is the observed number (not reached above)")
-            if prof.high_at_bound:
-                warnings.append("upper profile bound not reached below 3 x estimate: capped there"
-                                " (as Rcapture)")
-            if warnings:
-                result.details["warning"] = "; ".join(warnings)
+            attach_profile(result, profile_ci(fit, level))
         elif ci == "model":
             result.ci, result.ci_method = fit.model_ci(level), "model-conditional (log-normal)"
         elif ci in ("bootstrap", "bca"):

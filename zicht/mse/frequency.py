@@ -49,6 +49,7 @@ import scipy.linalg
 from scipy.optimize import brentq
 from scipy.special import chdtri, digamma, gammaln, xlogy
 
+from .base import attach_profile
 from .data import _row_label, read_csv_strict
 from .errors import EstimateNotAvailable, MSEInputError
 from .fitting import ModelFit
@@ -660,17 +661,7 @@ class ClosedP0:
             details=details,
         )
         if ci == "profile":
-            prof = frequency_profile_ci(fit, level)
-            result.ci, result.ci_method = (prof.low, prof.high), "profile likelihood"
-            result.details["profile_estimate"] = prof.estimate
-            notes = []
-            if prof.low_at_bound:
-                notes.append("lower profile bound is the observed number (not reached above)")
-            if prof.high_at_bound:
-                notes.append("upper profile bound not reached below 3 x estimate: capped there"
-                             " (as Rcapture)")
-            if notes:
-                result.details["warning"] = "; ".join(notes)
+            attach_profile(result, frequency_profile_ci(fit, level))
         elif ci == "model":
             result.ci = fit.model_ci(level)
             result.ci_method = "model-conditional (log-normal)"
