@@ -319,17 +319,7 @@ def _fill(row: Row, result, table) -> None:
         row.ci_low, row.ci_high = map(float, ci)
     row.interval = result.ci_method
     verdicts, notes = row.verdicts, row.notes
-    if isinstance(result, CovariateResult):
-        row.model = result.model_label
-        row.fit = f"deviance {result.deviance:,.1f} on {result.df} df; BIC {result.bic:,.1f}"
-        if result.minus_inf:
-            verdicts.append("boundary")
-            notes.append(f"fitted at -inf (no one on both lists): {', '.join(result.minus_inf)}")
-        failed = result.strata.get("status")
-        if failed is not None and (failed != "ok").any():
-            verdicts.append("no estimate")
-            notes.append(f"{int((failed != 'ok').sum())} stratum(s) without an estimate")
-    elif isinstance(result, MSEResult):
+    if isinstance(result, MSEResult | CovariateResult):
         row.model = result.model_label
         row.fit = f"deviance {result.deviance:,.1f} on {result.df} df; BIC {result.bic:,.1f}"
         if result.minus_inf:
@@ -342,6 +332,10 @@ def _fill(row: Row, result, table) -> None:
         if result.df > 0 and math.isfinite(result.deviance) and \
                 chi2.sf(result.deviance, result.df) < POOR_FIT_P:
             verdicts.append("poor fit")
+        failed = result.strata.get("status") if isinstance(result, CovariateResult) else None
+        if failed is not None and (failed != "ok").any():
+            verdicts.append("no estimate")
+            notes.append(f"{int((failed != 'ok').sum())} stratum(s) without an estimate")
     elif isinstance(result, DGAResult):
         row.model = result.model_label
         top = result.top_models(1)[0][1]
