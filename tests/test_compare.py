@@ -8,7 +8,13 @@ import pytest
 from conftest import load, refs
 
 from zicht.mse import EstimateNotAvailable, MSEInputError, datasets
-from zicht.mse.compare import Comparison, MethodSpec, compare, default_methods
+from zicht.mse.compare import (
+    Comparison,
+    MethodSpec,
+    compare,
+    covariate_methods,
+    default_methods,
+)
 from zicht.mse.identifiability import MESSAGES
 from zicht.mse.loglinear import LogLinear
 
@@ -206,3 +212,21 @@ def test_with_covariates_the_covariate_models_join_the_table():
                                            rel=1e-9)
     # the collapsed table's methods run too
     assert result.row("stepwise").estimate is not None
+
+
+def test_a_stratified_estimate_with_a_failed_stratum_has_no_total():
+    import pandas as pd
+
+    from zicht.mse.covariates import StratifiedHistories
+
+    # stratum M: no one is on two lists -> no model has an estimate there
+    frame = pd.DataFrame({
+        "A": [1, 0, 0, 1, 1, 0, 1, 1, 0, 0],
+        "B": [0, 1, 0, 1, 0, 1, 1, 0, 1, 0],
+        "C": [0, 0, 1, 0, 1, 1, 1, 0, 0, 1],
+        "sex": ["F"] * 7 + ["M"] * 3,
+        "count": [50, 40, 30, 10, 8, 6, 3, 20, 15, 1]})
+    data = StratifiedHistories.from_frame(frame, ["sex"])
+    row = compare(data, methods=covariate_methods(data)).row("stratified (stepwise)")
+    assert row.estimate is None and row.verdicts == ["no estimate"]
+    assert any("stratum" in note for note in row.notes)

@@ -360,6 +360,10 @@ def _fill(row: Row, result, table) -> None:
             notes.append(f"{at_cap:.0%} of the draws at the sampler's cap N = 21 x observed")
         if result.ess < MIN_ESS:
             verdicts.append("poor mixing")
+    if not math.isfinite(row.estimate):  # e.g. a stratified estimate with a failed stratum
+        row.estimate = row.ci_low = row.ci_high = None
+        row.verdicts = ["no estimate"]
+        return
     if row.estimate < table.n_observed - 1e-9:
         verdicts.append("below observed")
 
