@@ -624,8 +624,10 @@ def study(
         print(json.dumps({"scenario": sc.name, "replicates": replicates, "seed": seed,
                           "ci": ci.value, "summary": json.loads(table.to_json(orient="records"))}))
         return
+    bayes = [m for m in methods if m in ("dga", "lcmcr")]
     t = Table(title=f"{sc.name}: {replicates} replicates, truth {sc.victims_per_year:,} a year, "
-              f"{ci.value} intervals")
+              f"{ci.value} intervals" + (f" ({', '.join(bayes)}: posterior quantiles)"
+                                         if bayes else ""))
     for col in ("method", "estimated", "mean observed", "mean estimate", "rel. bias",
                 "rel. RMSE", "coverage (95% MC interval)"):
         t.add_column(col, justify="left" if col == "method" else "right")
