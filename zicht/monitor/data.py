@@ -1,0 +1,137 @@
+"""What the monitor reads: reports (non-identifying fields only), which person each report is,
+the linked persons, and optionally estimates.
+
+Stages hand each other files: the registry's pseudonymised export (or a ``zicht simulate``
+folder) and a ``zicht link`` output folder.  The monitor keeps only the fields it counts with -
+never a name, birth date or token - so nothing identifying reaches an indicator, a page or a
+report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..codes import AGE_BANDS, OBLIGED, nationality_group, region_of_place
+
+# the report fields indicators use; everything else in an export is dropped on reading
+REPORT_FIELDS = (
+    "report_id", "reporter_category", "reference_year", "legal_basis", "age_band", "sex",
+    "nationality", "residence_status", "exploitation_forms", "place_of_exploitation",
+    "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
+)
+PERSON_FIELDS = ("person_id", "sex", "age_band", "form", "nationality_group", "region")
+MINOR_BANDS = ("0-11", "12-17")
+MISSING = ("", "U", "UNK", "unknown", "nan", "None")
+
+
+class MonitorInputError(ValueError):
+    """The monitor's input files are missing a field or do not fit together."""
+
+
+@dataclass
+class MonitorData:
+    """Reports and persons, joined: ``person_years`` has one row per person and year in which
+    the person was reported, with the person's attributes and the reporter categories that
+    year."""
+
+    reports: pd.DataFrame
+    persons: pd.DataFrame
+    report_persons: pd.DataFrame
+    estimates: pd.DataFrame | None = None
+
+    def __post_init__(self):
+        _require(self.reports, REPORT_FIELDS, "reports")
+        _require(self.persons, PERSON_FIELDS, "persons")
+        _require(self.report_persons, ("report_id", "person_id"), "report_persons")
+        self.reports = _derive(self.reports[list(REPORT_FIELDS)].copy())
+        self.persons = self.persons[list(PERSON_FIELDS)].copy()
+        self.persons["minor"] = self.persons["age_band"].isin(MINOR_BANDS)
+        self.persons["dutch"] = self.persons["nationality_group"].eq("dutch")
+        person_of = self.report_persons.set_index("report_id")["person_id"]
+        self.reports["person_id"] = self.reports["report_id"].map(person_of)
+        unlinked = self.reports["person_id"].isna()
+        if unlinked.any():
+            first = self.reports.loc[unlinked, "report_id"].iloc[0]
+            raise MonitorInputError(
+                f"{int(unlinked.sum())} report(s) have no person (e.g. {first}): the linkage "
+                "output belongs to another export")
+        if self.estimates is not None:
+            _require(self.estimates, ("year", "estimate", "ci_low", "ci_high"), "estimates")
+
+    @classmethod
+    def from_files(cls, reports: str | Path, linkage_dir: str | Path,
+                   estimates: str | Path | None = None) -> MonitorData:
+        """A reports file (Parquet or CSV; a registry export or ``reports.parquet`` of a
+        simulation) and a ``zicht link`` output folder."""
+        folder = Path(linkage_dir)
+        return cls(
+            reports=_read(Path(reports), REPORT_FIELDS),
+            persons=_read(folder / "persons.parquet", PERSON_FIELDS),
+            report_persons=_read(folder / "report_persons.parquet", ("report_id", "person_id")),
+            estimates=None if estimates is None else _read(Path(estimates), None),
+        )
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.reports["reference_year"].dropna().unique())
+
+    def person_years(self) -> pd.DataFrame:
+        """One row per (person, year reported): the person's attributes, the number of reports
+        that year, the reporter categories, and whether an obliged reporter was among them."""
+        r = self.reports
+        grouped = r.groupby(["person_id", "reference_year"], sort=True)
+        frame = grouped.agg(
+            reports=("report_id", "size"),
+            categories=("reporter_category", lambda c: tuple(sorted(set(c)))),
+            complaint_filed=("complaint_filed", lambda v: bool((v == "yes").any())),
+            reflection_period=("reflection_period", lambda v: bool(v.isin(
+                ("offered", "granted")).any())),
+            shelter_requested=("shelter_requested", lambda v: bool((v == "yes").any())),
+            shelter_placed=("shelter_placed", lambda v: bool((v == "yes").any())),
+        ).reset_index().rename(columns={"reference_year": "year"})
+        frame["n_categories"] = frame["categories"].map(len)
+        frame["obliged"] = frame["categories"].map(lambda c: any(x in OBLIGED for x in c))
+        return frame.merge(self.persons, on="person_id", how="left", validate="many_to_one")
+
+
+def _require(frame: pd.DataFrame, fields, what: str) -> None:
+    missing = [f for f in fields if f not in frame.columns]
+    if missing:
+        raise MonitorInputError(f"{what}: missing field(s) {', '.join(missing)}")
+
+
+def _read(path: Path, fields) -> pd.DataFrame:
+    if not path.exists():
+        raise MonitorInputError(f"{path}: no such file")
+    columns = None if fields is None else list(fields)
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if columns is not None:
+        _require(frame, columns, str(path))
+        frame = frame[columns]
+    return frame
+
+
+def _derive(r: pd.DataFrame) -> pd.DataFrame:
+    """Report-level categories the breakdowns use."""
+    r["reference_year"] = pd.to_numeric(r["reference_year"], errors="coerce").astype("Int64")
+    for col in ("age_band", "sex", "nationality", "exploitation_forms", "place_of_exploitation"):
+        r[col] = r[col].astype("string").fillna("")
+    r["age_band"] = r["age_band"].where(r["age_band"].isin(AGE_BANDS), "unknown")
+    r["form"] = r["exploitation_forms"].str.split(";").str[0].replace("", "UNK")
+    r["nationality_group"] = [nationality_group(n or None) for n in r["nationality"]]
+    r["region"] = [region_of_place(p or None) for p in r["place_of_exploitation"]]
+    r["minor"] = r["age_band"].isin(MINOR_BANDS)
+    r["obliged"] = r["reporter_category"].isin(OBLIGED)
+    return r
+
+
+def is_missing(values: pd.Series) -> np.ndarray:
+    """True where a field carries no information (empty, unknown)."""
+    return values.astype("string").fillna("").isin(MISSING).to_numpy()

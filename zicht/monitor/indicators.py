@@ -1,0 +1,310 @@
+"""Indicators as declared, versioned definitions (DOMAIN.md section 6).
+
+Each :class:`Indicator` says in Dutch and English what it counts, its numerator and denominator,
+the breakdowns it allows, its data source and its version, and holds the function that computes
+it from :class:`~zicht.monitor.data.MonitorData`.  ``compute(data, by=("sex",))`` returns a long
+table: ``year``, the breakdown columns, ``numerator``, ``denominator`` and ``value`` (the
+numerator for counts, the ratio for shares and rates).
+
+Versions: a definition's *fingerprint* is a hash of its declared text and of its function's
+source.  ``indicator_versions.json`` beside this module records the fingerprint of every
+version; a test fails when a definition changes without a new version, so a published number
+always names the definition it was made with (``publish`` stamps key, version and fingerprint on
+every value).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .data import MonitorData, MonitorInputError, is_missing
+
+PERSON_BREAKDOWNS = ("sex", "age_band", "minor", "form", "nationality_group", "dutch", "region")
+REPORT_BREAKDOWNS = ("reporter_category", "sex", "age_band", "minor", "form",
+                     "nationality_group", "region", "obliged")
+KEY_FIELDS = ("sex", "age_band", "nationality", "exploitation_forms", "place_of_exploitation")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    version: int
+    name_nl: str
+    name_en: str
+    counts_nl: str
+    counts_en: str
+    numerator: str
+    denominator: str | None
+    unit: str  # count, share, ratio, rate
+    breakdowns: tuple[str, ...]
+    source: str
+    domain: str  # the item of DOMAIN.md section 6 it implements
+    fn: Callable[[MonitorData, tuple[str, ...]], pd.DataFrame]
+
+    def name(self, lang: str = "nl") -> str:
+        return self.name_nl if lang == "nl" else self.name_en
+
+    @property
+    def fingerprint(self) -> str:
+        text = json.dumps([self.key, self.version, self.name_nl, self.name_en, self.counts_nl,
+                           self.counts_en, self.numerator, self.denominator, self.unit,
+                           list(self.breakdowns), self.source, inspect.getsource(self.fn)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def compute(self, data: MonitorData, by: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+        by = tuple(by)
+        unknown = [b for b in by if b not in self.breakdowns]
+        if unknown:
+            raise MonitorInputError(
+                f"{self.key} cannot be broken down by {unknown[0]!r} (allowed: "
+                f"{', '.join(self.breakdowns) or 'none'})")
+        out = self.fn(data, by)
+        return out[["year", *by, "numerator", "denominator", "value"]].reset_index(drop=True)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype(float)
+    return num.astype(float).div(den.where(den > 0))
+
+
+def _grouped(frame: pd.DataFrame, by: tuple[str, ...], num: str | None) -> pd.DataFrame:
+    """Per year and breakdown: rows (denominator) and rows where ``num`` is true."""
+    keys = ["year", *by]
+    g = frame.groupby(keys, dropna=False, sort=True)
+    out = g.size().rename("denominator").to_frame()
+    out["numerator"] = g[num].sum() if num else out["denominator"]
+    return out.reset_index()
+
+
+# -- 1. reports, persons, reports per person -----------------------------------------------------
+def _reports(data: MonitorData, by):
+    r = data.reports.rename(columns={"reference_year": "year"})
+    out = _grouped(r, by, None)
+    out["denominator"] = np.nan
+    out["value"] = out["numerator"].astype(float)
+    return out
+
+
+def _persons(data: MonitorData, by):
+    out = _grouped(data.person_years(), by, None)
+    out["denominator"] = np.nan
+    out["value"] = out["numerator"].astype(float)
+    return out
+
+
+def _persons_by_category(data: MonitorData, by):
+    py = data.person_years().explode("categories").rename(
+        columns={"categories": "reporter_category"})
+    out = _grouped(py, by, None)
+    out["denominator"] = np.nan
+    out["value"] = out["numerator"].astype(float)
+    return out
+
+
+def _reports_per_person(data: MonitorData, by):
+    py = data.person_years()
+    keys = ["year", *by]
+    g = py.groupby(keys, dropna=False, sort=True)
+    out = g["reports"].sum().rename("numerator").to_frame()
+    out["denominator"] = g.size()
+    out = out.reset_index()
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+# -- 3. obliged reporters, change on the year ----------------------------------------------------
+def _share_obliged(data: MonitorData, by):
+    r = data.reports.rename(columns={"reference_year": "year"})
+    out = _grouped(r, by, "obliged")
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+def _change_on_year(data: MonitorData, by):
+    counts = _grouped(data.person_years(), by, None)[["year", *by, "numerator"]]
+    previous = counts.assign(year=counts["year"] + 1).rename(
+        columns={"numerator": "denominator"})
+    out = counts.merge(previous, on=["year", *by], how="left")
+    out["value"] = _ratio(out["numerator"] - out["denominator"], out["denominator"])
+    return out
+
+
+# -- 4. overlap between reporters ----------------------------------------------------------------
+def _overlap(data: MonitorData, by):
+    py = data.person_years()
+    py["two_or_more"] = py["n_categories"] >= 2
+    out = _grouped(py, by, "two_or_more")
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+# -- 5. minors -----------------------------------------------------------------------------------
+def _minors(data: MonitorData, by):
+    out = _grouped(data.person_years(), by, "minor")
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+def _dutch_minors_domestic_sexual(data: MonitorData, by):
+    py = data.person_years()
+    py["target"] = py["minor"] & py["dutch"] & py["form"].eq("domestic_sexual")
+    out = _grouped(py, by, "target")
+    out["value"] = out["numerator"].astype(float)
+    return out
+
+
+# -- 6. protection: complaint, reflection period, shelter ----------------------------------------
+def _share_of_persons(field: str):
+    def compute(data: MonitorData, by):
+        out = _grouped(data.person_years(), by, field)
+        out["value"] = _ratio(out["numerator"], out["denominator"])
+        return out
+
+    compute.__name__ = f"_share_{field}"
+    return compute
+
+
+# -- 7. completeness of key fields ---------------------------------------------------------------
+def _completeness(data: MonitorData, by):
+    r = data.reports.rename(columns={"reference_year": "year"})
+    filled = np.column_stack([~is_missing(r[f]) for f in KEY_FIELDS])
+    r = r.assign(filled=filled.sum(axis=1))
+    keys = ["year", *by]
+    g = r.groupby(keys, dropna=False, sort=True)
+    out = g["filled"].sum().rename("numerator").to_frame()
+    out["denominator"] = g.size() * len(KEY_FIELDS)
+    out = out.reset_index()
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+# -- 8, 9. the estimate, detection rate, dark number ---------------------------------------------
+def _estimates(data: MonitorData) -> pd.DataFrame:
+    if data.estimates is None:
+        raise MonitorInputError("no estimates given: this indicator needs the MSE estimates")
+    est = data.estimates.copy()
+    est["year"] = est["year"].astype(int)
+    return est
+
+
+def _estimated(data: MonitorData, by):
+    est = _estimates(data)
+    return est.assign(numerator=est["estimate"], denominator=np.nan, value=est["estimate"])
+
+
+def _detection_rate(data: MonitorData, by):
+    registered = _grouped(data.person_years(), (), None)[["year", "numerator"]]
+    out = registered.merge(_estimates(data)[["year", "estimate"]], on="year", how="inner")
+    out["denominator"] = out["estimate"]
+    out["value"] = _ratio(out["numerator"], out["denominator"])
+    return out
+
+
+def _dark_number(data: MonitorData, by):
+    registered = _grouped(data.person_years(), (), None)[["year", "numerator"]]
+    out = registered.merge(_estimates(data)[["year", "estimate"]], on="year", how="inner")
+    out = out.rename(columns={"numerator": "registered"})
+    out["numerator"] = out["estimate"] - out["registered"]
+    out["denominator"] = np.nan
+    out["value"] = out["numerator"]
+    return out
+
+
+_R = "registry (reports)"
+_L = "linkage (persons)"
+_P = "persons per 100,000"
+INDICATORS: dict[str, Indicator] = {i.key: i for i in (
+    Indicator("reports", 1, "meldingen", "reports",
+              "meldingen per jaar", "reports per year", "reports", None, "count",
+              REPORT_BREAKDOWNS, _R, "6.1", _reports),
+    Indicator("registered_persons", 1, "geregistreerde personen", "registered persons",
+              "unieke personen met ten minste één melding in het jaar (na koppeling)",
+              "distinct persons with at least one report in the year (after linkage)",
+              "persons", None, "count", PERSON_BREAKDOWNS, _L, "6.1", _persons),
+    Indicator("persons_by_reporter", 1, "personen per melder", "persons by reporter",
+              "personen per meldercategorie (een persoon telt bij elke melder die meldde)",
+              "persons per reporter category (a person counts for every reporter that "
+              "reported them)", "persons", None, "count", ("reporter_category",), _L, "6.1",
+              _persons_by_category),
+    Indicator("reports_per_person", 1, "meldingen per persoon", "reports per person",
+              "meldingen gedeeld door geregistreerde personen", "reports divided by persons",
+              "reports", "persons", "ratio", PERSON_BREAKDOWNS, _L, "6.1", _reports_per_person),
+    Indicator("share_obliged", 1, "aandeel meldplichtige melders", "share from obliged reporters",
+              "aandeel meldingen van politie, KMar en NLA", "share of reports from police, KMar "
+              "and NLA", "reports from obliged reporters", "reports", "share",
+              tuple(b for b in REPORT_BREAKDOWNS if b != "obliged"), _R, "6.3", _share_obliged),
+    Indicator("change_on_year", 1, "verandering t.o.v. vorig jaar", "change on the year",
+              "relatieve verandering van het aantal geregistreerde personen",
+              "relative change in registered persons", "persons this year minus last year",
+              "persons last year", "share", PERSON_BREAKDOWNS, _L, "6.3", _change_on_year),
+    Indicator("overlap", 1, "overlap tussen melders", "overlap between reporters",
+              "aandeel personen gemeld door twee of meer meldercategorieën",
+              "share of persons reported by two or more reporter categories",
+              "persons with two or more reporter categories", "persons", "share",
+              PERSON_BREAKDOWNS, _L, "6.4", _overlap),
+    Indicator("minors", 1, "minderjarigen", "minors", "aandeel personen jonger dan 18",
+              "share of persons under 18", "persons under 18", "persons", "share",
+              tuple(b for b in PERSON_BREAKDOWNS if b not in ("minor", "age_band")), _L, "6.5",
+              _minors),
+    Indicator("dutch_minors_domestic_sexual", 1,
+              "Nederlandse minderjarigen in binnenlandse seksuele uitbuiting",
+              "Dutch minors in domestic sexual exploitation",
+              "Nederlandse personen jonger dan 18 in binnenlandse seksuele uitbuiting",
+              "Dutch persons under 18 in domestic sexual exploitation", "persons", None,
+              "count", ("sex", "region"), _L, "6.5", _dutch_minors_domestic_sexual),
+    Indicator("complaint_filed", 1, "aangifte gedaan", "complaint filed",
+              "aandeel personen met aangifte in het jaar", "share of persons who filed a "
+              "complaint in the year", "persons with a complaint", "persons", "share",
+              PERSON_BREAKDOWNS, _R, "6.6", _share_of_persons("complaint_filed")),
+    Indicator("reflection_period", 1, "bedenktijd", "reflection period",
+              "aandeel personen aan wie bedenktijd is aangeboden of verleend",
+              "share of persons offered or granted a reflection period",
+              "persons offered or granted", "persons", "share", PERSON_BREAKDOWNS, _R, "6.6",
+              _share_of_persons("reflection_period")),
+    Indicator("shelter_requested", 1, "opvang aangevraagd", "shelter requested",
+              "aandeel personen voor wie opvang is aangevraagd",
+              "share of persons for whom shelter was requested", "persons", "persons",
+              "share", PERSON_BREAKDOWNS, _R, "6.6", _share_of_persons("shelter_requested")),
+    Indicator("shelter_placed", 1, "in opvang geplaatst", "placed in shelter",
+              "aandeel personen dat in de opvang is geplaatst",
+              "share of persons placed in a shelter", "persons placed", "persons", "share",
+              PERSON_BREAKDOWNS, _R, "6.6", _share_of_persons("shelter_placed")),
+    Indicator("completeness", 1, "volledigheid kernvelden", "completeness of key fields",
+              "aandeel ingevulde kernvelden (geslacht, leeftijd, nationaliteit, vorm, plaats)",
+              "share of key fields filled in (sex, age, nationality, form, place)",
+              "key fields filled in", "key fields", "share", ("reporter_category",), _R,
+              "6.7", _completeness),
+    Indicator("estimated_victims", 1, "geschat aantal slachtoffers", "estimated victims",
+              "geschat totaal (geregistreerd en niet geregistreerd), multiple systems "
+              "estimation", "estimated total (registered and not), multiple systems estimation",
+              "estimate", None, "count", (), "estimates (MSE)", "6.8", _estimated),
+    Indicator("detection_rate", 1, "detectiegraad", "detection rate",
+              "geregistreerde personen gedeeld door het geschatte totaal",
+              "registered persons divided by the estimated total", "registered persons",
+              "estimated victims", "share", (), "linkage + estimates", "6.9", _detection_rate),
+    Indicator("dark_number", 1, "dark number", "dark number",
+              "geschat totaal min geregistreerde personen",
+              "estimated total minus registered persons", "estimate minus registered", None,
+              "count", (), "linkage + estimates", "6.9", _dark_number),
+)}
+
+
+def recorded_versions() -> dict[str, dict[str, str]]:
+    """``indicator_versions.json``: key -> {version: fingerprint}."""
+    text = resources.files(__package__).joinpath("indicator_versions.json").read_text()
+    return json.loads(text)
+
+
+def publish(values: pd.DataFrame, indicator: Indicator) -> list[dict]:
+    """Values stamped with the definition they were made with (key, version, fingerprint)."""
+    stamp = {"indicator": indicator.key, "version": indicator.version,
+             "fingerprint": indicator.fingerprint}
+    return [{**stamp, **row} for row in json.loads(values.to_json(orient="records"))]
