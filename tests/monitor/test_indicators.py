@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from zicht.monitor.data import MonitorData, MonitorInputError
 from zicht.monitor.indicators import INDICATORS, publish, recorded_versions
+from zicht.monitor.inputs import MonitorData, MonitorInputError
 
 # 9 reports, 5 persons, 2 years.
 #   P1: 2023 POL + ZC (two categories, complaint yes), 2024 POL   adult F dutch NL labour
@@ -169,3 +169,21 @@ def test_published_values_carry_their_definition(data):
     assert all(r["indicator"] == "overlap" and r["version"] == 1 and
                r["fingerprint"] == ind.fingerprint for r in rows)
     json.dumps(rows)
+
+
+def test_rates_per_100k_use_the_population_table(data):
+    from zicht.monitor.population import population
+
+    # without a breakdown: European Netherlands persons (2024: P1, P3, P4) over NL's population
+    nl = values(data, "registered_per_100k")
+    assert nl[(2024,)] == pytest.approx(3 / population("NL", 2024) * 100_000)
+    by_region = values(data, "registered_per_100k", ("region",))
+    assert by_region[(2024, "BES")] == pytest.approx(1 / population("CN", 2024) * 100_000)
+    sdg = values(data, "sdg_16_2_2")
+    assert sdg[(2023,)] == pytest.approx(15 / population("NL", 2023) * 100_000)
+
+
+def test_a_year_without_population_gives_no_rate():
+    reports = REPORTS.assign(reference_year=REPORTS["reference_year"] - 30)  # 1993, 1994
+    data = MonitorData(reports, PERSONS, REPORT_PERSONS)
+    assert all(math.isnan(v) for v in values(data, "registered_per_100k").values())

@@ -25,7 +25,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .data import MonitorData, MonitorInputError, is_missing
+from .inputs import MonitorData, MonitorInputError, is_missing
 
 PERSON_BREAKDOWNS = ("sex", "age_band", "minor", "form", "nationality_group", "dutch", "region")
 REPORT_BREAKDOWNS = ("reporter_category", "sex", "age_band", "minor", "form",
@@ -218,6 +218,46 @@ def _dark_number(data: MonitorData, by):
     return out
 
 
+# -- 2, 9. per 100,000 population (SDG 16.2.2) ---------------------------------------------------
+POPULATION_AREA = {"NL": "NL", "BES": "CN", "ABW": "AW", "CUW": "CW", "SXM": "SX"}
+
+
+def _population(year: int, region: str) -> float:
+    from .population import PopulationNotAvailable, population
+
+    area = POPULATION_AREA.get(region)
+    if area is None:
+        return np.nan
+    try:
+        return float(population(area, int(year)))
+    except PopulationNotAvailable:
+        return np.nan
+
+
+def _per_100k(frame: pd.DataFrame, by) -> pd.DataFrame:
+    """Counts per year and region over the population on 1 January; without a region
+    breakdown the European Netherlands."""
+    if "region" not in by:
+        frame = frame[frame["region"] == "NL"]
+    out = _grouped(frame, ("region",), None)[["year", "region", "numerator"]]
+    out["denominator"] = [_population(y, r) for y, r in zip(out["year"], out["region"],
+                                                           strict=True)]
+    out["value"] = _ratio(out["numerator"] * 100_000, out["denominator"])
+    return out if "region" in by else out.drop(columns="region")
+
+
+def _registered_per_100k(data: MonitorData, by):
+    return _per_100k(data.person_years(), by)
+
+
+def _sdg_16_2_2(data: MonitorData, by):
+    est = _estimates(data)
+    out = pd.DataFrame({"year": est["year"], "numerator": est["estimate"]})
+    out["denominator"] = [_population(y, "NL") for y in out["year"]]
+    out["value"] = _ratio(out["numerator"] * 100_000, out["denominator"])
+    return out
+
+
 _R = "registry (reports)"
 _L = "linkage (persons)"
 _P = "persons per 100,000"
@@ -277,6 +317,19 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "aandeel personen dat in de opvang is geplaatst",
               "share of persons placed in a shelter", "persons placed", "persons", "share",
               PERSON_BREAKDOWNS, _R, "6.6", _share_of_persons("shelter_placed")),
+    Indicator("registered_per_100k", 1, "geregistreerden per 100.000 inwoners",
+              "registered per 100,000 population",
+              "geregistreerde personen per 100.000 inwoners op 1 januari (zonder uitsplitsing: "
+              "Europees Nederland)", "registered persons per 100,000 population on 1 January "
+              "(without a breakdown: the European Netherlands)", "registered persons",
+              "population / 100,000", "rate", ("region",), "linkage + CBS population", "6.2",
+              _registered_per_100k),
+    Indicator("sdg_16_2_2", 1, "SDG 16.2.2: slachtoffers per 100.000 inwoners",
+              "SDG 16.2.2: victims per 100,000 population",
+              "geschat aantal slachtoffers (MSE) per 100.000 inwoners van Europees Nederland",
+              "estimated victims (MSE) per 100,000 population of the European Netherlands",
+              "estimated victims", "population / 100,000", "rate", (),
+              "estimates + CBS population", "6.9", _sdg_16_2_2),
     Indicator("completeness", 1, "volledigheid kernvelden", "completeness of key fields",
               "aandeel ingevulde kernvelden (geslacht, leeftijd, nationaliteit, vorm, plaats)",
               "share of key fields filled in (sex, age, nationality, form, place)",
