@@ -482,10 +482,12 @@ def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for t
 
 def _register_registry() -> None:
     from .cli_linkage import register as register_linkage
+    from .cli_monitor import register as register_monitor
     from .cli_registry import register
 
     register(app)
     register_linkage(app)
+    register_monitor(app)
 
 
 _register_registry()

@@ -187,3 +187,13 @@ def test_a_year_without_population_gives_no_rate():
     reports = REPORTS.assign(reference_year=REPORTS["reference_year"] - 30)  # 1993, 1994
     data = MonitorData(reports, PERSONS, REPORT_PERSONS)
     assert all(math.isnan(v) for v in values(data, "registered_per_100k").values())
+
+
+def test_estimates_read_from_csv_are_numbers(tmp_path):
+    path = tmp_path / "estimates.csv"
+    ESTIMATES.assign(method="stepwise").to_csv(path, index=False)
+    data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, pd.read_csv(path, dtype=str))
+    assert values(data, "detection_rate") == {(2023,): 3 / 15, (2024,): 4 / 20}
+    bad = ESTIMATES.astype(str).assign(estimate=["15", "many"])
+    with pytest.raises(MonitorInputError, match="row 2, column 'estimate'"):
+        MonitorData(REPORTS, PERSONS, REPORT_PERSONS, bad)

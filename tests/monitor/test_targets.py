@@ -95,7 +95,6 @@ def test_bad_files_are_refused_with_the_place(tmp_path, text, where):
 
 def test_evaluate_on_monitor_data():
     from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS
-
     from zicht.monitor.inputs import MonitorData
     from zicht.monitor.targets import Line, evaluate
 

@@ -61,6 +61,17 @@ class MonitorData:
                 "output belongs to another export")
         if self.estimates is not None:
             _require(self.estimates, ("year", "estimate", "ci_low", "ci_high"), "estimates")
+            self.estimates = self.estimates.copy()
+            for col in ("year", "estimate", "ci_low", "ci_high"):
+                values = self.estimates[col].replace("", None)
+                number = pd.to_numeric(values, errors="coerce")
+                bad = number.isna() & values.notna()
+                if bad.any():
+                    row = int(np.flatnonzero(bad.to_numpy())[0])
+                    raise MonitorInputError(f"estimates: row {row + 1}, column {col!r}: "
+                                            f"{values.iloc[row]!r} is not a number")
+                self.estimates[col] = number
+            self.estimates = self.estimates[self.estimates["year"].notna()]
 
     @classmethod
     def from_files(cls, reports: str | Path, linkage_dir: str | Path,

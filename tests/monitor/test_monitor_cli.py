@@ -1,0 +1,109 @@
+"""``zicht monitor`` on a real simulation and linkage: estimates per year, indicators (JSON equal
+to the library's values, versions stamped), targets; bad input exits 2."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from zicht.cli import app
+from zicht.linkage.run import link
+from zicht.monitor.indicators import INDICATORS
+from zicht.monitor.inputs import MonitorData
+from zicht.registry.pseudonymise import Pseudonymiser
+
+KEY = bytes(range(32))
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """Two years of nl-baseline (2,500 victims a year), linked and estimated."""
+    sim = tmp_path_factory.mktemp("sim")
+    result = runner.invoke(app, ["simulate", "--formats", "parquet", "--out", str(sim),
+                                 "--years", "2023-2024", "--victims", "2500", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    linked = tmp_path_factory.mktemp("linked")
+    link(sim, linked, pseudonymiser=Pseudonymiser(KEY))
+    estimates = sim / "estimates.csv"
+    result = runner.invoke(app, ["monitor", "estimates", str(linked), "--out", str(estimates)])
+    assert result.exit_code == 0, result.output
+    return sim, linked, estimates
+
+
+def test_estimates_per_year(chain):
+    sim, linked, estimates = chain
+    frame = pd.read_csv(estimates)
+    assert list(frame["year"]) == [2023, 2024]
+    assert (frame["status"] == "ok").all()
+    persons = pd.read_csv(linked / "capture_histories.csv").groupby("year")["count"].sum()
+    assert list(frame["observed"]) == list(persons)
+    assert (frame["ci_low"] <= frame["estimate"]).all()
+    assert (frame["estimate"] <= frame["ci_high"]).all()
+    assert (frame["combined_low"] <= frame["ci_low"]).all()
+
+
+def test_indicators_json_equal_the_library(chain):
+    sim, linked, estimates = chain
+    result = runner.invoke(app, ["monitor", "indicators", str(sim / "reports.parquet"),
+                                 str(linked), "--estimates", str(estimates), "--format",
+                                 "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    data = MonitorData.from_files(sim / "reports.parquet", linked, estimates)
+    assert {r["indicator"] for r in rows} == set(INDICATORS)
+    for r in rows:
+        ind = INDICATORS[r["indicator"]]
+        assert r["version"] == ind.version and r["fingerprint"] == ind.fingerprint
+        frame = ind.compute(data)
+        want = frame.loc[frame["year"] == r["year"], "value"].iloc[0]
+        if pd.isna(want):
+            assert r["value"] is None, r["indicator"]  # JSON has no NaN
+        else:
+            assert r["value"] == pytest.approx(want), r["indicator"]
+    # registered persons after linkage within 3 % of the simulation's truth
+    truth = pd.read_parquet(sim / "truth_person_years.parquet")
+    registered = truth[truth["lists"].astype(str) != ""].groupby("year").size()
+    counted = {r["year"]: r["value"] for r in rows if r["indicator"] == "registered_persons"}
+    assert set(counted) == {2023, 2024}
+    for year, value in counted.items():
+        assert abs(value / registered[year] - 1) < 0.03, (year, value, registered[year])
+
+
+def test_breakdown_and_text(chain):
+    sim, linked, _ = chain
+    result = runner.invoke(app, ["monitor", "indicators", str(sim / "reports.parquet"),
+                                 str(linked), "--indicator", "registered_persons", "--by",
+                                 "sex", "--year", "2024", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "registered persons" in result.output and "2024" in result.output
+    assert "│ F " in result.output and "│ M " in result.output
+
+
+def test_targets(chain):
+    sim, linked, estimates = chain
+    result = runner.invoke(app, ["monitor", "targets", str(sim / "reports.parquet"),
+                                 str(linked), "--estimates", str(estimates), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    for line in ("basic approach", "labour exploitation", "municipal approach"):
+        assert line in result.output
+    assert any(s in result.output for s in ("on track", "at risk", "off track"))
+
+
+@pytest.mark.parametrize("args, text", [
+    (["indicators", "{sim}/reports.parquet", "{tmp}/nowhere"], "no such file"),
+    (["indicators", "{sim}/reports.parquet", "{linked}", "--indicator", "nope"],
+     "unknown indicator"),
+    (["indicators", "{sim}/reports.parquet", "{linked}", "--indicator", "completeness",
+      "--by", "sex"], "cannot be broken down"),
+    (["estimates", "{tmp}", "--out", "{tmp}/e.csv"], "not found"),
+    (["targets", "{sim}/reports.parquet", "{linked}", "--targets", "{tmp}/none.yaml"],
+     "cannot read"),
+])
+def test_bad_input_exits_2(chain, tmp_path, args, text):
+    sim, linked, _ = chain
+    args = [a.format(sim=sim, linked=linked, tmp=tmp_path) for a in args]
+    result = runner.invoke(app, ["monitor", *args])
+    assert result.exit_code == 2, result.output
+    assert text in result.output

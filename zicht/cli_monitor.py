@@ -1,0 +1,196 @@
+"""Monitor commands of the ``zicht`` command line.
+
+``zicht monitor estimates LINKED --out estimates.csv`` estimates every year of a ``zicht link``
+folder; ``zicht monitor indicators REPORTS LINKED`` prints the indicators; ``zicht monitor
+targets REPORTS LINKED`` the status of the programme targets.  Bad input exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, markup=False, emoji=False,
+              width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+monitor_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                          help="Indicators, estimates per year and programme targets.")
+
+
+class Lang(StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    err.print(f"error: {message}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _data(reports: Path, linked: Path, estimates: Path | None):
+    from .monitor.inputs import MonitorData
+
+    return MonitorData.from_files(reports, linked, estimates)
+
+
+def _value(x: float, unit: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if unit == "share":
+        return f"{x:.1%}"
+    if unit in ("ratio", "rate"):
+        return f"{x:,.2f}"
+    return f"{x:,.0f}"
+
+
+@monitor_app.command("estimates")
+def estimates(
+    linked: Path = typer.Argument(..., help="A `zicht link` output folder."),
+    out_file: Path = typer.Option(..., "--out", help="CSV to write (one row per year)."),
+    method: str = typer.Option("stepwise", help="Estimator (see `zicht estimate --help`)."),
+    level: float = typer.Option(0.95, min=0.5, max=0.999),
+):
+    """Estimate every year of a linkage, with its linkage band."""
+    from .monitor.estimates import yearly_estimates
+    from .mse import MSEInputError
+
+    try:
+        frame = yearly_estimates(linked, method, level)
+    except MSEInputError as exc:
+        _fail(str(exc))
+    tmp = out_file.with_suffix(out_file.suffix + ".tmp")
+    try:
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out_file)
+    except OSError as exc:
+        _fail(f"{out_file}: cannot write it ({exc.strerror or exc})")
+    t = Table(title=f"Estimates per year ({method})")
+    for col in ("year", "observed", "estimate", "interval", "with linkage band", "status"):
+        t.add_column(col, justify="left" if col == "status" else "right")
+    for row in frame.itertuples():
+        ok = row.status == "ok"
+        t.add_row(str(row.year), f"{row.observed:,.0f}" if ok else "-",
+                  f"{row.estimate:,.0f}" if ok else "-",
+                  f"{row.ci_low:,.0f} - {row.ci_high:,.0f}" if ok and row.ci_low == row.ci_low
+                  else "-",
+                  f"{row.combined_low:,.0f} - {row.combined_high:,.0f}"
+                  if ok and row.combined_low == row.combined_low else "-", row.status)
+    out.print(t)
+    out.print(f"written: {out_file}")
+
+
+@monitor_app.command("indicators")
+def indicators(
+    reports: Path = typer.Argument(..., help="Reports: a registry export or a simulation's "
+                                             "reports.parquet."),
+    linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
+    estimates_file: Path = typer.Option(None, "--estimates",
+                                        help="`zicht monitor estimates` output."),
+    indicator: str = typer.Option(None, help="One indicator (default: all)."),
+    by: str = typer.Option(None, help="Comma-separated breakdowns, e.g. sex,region."),
+    year: int = typer.Option(None, help="Only this year."),
+    lang: Lang = typer.Option(Lang.nl, help="Language of the names."),
+    format: Format = typer.Option(Format.text, "--format"),
+):
+    """Compute the indicators (DOMAIN.md section 6) with their definitions' versions."""
+    from .monitor.indicators import INDICATORS, publish
+    from .monitor.inputs import MonitorInputError
+
+    keys = [indicator] if indicator else list(INDICATORS)
+    unknown = [k for k in keys if k not in INDICATORS]
+    if unknown:
+        _fail(f"unknown indicator {unknown[0]!r} (choose from {', '.join(INDICATORS)})")
+    breakdown = tuple(b.strip() for b in (by or "").split(",") if b.strip())
+    try:
+        data = _data(reports, linked, estimates_file)
+        results = []
+        for key in keys:
+            ind = INDICATORS[key]
+            if breakdown and not set(breakdown) <= set(ind.breakdowns):
+                if indicator:
+                    ind.compute(data, breakdown)  # raises with the allowed breakdowns
+                continue
+            if "estimates" in ind.source and data.estimates is None:
+                continue
+            frame = ind.compute(data, breakdown)
+            if year is not None:
+                frame = frame[frame["year"] == year]
+            results.append((ind, frame))
+    except MonitorInputError as exc:
+        _fail(str(exc))
+    if format == Format.json:
+        payload = [row for ind, frame in results for row in publish(frame, ind)]
+        print(json.dumps(payload))
+        return
+    if not breakdown:  # one table: an indicator per row, a year per column
+        years = sorted({int(y) for _, frame in results for y in frame["year"]})
+        t = Table(title="Indicatoren" if lang == Lang.nl else "Indicators")
+        t.add_column("indicator")
+        t.add_column("v", justify="right")
+        for y in years:
+            t.add_column(str(y), justify="right")
+        for ind, frame in results:
+            by_year = {int(y): v for y, v in zip(frame["year"], frame["value"], strict=True)}
+            t.add_row(ind.name(lang.value), str(ind.version),
+                      *[_value(by_year.get(y), ind.unit) for y in years])
+        out.print(t)
+        return
+    for ind, frame in results:
+        t = Table(title=f"{ind.name(lang.value)} (v{ind.version})",
+                  caption=ind.counts_nl if lang == Lang.nl else ind.counts_en)
+        for col in ("year", *breakdown, "value"):
+            t.add_column(col, justify="right" if col in ("year", "value") else "left")
+        for row in frame.itertuples(index=False):
+            values = row._asdict()
+            t.add_row(str(int(values["year"])), *[str(values[b]) for b in breakdown],
+                      _value(values["value"], ind.unit))
+        out.print(t)
+
+
+@monitor_app.command("targets")
+def targets(
+    reports: Path = typer.Argument(..., help="Reports (registry export or simulation)."),
+    linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
+    estimates_file: Path = typer.Option(None, "--estimates"),
+    targets_file: Path = typer.Option(None, "--targets", help="Targets YAML (default: the "
+                                      "shipped example)."),
+    today: int = typer.Option(None, help="The current year (default: the last year of data "
+                                         "+ 1)."),
+    lang: Lang = typer.Option(Lang.nl),
+):
+    """Status of the programme targets per development line, with the reasoning."""
+    from .monitor.inputs import MonitorInputError
+    from .monitor.targets import TargetsError, evaluate, load_targets
+
+    try:
+        lines = load_targets(targets_file)
+        data = _data(reports, linked, estimates_file)
+        now = today if today is not None else max(data.years) + 1
+        statuses = evaluate(lines, data, now)
+    except (MonitorInputError, TargetsError) as exc:
+        _fail(str(exc))
+    names = {line.line: (line.name_nl if lang == Lang.nl else line.name_en) for line in lines}
+    t = Table(title="Programmadoelen" if lang == Lang.nl else "Programme targets")
+    for col in ("line", "indicator", "status", "reasoning"):
+        t.add_column(col)
+    for s in statuses:
+        t.add_row(f"{s.target.line}. {names[s.target.line]}", s.target.indicator, s.status,
+                  s.reason(lang.value))
+    out.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(monitor_app, name="monitor")
