@@ -192,5 +192,83 @@ def targets(
     out.print(t)
 
 
+def whatif(
+    category: str = typer.Option(..., help="Reporter category with the obligation, e.g. ZC "
+                                           "(care coordinators), JZ (youth care), GEM."),
+    rate: float = typer.Option(None, help="Its detection rate under the obligation (share of "
+                                          "the year's victims it detects)."),
+    like: str = typer.Option(None, help="...or the rate of this category, e.g. POL."),
+    scenario: str = typer.Option("nl-baseline", help="Shipped scenario name or YAML file."),
+    victims: int = typer.Option(None, help="Victims per year (default: the scenario's; e.g. "
+                                           "the latest estimate)."),
+    replicates: int = typer.Option(50, min=1, help="Simulated years per arm."),
+    seed: int = typer.Option(1, min=0),
+    method: str = typer.Option("stepwise", help="Estimator for both arms."),
+    own_list: bool = typer.Option(True, help="Give the category its own MSE list."),
+    lang: Lang = typer.Option(Lang.nl),
+    format: Format = typer.Option(Format.text, "--format"),
+):
+    """What a reporting obligation for a category would bring: extra reports and persons,
+    the detection rate, and how much the estimate's interval narrows."""
+    from .monitor.whatif import WhatIfError
+    from .monitor.whatif import whatif as run
+    from .mse import MSEInputError
+    from .mse.methods import METHODS
+    from .simulate.scenario import ScenarioError, load_scenario
+
+    if method not in METHODS:
+        _fail(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    try:
+        sc = load_scenario(scenario)
+        if sys.stderr.isatty() and format == Format.text:
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("simulating", total=replicates)
+                result = run(sc, category, rate, like, replicates, seed, method,
+                             own_list=own_list, victims=victims,
+                             progress=lambda done: bar.update(task, completed=done))
+        else:
+            result = run(sc, category, rate, like, replicates, seed, method,
+                         own_list=own_list, victims=victims)
+    except (WhatIfError, ScenarioError, MSEInputError) as exc:
+        _fail(str(exc))
+    if format == Format.json:
+        print(json.dumps(result.to_dict()))
+        return
+    nl = lang == Lang.nl
+    s = result.summary()
+    t = Table(title=(f"Meldplicht voor {category}: detectiekans {result.rate_now:.2%} -> "
+                     f"{result.rate_obliged:.2%} ({scenario}, {replicates} jaren)") if nl else
+              (f"Reporting obligation for {category}: detection rate {result.rate_now:.2%} -> "
+               f"{result.rate_obliged:.2%} ({scenario}, {replicates} years)"))
+    t.add_column("")
+    now, after = ("nu", "met meldplicht") if nl else ("now", "with obligation")
+    for col in (now, after, "verschil" if nl else "difference"):
+        t.add_column(col, justify="right")
+    labels = {
+        "detected by category": ("gedetecteerd door de categorie", "{:,.0f}"),
+        "reports by category": ("meldingen van de categorie", "{:,.0f}"),
+        "registered": ("geregistreerde personen", "{:,.0f}"),
+        "detection rate": ("detectiegraad", "{:.1%}"),
+        "estimate": ("schatting", "{:,.0f}"),
+        "relative bias": ("relatieve afwijking", "{:+.1%}"),
+        "interval width / truth": ("breedte 95%-interval / werkelijk", "{:.1%}"),
+        "coverage": ("dekking 95%-interval", "{:.0%}"),
+    }
+    for key, (label_nl, fmt) in labels.items():
+        a, b = s.loc["now", key], s.loc["obligation", key]
+        diff = fmt.format(b - a) if "%" not in fmt else f"{(b - a) * 100:+.1f} pt"
+        t.add_row(label_nl if nl else key, fmt.format(a), fmt.format(b), diff)
+    out.print(t)
+    out.print((f"Het interval wordt {1 - result.narrowing:.0%} smaller."
+               if result.narrowing < 1 else
+               f"Het interval wordt {result.narrowing - 1:.0%} breder.") if nl else
+              (f"The interval narrows by {1 - result.narrowing:.0%}."
+               if result.narrowing < 1 else
+               f"The interval widens by {result.narrowing - 1:.0%}."))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(monitor_app, name="monitor")
+    app.command("whatif")(whatif)

@@ -1,0 +1,166 @@
+"""What would a reporting obligation ("meldplicht") for a reporter category bring?
+
+For a scenario (``nl-baseline``, or one calibrated to the data: ``victims`` set to the latest
+estimate) and a category with an assumed new detection rate - a number, or another category's
+rate ("as often as the police") - each replicate draws one year's victims once and detects them
+twice with the *same* random numbers (``zicht.simulate.detection`` decides every (victim,
+reporter) pair with one uniform number, so a higher rate only adds detections): once as now,
+once with the obligation.  Both capture-history tables are estimated with the same method.
+Over the replicates:
+
+* extra persons detected by the category and extra registered persons (on any list), extra
+  reports (detections x the expected reports per detection of the scenario);
+* the detection rate (registered / true victims) before and after;
+* the estimate's relative bias and 95 % interval width (as a share of the truth) before and
+  after, and how much the interval narrows (after / before), with the interval coverage.
+
+A category merged into a wider list (e.g. youth care into ``OTHER``) is given a list of its own
+in both arms (``own_list``), so that the estimate can use what it reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ..mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
+from ..simulate.detection import detect
+from ..simulate.population import person_years
+from ..simulate.reports import capture_table
+from ..simulate.scenario import Scenario
+
+YEAR = 2024
+
+
+class WhatIfError(ValueError):
+    """A what-if question that cannot be asked of this scenario."""
+
+
+@dataclass
+class WhatIfResult:
+    scenario: str
+    category: str
+    rate_now: float
+    rate_obliged: float
+    method: str
+    replicates: pd.DataFrame  # one row per replicate and arm ("now", "obligation")
+
+    def summary(self) -> pd.DataFrame:
+        """Per arm: means over the replicates."""
+        r = self.replicates.copy()
+        r["width"] = (r["ci_high"] - r["ci_low"]) / r["truth"]
+        r["rel_error"] = (r["estimate"] - r["truth"]) / r["truth"]
+        r["covered"] = (r["ci_low"] <= r["truth"]) & (r["truth"] <= r["ci_high"])
+        r["detection_rate"] = r["registered"] / r["truth"]
+        g = r.groupby("arm", sort=False)
+        return pd.DataFrame({
+            "victims": g["truth"].mean(),
+            "detected by category": g["category_detected"].mean(),
+            "reports by category": g["category_reports"].mean(),
+            "registered": g["registered"].mean(),
+            "detection rate": g["detection_rate"].mean(),
+            "estimate": g["estimate"].mean(),
+            "relative bias": g["rel_error"].mean(),
+            "interval width / truth": g["width"].mean(),
+            "coverage": g["covered"].mean(),
+            "without estimate": g["estimate"].apply(lambda s: int(s.isna().sum())),
+        }).loc[["now", "obligation"]]
+
+    @property
+    def narrowing(self) -> float:
+        """Mean interval width with the obligation / without (below 1: narrower)."""
+        s = self.summary()
+        return float(s.loc["obligation", "interval width / truth"]
+                     / s.loc["now", "interval width / truth"])
+
+    def to_dict(self) -> dict:
+        s = self.summary()
+        return {
+            "scenario": self.scenario, "category": self.category, "rate_now": self.rate_now,
+            "rate_obliged": self.rate_obliged, "method": self.method,
+            "replicates": int(self.replicates["seed"].nunique()),
+            "arms": {arm: {k: (None if isinstance(v, float) and math.isnan(v) else float(v))
+                           for k, v in row.items()} for arm, row in s.iterrows()},
+            "narrowing": self.narrowing,
+        }
+
+
+def obligation_scenario(scenario: Scenario, category: str, rate: float | None = None,
+                        like: str | None = None, own_list: bool = True,
+                        victims: int | None = None) -> tuple[Scenario, Scenario]:
+    """The scenario now and with the obligation (both with the category on its own list when
+    ``own_list``)."""
+    if category not in scenario.reporters:
+        raise WhatIfError(f"category {category!r} is not a reporter of scenario "
+                          f"{scenario.name} ({', '.join(scenario.reporters)})")
+    if (rate is None) == (like is None):
+        raise WhatIfError("give either the new rate or a category whose rate to take (like)")
+    if like is not None:
+        if like not in scenario.reporters:
+            raise WhatIfError(f"category {like!r} is not a reporter of scenario {scenario.name}")
+        rate = scenario.reporters[like].rate
+    if not 0 < rate < 1:
+        raise WhatIfError(f"rate {rate} must be between 0 and 1")
+    now = scenario
+    if victims is not None:
+        if victims < 1:
+            raise WhatIfError("victims must be at least 1")
+        now = replace(now, victims_per_year=int(victims))
+    if own_list:
+        lists = {}
+        for name, members in now.mse_lists.items():
+            rest = tuple(m for m in members if m != category)
+            if rest:
+                lists[name] = rest
+        if not any(members == (category,) for members in lists.values()):
+            lists[category] = (category,)
+        now = replace(now, mse_lists=lists)
+    reporters = dict(now.reporters)
+    reporters[category] = replace(reporters[category], rate=float(rate))
+    return now, replace(now, reporters=reporters)
+
+
+def _table(scenario: Scenario, seen: np.ndarray) -> CaptureHistories | None:
+    frame = capture_table(scenario, seen, merged=True)
+    lists = [c for c in frame.columns if c != "count" and frame[c].any()]
+    if len(lists) < 2:
+        return None
+    return CaptureHistories.from_frame(frame.groupby(lists, as_index=False)["count"].sum())
+
+
+def whatif(scenario: Scenario, category: str, rate: float | None = None,
+           like: str | None = None, replicates: int = 20, seed: int = 1,
+           method: str = "stepwise", level: float = 0.95, own_list: bool = True,
+           victims: int | None = None, progress=None) -> WhatIfResult:
+    """Simulate the obligation against now, ``replicates`` times (see the module's text)."""
+    if replicates < 1:
+        raise WhatIfError("replicates must be at least 1")
+    now, obliged = obligation_scenario(scenario, category, rate, like, own_list, victims)
+    j = list(now.reporters).index(category)
+    per_detection = 1.0 / (1.0 - now.duplicate_rate)  # reports per detection (geometric)
+    rows = []
+    for i, s in enumerate(np.random.SeedSequence(seed).generate_state(replicates)):
+        pop_seq, det_seq = np.random.SeedSequence(int(s)).spawn(2)
+        (_, persons), = person_years(now, [YEAR], pop_seq)
+        for arm, sc in (("now", now), ("obligation", obliged)):
+            seen = detect(sc, persons, np.random.default_rng(det_seq))
+            row = {"seed": int(s), "arm": arm, "truth": len(persons),
+                   "category_detected": int(seen[:, j].sum()),
+                   "category_reports": float(seen[:, j].sum() * per_detection),
+                   "registered": int(seen.any(axis=1).sum()), "estimate": np.nan,
+                   "ci_low": np.nan, "ci_high": np.nan}
+            table = _table(sc, seen)
+            if table is not None:
+                try:
+                    res = make_estimator(method).fit(table, ci="profile", level=level)
+                    row.update(estimate=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high)
+                except (EstimateNotAvailable, MSEInputError):
+                    pass
+            rows.append(row)
+        if progress is not None:
+            progress(i + 1)
+    return WhatIfResult(scenario.name, category, scenario.reporters[category].rate,
+                        obliged.reporters[category].rate, method, pd.DataFrame(rows))
