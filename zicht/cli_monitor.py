@@ -40,10 +40,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _data(reports: Path, linked: Path, estimates: Path | None):
-    from .monitor.inputs import MonitorData
+def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | None = None):
+    from .monitor.chain import ChainError, ChainStore
+    from .monitor.inputs import MonitorData, MonitorInputError
 
-    return MonitorData.from_files(reports, linked, estimates)
+    data = MonitorData.from_files(reports, linked, estimates)
+    if chain is not None:
+        try:
+            _, data.chain = ChainStore(chain).load()
+        except ChainError as exc:
+            raise MonitorInputError(str(exc)) from None
+    return data
 
 
 def _value(x: float, unit: str) -> str:
@@ -99,6 +106,7 @@ def indicators(
     linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
     estimates_file: Path = typer.Option(None, "--estimates",
                                         help="`zicht monitor estimates` output."),
+    chain: Path = typer.Option(None, help="Chain figures folder (`zicht monitor chain`)."),
     indicator: str = typer.Option(None, help="One indicator (default: all)."),
     by: str = typer.Option(None, help="Comma-separated breakdowns, e.g. sex,region."),
     year: int = typer.Option(None, help="Only this year."),
@@ -115,7 +123,7 @@ def indicators(
         _fail(f"unknown indicator {unknown[0]!r} (choose from {', '.join(INDICATORS)})")
     breakdown = tuple(b.strip() for b in (by or "").split(",") if b.strip())
     try:
-        data = _data(reports, linked, estimates_file)
+        data = _data(reports, linked, estimates_file, chain)
         results = []
         for key in keys:
             ind = INDICATORS[key]
@@ -123,7 +131,7 @@ def indicators(
                 if indicator:
                     ind.compute(data, breakdown)  # raises with the allowed breakdowns
                 continue
-            if "estimates" in ind.source and data.estimates is None:
+            if any(getattr(data, need) is None for need in ind.needs):
                 continue
             frame = ind.compute(data, breakdown)
             if year is not None:
@@ -190,6 +198,27 @@ def targets(
         t.add_row(f"{s.target.line}. {names[s.target.line]}", s.target.indicator, s.status,
                   s.reason(lang.value))
     out.print(t)
+
+
+@monitor_app.command("chain")
+def chain_import(
+    file: Path = typer.Argument(..., help="Chain figures CSV: year,area,measure,value,"
+                                          "development_line,source."),
+    store: Path = typer.Option(..., help="Folder that keeps the versions."),
+):
+    """Validate chain figures and store them as a new version (the same figures again: no new
+    version)."""
+    from .monitor.chain import ChainError, ChainStore
+
+    try:
+        before = len(ChainStore(store).versions())
+        version = ChainStore(store).import_csv(file)
+    except ChainError as exc:
+        _fail(str(exc))
+    new = version.version > before
+    out.print(f"{'stored as' if new else 'already stored as'} version {version.version}: "
+              f"{version.rows} figures, years {', '.join(map(str, version.years))}, "
+              f"sha256 {version.sha256[:12]}")
 
 
 def whatif(

@@ -49,6 +49,11 @@ class Indicator:
     domain: str  # the item of DOMAIN.md section 6 it implements
     fn: Callable[[MonitorData, tuple[str, ...]], pd.DataFrame]
 
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The optional inputs of :class:`MonitorData` it cannot do without."""
+        return tuple(n for n in ("estimates", "chain") if n in self.source)
+
     def name(self, lang: str = "nl") -> str:
         return self.name_nl if lang == "nl" else self.name_en
 
@@ -258,6 +263,39 @@ def _sdg_16_2_2(data: MonitorData, by):
     return out
 
 
+# -- 11. the chain: police, prosecution, courts ---------------------------------------------------
+def _chain(data: MonitorData, measure: str) -> pd.DataFrame:
+    if data.chain is None:
+        raise MonitorInputError("no chain figures given: this indicator needs them "
+                                "(zicht.monitor.chain)")
+    c = data.chain
+    c = c[(c["measure"] == measure) & (c["area"] == "NL")]
+    return c.groupby("year", as_index=False)["value"].sum()
+
+
+def _chain_count(measure: str):
+    def compute(data: MonitorData, by):
+        c = _chain(data, measure)
+        return pd.DataFrame({"year": c["year"].astype(int), "numerator": c["value"],
+                             "denominator": np.nan, "value": c["value"]})
+
+    compute.__name__ = f"_chain_{measure}"
+    return compute
+
+
+def _chain_per_registered(measure: str):
+    def compute(data: MonitorData, by):
+        c = _chain(data, measure).rename(columns={"value": "numerator"})
+        py = data.person_years()
+        registered = py[py["region"] == "NL"].groupby("year").size().rename("denominator")
+        out = c.merge(registered.reset_index(), on="year", how="inner")
+        out["value"] = _ratio(out["numerator"], out["denominator"])
+        return out
+
+    compute.__name__ = f"_{measure}_per_registered"
+    return compute
+
+
 _R = "registry (reports)"
 _L = "linkage (persons)"
 _P = "persons per 100,000"
@@ -335,6 +373,24 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "share of key fields filled in (sex, age, nationality, form, place)",
               "key fields filled in", "key fields", "share", ("reporter_category",), _R,
               "6.7", _completeness),
+    Indicator("police_cases_to_om", 1, "zaken van politie naar het OM",
+              "police cases to the prosecution",
+              "mensenhandelzaken die de politie aan het OM aanbood (Europees Nederland)",
+              "trafficking cases the police passed to the prosecution (European Netherlands)",
+              "cases", None, "count", (), "chain figures", "6.11",
+              _chain_count("police_cases_to_om")),
+    Indicator("prosecutions_per_registered", 1, "vervolgingen per geregistreerde",
+              "prosecutions per registered person",
+              "vervolgingen gedeeld door geregistreerde personen in Europees Nederland",
+              "prosecutions divided by registered persons in the European Netherlands",
+              "prosecutions", "registered persons (NL)", "ratio", (),
+              "chain figures + linkage", "6.11", _chain_per_registered("prosecutions")),
+    Indicator("convictions_per_registered", 1, "veroordelingen per geregistreerde",
+              "convictions per registered person",
+              "veroordelingen gedeeld door geregistreerde personen in Europees Nederland",
+              "convictions divided by registered persons in the European Netherlands",
+              "convictions", "registered persons (NL)", "ratio", (),
+              "chain figures + linkage", "6.11", _chain_per_registered("convictions")),
     Indicator("estimated_victims", 1, "geschat aantal slachtoffers", "estimated victims",
               "geschat totaal (geregistreerd en niet geregistreerd), multiple systems "
               "estimation", "estimated total (registered and not), multiple systems estimation",

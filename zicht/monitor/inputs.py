@@ -42,6 +42,7 @@ class MonitorData:
     persons: pd.DataFrame
     report_persons: pd.DataFrame
     estimates: pd.DataFrame | None = None
+    chain: pd.DataFrame | None = None  # zicht.monitor.chain figures (one version)
 
     def __post_init__(self):
         _require(self.reports, REPORT_FIELDS, "reports")
