@@ -9,7 +9,7 @@ report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ class MonitorData:
     report_persons: pd.DataFrame
     estimates: pd.DataFrame | None = None
     chain: pd.DataFrame | None = None  # zicht.monitor.chain figures (one version)
+    _person_years: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         _require(self.reports, REPORT_FIELDS, "reports")
@@ -93,22 +94,37 @@ class MonitorData:
 
     def person_years(self) -> pd.DataFrame:
         """One row per (person, year reported): the person's attributes, the number of reports
-        that year, the reporter categories, and whether an obliged reporter was among them."""
-        r = self.reports
-        grouped = r.groupby(["person_id", "reference_year"], sort=True)
-        frame = grouped.agg(
-            reports=("report_id", "size"),
-            categories=("reporter_category", lambda c: tuple(sorted(set(c)))),
-            complaint_filed=("complaint_filed", lambda v: bool((v == "yes").any())),
-            reflection_period=("reflection_period", lambda v: bool(v.isin(
-                ("offered", "granted")).any())),
-            shelter_requested=("shelter_requested", lambda v: bool((v == "yes").any())),
-            shelter_placed=("shelter_placed", lambda v: bool((v == "yes").any())),
-        ).reset_index().rename(columns={"reference_year": "year"})
-        frame["n_categories"] = frame["categories"].map(len)
-        frame["obliged"] = frame["categories"].map(lambda c: any(x in OBLIGED for x in c))
-        return frame.merge(self.persons, on="person_id", how="left", validate="many_to_one")
+        that year, the reporter categories, and whether an obliged reporter was among them.
+        Computed once (vectorised) and copied to each caller."""
+        if self._person_years is None:
+            self._person_years = self._compute_person_years()
+        return self._person_years.copy()
 
+    def _compute_person_years(self) -> pd.DataFrame:
+        r = self.reports
+        flags = pd.DataFrame({
+            "person_id": r["person_id"], "year": r["reference_year"],
+            "complaint_filed": r["complaint_filed"].eq("yes"),
+            "reflection_period": r["reflection_period"].isin(("offered", "granted")),
+            "shelter_requested": r["shelter_requested"].eq("yes"),
+            "shelter_placed": r["shelter_placed"].eq("yes"),
+            "obliged": r["obliged"],
+        })
+        keys = ["person_id", "year"]
+        g = flags.groupby(keys, sort=True)
+        frame = g.agg(reports=("obliged", "size"), complaint_filed=("complaint_filed", "any"),
+                      reflection_period=("reflection_period", "any"),
+                      shelter_requested=("shelter_requested", "any"),
+                      shelter_placed=("shelter_placed", "any"), obliged=("obliged", "any"))
+        cats = (r[["person_id", "reference_year", "reporter_category"]]
+                .drop_duplicates()
+                .sort_values(["person_id", "reference_year", "reporter_category"])
+                .rename(columns={"reference_year": "year"})
+                .groupby(keys, sort=True)["reporter_category"].agg(tuple))
+        frame["categories"] = cats
+        frame["n_categories"] = frame["categories"].map(len)
+        frame = frame.reset_index()
+        return frame.merge(self.persons, on="person_id", how="left", validate="many_to_one")
 
 def _require(frame: pd.DataFrame, fields, what: str) -> None:
     missing = [f for f in fields if f not in frame.columns]
