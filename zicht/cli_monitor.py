@@ -200,6 +200,45 @@ def targets(
     out.print(t)
 
 
+@monitor_app.command("publish")
+def publish_cmd(
+    reports: Path = typer.Argument(..., help="Reports (registry export or simulation)."),
+    linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
+    out_file: Path = typer.Option(..., "--out", help="publication.json to write."),
+    estimates_file: Path = typer.Option(None, "--estimates"),
+    chain: Path = typer.Option(None, help="Chain figures folder (`zicht monitor chain`)."),
+    targets_file: Path = typer.Option(None, "--targets"),
+    k: int = typer.Option(10, min=1, help="Disclosure control: no published count of persons "
+                                          "below k."),
+    today: int = typer.Option(None, help="The current year for the target statuses."),
+    compare_methods: bool = typer.Option(True, "--compare/--no-compare",
+                                         help="Run every estimator on the latest year."),
+):
+    """Compute every published figure once (indicators, disclosure-controlled breakdowns,
+    overlap, estimates, method comparison, targets) into one JSON file for the dashboard and
+    the report."""
+    from .monitor.chain import ChainStore
+    from .monitor.inputs import MonitorInputError
+    from .monitor.publish import build_publication
+    from .monitor.targets import TargetsError, load_targets
+
+    try:
+        data = _data(reports, linked, estimates_file, chain)
+        chain_version = ChainStore(chain).load()[0].version if chain is not None else None
+        doc = build_publication(data, out_file, k=k, linkage_dir=linked, reports_file=reports,
+                                targets=load_targets(targets_file), chain_version=chain_version,
+                                today=today, compare_methods=compare_methods)
+    except (MonitorInputError, TargetsError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out_file}: cannot write it ({exc.strerror or exc})")
+    public = doc["public"]
+    suppressed = sum(t["suppressed"] for t in public["breakdowns"].values())
+    out.print(f"written: {out_file} ({len(public['indicators'])} indicators, years "
+              f"{doc['years'][0]}-{doc['years'][-1]}, k = {k}, {suppressed} breakdown cells "
+              "suppressed)")
+
+
 @monitor_app.command("chain")
 def chain_import(
     file: Path = typer.Argument(..., help="Chain figures CSV: year,area,measure,value,"

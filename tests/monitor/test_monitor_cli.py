@@ -107,3 +107,19 @@ def test_bad_input_exits_2(chain, tmp_path, args, text):
     result = runner.invoke(app, ["monitor", *args])
     assert result.exit_code == 2, result.output
     assert text in result.output
+
+
+def test_publish(chain, tmp_path):
+    sim, linked, estimates = chain
+    out = tmp_path / "publication.json"
+    result = runner.invoke(app, ["monitor", "publish", str(sim / "reports.parquet"), str(linked),
+                                 "--estimates", str(estimates), "--out", str(out), "--k", "10"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["years"] == [2023, 2024] and doc["k"] == 10
+    comparison = doc["analyst"]["comparison"]
+    assert comparison["year"] == 2024 and comparison["rows"]
+    assert {r["method"] for r in comparison["rows"]} >= {"stepwise", "bic", "latent classes"}
+    region = doc["public"]["breakdowns"]["region"]
+    for row in region["counts"]:
+        assert all(c is None or c == 0 or c >= 10 for c in row)

@@ -1,0 +1,74 @@
+"""The publication: public parts pass disclosure control, analyst parts are complete, every
+value names its definition, and the file is valid JSON written in one step."""
+
+import json
+
+import pytest
+
+from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS
+from zicht.monitor.indicators import INDICATORS
+from zicht.monitor.inputs import MonitorData
+from zicht.monitor.publish import build_publication
+
+K = 2  # the hand-made dataset is tiny: with k = 2 every count of one person is suppressed
+
+
+@pytest.fixture
+def doc(tmp_path):
+    data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES)
+    path = tmp_path / "pub" / "publication.json"
+    built = build_publication(data, path, k=K, compare_methods=False, today=2025)
+    assert not list(path.parent.glob("*.tmp"))
+    assert json.loads(path.read_text()) == built  # NaN-free JSON, the same as returned
+    return built
+
+
+def _public_counts(doc):
+    for table in doc["public"]["breakdowns"].values():
+        for row in table["counts"]:
+            yield from row
+        yield from table["level_totals"]
+        yield from table["year_totals"]
+    for combo in doc["public"]["overlap"]:
+        yield combo["persons"]
+
+
+def test_no_public_count_is_below_k(doc):
+    counts = [c for c in _public_counts(doc) if c is not None]
+    assert counts and all(c == 0 or c >= K for c in counts)
+    assert any(c is None for c in _public_counts(doc))  # something was suppressed
+
+
+def test_analyst_breakdowns_are_complete_and_public_agree_where_shown(doc):
+    for by, table in doc["analyst"]["breakdowns"].items():
+        public = doc["public"]["breakdowns"][by]
+        assert public["levels"] == table["levels"] and public["years"] == table["years"]
+        for pub_row, row in zip(public["counts"], table["counts"], strict=True):
+            for p, v in zip(pub_row, row, strict=True):
+                assert p is None or p == v
+    sex = doc["analyst"]["breakdowns"]["sex"]
+    assert sex["levels"] == ["F", "M", "U"] and sex["years"] == [2023, 2024]
+    assert sex["counts"] == [[2, 1], [1, 2], [0, 1]]
+
+
+def test_indicator_values_name_their_definition_and_hide_small_counts(doc):
+    by_key = {i["key"]: i for i in doc["public"]["indicators"]}
+    for key, ind in by_key.items():
+        assert ind["version"] == INDICATORS[key].version
+        assert ind["fingerprint"] == INDICATORS[key].fingerprint
+    # Dutch minors in domestic sexual exploitation: one person each year -> suppressed
+    dm = by_key["dutch_minors_domestic_sexual"]["values"]
+    assert all(v["suppressed"] and v["value"] is None for v in dm)
+    # registered persons: 3 and 4 -> published
+    rp = by_key["registered_persons"]["values"]
+    assert [v["value"] for v in rp] == [3, 4]
+    # estimates are not counts of identifiable persons: shown
+    assert [v["value"] for v in by_key["estimated_victims"]["values"]] == [15.0, 20.0]
+
+
+def test_targets_and_estimates_are_published(doc):
+    assert {t["line"] for t in doc["public"]["targets"]} == {1, 2, 3, 4, 5}
+    assert all(t["status"] in ("on track", "at risk", "off track", "no data")
+               for t in doc["public"]["targets"])
+    assert [e["year"] for e in doc["public"]["estimates"]] == [2023, 2024]
+    assert doc["years"] == [2023, 2024] and doc["latest_year"] == 2024 and doc["k"] == K

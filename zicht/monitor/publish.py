@@ -1,0 +1,209 @@
+"""The publication: one JSON file with every figure the dashboard and the annual report show.
+
+``build_publication(data, ...)`` computes the indicators, the disclosure-controlled breakdowns,
+the overlap between reporters, the estimates, the method comparison of the latest year and the
+target statuses once, and writes them with what they were made from (input hashes, indicator
+versions and fingerprints, the chain version, k).  The web pages and the report only read it:
+a page never recomputes a published number, and the numbers of one publication agree everywhere.
+
+Two parts:
+
+* ``public`` - only aggregates that passed disclosure control (k persons, secondary
+  suppression; :mod:`zicht.monitor.disclosure`): counts per year and breakdown level, overlap
+  patterns, and indicators computed on at least k persons;
+* ``analyst`` - the same breakdowns unprotected, the comparison's full results and the capture
+  histories; the web application shows them only to the analyst role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .disclosure import protect
+from .indicators import INDICATORS, PERSON_BREAKDOWNS
+from .inputs import MonitorData
+
+BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
+COMPARE_LEVEL = 0.95
+
+
+def _clean(value):
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is pd.NA:
+        return None
+    return value
+
+
+def _indicator_values(data: MonitorData, k: int) -> list[dict[str, Any]]:
+    out = []
+    for key, ind in INDICATORS.items():
+        if any(getattr(data, need) is None for need in ind.needs):
+            continue
+        frame = ind.compute(data)
+        values = []
+        for row in frame.itertuples(index=False):
+            small = _identifies(ind, row.numerator, row.denominator, k)
+            values.append({"year": int(row.year), "value": None if small else row.value,
+                           "suppressed": small})
+        out.append({"key": key, "version": ind.version, "fingerprint": ind.fingerprint,
+                    "name_nl": ind.name_nl, "name_en": ind.name_en, "counts_nl": ind.counts_nl,
+                    "counts_en": ind.counts_en, "unit": ind.unit, "source": ind.source,
+                    "domain": ind.domain, "values": values})
+    return out
+
+
+def _identifies(ind, numerator, denominator, k: int) -> bool:
+    """Whether a value would publish fewer than k persons or reports: counts of persons or
+    reports below k, and shares or rates whose numerator or (person) denominator is below k.
+    Estimates and chain figures are not counts of identifiable persons."""
+    if not any(s in ind.source for s in ("registry", "linkage")):
+        return False
+    if ind.key in ("detection_rate", "dark_number", "prosecutions_per_registered",
+                   "convictions_per_registered"):
+        numerator = None  # numerator is an estimate or a chain figure; check the persons
+    for count in (numerator, denominator if ind.unit != "count" else None):
+        if count is not None and not pd.isna(count) and 0 < count < k:
+            return True
+    return False
+
+
+def _breakdowns(data: MonitorData, k: int) -> tuple[dict, dict]:
+    public, analyst = {}, {}
+    counts = INDICATORS["registered_persons"]
+    for by in BREAKDOWNS:
+        assert by in PERSON_BREAKDOWNS
+        frame = counts.compute(data, (by,))
+        wide = frame.pivot_table(index=by, columns="year", values="numerator", aggfunc="sum",
+                                 fill_value=0).astype(int)
+        wide.index = wide.index.astype(str)
+        wide.columns = [int(c) for c in wide.columns]
+        analyst[by] = {"levels": list(wide.index), "years": list(wide.columns),
+                       "counts": wide.to_numpy().tolist()}
+        p = protect(wide, k=k, total_label="__total__")
+        table = p.table
+        public[by] = {
+            "levels": list(table.index), "years": [int(c) for c in table.columns],
+            "counts": [[None if pd.isna(v) else int(v) for v in row]
+                       for row in table.to_numpy(dtype=object)],
+            "level_totals": [None if pd.isna(v) else int(v) for v in p.row_totals],
+            "year_totals": [None if pd.isna(v) else int(v) for v in p.col_totals],
+            "suppressed": int(p.suppressed.to_numpy().sum()),
+        }
+    return public, analyst
+
+
+def _overlap(data: MonitorData, k: int) -> tuple[list, list]:
+    """Persons per combination of reporter categories in the latest year (UpSet input)."""
+    py = data.person_years()
+    latest = py[py["year"] == py["year"].max()]
+    combos = latest["categories"].map("+".join).value_counts().sort_values(ascending=False)
+    analyst = [{"reporters": c, "persons": int(n)} for c, n in combos.items()]
+    public = [{"reporters": c, "persons": int(n) if n >= k else None,
+               "suppressed": bool(n < k)} for c, n in combos.items()]
+    return public, analyst
+
+
+def _comparison(linkage_dir: Path | None, year: int) -> dict | None:
+    if linkage_dir is None or not (linkage_dir / "capture_histories.csv").exists():
+        return None
+    from ..mse import CaptureHistories
+    from ..mse.compare import compare
+
+    histories = pd.read_csv(linkage_dir / "capture_histories.csv")
+    part = histories[histories["year"] == year]
+    if part.empty:
+        return None
+    lists = [c for c in part.columns if c not in ("year", "count")]
+    table = CaptureHistories.from_frame(part[[*lists, "count"]].reset_index(drop=True))
+    result = compare(table, level=COMPARE_LEVEL)
+    return {"year": year, "observed": result.observed, "lists": list(result.lists),
+            "findings": result.findings,
+            "rows": [{k: v for k, v in row.items() if k != "result"}
+                     for row in result.to_dict()],
+            "chart": result.plot().to_dict() if result.estimated else None}
+
+
+def _sha256(path: Path) -> str | None:
+    if path is None or not path.exists():
+        return None
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
+                      linkage_dir: str | Path | None = None,
+                      reports_file: str | Path | None = None,
+                      targets=None, chain_version: int | None = None,
+                      today: int | None = None, compare_methods: bool = True) -> dict:
+    """Compute everything once and write ``out`` (JSON, atomically); return the dict."""
+    from .targets import evaluate, load_targets
+
+    linkage_dir = None if linkage_dir is None else Path(linkage_dir)
+    years = data.years
+    latest = max(years)
+    public_breakdowns, analyst_breakdowns = _breakdowns(data, k)
+    public_overlap, analyst_overlap = _overlap(data, k)
+    lines = targets if targets is not None else load_targets()
+    now = today if today is not None else latest + 1
+    statuses = evaluate(lines, data, now)
+    names = {line.line: (line.name_nl, line.name_en) for line in lines}
+    estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")
+    doc = {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "zicht_version": __version__,
+        "k": k,
+        "years": years,
+        "latest_year": latest,
+        "inputs": {
+            "reports_sha256": _sha256(Path(reports_file)) if reports_file else None,
+            "persons_sha256": _sha256(linkage_dir / "persons.parquet") if linkage_dir else None,
+            "chain_version": chain_version,
+            "estimates": data.estimates is not None,
+        },
+        "public": {
+            "indicators": _indicator_values(data, k),
+            "breakdowns": public_breakdowns,
+            "overlap": public_overlap,
+            "estimates": estimates,
+            "targets": [{
+                "line": s.target.line, "line_nl": names[s.target.line][0],
+                "line_en": names[s.target.line][1], "indicator": s.target.indicator,
+                "target": s.target.target, "direction": s.target.direction,
+                "deadline": s.target.deadline, "status": s.status,
+                "latest_year": s.latest_year, "latest": s.latest, "projected": s.projected,
+                "reason_nl": s.reason_nl, "reason_en": s.reason_en} for s in statuses],
+        },
+        "analyst": {
+            "breakdowns": analyst_breakdowns,
+            "overlap": analyst_overlap,
+            "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
+        },
+    }
+    doc = _clean(doc)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, out)
+    return doc
