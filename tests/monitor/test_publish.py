@@ -29,7 +29,7 @@ def _public_counts(doc):
             yield from row
         yield from table["level_totals"]
         yield from table["year_totals"]
-    for combo in doc["public"]["overlap"]:
+    for combo in doc["public"]["overlap"]["combinations"]:
         yield combo["persons"]
 
 
@@ -72,3 +72,14 @@ def test_targets_and_estimates_are_published(doc):
                for t in doc["public"]["targets"])
     assert [e["year"] for e in doc["public"]["estimates"]] == [2023, 2024]
     assert doc["years"] == [2023, 2024] and doc["latest_year"] == 2024 and doc["k"] == K
+
+
+def test_a_year_too_small_to_protect_is_withheld_not_pinned(doc):
+    # 2023: three persons in three age bands, each one: with the year total published, no
+    # suppression pattern hides them, so the year is withheld from the age-band table
+    ages = doc["public"]["breakdowns"]["age_band"]
+    assert 2023 in ages["withheld_years"]
+    col = ages["years"].index(2023)
+    assert all(row[col] is None for row in ages["counts"])
+    assert doc["public"]["overlap"]["withheld"] and not doc["public"]["overlap"]["combinations"]
+    assert doc["analyst"]["overlap"]["combinations"]

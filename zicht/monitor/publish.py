@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .disclosure import protect
+from .disclosure import protect, protect_series
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
 
@@ -97,7 +97,13 @@ def _breakdowns(data: MonitorData, k: int) -> tuple[dict, dict]:
         wide.columns = [int(c) for c in wide.columns]
         analyst[by] = {"levels": list(wide.index), "years": list(wide.columns),
                        "counts": wide.to_numpy().tolist()}
-        p = protect(wide, k=k, total_label="__total__")
+        # the year totals (registered persons) are published as an indicator and shared by
+        # every breakdown: known to the attacker, never suppressed
+        try:
+            p = protect(wide, k=k, total_label="__total__", known_col_totals=True)
+        except ValueError:  # some year cannot be protected as part of the whole table
+            public[by] = _by_year(wide, k)
+            continue
         table = p.table
         public[by] = {
             "levels": list(table.index), "years": [int(c) for c in table.columns],
@@ -106,18 +112,54 @@ def _breakdowns(data: MonitorData, k: int) -> tuple[dict, dict]:
             "level_totals": [None if pd.isna(v) else int(v) for v in p.row_totals],
             "year_totals": [None if pd.isna(v) else int(v) for v in p.col_totals],
             "suppressed": int(p.suppressed.to_numpy().sum()),
+            "withheld_years": [],
         }
     return public, analyst
 
 
-def _overlap(data: MonitorData, k: int) -> tuple[list, list]:
+def _by_year(wide: pd.DataFrame, k: int) -> dict:
+    """Each year protected on its own (its total known); a year that cannot be protected at
+    all (e.g. three persons in three levels: each is pinned to one) is withheld whole, and no
+    totals across years are published."""
+    counts = pd.DataFrame(index=wide.index, columns=wide.columns, dtype=object)
+    withheld, suppressed = [], 0
+    for year in wide.columns:
+        try:
+            p = protect_series(wide[year], k=k, total=False, known_total=True)
+        except ValueError:
+            withheld.append(int(year))
+            continue
+        counts[year] = [None if pd.isna(v) else int(v) for v in p.published]
+        suppressed += int(p.suppressed.sum())
+    totals = wide.sum()
+    return {
+        "levels": list(wide.index), "years": [int(c) for c in wide.columns],
+        "counts": [[None if pd.isna(v) else v for v in row]
+                   for row in counts.to_numpy(dtype=object)],
+        "level_totals": [None] * len(wide.index),
+        "year_totals": [int(t) if t >= k or t == 0 else None for t in totals],
+        "suppressed": suppressed + len(withheld) * len(wide.index),
+        "withheld_years": withheld,
+    }
+
+
+def _overlap(data: MonitorData, k: int) -> tuple[dict, dict]:
     """Persons per combination of reporter categories in the latest year (UpSet input)."""
     py = data.person_years()
     latest = py[py["year"] == py["year"].max()]
     combos = latest["categories"].map("+".join).value_counts().sort_values(ascending=False)
-    analyst = [{"reporters": c, "persons": int(n)} for c, n in combos.items()]
-    public = [{"reporters": c, "persons": int(n) if n >= k else None,
-               "suppressed": bool(n < k)} for c, n in combos.items()]
+    year = int(py["year"].max())
+    analyst = {"year": year, "combinations": [{"reporters": c, "persons": int(n)}
+                                              for c, n in combos.items()]}
+    # the year's total of persons is published: protect against subtraction from it; a list
+    # that cannot be protected (too few persons) is withheld whole
+    try:
+        p = protect_series(combos, k=k, total=False, known_total=True)
+    except ValueError:
+        return {"year": year, "combinations": [], "withheld": True}, analyst
+    public = {"year": year, "withheld": False, "combinations": [
+        {"reporters": c, "persons": None if pd.isna(v) else int(v),
+         "suppressed": bool(p.suppressed[c])} for c, v in p.published.items()]}
     return public, analyst
 
 
