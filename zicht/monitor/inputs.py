@@ -64,7 +64,9 @@ class MonitorData:
         if self.estimates is not None:
             _require(self.estimates, ("year", "estimate", "ci_low", "ci_high"), "estimates")
             self.estimates = self.estimates.copy()
-            for col in ("year", "estimate", "ci_low", "ci_high"):
+            numeric = ("year", "observed", "estimate", "ci_low", "ci_high", "band_low",
+                       "band_high", "combined_low", "combined_high")
+            for col in [c for c in numeric if c in self.estimates.columns]:
                 values = self.estimates[col].replace("", None)
                 number = pd.to_numeric(values, errors="coerce")
                 bad = number.isna() & values.notna()

@@ -99,6 +99,9 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         pages.install(app)
+        from . import dashboard
+
+        dashboard.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

@@ -1,0 +1,227 @@
+"""The monitor's dashboard: pages that read one publication (``zicht monitor publish``).
+
+The file is named by ``ZICHT_PUBLICATION`` (or ``app.state.publication_path``); it is read again
+when it changes.  Public pages show only the publication's ``public`` part, which passed
+disclosure control; the method comparison (``analyst`` part) needs the analyst role.  Charts are
+Vega-Lite specs (Altair) rendered to SVG on the server (vl-convert) and placed in the page with a
+text alternative and the same numbers as a table, so they need no JavaScript and no CDN.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from .pages import Page, _page
+
+BREAKDOWN_NAMES = {"sex": ("geslacht", "sex"), "age_band": ("leeftijdsgroep", "age band"),
+                   "form": ("vorm van uitbuiting", "form of exploitation"),
+                   "nationality_group": ("nationaliteit", "nationality"),
+                   "region": ("regio", "region")}
+KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detection_rate",
+                  "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
+                  "share_obliged", "complaint_filed", "shelter_placed", "completeness")
+CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
+STATUS_NL = {"on track": "op koers", "at risk": "risico", "off track": "uit koers",
+             "no data": "geen gegevens"}
+TEXT = {
+    "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
+    "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
+                                                                  "Estimation methods"),
+    "no_publication": ("Er is nog geen publicatie. Maak er een met `zicht monitor publish`.",
+                       "There is no publication yet. Make one with `zicht monitor publish`."),
+    "overview_chart": ("Geregistreerd en geschat aantal slachtoffers per jaar",
+                       "Registered and estimated victims per year"),
+    "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated"),
+    "interval": ("95%-interval", "95% interval"), "year": ("jaar", "year"),
+    "indicator": ("indicator", "indicator"), "value": ("waarde", "value"),
+    "targets": ("Programmadoelen", "Programme targets"), "line": ("ontwikkellijn", "line"),
+    "status": ("status", "status"), "reasoning": ("toelichting", "reasoning"),
+    "suppressed": ("geheim", "suppressed"), "total": ("totaal", "total"),
+    "legend": ("geheim: niet gepubliceerd omdat het om minder dan {k} personen gaat, of om te "
+               "voorkomen dat zo'n aantal uit de totalen kan worden teruggerekend.",
+               "suppressed: not published because it concerns fewer than {k} persons, or to "
+               "prevent such a count from being derived from the totals."),
+    "caribbean_warning": ("Caribisch deel van het Koninkrijk: kleine aantallen, vaak geheim; "
+                          "lees trends met voorzichtigheid.",
+                          "Caribbean part of the Kingdom: small numbers, often suppressed; read "
+                          "trends with care."),
+    "withheld": ("niet gepubliceerd: te weinig personen om te beschermen",
+                 "not published: too few persons to protect"),
+    "built": ("Publicatie van {built}, gegevens {first}-{last}, k = {k}.",
+              "Publication of {built}, data {first}-{last}, k = {k}."),
+    "method": ("methode", "method"), "estimate": ("schatting", "estimate"),
+    "verdict": ("oordeel", "verdict"), "model": ("model", "model"),
+    "findings": ("Bevindingen", "Findings"),
+    "methods_intro": ("Alle methoden op de capture-histories van {year}; het oordeel zegt wat "
+                      "een lezer moet weten voordat hij het getal gebruikt.",
+                      "Every method on the capture histories of {year}; the verdict says what a "
+                      "reader must know before using the number."),
+}
+
+
+def _t(page: Page, key: str, **kw) -> str:
+    nl, en = TEXT[key]
+    return (nl if page.lang == "nl" else en).format(**kw)
+
+
+def _publication_path(request: Request) -> Path | None:
+    path = getattr(request.app.state, "publication_path", None) or os.environ.get(
+        "ZICHT_PUBLICATION")
+    return Path(path) if path else None
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def publication(request: Request) -> dict | None:
+    path = _publication_path(request)
+    if path is None or not path.exists():
+        return None
+    return _load(str(path), path.stat().st_mtime)
+
+
+def _svg(chart) -> Markup:
+    """An Altair chart or a Vega-Lite dict as inline SVG (hidden from screen readers: the
+    table beside it carries the numbers)."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart if isinstance(chart, dict) else chart.to_dict())
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ',
+                              1))
+
+
+def _fmt(value, unit: str, lang: str) -> str:
+    if value is None:
+        return TEXT["suppressed"][0 if lang == "nl" else 1]
+    if unit == "share":
+        text = f"{value:.1%}"
+    elif unit in ("ratio", "rate"):
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:,.0f}"
+    if lang == "nl":  # 1,234.5 -> 1.234,5
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text
+
+
+def _overview_chart(doc: dict, page: Page):
+    import altair as alt
+
+    registered = {v["year"]: v["value"] for i in doc["public"]["indicators"]
+                  if i["key"] == "registered_persons" for v in i["values"]}
+    rows = []
+    for e in doc["public"].get("estimates") or []:
+        if e.get("estimate") is not None:
+            rows.append({"year": str(e["year"]), "estimate": e["estimate"],
+                         "low": e.get("combined_low") or e["ci_low"],
+                         "high": e.get("combined_high") or e["ci_high"]})
+    reg = pd.DataFrame([{"year": str(y), "persons": v} for y, v in registered.items()
+                        if v is not None])
+    x = alt.X("year:O", title=_t(page, "year"))
+    bars = alt.Chart(reg).mark_bar(color="#01689b").encode(
+        x=x, y=alt.Y("persons:Q", title=None))
+    layers = [bars]
+    if rows:
+        est = pd.DataFrame(rows)
+        layers.append(alt.Chart(est).mark_rule(color="#8b4a6a", strokeWidth=2).encode(
+            x=x, y="low:Q", y2="high:Q"))
+        layers.append(alt.Chart(est).mark_point(color="#8b4a6a", filled=True, size=70).encode(
+            x=x, y="estimate:Q"))
+    return alt.layer(*layers).properties(width=520, height=280)
+
+
+def install(app: FastAPI) -> None:
+    """Add the dashboard pages to ``app``."""
+
+    def _render(page: Page, template: str, **context) -> HTMLResponse:
+        return page.render(template, tt=lambda key, **kw: _t(page, key, **kw), **context)
+
+    def _public_page(request: Request) -> Page:
+        from .deps import session_of
+
+        session = session_of(request)
+        return Page(request, session[0] if session else None, session[1] if session else None)
+
+    @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request):
+        page = _public_page(request)
+        doc = publication(request)
+        if doc is None:
+            return _render(page, "dashboard.html", doc=None)
+        latest = doc["latest_year"]
+        indicators = {i["key"]: i for i in doc["public"]["indicators"]}
+        rows = []
+        for key in KEY_INDICATORS:
+            ind = indicators.get(key)
+            if ind is None:
+                continue
+            value = next((v for v in ind["values"] if v["year"] == latest), None)
+            rows.append((ind["name_nl"] if page.lang == "nl" else ind["name_en"],
+                         _fmt(None if value is None else value["value"], ind["unit"], page.lang),
+                         ind["version"]))
+        series = []
+        estimates = {e["year"]: e for e in doc["public"].get("estimates") or []}
+        reg = {v["year"]: v["value"] for v in indicators["registered_persons"]["values"]}
+        for year in doc["years"]:
+            e = estimates.get(year) or {}
+            low = e.get("combined_low") or e.get("ci_low")
+            high = e.get("combined_high") or e.get("ci_high")
+            series.append((year, _fmt(reg.get(year), "count", page.lang),
+                           _fmt(e.get("estimate"), "count", page.lang) if e else "-",
+                           f"{_fmt(low, 'count', page.lang)} - {_fmt(high, 'count', page.lang)}"
+                           if low is not None else "-"))
+        targets = [(t["line"], t["line_nl"] if page.lang == "nl" else t["line_en"],
+                    t["indicator"], STATUS_NL[t["status"]] if page.lang == "nl"
+                    else t["status"], t["reason_nl"] if page.lang == "nl" else t["reason_en"])
+                   for t in doc["public"]["targets"]]
+        return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
+                       series=series, targets=targets, chart=_svg(_overview_chart(doc, page)))
+
+    @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
+    def breakdowns(request: Request):
+        page = _public_page(request)
+        doc = publication(request)
+        tables = []
+        if doc is not None:
+            for by, table in doc["public"]["breakdowns"].items():
+                name = BREAKDOWN_NAMES[by][0 if page.lang == "nl" else 1]
+                rows = []
+                for level, counts, total in zip(table["levels"], table["counts"],
+                                                table["level_totals"], strict=True):
+                    rows.append((level, [_fmt(c, "count", page.lang) for c in counts],
+                                 _fmt(total, "count", page.lang)))
+                totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
+                tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
+                               "totals": totals, "withheld": table.get("withheld_years", []),
+                               "caribbean": by == "region" and any(
+                                   lvl in CARIBBEAN for lvl in table["levels"])})
+        return _render(page, "dashboard_breakdowns.html", doc=doc, tables=tables)
+
+    @app.get("/dashboard/methods", response_class=HTMLResponse, include_in_schema=False)
+    def methods(request: Request):
+        page = _page(request, "analyst")
+        doc = publication(request)
+        comparison = None if doc is None else doc["analyst"].get("comparison")
+        rows, chart = [], None
+        if comparison:
+            for r in comparison["rows"]:
+                interval = "-" if r["ci_low"] is None else \
+                    f"{_fmt(r['ci_low'], 'count', page.lang)} - " \
+                    f"{_fmt(r['ci_high'], 'count', page.lang)}"
+                rows.append((r["method"], "-" if r["estimate"] is None else
+                             _fmt(r["estimate"], "count", page.lang), interval, r["model"],
+                             ", ".join(r["verdicts"]), "; ".join(r["notes"])))
+            if comparison.get("chart"):
+                chart = _svg(comparison["chart"])
+        return _render(page, "dashboard_methods.html", doc=doc, comparison=comparison,
+                       rows=rows, chart=chart)
