@@ -11,6 +11,7 @@ import time
 import pytest
 import uvicorn
 
+from tests.monitor.sample import sample_publication
 from zicht.registry.service import Registry, operator
 from zicht.registry.settings import Settings
 from zicht.web.app import create_app
@@ -43,7 +44,10 @@ def site(tmp_path_factory):
                             ("audit", "auditor", None)):
         reg.add_user(op, name, role, PASSWORD, org)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(reg), host="127.0.0.1", port=port,
+    app = create_app(reg)
+    app.state.publication_path = str(
+        sample_publication(tmp_path_factory.mktemp("pub") / "publication.json"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -120,9 +124,9 @@ def test_another_organisation_does_not_see_the_report(site, page):
 
 
 PAGES = {
-    None: ["/login"],
+    None: ["/login", "/dashboard", "/dashboard/breakdowns"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
-    "ali": ["/", "/reports"],
+    "ali": ["/", "/reports", "/dashboard/methods"],
     "beheer": ["/", "/admin"],
     "audit": ["/", "/audit"],
 }
@@ -142,3 +146,23 @@ def test_pages_have_no_accessibility_violations(site, page, user, lang):
         if violations:
             found[path] = describe(violations)
     assert found == {}, "\n".join(f"{p}:\n{d}" for p, d in found.items())
+
+
+def test_dashboard_renders_charts_switches_language_and_keeps_analyst_pages_closed(site, page):
+    base, _ = site
+    page.goto(f"{base}/dashboard?lang=nl")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator("h1").inner_text() == "Zicht op mensenhandel"
+    assert page.locator("figure.zicht-chart svg").count() == 1
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Sight of human trafficking"
+    response = page.goto(f"{base}/dashboard/methods")
+    assert "/login" in page.url  # a public user is sent to log in
+    _login(page, base, "anna")
+    response = page.goto(f"{base}/dashboard/methods")
+    assert response.status == 403
+    page.context.clear_cookies()
+    _login(page, base, "ali")
+    response = page.goto(f"{base}/dashboard/methods")
+    assert response.status == 200 and page.locator("figure.zicht-chart svg").count() == 1

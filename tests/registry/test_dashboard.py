@@ -6,37 +6,16 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS
-from zicht.monitor.inputs import MonitorData
-from zicht.monitor.publish import build_publication
+from tests.monitor.sample import K, sample_publication
 from zicht.web.app import create_app
 
 from .conftest import PASSWORD
 
-K = 2
-
 
 @pytest.fixture
 def client(world, tmp_path):
-    data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES)
-    path = tmp_path / "publication.json"
-    build_publication(data, path, k=K, compare_methods=False, today=2025)
-    doc = path.read_text()
-    # the analyst part gets a comparison as `zicht monitor publish` would make it
-    import json
-
-    from zicht.mse import compare, load_dataset
-
-    pub = json.loads(doc)
-    c = compare(load_dataset("korea"), lcmcr_settings={"burnin": 200, "samples": 100,
-                                                        "thinning": 2})
-    pub["analyst"]["comparison"] = {
-        "year": 2024, "observed": c.observed, "lists": list(c.lists), "findings": c.findings,
-        "rows": [{k: v for k, v in r.items() if k != "result"} for r in c.to_dict()],
-        "chart": c.plot().to_dict()}
-    path.write_text(json.dumps(pub))
     app = create_app(world.registry)
-    app.state.publication_path = str(path)
+    app.state.publication_path = str(sample_publication(tmp_path / "publication.json"))
     return TestClient(app, follow_redirects=False)
 
 
