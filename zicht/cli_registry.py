@@ -89,14 +89,26 @@ def register(app: typer.Typer) -> None:
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           port: int = typer.Option(8000, min=1, max=65535),
           workers: int = typer.Option(1, min=1, max=32, help="Worker processes."),
-          log_level: str = typer.Option("info")):
-    """Run the registry's web application (migrates the database first)."""
+          log_level: str = typer.Option("info"),
+          publication: Path = typer.Option(None, help="The dashboard's publication (`zicht "
+                                           "monitor publish`); default $ZICHT_PUBLICATION.")):
+    """Run the registry's web application and the dashboard (migrates the database first)."""
+    import os
+
     import uvicorn
 
+    if publication is not None:
+        if not publication.is_file():
+            out.print(f"error: {publication}: no such file")
+            raise typer.Exit(2)
+        os.environ["ZICHT_PUBLICATION"] = str(publication.resolve())  # read by every worker
     reg = _registry()
     url = reg.engine.url.render_as_string(hide_password=True)
     reg.dispose()
     out.print(f"zicht registry on http://{host}:{port}/  (database {url})")
+    if os.environ.get("ZICHT_PUBLICATION"):
+        out.print(f"dashboard on http://{host}:{port}/dashboard  "
+                  f"(publication {os.environ['ZICHT_PUBLICATION']})")
     uvicorn.run("zicht.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level, access_log=False,
                 proxy_headers=False)

@@ -124,3 +124,8 @@ def test_publish(chain, tmp_path):
     region = doc["public"]["breakdowns"]["region"]
     for row in region["counts"]:
         assert all(c is None or c == 0 or c >= 10 for c in row)
+
+
+def test_serve_refuses_a_missing_publication(tmp_path):
+    result = runner.invoke(app, ["serve", "--publication", str(tmp_path / "none.json")])
+    assert result.exit_code == 2 and "no such file" in result.output
