@@ -124,7 +124,7 @@ def test_another_organisation_does_not_see_the_report(site, page):
 
 
 PAGES = {
-    None: ["/login", "/dashboard", "/dashboard/breakdowns"],
+    None: ["/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
     "ali": ["/", "/reports", "/dashboard/methods"],
     "beheer": ["/", "/admin"],

@@ -72,3 +72,27 @@ def test_without_a_publication_the_pages_say_so(world):
     page = client.get("/dashboard")
     assert page.status_code == 200 and "nog geen publicatie" in page.text
     assert client.get("/dashboard/breakdowns").status_code == 200
+
+
+def test_overlap_page_shows_combinations_with_small_ones_suppressed(client):
+    page = client.get("/dashboard/overlap?lang=nl")
+    assert page.status_code == 200 and "<svg" in page.text
+    cells = _cells(page.text)
+    assert "POL + ZC" in cells and "90" in cells
+    row = cells.index("KMAR + POL")
+    assert cells[row + 1] == "geheim"  # one person: suppressed, and one more with it
+    assert cells.count("geheim") >= 2
+
+
+def test_overlap_withheld_when_too_small(world, tmp_path):
+    import json
+
+    path = sample_publication(tmp_path / "p.json")
+    pub = json.loads(path.read_text())
+    pub["public"]["overlap"] = {"year": 2024, "withheld": True, "combinations": []}
+    path.write_text(json.dumps(pub))
+    app = create_app(world.registry)
+    app.state.publication_path = str(path)
+    page = TestClient(app).get("/dashboard/overlap?lang=en")
+    assert page.status_code == 200 and "too few persons to protect" in page.text
+    assert "<svg" not in page.text

@@ -35,6 +35,19 @@ TEXT = {
     "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
     "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
                                                                   "Estimation methods"),
+    "overlap": ("Overlap tussen melders", "Overlap between reporters"),
+    "overlap_intro": ("Personen in {year} naar de combinatie van meldercategorieën die hen "
+                      "meldden. Personen die door meer dan één categorie zijn gemeld, vormen "
+                      "de overlap waarop de schatting rust.",
+                      "Persons in {year} by the combination of reporter categories that "
+                      "reported them. Persons reported by more than one category are the "
+                      "overlap the estimate rests on."),
+    "combination": ("combinatie", "combination"), "persons": ("personen", "persons"),
+    "reporters": ("meldercategorie", "reporter category"),
+    "overlap_withheld": ("De combinaties van dit jaar zijn niet gepubliceerd: te weinig "
+                         "personen om te beschermen.",
+                         "This year's combinations are not published: too few persons to "
+                         "protect."),
     "no_publication": ("Er is nog geen publicatie. Maak er een met `zicht monitor publish`.",
                        "There is no publication yet. Make one with `zicht monitor publish`."),
     "overview_chart": ("Geregistreerd en geschat aantal slachtoffers per jaar",
@@ -140,6 +153,27 @@ def _overview_chart(doc: dict, page: Page):
     return alt.layer(*layers).properties(width=520, height=280)
 
 
+def _upset_chart(combos: list[dict], page: Page):
+    """UpSet-style: a bar per combination of reporter categories (largest first) above a dot
+    matrix marking which categories are in it."""
+    import altair as alt
+
+    order = [c["reporters"] for c in combos]
+    reporters = sorted({r for c in combos for r in c["reporters"].split("+")})
+    bars = pd.DataFrame({"combination": order, "persons": [c["persons"] for c in combos]})
+    dots = pd.DataFrame([{"combination": c["reporters"], "reporter": r,
+                          "member": r in c["reporters"].split("+")}
+                         for c in combos for r in reporters])
+    x = alt.X("combination:N", sort=order, axis=None)
+    top = alt.Chart(bars).mark_bar(color="#01689b").encode(
+        x=x, y=alt.Y("persons:Q", title=_t(page, "persons"))).properties(width=460, height=200)
+    matrix = alt.Chart(dots).mark_circle(size=90).encode(
+        x=x, y=alt.Y("reporter:N", title=None, sort=reporters),
+        color=alt.condition(alt.datum.member, alt.value("#01689b"), alt.value("#d9d9d9")),
+    ).properties(width=460, height=18 * len(reporters))
+    return alt.vconcat(top, matrix, spacing=4)
+
+
 def install(app: FastAPI) -> None:
     """Add the dashboard pages to ``app``."""
 
@@ -206,6 +240,22 @@ def install(app: FastAPI) -> None:
                                "caribbean": by == "region" and any(
                                    lvl in CARIBBEAN for lvl in table["levels"])})
         return _render(page, "dashboard_breakdowns.html", doc=doc, tables=tables)
+
+    @app.get("/dashboard/overlap", response_class=HTMLResponse, include_in_schema=False)
+    def overlap(request: Request):
+        page = _public_page(request)
+        doc = publication(request)
+        public = None if doc is None else doc["public"]["overlap"]
+        rows, chart = [], None
+        if public and not public.get("withheld"):
+            combos = public["combinations"]
+            rows = [(c["reporters"].replace("+", " + "),
+                     _fmt(c["persons"], "count", page.lang)) for c in combos]
+            shown = [c for c in combos if c["persons"] is not None][:15]
+            if shown:
+                chart = _svg(_upset_chart(shown, page))
+        return _render(page, "dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
+                       chart=chart)
 
     @app.get("/dashboard/methods", response_class=HTMLResponse, include_in_schema=False)
     def methods(request: Request):
