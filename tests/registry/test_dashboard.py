@@ -52,6 +52,14 @@ def test_breakdowns_publish_no_count_below_k(client):
     assert counts and all(n == 0 or n >= K for n in counts)
     assert "geheim" in page.text  # something was suppressed, and said so
     assert "Caribisch deel van het Koninkrijk" in page.text  # P5 is in BES
+    # a trend chart for every breakdown with at least one published count
+    import json
+    from pathlib import Path
+
+    doc = json.loads(Path(client.app.state.publication_path).read_text())
+    charts = sum(any(c is not None for row in t["counts"] for c in row)
+                 for t in doc["public"]["breakdowns"].values())
+    assert 0 < charts and page.text.count("<svg") == charts
 
 
 def test_methods_page_is_for_analysts(client):

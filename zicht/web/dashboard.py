@@ -153,6 +153,21 @@ def _overview_chart(doc: dict, page: Page):
     return alt.layer(*layers).properties(width=520, height=280)
 
 
+def _trend_chart(table: dict, name: str) -> Markup | None:
+    """Registered persons per year, a line per level; suppressed cells are gaps."""
+    import altair as alt
+
+    points = [{"year": str(y), "level": level, "persons": c}
+              for level, counts in zip(table["levels"], table["counts"], strict=True)
+              for y, c in zip(table["years"], counts, strict=True) if c is not None]
+    if not points:
+        return None
+    chart = alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
+        x=alt.X("year:O", title=None), y=alt.Y("persons:Q", title=None),
+        color=alt.Color("level:N", title=name)).properties(width=460, height=220)
+    return _svg(chart)
+
+
 def _upset_chart(combos: list[dict], page: Page):
     """UpSet-style: a bar per combination of reporter categories (largest first) above a dot
     matrix marking which categories are in it."""
@@ -235,7 +250,9 @@ def install(app: FastAPI) -> None:
                     rows.append((level, [_fmt(c, "count", page.lang) for c in counts],
                                  _fmt(total, "count", page.lang)))
                 totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
+                trend = _trend_chart(table, name) if len(table["years"]) > 1 else None
                 tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
+                               "chart": trend,
                                "totals": totals, "withheld": table.get("withheld_years", []),
                                "caribbean": by == "region" and any(
                                    lvl in CARIBBEAN for lvl in table["levels"])})
