@@ -126,7 +126,9 @@ def test_another_organisation_does_not_see_the_report(site, page):
 PAGES = {
     None: ["/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
-    "ali": ["/", "/reports", "/dashboard/methods"],
+    "ali": ["/", "/reports", "/dashboard/methods", "/dashboard/whatif",
+            "/dashboard/whatif?category=ZC&rate=0.1&replicates=2",
+            "/dashboard/whatif?category=ZC&rate=7&replicates=2"],
     "beheer": ["/", "/admin"],
     "audit": ["/", "/audit"],
 }
@@ -140,7 +142,7 @@ def test_pages_have_no_accessibility_violations(site, page, user, lang):
         _login(page, base, user, lang)
     found = {}
     for path in PAGES[user]:
-        page.goto(f"{base}{path}?lang={lang}")
+        page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang
         violations = axe_violations(page)
         if violations:

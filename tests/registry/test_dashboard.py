@@ -104,3 +104,27 @@ def test_overlap_withheld_when_too_small(world, tmp_path):
     page = TestClient(app).get("/dashboard/overlap?lang=en")
     assert page.status_code == 200 and "too few persons to protect" in page.text
     assert "<svg" not in page.text
+
+
+def test_whatif_page_for_analysts(client):
+    assert client.get("/dashboard/whatif").status_code == 303  # anonymous: to the login page
+    _login(client, "rep_a")
+    assert client.get("/dashboard/whatif").status_code == 403
+    client.cookies.clear()
+    _login(client, "analyst")
+    form = client.get("/dashboard/whatif?lang=nl")
+    assert form.status_code == 200 and 'name="category"' in form.text
+    page = client.get("/dashboard/whatif", params={"category": "ZC", "rate": "0,096",
+                                                   "replicates": "3"})
+    assert page.status_code == 200
+    cells = _cells(page.text)
+    row = cells.index("geregistreerde personen")
+    now, after = (int(cells[row + i].replace(".", "")) for i in (1, 2))
+    assert after > now  # the obligation only adds detections
+    assert "smaller" in page.text or "breder" in page.text
+    bad = client.get("/dashboard/whatif", params={"category": "ZC", "rate": "2",
+                                                  "replicates": "500"})
+    assert bad.status_code == 422
+    assert "tussen 0 en 1" in bad.text and "1 tot 100" in bad.text
+    unknown = client.get("/dashboard/whatif", params={"category": "XX", "rate": "0.1"})
+    assert unknown.status_code == 422 and "not a reporter" in unknown.text

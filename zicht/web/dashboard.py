@@ -29,6 +29,17 @@ KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detecti
                   "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
                   "share_obliged", "complaint_filed", "shelter_placed", "completeness")
 CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
+WHATIF_LABELS = {
+    "detected by category": ("gedetecteerd door de categorie", "detected by the category"),
+    "reports by category": ("meldingen van de categorie", "reports by the category"),
+    "registered": ("geregistreerde personen", "registered persons"),
+    "detection rate": ("detectiegraad", "detection rate"),
+    "estimate": ("schatting", "estimate"),
+    "relative bias": ("relatieve afwijking van de schatting", "relative bias of the estimate"),
+    "interval width / truth": ("breedte 95%-interval / werkelijk aantal",
+                               "95% interval width / true number"),
+    "coverage": ("dekking van het 95%-interval", "coverage of the 95% interval"),
+}
 STATUS_NL = {"on track": "op koers", "at risk": "risico", "off track": "uit koers",
              "no data": "geen gegevens"}
 TEXT = {
@@ -36,6 +47,20 @@ TEXT = {
     "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
                                                                   "Estimation methods"),
     "overlap": ("Overlap tussen melders", "Overlap between reporters"),
+    "whatif": ("Wat als: meldplicht", "What if: reporting obligation"),
+    "whatif_intro": ("Wat zou een meldplicht voor een meldercategorie opleveren? Elk gesimuleerd "
+                     "jaar ({scenario}) wordt twee keer gedetecteerd met dezelfde toevalsgetallen: "
+                     "zoals nu, en met de nieuwe detectiekans van de categorie.",
+                     "What would a reporting obligation for a reporter category bring? Each "
+                     "simulated year ({scenario}) is detected twice with the same random "
+                     "numbers: as now, and with the category's new detection rate."),
+    "category": ("Meldercategorie", "Reporter category"),
+    "new_rate": ("Nieuwe detectiekans (aandeel van de slachtoffers, bijv. 0,096)",
+                 "New detection rate (share of the victims, e.g. 0.096)"),
+    "years_simulated": ("Gesimuleerde jaren (1-100)", "Simulated years (1-100)"),
+    "calculate": ("Berekenen", "Calculate"), "now": ("nu", "now"),
+    "with_obligation": ("met meldplicht", "with obligation"),
+    "difference": ("verschil", "difference"),
     "overlap_intro": ("Personen in {year} naar de combinatie van meldercategorieën die hen "
                       "meldden. Personen die door meer dan één categorie zijn gemeld, vormen "
                       "de overlap waarop de schatting rust.",
@@ -273,6 +298,59 @@ def install(app: FastAPI) -> None:
                 chart = _svg(_upset_chart(shown, page))
         return _render(page, "dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
                        chart=chart)
+
+    @app.get("/dashboard/whatif", response_class=HTMLResponse, include_in_schema=False)
+    def whatif_page(request: Request, category: str | None = None, rate: str | None = None,
+                    replicates: str = "20"):
+        # simulations cost seconds of CPU: for analysts, not for anonymous visitors
+        page = _page(request, "analyst")
+        from ..monitor.whatif import WhatIfError, whatif
+        from ..simulate.scenario import load_scenario
+
+        scenario = load_scenario("nl-baseline")
+        options = [(c, f"{c} ({r.rate:.2%})".replace(".", ",") if page.lang == "nl" else
+                    f"{c} ({r.rate:.2%})") for c, r in scenario.reporters.items()]
+        errors, result = [], None
+        if category is not None:
+            try:
+                value = float((rate or "").replace(",", "."))
+            except ValueError:
+                value = None
+            reps = int(replicates) if replicates.isdigit() else 0
+            if value is None or not 0 < value < 1:
+                errors.append(("rate", "Geef een kans tussen 0 en 1." if page.lang == "nl"
+                               else "Give a rate between 0 and 1."))
+            if not 1 <= reps <= 100:
+                errors.append(("replicates", "Kies 1 tot 100 jaren." if page.lang == "nl"
+                               else "Choose 1 to 100 years."))
+            if not errors:
+                try:
+                    result = whatif(scenario, category, rate=value, replicates=reps)
+                except WhatIfError as exc:
+                    errors.append(("category", str(exc)))
+        rows, sentence = [], None
+        if result is not None:
+            s = result.summary()
+            for key, unit in (("detected by category", "count"),
+                              ("reports by category", "count"), ("registered", "count"),
+                              ("detection rate", "share"), ("estimate", "count"),
+                              ("relative bias", "share"), ("interval width / truth", "share"),
+                              ("coverage", "share")):
+                a, b = s.loc["now", key], s.loc["obligation", key]
+                rows.append((WHATIF_LABELS[key][0 if page.lang == "nl" else 1],
+                             _fmt(a, unit, page.lang), _fmt(b, unit, page.lang),
+                             _fmt(b - a, unit, page.lang)))
+            change = 1 - result.narrowing
+            sentence = (f"Het 95%-interval wordt {change:.0%} smaller." if page.lang == "nl"
+                        else f"The 95% interval narrows by {change:.0%}.") if change > 0 else (
+                f"Het 95%-interval wordt {-change:.0%} breder." if page.lang == "nl"
+                else f"The 95% interval widens by {-change:.0%}.")
+        status = 422 if errors else 200
+        return page.render("dashboard_whatif.html", status,
+                           tt=lambda key, **kw: _t(page, key, **kw), options=options,
+                           category=category, rate=rate, replicates=replicates, errors=errors,
+                           rows=rows, sentence=sentence, result=result,
+                           scenario=scenario.name)
 
     @app.get("/dashboard/methods", response_class=HTMLResponse, include_in_schema=False)
     def methods(request: Request):
