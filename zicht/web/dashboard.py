@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from .pages import Page, _page
+from .pages import Page, _page, any_page
 
 BREAKDOWN_NAMES = {"sex": ("geslacht", "sex"), "age_band": ("leeftijdsgroep", "age band"),
                    "form": ("vorm van uitbuiting", "form of exploitation"),
@@ -220,15 +220,9 @@ def install(app: FastAPI) -> None:
     def _render(page: Page, template: str, **context) -> HTMLResponse:
         return page.render(template, tt=lambda key, **kw: _t(page, key, **kw), **context)
 
-    def _public_page(request: Request) -> Page:
-        from .deps import session_of
-
-        session = session_of(request)
-        return Page(request, session[0] if session else None, session[1] if session else None)
-
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request):
-        page = _public_page(request)
+        page = any_page(request)
         doc = publication(request)
         if doc is None:
             return _render(page, "dashboard.html", doc=None)
@@ -263,7 +257,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
     def breakdowns(request: Request):
-        page = _public_page(request)
+        page = any_page(request)
         doc = publication(request)
         tables = []
         if doc is not None:
@@ -285,7 +279,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/dashboard/overlap", response_class=HTMLResponse, include_in_schema=False)
     def overlap(request: Request):
-        page = _public_page(request)
+        page = any_page(request)
         doc = publication(request)
         public = None if doc is None else doc["public"]["overlap"]
         rows, chart = [], None

@@ -232,6 +232,12 @@ class Page:
         return registry_of(self.request).settings.cookie_secure
 
 
+def any_page(request: Request) -> Page:
+    """The page context of whoever asks: a logged-in user or an anonymous visitor."""
+    session = session_of(request)
+    return Page(request, session[0] if session else None, session[1] if session else None)
+
+
 def _page(request: Request, *roles: str) -> Page:
     """The page context of a logged-in user with one of ``roles`` (else redirect/403)."""
     session = session_of(request)
@@ -258,8 +264,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, _LoginRequired | Unauthenticated):
             target = "/login?" + urlencode({"next": request.url.path})
             return RedirectResponse(target, status_code=303)
-        session = session_of(request)
-        page = Page(request, session[0] if session else None, session[1] if session else None)
+        page = any_page(request)
         if isinstance(exc, NotFound):
             return page.render("message.html", 404, title=page.t("not_found"),
                                text=page.t("not_found_text"))
