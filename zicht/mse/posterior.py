@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .result import _finite, _num
+from .result import _finite, _num, headline
 
 
 class PosteriorResult(ABC):
@@ -86,17 +86,6 @@ class PosteriorResult(ABC):
         return pd.DataFrame({"value": rows})
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
-            "method": self.method,
-            "lists": list(self.lists),
-            "observed": self.observed,
-            "estimate": _num(self.estimate),
-            "dark_figure": _num(self.dark_figure),
-            "ci_low": _num(self.ci_low),
-            "ci_high": _num(self.ci_high),
-            "ci_method": self.ci_method,
-            "level": self.level,
-            "posterior_mean": _num(self.mean),
-        }
+        out = {**headline(self), "posterior_mean": _num(self.mean)}
         out.update(_finite(self._dict_extra()))
         return out

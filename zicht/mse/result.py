@@ -109,15 +109,7 @@ class MSEResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the CLI's ``--format json``)."""
         out = {
-            "method": self.method,
-            "lists": list(self.lists),
-            "observed": self.observed,
-            "estimate": _num(self.estimate),
-            "dark_figure": _num(self.dark_figure),
-            "ci_low": _num(self.ci_low),
-            "ci_high": _num(self.ci_high),
-            "ci_method": self.ci_method,
-            "level": self.level,
+            **headline(self),
             "model": self.model,
             "minus_inf": self.minus_inf,
             "deviance": _num(self.deviance),
@@ -159,6 +151,21 @@ class MSEResult:
             subtitle=subtitle,
         )
         return (line + points).properties(title=title, width=360, height=360)
+
+
+def headline(result) -> dict[str, Any]:
+    """The fields every result's JSON starts with (log-linear, posterior, frequency)."""
+    return {
+        "method": result.method,
+        "lists": list(result.lists),
+        "observed": result.observed,
+        "estimate": _num(result.estimate),
+        "dark_figure": _num(result.dark_figure),
+        "ci_low": _num(result.ci_low),
+        "ci_high": _num(result.ci_high),
+        "ci_method": result.ci_method,
+        "level": result.level,
+    }
 
 
 def _num(x):
