@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -64,6 +65,19 @@ class CI(StrEnum):
 class Format(StrEnum):
     text = "text"
     json = "json"
+
+
+@contextmanager
+def _estimation_errors():
+    """Input errors exit 2 with their one line; a model without an estimate exits 3."""
+    from .mse import EstimateNotAvailable, MSEInputError
+
+    try:
+        yield
+    except MSEInputError as exc:
+        _fail(str(exc), 2)
+    except EstimateNotAvailable as exc:
+        _fail(f"no estimate: {exc}", 3)
 
 
 def _fail(message: str, code: int) -> None:
@@ -142,7 +156,7 @@ def estimate(
     format: Format = typer.Option(Format.text, "--format", help="text or json."),
 ):
     """Estimate the population size from a capture-history table."""
-    from .mse import EstimateNotAvailable, MSEInputError, sensitivity
+    from .mse import MSEInputError, sensitivity
     from .mse.methods import make_estimator
 
     if covariates is not None and compare_:
@@ -159,7 +173,7 @@ def estimate(
         _fail("--delta is only used with --method dga", 2)
     if compare_:
         return _compare(file, occasions, level, seed, plot, format)
-    try:
+    with _estimation_errors():
         table = _read(file, occasions)
 
         def make():
@@ -189,10 +203,6 @@ def estimate(
                                level=level)
         if plot is not None:
             _save_chart(result.plot(), plot)
-    except MSEInputError as exc:
-        _fail(str(exc), 2)
-    except EstimateNotAvailable as exc:
-        _fail(f"no estimate: {exc}", 3)
     if format == Format.json:
         payload = result.to_dict()
         if sens is not None:
@@ -207,14 +217,14 @@ def estimate(
 def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, ci, level,
                          nboot, seed, plot, format) -> None:
     """``--covariates``: one model over all strata (or ``--stratified``: one per stratum)."""
-    from .mse import EstimateNotAvailable, MSEInputError
+    from .mse import MSEInputError
     from .mse.covariates import (
         CovariateLogLinear,
         CovariateSearch,
         StratifiedEstimate,
     )
 
-    try:
+    with _estimation_errors():
         data = _read_strata(file, covariates, sum_over)
         if stratified:
             if method not in (Method.stepwise, Method.aic, Method.bic, Method.model, Method.Mt):
@@ -239,10 +249,6 @@ def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, 
         result = est.fit(data)
         if plot is not None:
             _save_chart(result.plot(), plot)
-    except MSEInputError as exc:
-        _fail(str(exc), 2)
-    except EstimateNotAvailable as exc:
-        _fail(f"no estimate: {exc}", 3)
     if format == Format.json:
         _print_json(result.to_dict())
         return
@@ -311,10 +317,9 @@ def _print_json(payload) -> None:
 
 def _compare(file: str, occasions: str | None, level: float, seed: int, plot: Path | None,
              format: Format, covariates: str | None = None, sum_over: str | None = None) -> None:
-    from .mse import EstimateNotAvailable, MSEInputError
     from .mse.compare import compare
 
-    try:
+    with _estimation_errors():
         if covariates is not None:
             table = _read_strata(file, covariates, sum_over)
         else:
@@ -327,10 +332,6 @@ def _compare(file: str, occasions: str | None, level: float, seed: int, plot: Pa
             result = compare(table, level=level, seed=seed)
         if plot is not None:
             _save_chart(result.plot(), plot)
-    except MSEInputError as exc:
-        _fail(str(exc), 2)
-    except EstimateNotAvailable as exc:
-        _fail(f"no estimate: {exc}", 3)
     if format == Format.json:
         _print_json(result.to_dict())
         return
