@@ -54,13 +54,11 @@ def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | Non
 
 
 def _value(x: float, unit: str) -> str:
+    from .monitor.indicators import format_value
+
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    if unit == "share":
-        return f"{x:.1%}"
-    if unit in ("ratio", "rate"):
-        return f"{x:,.2f}"
-    return f"{x:,.0f}"
+    return format_value(x, unit)
 
 
 @monitor_app.command("estimates")

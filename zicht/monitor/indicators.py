@@ -406,6 +406,20 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
 )}
 
 
+def format_value(value: float, unit: str, lang: str = "en") -> str:
+    """A value as people read it: shares as percentages, ratios and rates with two decimals,
+    counts whole; Dutch uses a decimal comma and a thousands point."""
+    if unit == "share":
+        text = f"{value:.1%}"
+    elif unit in ("ratio", "rate"):
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:,.0f}"
+    if lang == "nl":  # 1,234.5 -> 1.234,5
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text
+
+
 def recorded_versions() -> dict[str, dict[str, str]]:
     """``indicator_versions.json``: key -> {version: fingerprint}."""
     text = resources.files(__package__).joinpath("indicator_versions.json").read_text()

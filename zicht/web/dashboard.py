@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from ..monitor.indicators import format_value
 from .pages import Page, _page, any_page
 
 BREAKDOWN_NAMES = {"sex": ("geslacht", "sex"), "age_band": ("leeftijdsgroep", "age band"),
@@ -141,15 +142,7 @@ def _svg(chart) -> Markup:
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
         return TEXT["suppressed"][0 if lang == "nl" else 1]
-    if unit == "share":
-        text = f"{value:.1%}"
-    elif unit in ("ratio", "rate"):
-        text = f"{value:,.2f}"
-    else:
-        text = f"{value:,.0f}"
-    if lang == "nl":  # 1,234.5 -> 1.234,5
-        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return text
+    return format_value(value, unit, lang)
 
 
 def _overview_chart(doc: dict, page: Page):
