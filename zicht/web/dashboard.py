@@ -14,11 +14,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from ..monitor import charts
 from ..monitor.indicators import format_value
 from .pages import Page, _page, any_page
 
@@ -132,79 +132,14 @@ def publication(request: Request) -> dict | None:
 def _svg(chart) -> Markup:
     """An Altair chart or a Vega-Lite dict as inline SVG (hidden from screen readers: the
     table beside it carries the numbers)."""
-    import vl_convert as vlc
-
-    svg = vlc.vegalite_to_svg(chart if isinstance(chart, dict) else chart.to_dict())
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ',
-                              1))
+    return Markup(charts.to_svg(chart).replace(
+        "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
 
 
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
         return TEXT["suppressed"][0 if lang == "nl" else 1]
     return format_value(value, unit, lang)
-
-
-def _overview_chart(doc: dict, page: Page):
-    import altair as alt
-
-    registered = {v["year"]: v["value"] for i in doc["public"]["indicators"]
-                  if i["key"] == "registered_persons" for v in i["values"]}
-    rows = []
-    for e in doc["public"].get("estimates") or []:
-        if e.get("estimate") is not None:
-            rows.append({"year": str(e["year"]), "estimate": e["estimate"],
-                         "low": e.get("combined_low") or e["ci_low"],
-                         "high": e.get("combined_high") or e["ci_high"]})
-    reg = pd.DataFrame([{"year": str(y), "persons": v} for y, v in registered.items()
-                        if v is not None])
-    x = alt.X("year:O", title=_t(page, "year"))
-    bars = alt.Chart(reg).mark_bar(color="#01689b").encode(
-        x=x, y=alt.Y("persons:Q", title=None))
-    layers = [bars]
-    if rows:
-        est = pd.DataFrame(rows)
-        layers.append(alt.Chart(est).mark_rule(color="#8b4a6a", strokeWidth=2).encode(
-            x=x, y="low:Q", y2="high:Q"))
-        layers.append(alt.Chart(est).mark_point(color="#8b4a6a", filled=True, size=70).encode(
-            x=x, y="estimate:Q"))
-    return alt.layer(*layers).properties(width=520, height=280)
-
-
-def _trend_chart(table: dict, name: str) -> Markup | None:
-    """Registered persons per year, a line per level; suppressed cells are gaps."""
-    import altair as alt
-
-    points = [{"year": str(y), "level": level, "persons": c}
-              for level, counts in zip(table["levels"], table["counts"], strict=True)
-              for y, c in zip(table["years"], counts, strict=True) if c is not None]
-    if not points:
-        return None
-    chart = alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None), y=alt.Y("persons:Q", title=None),
-        color=alt.Color("level:N", title=name)).properties(width=460, height=220)
-    return _svg(chart)
-
-
-def _upset_chart(combos: list[dict], page: Page):
-    """UpSet-style: a bar per combination of reporter categories (largest first) above a dot
-    matrix marking which categories are in it."""
-    import altair as alt
-
-    order = [c["reporters"] for c in combos]
-    reporters = sorted({r for c in combos for r in c["reporters"].split("+")})
-    bars = pd.DataFrame({"combination": order, "persons": [c["persons"] for c in combos]})
-    dots = pd.DataFrame([{"combination": c["reporters"], "reporter": r,
-                          "member": r in c["reporters"].split("+")}
-                         for c in combos for r in reporters])
-    x = alt.X("combination:N", sort=order, axis=None)
-    top = alt.Chart(bars).mark_bar(color="#01689b").encode(
-        x=x, y=alt.Y("persons:Q", title=_t(page, "persons"))).properties(width=460, height=200)
-    matrix = alt.Chart(dots).mark_circle(size=90).encode(
-        x=x, y=alt.Y("reporter:N", title=None, sort=reporters),
-        color=alt.condition(alt.datum.member, alt.value("#01689b"), alt.value("#d9d9d9")),
-    ).properties(width=460, height=18 * len(reporters))
-    return alt.vconcat(top, matrix, spacing=4)
 
 
 def install(app: FastAPI) -> None:
@@ -232,11 +167,10 @@ def install(app: FastAPI) -> None:
                          ind["version"]))
         series = []
         estimates = {e["year"]: e for e in doc["public"].get("estimates") or []}
-        reg = {v["year"]: v["value"] for v in indicators["registered_persons"]["values"]}
+        reg = charts.registered_by_year(doc)
         for year in doc["years"]:
             e = estimates.get(year) or {}
-            low = e.get("combined_low") or e.get("ci_low")
-            high = e.get("combined_high") or e.get("ci_high")
+            low, high = charts.estimate_interval(e)
             series.append((year, _fmt(reg.get(year), "count", page.lang),
                            _fmt(e.get("estimate"), "count", page.lang) if e else "-",
                            f"{_fmt(low, 'count', page.lang)} - {_fmt(high, 'count', page.lang)}"
@@ -246,7 +180,7 @@ def install(app: FastAPI) -> None:
                     else t["status"], t["reason_nl"] if page.lang == "nl" else t["reason_en"])
                    for t in doc["public"]["targets"]]
         return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
-                       series=series, targets=targets, chart=_svg(_overview_chart(doc, page)))
+                       series=series, targets=targets, chart=_svg(charts.overview(doc, page.lang)))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
     def breakdowns(request: Request):
@@ -262,7 +196,8 @@ def install(app: FastAPI) -> None:
                     rows.append((level, [_fmt(c, "count", page.lang) for c in counts],
                                  _fmt(total, "count", page.lang)))
                 totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
-                trend = _trend_chart(table, name) if len(table["years"]) > 1 else None
+                trend = charts.trend(table, name) if len(table["years"]) > 1 else None
+                trend = None if trend is None else _svg(trend)
                 tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
                                "chart": trend,
                                "totals": totals, "withheld": table.get("withheld_years", []),
@@ -282,7 +217,7 @@ def install(app: FastAPI) -> None:
                      _fmt(c["persons"], "count", page.lang)) for c in combos]
             shown = [c for c in combos if c["persons"] is not None][:15]
             if shown:
-                chart = _svg(_upset_chart(shown, page))
+                chart = _svg(charts.upset(shown, page.lang))
         return _render(page, "dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
                        chart=chart)
 

@@ -1,0 +1,116 @@
+"""The publication's charts as Vega-Lite specs (Altair), shared by the dashboard and the report.
+
+Each builder takes parts of a publication (``zicht monitor publish``) and returns an Altair
+chart; :func:`to_svg` renders one on the server (vl-convert) for the report and for pages
+read without JavaScript.  Colours are the dashboard's: the registered count in the theme's
+blue, the estimate in a contrasting purple.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+BLUE, PURPLE, GREY = "#01689b", "#8b4a6a", "#d9d9d9"
+LABELS = {"year": ("jaar", "year"), "persons": ("personen", "persons"),
+          "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated")}
+
+
+def _label(key: str, lang: str) -> str:
+    return LABELS[key][0 if lang == "nl" else 1]
+
+
+def registered_by_year(doc: dict) -> dict[int, float | None]:
+    """The published number of registered persons per year."""
+    return {v["year"]: v["value"] for i in doc["public"]["indicators"]
+            if i["key"] == "registered_persons" for v in i["values"]}
+
+
+def estimate_interval(e: dict) -> tuple[float | None, float | None]:
+    """An estimate's published interval: the combined (statistical + linkage) band when the
+    publication has one, else the statistical interval."""
+    low = e.get("combined_low") if e.get("combined_low") is not None else e.get("ci_low")
+    high = e.get("combined_high") if e.get("combined_high") is not None else e.get("ci_high")
+    return low, high
+
+
+def overview(doc: dict, lang: str = "nl", width: int = 520, height: int = 280):
+    """Registered persons per year (bars) with the estimate and its interval (point, rule):
+    the tip of the iceberg."""
+    import altair as alt
+
+    reg = pd.DataFrame([{"year": str(y), "persons": v}
+                        for y, v in registered_by_year(doc).items() if v is not None])
+    x = alt.X("year:O", title=_label("year", lang))
+    layers = [alt.Chart(reg).mark_bar(color=BLUE).encode(
+        x=x, y=alt.Y("persons:Q", title=None),
+        tooltip=[alt.Tooltip("year:O", title=_label("year", lang)),
+                 alt.Tooltip("persons:Q", title=_label("registered", lang), format=",.0f")])]
+    rows = []
+    for e in doc["public"].get("estimates") or []:
+        if e.get("estimate") is not None:
+            low, high = estimate_interval(e)
+            rows.append({"year": str(e["year"]), "estimate": e["estimate"], "low": low,
+                         "high": high})
+    if rows:
+        est = pd.DataFrame(rows)
+        tip = [alt.Tooltip("year:O", title=_label("year", lang)),
+               alt.Tooltip("estimate:Q", title=_label("estimated", lang), format=",.0f"),
+               alt.Tooltip("low:Q", title="95% -", format=",.0f"),
+               alt.Tooltip("high:Q", title="95% +", format=",.0f")]
+        layers.append(alt.Chart(est).mark_rule(color=PURPLE, strokeWidth=2).encode(
+            x=x, y="low:Q", y2="high:Q", tooltip=tip))
+        layers.append(alt.Chart(est).mark_point(color=PURPLE, filled=True, size=70).encode(
+            x=x, y="estimate:Q", tooltip=tip))
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def trend(table: dict, name: str, width: int = 460, height: int = 220):
+    """Registered persons per year of one breakdown, a line per level; suppressed cells are
+    gaps.  None when nothing is published."""
+    import altair as alt
+
+    points = [{"year": str(y), "level": level, "persons": c}
+              for level, counts in zip(table["levels"], table["counts"], strict=True)
+              for y, c in zip(table["years"], counts, strict=True) if c is not None]
+    if not points:
+        return None
+    return alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
+        x=alt.X("year:O", title=None), y=alt.Y("persons:Q", title=None),
+        color=alt.Color("level:N", title=name),
+        tooltip=["year:O", "level:N", alt.Tooltip("persons:Q", format=",.0f")],
+    ).properties(width=width, height=height)
+
+
+def upset(combos: list[dict], lang: str = "nl", width: int = 460):
+    """UpSet-style: a bar per combination of reporter categories (largest first) above a dot
+    matrix marking which categories are in it."""
+    import altair as alt
+
+    order = [c["reporters"] for c in combos]
+    reporters = sorted({r for c in combos for r in c["reporters"].split("+")})
+    bars = pd.DataFrame({"combination": order, "persons": [c["persons"] for c in combos]})
+    dots = pd.DataFrame([{"combination": c["reporters"], "reporter": r,
+                          "member": r in c["reporters"].split("+")}
+                         for c in combos for r in reporters])
+    x = alt.X("combination:N", sort=order, axis=None)
+    top = alt.Chart(bars).mark_bar(color=BLUE).encode(
+        x=x, y=alt.Y("persons:Q", title=_label("persons", lang)),
+        tooltip=["combination:N", alt.Tooltip("persons:Q", format=",.0f")],
+    ).properties(width=width, height=200)
+    matrix = alt.Chart(dots).mark_circle(size=90).encode(
+        x=x, y=alt.Y("reporter:N", title=None, sort=reporters),
+        color=alt.condition(alt.datum.member, alt.value(BLUE), alt.value(GREY)),
+    ).properties(width=width, height=18 * len(reporters))
+    return alt.vconcat(top, matrix, spacing=4)
+
+
+def spec(chart) -> dict:
+    """A chart (Altair or an already built Vega-Lite dict) as a Vega-Lite dict."""
+    return chart if isinstance(chart, dict) else chart.to_dict()
+
+
+def to_svg(chart) -> str:
+    """Render on the server with vl-convert (no browser, no network)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec(chart))
