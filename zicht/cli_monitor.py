@@ -216,14 +216,15 @@ def publish_cmd(
     overlap, estimates, method comparison, targets) into one JSON file for the dashboard and
     the report."""
     from .monitor.chain import ChainStore
-    from .monitor.inputs import MonitorInputError
+    from .monitor.inputs import MonitorInputError, reports_file
     from .monitor.publish import build_publication
     from .monitor.targets import TargetsError, load_targets
 
     try:
         data = _data(reports, linked, estimates_file, chain)
         chain_version = ChainStore(chain).load()[0].version if chain is not None else None
-        doc = build_publication(data, out_file, k=k, linkage_dir=linked, reports_file=reports,
+        doc = build_publication(data, out_file, k=k, linkage_dir=linked,
+                                reports_file=reports_file(reports),
                                 targets=load_targets(targets_file), chain_version=chain_version,
                                 today=today, compare_methods=compare_methods)
     except (MonitorInputError, TargetsError) as exc:

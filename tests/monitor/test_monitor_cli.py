@@ -99,6 +99,7 @@ def test_targets(chain):
     (["indicators", "{sim}/reports.parquet", "{linked}", "--indicator", "completeness",
       "--by", "sex"], "cannot be broken down"),
     (["estimates", "{tmp}", "--out", "{tmp}/e.csv"], "not found"),
+    (["indicators", "{tmp}", "{linked}"], "without reports.parquet or reports.csv"),
     (["targets", "{sim}/reports.parquet", "{linked}", "--targets", "{tmp}/none.yaml"],
      "cannot read"),
 ])
@@ -124,6 +125,21 @@ def test_publish(chain, tmp_path):
     region = doc["public"]["breakdowns"]["region"]
     for row in region["counts"]:
         assert all(c is None or c == 0 or c >= 10 for c in row)
+
+
+def test_publish_reads_a_folder_of_reports(chain, tmp_path):
+    """A `zicht export` or `zicht simulate` folder stands for the reports file in it, whose
+    hash the publication records."""
+    import hashlib
+
+    sim, linked, estimates = chain
+    out = tmp_path / "publication.json"
+    result = runner.invoke(app, ["monitor", "publish", str(sim), str(linked), "--estimates",
+                                 str(estimates), "--out", str(out), "--no-compare"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["inputs"]["reports_sha256"] == hashlib.sha256(
+        (sim / "reports.parquet").read_bytes()).hexdigest()
 
 
 def test_serve_refuses_a_missing_publication(tmp_path):

@@ -84,7 +84,7 @@ class MonitorData:
         simulation) and a ``zicht link`` output folder."""
         folder = Path(linkage_dir)
         return cls(
-            reports=_read(Path(reports), REPORT_FIELDS),
+            reports=_read(reports_file(reports), REPORT_FIELDS),
             persons=_read(folder / "persons.parquet", PERSON_FIELDS),
             report_persons=_read(folder / "report_persons.parquet", ("report_id", "person_id")),
             estimates=None if estimates is None else _read(Path(estimates), None),
@@ -132,6 +132,18 @@ def _require(frame: pd.DataFrame, fields, what: str) -> None:
     missing = [f for f in fields if f not in frame.columns]
     if missing:
         raise MonitorInputError(f"{what}: missing field(s) {', '.join(missing)}")
+
+
+def reports_file(path: str | Path) -> Path:
+    """The reports file itself: ``path``, or for a folder (a ``zicht export`` or ``zicht
+    simulate`` output) the ``reports.parquet`` or ``reports.csv`` in it."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    for name in ("reports.parquet", "reports.csv"):
+        if (path / name).is_file():
+            return path / name
+    raise MonitorInputError(f"{path}: a folder without reports.parquet or reports.csv")
 
 
 def _read(path: Path, fields) -> pd.DataFrame:
