@@ -38,6 +38,11 @@ class LinkageInputError(ValueError):
     """The reports cannot be linked as given (the message says why)."""
 
 
+# content columns that order an export's rows (see _export)
+ORDER_KEYS = ("received_date", "organisation", "source_ref", "reference_year",
+              "reporter_category", "tok_name_sorted", "tok_birth_date", "tok_given", "tok_surname")
+
+
 @dataclass
 class Reports:
     frame: pd.DataFrame  # one row per report: report_id, attributes, token columns
@@ -96,6 +101,11 @@ def _export(file: Path) -> Reports:
     if parquet.metadata.num_rows == 0:
         raise LinkageInputError(f"{file}: no reports in it")
     frame = parquet.read().to_pandas()
+    # The registry's report ids are random (UUIDs), so its row order differs between two
+    # registries holding the same reports; Splink's seeded sampling depends on row order.
+    # Ordering by content makes the same reports give the same links.
+    keys = [c for c in ORDER_KEYS if c in frame.columns]
+    frame = frame.sort_values(keys, kind="stable", na_position="last", ignore_index=True)
     return Reports(frame, meta[META_FINGERPRINT].decode(), "export")
 
 
