@@ -130,3 +130,26 @@ def rubin(logs: list[float], within: list[float], level: float) -> tuple[float, 
         q = stats.norm.ppf(0.5 + level / 2)
     half = q * math.sqrt(total)
     return math.exp(mean - half), math.exp(mean + half)
+
+
+def band_table(folder: str | Path, year: int, method: str = "stepwise",
+               level: float = 0.95) -> pd.DataFrame:
+    """One row per linkage of the band for ``year`` (label, observed persons, estimate and
+    interval, or why there is none): the sensitivity of the estimate to the linkage."""
+    band = pd.read_csv(Path(folder) / "capture_histories_band.csv")
+    band = band[band["year"] == year]
+    lists = [c for c in band.columns if c not in ("linkage", "label", "year", "count")]
+    rows = []
+    for (_, label), part in band.groupby(["linkage", "label"], sort=True):
+        row = {"label": label, "observed": int(part["count"].sum()), "estimate": None,
+               "ci_low": None, "ci_high": None, "note": ""}
+        try:
+            r = _fit(part, lists, method, level)
+        except EstimateNotAvailable as exc:
+            row["note"] = str(exc)
+        else:
+            row.update(estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["label", "observed", "estimate", "ci_low", "ci_high",
+                                       "note"])
+

@@ -122,6 +122,22 @@ def test_publish(chain, tmp_path):
     comparison = doc["analyst"]["comparison"]
     assert comparison["year"] == 2024 and comparison["rows"]
     assert {r["method"] for r in comparison["rows"]} >= {"stepwise", "bic", "latent classes"}
+    # sensitivity: the full table is the comparison's stepwise row; one row per list left out
+    # and one with the two smallest merged; one per linkage of the band, the chosen one equal
+    sens = comparison["sensitivity"]
+    stepwise = next(r for r in comparison["rows"] if r["method"] == "stepwise")
+    assert sens["lists"][0]["variant"] == "all lists"
+    assert sens["lists"][0]["estimate"] == pytest.approx(stepwise["estimate"])
+    kinds = [r["kind"] for r in sens["lists"]]
+    assert kinds.count("drop") == len(comparison["lists"]) and kinds.count("merge") == 1
+    dropped = [r for r in sens["lists"] if r["kind"] == "drop"]
+    assert all(r["observed"] < comparison["observed"] for r in dropped)
+    band = pd.read_csv(linked / "capture_histories_band.csv")
+    assert [r["label"] for r in sens["linkage"]] == list(
+        band[["linkage", "label"]].drop_duplicates().sort_values("linkage")["label"])
+    chosen = next(r for r in sens["linkage"] if r["label"] == "threshold 0.5")
+    assert chosen["observed"] == comparison["observed"]
+    assert chosen["estimate"] == pytest.approx(stepwise["estimate"])
     region = doc["public"]["breakdowns"]["region"]
     for row in region["counts"]:
         assert all(c is None or c == 0 or c >= 10 for c in row)

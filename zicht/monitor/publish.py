@@ -180,7 +180,23 @@ def _comparison(linkage_dir: Path | None, year: int) -> dict | None:
             "findings": result.findings,
             "rows": [{k: v for k, v in row.items() if k != "result"}
                      for row in result.to_dict()],
-            "chart": result.plot().to_dict() if result.estimated else None}
+            "chart": result.plot().to_dict() if result.estimated else None,
+            "sensitivity": _sensitivity(table, linkage_dir, year)}
+
+
+def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
+    """How the stepwise estimate moves with the lists (each left out, the two smallest merged)
+    and with the linkage (each linkage of the band)."""
+    from ..linked_estimate import band_table
+    from ..mse import Stepwise, sensitivity
+
+    lists = sensitivity(table, Stepwise, ci="profile", level=COMPARE_LEVEL)
+    lists = lists.astype(object).where(lists.notna(), None)
+    out = {"method": "stepwise", "lists": lists.to_dict("records"), "linkage": []}
+    if (linkage_dir / "capture_histories_band.csv").exists():
+        band = band_table(linkage_dir, year, "stepwise", COMPARE_LEVEL)
+        out["linkage"] = band.astype(object).where(band.notna(), None).to_dict("records")
+    return out
 
 
 def _sha256(path: Path) -> str | None:
