@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 CHROMIUM := /usr/bin/chromium
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: demo test lint bench install dev browser clean
+.PHONY: demo test lint bench install dev browser report-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "zicht needs Python 3.11+"'
@@ -27,8 +27,17 @@ $(CHROMIUM):
 	$(APT_INSTALL) chromium chromium-driver || \
 	  { apt-get update && $(APT_INSTALL) chromium chromium-driver; }
 
-install: $(VENV)/.installed
-dev: $(VENV)/.dev browser
+# Pango and fonts for WeasyPrint (the annual report's PDF, `zicht report`), as WeasyPrint's
+# documentation lists them for Debian; apt-get update only when needed.
+REPORT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+  fonts-dejavu-core fonts-open-sans
+
+report-deps:
+	@dpkg -s $(REPORT_DEBS) >/dev/null 2>&1 || $(APT_INSTALL) $(REPORT_DEBS) || \
+	  { apt-get update && $(APT_INSTALL) $(REPORT_DEBS); }
+
+install: $(VENV)/.installed report-deps
+dev: $(VENV)/.dev browser report-deps  # the report tests render PDFs
 browser:  ## headless Chromium for tests/browser (ZICHT_SKIP_BROWSER=1 skips it and them)
 ifneq ($(ZICHT_SKIP_BROWSER),1)
 browser: $(CHROMIUM)
@@ -42,6 +51,11 @@ lint: dev
 
 test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
 	$(BIN)/python -m pytest -q -n 2
+
+.PHONY: screenshots
+screenshots: dev  ## the dashboard's pages as PNG into docs/screenshots/ (for the README)
+	ZICHT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q \
+	  tests/browser/test_registry_pages.py::test_screenshots_of_the_dashboard
 
 bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_mse.py

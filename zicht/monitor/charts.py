@@ -12,7 +12,16 @@ import pandas as pd
 
 BLUE, PURPLE, GREY = "#01689b", "#8b4a6a", "#d9d9d9"
 LABELS = {"year": ("jaar", "year"), "persons": ("personen", "persons"),
-          "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated")}
+          "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated"),
+          "method": ("methode", "method"), "family": ("soort model", "family"),
+          "verdict": ("oordeel", "verdict"), "low": ("95% -", "95% -"), "high": ("95% +", "95% +"),
+          "log_size": ("populatiegrootte (logaritmische schaal)", "population size (log scale)")}
+# the estimator families of zicht.mse.compare: Dutch name and colour
+FAMILIES = {"log-linear": ("log-lineair", BLUE),
+            "log-linear with covariates": ("log-lineair met covariaten", "#42145f"),
+            "classical (Rcapture)": ("klassiek (Rcapture)", "#e17000"),
+            "graph averaging (dga)": ("graafmiddeling (dga)", "#39870c"),
+            "latent classes": ("latente klassen", PURPLE)}
 
 
 def _label(key: str, lang: str) -> str:
@@ -102,6 +111,60 @@ def upset(combos: list[dict], lang: str = "nl", width: int = 460):
         color=alt.condition(alt.datum.member, alt.value(BLUE), alt.value(GREY)),
     ).properties(width=width, height=18 * len(reporters))
     return alt.vconcat(top, matrix, spacing=4)
+
+
+def comparison(comp: dict, lang: str = "nl", width: int = 440):
+    """The publication's method comparison (``analyst.comparison``) in either language: per
+    method a line over its interval and a point at the estimate (a triangle when the method
+    carries a verdict), on a log scale, the observed number as a dashed rule.  None when no
+    method gave an estimate."""
+    import altair as alt
+
+    rows = [r for r in comp.get("rows") or [] if r.get("estimate") is not None]
+    if not rows:
+        return None
+
+    def family(f: str) -> str:
+        return FAMILIES[f][0] if lang == "nl" and f in FAMILIES else f
+
+    frame = pd.DataFrame([{
+        "method": r["method"], "family": family(r.get("family") or ""),
+        "estimate": r["estimate"],
+        "low": r["ci_low"] if r.get("ci_low") is not None else r["estimate"],
+        "high": r["ci_high"] if r.get("ci_high") is not None else r["estimate"],
+        "ok": (r.get("verdicts") or ["ok"]) == ["ok"],
+        "verdict": ", ".join(r.get("verdicts") or ["ok"])} for r in rows])
+    order = list(frame["method"])
+    families = {r.get("family") or "" for r in rows}
+    present = [f for f in FAMILIES if f in families]  # fixed colours, listed in this order
+    present += sorted(families - set(FAMILIES))
+    observed = comp.get("observed") or float(frame[["estimate", "low"]].min().min())
+    floor = max(1.0, 0.8 * min(observed, float(frame[["estimate", "low"]].min().min())))
+    top = 1.1 * max(observed, float(frame[["estimate", "high"]].max().max()))
+    scale = alt.Scale(type="log", domain=[floor, top])
+    y = alt.Y("method:N", sort=order, title=None)
+    color = alt.Color("family:N", title=_label("family", lang),
+                      scale=alt.Scale(domain=[family(f) for f in present],
+                                      range=[FAMILIES.get(f, (f, GREY))[1] for f in present]),
+                      legend=alt.Legend(orient="bottom", columns=3))
+    tip = [alt.Tooltip("method:N", title=_label("method", lang)),
+           alt.Tooltip("family:N", title=_label("family", lang)),
+           alt.Tooltip("estimate:Q", title=_label("estimated", lang), format=",.0f"),
+           alt.Tooltip("low:Q", title=_label("low", lang), format=",.0f"),
+           alt.Tooltip("high:Q", title=_label("high", lang), format=",.0f"),
+           alt.Tooltip("verdict:N", title=_label("verdict", lang))]
+    lines = alt.Chart(frame).mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", scale=scale, title=_label("log_size", lang)), x2="high:Q", y=y,
+        color=color, tooltip=tip)
+    points = alt.Chart(frame).mark_point(filled=True, size=60, opacity=1).encode(
+        x=alt.X("estimate:Q", scale=scale, title=_label("log_size", lang)), y=y, color=color,
+        tooltip=tip,
+        shape=alt.condition(alt.datum.ok, alt.value("circle"), alt.value("triangle-up")))
+    rule = alt.Chart(pd.DataFrame({"estimate": [observed]})).mark_rule(
+        color="black", strokeDash=[4, 4]).encode(
+        x=alt.X("estimate:Q", scale=scale, title=_label("log_size", lang)))
+    return alt.layer(rule, lines, points).properties(width=width,
+                                                     height=max(120, 20 * len(rows)))
 
 
 def spec(chart) -> dict:

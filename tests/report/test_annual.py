@@ -1,0 +1,203 @@
+"""The annual report (``zicht report``) on the shared sample publication: HTML in both languages
+(headings, legend, verdicts, inline charts, no unprotected count), the PDF read back with pypdf
+(pages, title, table of contents against the bookmarks), and the command's errors."""
+
+import copy
+import html as htmlmod
+import json
+import re
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from tests.monitor.sample import sample_publication
+from zicht.cli import app
+from zicht.report import ReportError, build_report, load_publication, render_html
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pub(tmp_path_factory):
+    return sample_publication(tmp_path_factory.mktemp("pub") / "pub.json")
+
+
+@pytest.fixture(scope="module")
+def doc(pub):
+    return load_publication(pub)
+
+
+@pytest.fixture(scope="module")
+def html(doc):
+    return {lang: render_html(doc, lang=lang) for lang in ("nl", "en")}
+
+
+@pytest.fixture(scope="module")
+def pdf(pub, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdf")
+    out = {}
+    for lang in ("nl", "en"):
+        report = build_report(pub, folder / f"report-{lang}.pdf", lang=lang)
+        out[lang] = (report, PdfReader(report.path))
+    return out
+
+
+def _text(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(htmlmod.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def _cell(page: str, by: str, level: str, year: int) -> str:
+    table = re.search(rf'<table[^>]*id="table-{by}".*?</table>', page, re.S).group(0)
+    m = re.search(rf'<td[^>]*data-level="{re.escape(level)}" data-year="{year}"[^>]*>(.*?)</td>',
+                  table, re.S)
+    assert m, (by, level, year)
+    return _text(m.group(1))
+
+
+@pytest.mark.parametrize("lang, headings, legend", [
+    ("nl", ["Samenvatting", "Geregistreerd en geschat", "Uitsplitsingen",
+            "Overlap tussen melders", "De schatting", "Programmadoelen", "Methoden"],
+     "x = geheim: niet gepubliceerd omdat het om minder dan 2 personen gaat"),
+    ("en", ["Summary", "Registered and estimated", "Breakdowns", "Overlap between reporters",
+            "The estimate", "Programme targets", "Methods"],
+     "x = suppressed: not published because it concerns fewer than 2 persons"),
+])
+def test_html_sections(html, doc, lang, headings, legend):
+    page = html[lang]
+    assert f'<html lang="{lang}">' in page
+    h1 = [_text(h) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)]
+    for heading in headings:
+        assert any(heading in h for h in h1), (heading, h1)
+    text = _text(page)
+    assert legend in text
+    assert str(doc["latest_year"]) in re.search(r"<title>(.*?)</title>", page).group(1)
+    # the charts are inline SVG, each followed by a table with the same numbers
+    assert page.count("<svg") >= 3
+    assert 'id="overview-table"' in page and 'id="overlap-table"' in page
+    # the Caribbean part of the Kingdom is called out where the regions are
+    assert ("Caribisch deel van het Koninkrijk: kleine aantallen" if lang == "nl" else
+            "Caribbean part of the Kingdom: small numbers") in text
+    # the summary's numbers: registered, estimate and interval of 2024, Dutch separators in nl
+    assert ("4 unieke personen" if lang == "nl" else "4 distinct persons") in text
+    assert ("95%-interval 12 tot 40" if lang == "nl" else "95% interval 12 to 40") in text
+    assert ("20,0%" if lang == "nl" else "20.0%") in text  # detection rate 4 / 20
+
+
+def test_html_comparison_verdicts(html, doc):
+    rows = doc["analyst"]["comparison"]["rows"]
+    en = _text(re.search(r'id="comparison-table".*?</table>', html["en"], re.S).group(0))
+    nl = _text(re.search(r'id="comparison-table".*?</table>', html["nl"], re.S).group(0))
+    verdicts = {v for r in rows for v in r["verdicts"]}
+    assert {"poor fit", "no estimate"} <= verdicts
+    for v in verdicts:
+        assert v in en
+    assert "slechte fit" in nl and "geen schatting" in nl and "poor fit" not in nl
+    for r in rows:
+        assert r["method"] in en
+    stepwise = next(r for r in rows if r["method"] == "stepwise")
+    assert f"{stepwise['estimate']:,.0f}" in en  # 269
+    # the comparison chart, drawn in the report's language
+    for lang, axis in (("nl", "populatiegrootte"), ("en", "population size")):
+        section = re.search(r'id="comparison".*?id="comparison-table"', html[lang], re.S)
+        assert "<svg" in section.group(0) and axis in section.group(0)
+    for finding in doc["analyst"]["comparison"]["findings"]:
+        assert htmlmod.escape(finding, quote=False) in html["en"]
+
+
+def test_html_shows_no_unprotected_count(html, doc):
+    """Every cell the public part suppressed is printed as x, never as the analyst's count."""
+    checked = 0
+    for by, public in doc["public"]["breakdowns"].items():
+        analyst = doc["analyst"]["breakdowns"][by]
+        for level, counts in zip(public["levels"], public["counts"], strict=True):
+            for year, value in zip(public["years"], counts, strict=True):
+                if value is not None:
+                    continue
+                secret = analyst["counts"][analyst["levels"].index(level)][
+                    analyst["years"].index(year)]
+                for lang in ("nl", "en"):
+                    cell = _cell(html[lang], by, level, year)
+                    assert cell == "x", (by, level, year, cell)
+                    assert cell != str(secret)
+                checked += secret > 0
+    assert checked >= 5
+    # e.g. two women registered in 2023: suppressed, and "2" is not in their cell
+    assert doc["analyst"]["breakdowns"]["sex"]["counts"][0][0] == 2
+    assert _cell(html["en"], "sex", "F", 2023) == "x"
+
+
+def test_html_earlier_year_and_no_comparison(doc):
+    page = render_html(doc, year=2023, lang="en")
+    table = re.search(r'id="table-sex".*?</table>', page, re.S).group(0)
+    assert ">2023<" in table and ">2024<" not in table  # the trend up to the year only
+    assert "Annual report 2023" in _text(page)
+    assert "The publication holds no comparison of estimation methods for 2023." in _text(page)
+    bare = copy.deepcopy(doc)
+    bare["analyst"]["comparison"] = None
+    text = _text(render_html(bare, lang="nl"))
+    assert "De publicatie bevat geen vergelijking van schattingsmethoden voor 2024." in text
+    with pytest.raises(ReportError, match="year 2019 is not in the publication"):
+        render_html(doc, year=2019)
+
+
+def test_pdf(pdf):
+    texts = {}
+    for lang, (report, reader) in pdf.items():
+        assert report.pages == len(reader.pages) >= 10
+        assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.5)  # A4
+        first = reader.pages[0].extract_text()
+        title = "Zicht op mensenhandel" if lang == "nl" else "Sight of human trafficking"
+        assert title in first and "2024" in first
+        assert ("Jaarrapportage 2024" if lang == "nl" else "Annual report 2024") in first
+        texts[lang] = "\n".join(p.extract_text() for p in reader.pages)
+        # the table of contents gives the page each chapter's bookmark points to
+        toc = reader.pages[1].extract_text()
+        chapter = reader.outline[0]
+        number = reader.get_destination_page_number(chapter) + 1
+        name = chapter["/Title"].split(" ", 1)[1]
+        assert re.search(rf"{name}[ .]*{number}\b", toc), (name, number, toc[:300])
+        assert reader.pages[number - 1].extract_text().rstrip().endswith(str(number))
+    assert "Samenvatting" in texts["nl"] and "Summary" not in texts["nl"]
+    assert "Summary" in texts["en"] and "Samenvatting" not in texts["en"]
+    assert "geheim" in texts["nl"] and "suppressed" in texts["en"]
+
+
+def test_cli_writes_the_report(pub, tmp_path):
+    out = tmp_path / "jaarrapport.html"
+    result = runner.invoke(app, ["report", "--publication", str(pub), "--out", str(out),
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"written: {out.resolve()} (HTML, " in result.output
+    assert "Sight of human trafficking" in out.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--year", "1999", "--out", "{tmp}/r.pdf"], "year 1999 is not in the publication"),
+    (["--out", "{tmp}/r.docx"], "written as .pdf or .html"),
+    (["--out", "{tmp}/r"], "written as .pdf or .html"),
+    (["--out", "{tmp}/missing/r.pdf"], "no such folder"),
+])
+def test_cli_refuses(pub, tmp_path, args, message):
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = runner.invoke(app, ["report", "--publication", str(pub), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even half
+
+
+def test_cli_needs_a_publication(tmp_path, monkeypatch):
+    monkeypatch.delenv("ZICHT_PUBLICATION", raising=False)
+    out = tmp_path / "r.pdf"
+    result = runner.invoke(app, ["report", "--out", str(out)])
+    assert result.exit_code == 2 and "no publication" in result.output
+    result = runner.invoke(app, ["report", "--out", str(out)],
+                           env={"ZICHT_PUBLICATION": str(tmp_path / "absent.json")})
+    assert result.exit_code == 2 and "not found" in result.output
+    (tmp_path / "other.json").write_text(json.dumps({"estimate": 12}))
+    result = runner.invoke(app, ["report", "--publication", str(tmp_path / "other.json"),
+                                 "--out", str(out)])
+    assert result.exit_code == 2 and "not a publication" in result.output
+    assert not out.exists()
