@@ -4,18 +4,20 @@
 # (then `npm install --package-lock-only` first) and commit the copied files.
 #
 #   zicht/web/static/vendor/nlds/   NL Design System CSS served by the app
+#   zicht/web/static/vendor/vega/   Vega, Vega-Lite and vega-embed for the dashboard's charts
 #   tests/browser/vendor/           axe-core, injected by the browser tests
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=..
 NLDS="$ROOT/zicht/web/static/vendor/nlds"
+VEGA="$ROOT/zicht/web/static/vendor/vega"
 AXE="$ROOT/tests/browser/vendor"
 NM=node_modules
 
 npm ci --ignore-scripts --no-audit --no-fund
 
-rm -rf "$NLDS" "$AXE"
-mkdir -p "$NLDS" "$AXE"
+rm -rf "$NLDS" "$VEGA" "$AXE"
+mkdir -p "$NLDS" "$VEGA" "$AXE"
 
 # Utrecht component library: all component classes (utrecht-*) in one bundle.
 cp "$NM/@utrecht/component-library-css/dist/index.css" "$NLDS/utrecht-components.css"
@@ -28,6 +30,20 @@ cp "$NM/@utrecht/component-library-css/LICENSE.md" "$NLDS/LICENSE-utrecht-compon
 cp "$NM/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css" "$NLDS/voorbeeld-theme.css"
 cp "$NM/@nl-design-system-unstable/voorbeeld-design-tokens/LICENSE.md" "$NLDS/LICENSE-voorbeeld-theme.md"
 
+# Vega for the dashboard's interactive charts (zicht/web/static/charts.js): the browser
+# builds (UMD, globals vega, vegaLite, vegaEmbed), loaded in this order. vega-embed's build
+# bundles vega-interpreter (expressions evaluated without eval/new Function, so the strict
+# CSP holds: charts.js passes ast: true) and vega-tooltip; their licences are copied too.
+# vega and vega-lite are pinned to the versions vl-convert bundles (the server's renderer:
+# `strings` on its module shows vega@6.2.0, vega-lite@6.4.1 for vl-convert 1.9.0), so that the
+# interactive chart draws like the static SVG it replaces; move them together.
+cp "$NM/vega/build/vega.min.js" "$VEGA/vega.min.js"
+cp "$NM/vega-lite/build/vega-lite.min.js" "$VEGA/vega-lite.min.js"
+cp "$NM/vega-embed/build/vega-embed.min.js" "$VEGA/vega-embed.min.js"
+for p in vega vega-lite vega-embed vega-interpreter vega-tooltip; do
+  cp "$NM/$p/LICENSE" "$VEGA/LICENSE-$p.txt"
+done
+
 # axe-core for the accessibility tests (never served by the app).
 cp "$NM/axe-core/axe.min.js" "$NM/axe-core/LICENSE" "$NM/axe-core/LICENSE-3RD-PARTY.txt" "$AXE/"
 
@@ -36,6 +52,10 @@ ver() { node -p "require('./$NM/$1/package.json').version"; }
 for p in @utrecht/component-library-css @nl-design-system-unstable/voorbeeld-design-tokens; do
   echo "$p@$(ver "$p")"
 done > "$NLDS/VERSIONS.txt"
+{
+  for p in vega vega-lite vega-embed; do echo "$p@$(ver "$p")"; done
+  for p in vega-interpreter vega-tooltip; do echo "$p@$(ver "$p") (bundled in vega-embed.min.js)"; done
+} > "$VEGA/VERSIONS.txt"
 echo "axe-core@$(ver axe-core)" > "$AXE/VERSION.txt"
 
-du -ab "$NLDS" "$AXE" | sort -k2
+du -ab "$NLDS" "$VEGA" "$AXE" | sort -k2

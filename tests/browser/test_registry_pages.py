@@ -1,12 +1,18 @@
 """The registry's pages in a real browser (headless Chromium) over real HTTP: a reporter logs
 in, fills the Dutch form, submits and finds the report in the organisation's list; every page
-of every role, in Dutch and English, has no WCAG 2.1 A/AA violation (axe-core)."""
+of every role, in Dutch and English, has no WCAG 2.1 A/AA violation (axe-core); the dashboard's
+charts become interactive under the Content-Security-Policy and stay static without JavaScript;
+screenshots of the dashboard's pages (``make screenshots`` writes them to docs/screenshots/)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import struct
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -28,8 +34,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def _serving(app):
+    """Serve ``app`` with uvicorn in a thread; yields the base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def publication(tmp_path_factory) -> Path:
+    """The sample publication (tests/monitor/sample.py) the dashboard pages read."""
+    return sample_publication(tmp_path_factory.mktemp("pub") / "publication.json")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, publication):
     """A registry on SQLite served by uvicorn in a thread; yields (base URL, registry)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("ZICHT_PSEUDONYM_KEY", KEY)
@@ -43,23 +74,19 @@ def site(tmp_path_factory):
                             ("ali", "analyst", None), ("beheer", "admin", None),
                             ("audit", "auditor", None)):
         reg.add_user(op, name, role, PASSWORD, org)
-    port = _free_port()
     app = create_app(reg)
-    app.state.publication_path = str(
-        sample_publication(tmp_path_factory.mktemp("pub") / "publication.json"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", reg
-    server.should_exit = True
-    thread.join(10)
+    app.state.publication_path = str(publication)
+    with _serving(app) as base:
+        yield base, reg
     reg.dispose()
     mp.undo()
+
+
+def _charts_settled(page) -> None:
+    """Wait until static/charts.js has made every chart on the page interactive or left it
+    static (it marks the figure with data-chart); at once on a page without charts."""
+    page.wait_for_function("() => [...document.querySelectorAll('figure.zicht-chart')]"
+                           ".every(f => f.dataset.chart)", timeout=20_000)
 
 
 def _login(page, base: str, username: str, lang: str = "nl") -> None:
@@ -143,6 +170,7 @@ def test_pages_have_no_accessibility_violations(site, page, user, lang):
     found = {}
     for path in PAGES[user]:
         page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+        _charts_settled(page)  # axe sees the interactive charts
         assert page.locator("html").get_attribute("lang") == lang
         violations = axe_violations(page)
         if violations:
@@ -155,6 +183,7 @@ def test_dashboard_renders_charts_switches_language_and_keeps_analyst_pages_clos
     page.goto(f"{base}/dashboard?lang=nl")
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("h1").inner_text() == "Zicht op mensenhandel"
+    _charts_settled(page)
     assert page.locator("figure.zicht-chart svg").count() == 1
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
@@ -167,4 +196,186 @@ def test_dashboard_renders_charts_switches_language_and_keeps_analyst_pages_clos
     page.context.clear_cookies()
     _login(page, base, "ali")
     response = page.goto(f"{base}/dashboard/methods")
-    assert response.status == 200 and page.locator("figure.zicht-chart svg").count() == 1
+    assert response.status == 200
+    _charts_settled(page)
+    assert page.locator("figure.zicht-chart svg").count() == 1
+
+
+# Reports what the CSP blocked (an eval, an injected <style>, a script from elsewhere ...).
+CSP_WATCH = """window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(
+  `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
+), true);"""
+CHART_PAGES = {None: ["/dashboard", "/dashboard/breakdowns", "/dashboard/overlap"],
+               "ali": ["/dashboard/methods"]}
+
+
+def _watch(page, base: str) -> list[str]:
+    """Console errors and warnings, uncaught exceptions and requests to anywhere but the app
+    (the site works offline), collected while the page is used."""
+    problems = []
+
+    def console(msg):
+        # Chromium asks for /favicon.ico on its own; the app has none (not the charts' doing)
+        if msg.type in ("error", "warning") and not msg.location.get("url", "").endswith(
+                "/favicon.ico"):
+            problems.append(f"console {msg.type}: {msg.text} ({msg.location.get('url')})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.on("request", lambda req: req.url.startswith(base) or problems.append(
+        f"request outside the app: {req.url}"))
+    return problems
+
+
+def _tooltip(page) -> dict[str, str]:
+    """The visible chart tooltip as {key: value}."""
+    tip = page.wait_for_selector("#zicht-chart-tooltip.visible")
+    return dict(tip.eval_on_selector_all(
+        "tr", "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+
+
+def test_dashboard_charts_are_interactive_under_the_csp_and_show_the_numbers(site, browser):
+    base, _ = site
+    context = browser.new_context()  # the app's CSP enforced (the page fixture bypasses it)
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    problems = _watch(page, base)
+    try:
+        for user, paths in CHART_PAGES.items():
+            if user:
+                _login(page, base, user)
+            for path in paths:
+                page.goto(f"{base}{path}?lang=nl")
+                _charts_settled(page)
+                figures = page.locator("figure.zicht-chart")
+                n = figures.count()
+                assert n >= 1, path
+                # vega-embed drew every chart and the server's SVG made way for it
+                assert figures.evaluate_all("fs => fs.map(f => f.dataset.chart)") == [
+                    "interactive"] * n, (path, problems)
+                assert page.locator("figure.zicht-chart .vega-embed svg").count() == n, path
+                assert page.locator(".zicht-chart__static").count() == 0, path
+                problems.extend(f"{path}: CSP {v}" for v in page.evaluate("window.__csp"))
+
+        # hovering a bar shows its year and number, as in the table beside the chart
+        page.goto(f"{base}/dashboard?lang=nl")
+        _charts_settled(page)
+        table = page.locator("#overview tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
+        registered = {row[0]: row[1] for row in table}
+        estimated = {row[0]: row[2] for row in table}
+        bars = page.locator("figure.zicht-chart .vega-embed .mark-rect path")
+        assert bars.count() == sum(v != "geheim" for v in registered.values()) >= 1
+        for i in range(bars.count()):
+            bars.nth(i).hover()
+            tip = _tooltip(page)
+            assert tip["geregistreerd"] == registered[tip["jaar"]], tip
+        page.mouse.move(1, 1)
+        page.wait_for_selector("#zicht-chart-tooltip:not(.visible)", state="attached")
+
+        # the keyboard: Tab to the chart shows the first mark's numbers, End the last one
+        chart = page.locator(".zicht-chart__interactive")
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if chart.evaluate("el => el === document.activeElement"):
+                break
+        else:
+            raise AssertionError("the chart cannot be reached with Tab")
+        years = sorted(y for y, v in registered.items() if v != "geheim")
+        assert len(years) >= 2, "the sample publication has two years with a bar"
+        assert _tooltip(page) == {"jaar": years[0], "geregistreerd": registered[years[0]]}
+        assert page.locator(".zicht-chart__focus").is_visible()
+        page.keyboard.press("ArrowRight")
+        assert _tooltip(page) == {"jaar": years[1], "geregistreerd": registered[years[1]]}
+        page.keyboard.press("End")
+        last = max(y for y, v in estimated.items() if v not in ("-", "geheim"))
+        tip = _tooltip(page)
+        assert tip["jaar"] == last and tip["geschat"] == estimated[last], tip
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#zicht-chart-tooltip:not(.visible)", state="attached")
+        problems.extend(f"CSP {v}" for v in page.evaluate("window.__csp"))
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_dashboard_charts_stay_static_without_javascript(site, browser):
+    base, _ = site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        for path in CHART_PAGES[None]:
+            page.goto(f"{base}{path}?lang=nl")
+            n = page.locator("figure.zicht-chart").count()
+            assert n >= 1, path
+            assert page.locator("figure.zicht-chart .zicht-chart__static svg").count() == n
+            assert page.locator(".vega-embed, [data-chart]").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_chart_spec_cannot_close_its_script_element(page):
+    from zicht.web.dashboard import _chart
+
+    spec = {"data": {"values": [
+        {"level": "</script><script>window.escaped = true</script>", "n": 1},
+        {"level": "<!-- <script>", "n": 2}, {"level": "a & b > c \u2028 \u00e9", "n": 3}]},
+        "mark": "bar", "encoding": {"x": {"field": "level", "type": "nominal"},
+                                    "y": {"field": "n", "type": "quantitative"}}}
+    page.set_content(f'<figure class="zicht-chart">{_chart(spec)}</figure><p id="after">x</p>')
+    assert page.locator("script.zicht-chart-spec").count() == 1
+    assert page.evaluate(
+        "JSON.parse(document.querySelector('script.zicht-chart-spec').textContent)") == spec
+    assert page.evaluate("window.escaped") is None
+    assert page.locator("figure.zicht-chart + #after").count() == 1
+
+
+SCREENSHOTS = [  # (file name, user, path)
+    ("dashboard-nl", None, "/dashboard?lang=nl"),
+    ("breakdowns-nl", None, "/dashboard/breakdowns?lang=nl"),
+    ("overlap-nl", None, "/dashboard/overlap?lang=nl"),
+    ("dashboard-en", None, "/dashboard?lang=en"),
+    ("methods-nl", "ali", "/dashboard/methods?lang=nl"),
+    ("whatif-nl", "ali", "/dashboard/whatif?category=ZC&rate=0%2C2&replicates=5&lang=nl"),
+]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (its IHDR chunk)."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", path
+    return struct.unpack(">II", head[16:24])
+
+
+def test_screenshots_of_the_dashboard(site, publication, browser, tmp_path):
+    """Full-page screenshots of the dashboard's pages, charts drawn, for the README: into
+    pytest's tmp dir, or the folder ZICHT_SCREENSHOTS names (``make screenshots``:
+    docs/screenshots/). ZICHT_SCREENSHOT_PUBLICATION names another publication to show
+    (default: the sample publication of these tests)."""
+    _, reg = site
+    out = Path(os.environ.get("ZICHT_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    pub = Path(os.environ.get("ZICHT_SCREENSHOT_PUBLICATION") or publication)
+    assert pub.is_file(), f"ZICHT_SCREENSHOT_PUBLICATION: no file {pub}"
+    app = create_app(reg)
+    app.state.publication_path = str(pub)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        with _serving(app) as base:
+            for name, user, path in SCREENSHOTS:
+                if user and page.locator(".zicht-userbar").count() == 0:
+                    _login(page, base, user)
+                response = page.goto(f"{base}{path}")
+                assert response.status == 200, path
+                _charts_settled(page)
+                assert page.locator("figure.zicht-chart[data-chart=static]").count() == 0, path
+                page.screenshot(path=out / f"{name}.png", full_page=True)
+    finally:
+        context.close()
+    for name, _, _ in SCREENSHOTS:
+        png = out / f"{name}.png"
+        width, height = _png_size(png)
+        assert width == 1280 and height >= 600, (png, width, height)
+        assert png.stat().st_size > 20_000, png  # a page with text and charts, not a blank
