@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS
 from zicht.monitor.inputs import MonitorData
-from zicht.monitor.publish import build_publication
+from zicht.monitor.publish import _sensitivity, build_publication
 
 K = 2  # the dataset is tiny: with k = 2 every count of one person is suppressed
 
@@ -21,7 +21,15 @@ def sample_publication(path: Path) -> Path:
     pub["analyst"]["comparison"] = {
         "year": 2024, "observed": c.observed, "lists": list(c.lists), "findings": c.findings,
         "rows": [{k: v for k, v in r.items() if k != "result"} for r in c.to_dict()],
-        "chart": c.plot().to_dict()}
+        "chart": c.plot().to_dict(),
+        # the lists' sensitivity as publish() computes it; a hand-made linkage band (the
+        # sample has no linkage folder)
+        "sensitivity": _sensitivity(load_dataset("korea"), path.parent, 2024)}
+    pub["analyst"]["comparison"]["sensitivity"]["linkage"] = [
+        {"label": "threshold 0.5", "observed": 4100, "estimate": 9000.0, "ci_low": 8000.0,
+         "ci_high": 10500.0, "note": ""},
+        {"label": "threshold 0.9", "observed": 4180, "estimate": 9900.0, "ci_low": 8700.0,
+         "ci_high": 11600.0, "note": ""}]
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
     # realistic list, protected as publish() protects it
     import pandas as pd

@@ -71,6 +71,13 @@ def test_methods_page_is_for_analysts(client):
     page = client.get("/dashboard/methods")
     assert page.status_code == 200 and "<svg" in page.text
     assert "no estimate" in page.text and "below observed" in page.text
+    # sensitivity: a row per list left out (Korea's lists b-d), the merge, the linkage band
+    cells = _cells(page.text)
+    assert {"alle lijsten", "zonder b", "zonder c", "zonder d"} <= set(cells)
+    assert any(c.endswith(" samengevoegd") for c in cells)
+    assert {"drempel 0,5", "drempel 0,9", "9.000", "9.900", "+10,0%"} <= set(cells)
+    en = _cells(client.get("/dashboard/methods?lang=en").text)
+    assert {"all lists", "without b", "threshold 0.9", "+10.0%"} <= set(en)
 
 
 def test_without_a_publication_the_pages_say_so(world):

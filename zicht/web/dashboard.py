@@ -4,7 +4,9 @@ The file is named by ``ZICHT_PUBLICATION`` (or ``app.state.publication_path``); 
 when it changes.  Public pages show only the publication's ``public`` part, which passed
 disclosure control; the method comparison (``analyst`` part) needs the analyst role.  Charts are
 Vega-Lite specs (Altair) rendered to SVG on the server (vl-convert) and placed in the page with a
-text alternative and the same numbers as a table, so they need no JavaScript and no CDN.
+text alternative and the same numbers as a table, so they need no JavaScript; the spec travels
+along, and static/charts.js replaces the SVG by the interactive chart (tooltips) with the
+vendored vega-embed (static/vendor/vega/, no CDN) under the strict Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ TEXT = {
                                                                   "Estimation methods"),
     "overlap": ("Overlap tussen melders", "Overlap between reporters"),
     "whatif": ("Wat als: meldplicht", "What if: reporting obligation"),
+    "review": ("Koppelingen beoordelen", "Linkage review"),
     "whatif_intro": ("Wat zou een meldplicht voor een meldercategorie opleveren? Elk gesimuleerd "
                      "jaar ({scenario}) wordt twee keer gedetecteerd met dezelfde toevalsgetallen: "
                      "zoals nu, en met de nieuwe detectiekans van de categorie.",
@@ -99,6 +102,23 @@ TEXT = {
     "method": ("methode", "method"), "estimate": ("schatting", "estimate"),
     "verdict": ("oordeel", "verdict"), "model": ("model", "model"),
     "findings": ("Bevindingen", "Findings"),
+    "sens_lists": ("Gevoeligheid voor de lijsten", "Sensitivity to the lists"),
+    "sens_lists_intro": ("De stapsgewijze schatting van {year} opnieuw, met elke lijst "
+                         "weggelaten en met de twee kleinste lijsten samengevoegd. Een schatting "
+                         "die veel verschuift als één lijst wegvalt, rust op die lijst.",
+                         "The stepwise estimate of {year} again, with each list left out and "
+                         "with the two smallest lists merged. An estimate that moves a lot when "
+                         "one list is left out rests on that list."),
+    "sens_linkage": ("Gevoeligheid voor de koppeling", "Sensitivity to the linkage"),
+    "sens_linkage_intro": ("De stapsgewijze schatting van {year} op elke koppeling van de band: "
+                           "meldingen gekoppeld tot personen bij andere drempels voor de "
+                           "koppelkans. De eerste regel is de gekozen koppeling.",
+                           "The stepwise estimate of {year} on each linkage of the band: reports "
+                           "linked into persons at other thresholds of the match probability. "
+                           "The first row is the chosen linkage."),
+    "variant": ("variant", "variant"), "observed": ("waargenomen", "observed"),
+    "change": ("verschil", "change"), "linkage": ("koppeling", "linkage"),
+    "notes": ("toelichting", "notes"),
     "methods_intro": ("Alle methoden op de capture-histories van {year}; het oordeel zegt wat "
                       "een lezer moet weten voordat hij het getal gebruikt.",
                       "Every method on the capture histories of {year}; the verdict says what a "
@@ -129,17 +149,67 @@ def publication(request: Request) -> dict | None:
     return _load(str(path), path.stat().st_mtime)
 
 
-def _svg(chart) -> Markup:
-    """An Altair chart or a Vega-Lite dict as inline SVG (hidden from screen readers: the
-    table beside it carries the numbers)."""
-    return Markup(charts.to_svg(chart).replace(
-        "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
+def _chart(chart) -> Markup:
+    """An Altair chart or a Vega-Lite dict as the content of a ``<figure class="zicht-chart">``:
+    the SVG rendered on the server (hidden from screen readers: the table beside it carries the
+    numbers) and the Vega-Lite spec in a JSON script block, which static/charts.js embeds as
+    the interactive chart in the SVG's place.  ``<``, ``>`` and ``&`` are escaped inside the
+    JSON (``\\u003c`` ...), so no string in the spec can close the script element."""
+    svg = charts.to_svg(chart).replace(
+        "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
+    spec = json.dumps(charts.spec(chart), ensure_ascii=False, separators=(",", ":"))
+    spec = spec.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(f'<div class="zicht-chart__static">{svg}</div>\n'
+                  f'<script type="application/json" class="zicht-chart-spec">{spec}</script>')
 
 
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
         return TEXT["suppressed"][0 if lang == "nl" else 1]
     return format_value(value, unit, lang)
+
+
+def _variant_label(label: str, lang: str) -> str:
+    """A sensitivity variant's label ("without POL", "ZC and NGO merged", "threshold 0.5")."""
+    if lang != "nl":
+        return label
+    if label == "all lists":
+        return "alle lijsten"
+    if label.startswith("without "):
+        return "zonder " + label[len("without "):]
+    if label.endswith(" merged"):
+        return label[:-len(" merged")].replace(" and ", " en ") + " samengevoegd"
+    if label.startswith("threshold "):
+        return "drempel " + label[len("threshold "):].replace(".", ",")
+    return label
+
+
+def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
+    """Table rows of the estimate's sensitivity to the lists and to the linkage: variant,
+    observed, estimate, interval, change against the full table (or the chosen linkage), model
+    or the reason there is no estimate."""
+    if not sens:
+        return [], []
+
+    def rows(items: list[dict], base: float | None, model: bool) -> list:
+        out = []
+        for r in items:
+            est = r.get("estimate")
+            interval = "-" if r.get("ci_low") is None else \
+                f"{_fmt(r['ci_low'], 'count', lang)} - {_fmt(r['ci_high'], 'count', lang)}"
+            change = "-" if est is None or not base else \
+                ("+" if est >= base else "") + format_value(est / base - 1, "share", lang)
+            out.append((_variant_label(r["label"] if "label" in r else r["variant"], lang),
+                        _fmt(r["observed"], "count", lang),
+                        "-" if est is None else _fmt(est, "count", lang), interval, change,
+                        (r.get("model") or r.get("note") or "") if model else r.get("note", "")))
+        return out
+
+    lists = sens.get("lists") or []
+    base = lists[0]["estimate"] if lists else None
+    linkage = sens.get("linkage") or []
+    chosen = linkage[0]["estimate"] if linkage else None
+    return rows(lists, base, True), rows(linkage, chosen, False)
 
 
 def install(app: FastAPI) -> None:
@@ -180,7 +250,8 @@ def install(app: FastAPI) -> None:
                     else t["status"], t["reason_nl"] if page.lang == "nl" else t["reason_en"])
                    for t in doc["public"]["targets"]]
         return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
-                       series=series, targets=targets, chart=_svg(charts.overview(doc, page.lang)))
+                       series=series, targets=targets,
+                       chart=_chart(charts.overview(doc, page.lang)))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
     def breakdowns(request: Request):
@@ -197,7 +268,7 @@ def install(app: FastAPI) -> None:
                                  _fmt(total, "count", page.lang)))
                 totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
                 trend = charts.trend(table, name) if len(table["years"]) > 1 else None
-                trend = None if trend is None else _svg(trend)
+                trend = None if trend is None else _chart(trend)
                 tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
                                "chart": trend,
                                "totals": totals, "withheld": table.get("withheld_years", []),
@@ -217,7 +288,7 @@ def install(app: FastAPI) -> None:
                      _fmt(c["persons"], "count", page.lang)) for c in combos]
             shown = [c for c in combos if c["persons"] is not None][:15]
             if shown:
-                chart = _svg(charts.upset(shown, page.lang))
+                chart = _chart(charts.upset(shown, page.lang))
         return _render(page, "dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
                        chart=chart)
 
@@ -289,6 +360,8 @@ def install(app: FastAPI) -> None:
                              _fmt(r["estimate"], "count", page.lang), interval, r["model"],
                              ", ".join(r["verdicts"]), "; ".join(r["notes"])))
             if comparison.get("chart"):
-                chart = _svg(comparison["chart"])
+                chart = _chart(comparison["chart"])
+        by_lists, by_linkage = _sensitivity_rows((comparison or {}).get("sensitivity"),
+                                                 page.lang)
         return _render(page, "dashboard_methods.html", doc=doc, comparison=comparison,
-                       rows=rows, chart=chart)
+                       rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage)
