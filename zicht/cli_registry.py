@@ -91,7 +91,10 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           workers: int = typer.Option(1, min=1, max=32, help="Worker processes."),
           log_level: str = typer.Option("info"),
           publication: Path = typer.Option(None, help="The dashboard's publication (`zicht "
-                                           "monitor publish`); default $ZICHT_PUBLICATION.")):
+                                           "monitor publish`); default $ZICHT_PUBLICATION."),
+          linkage: Path = typer.Option(None, help="The folder of `zicht link --out` whose "
+                                       "review queue analysts decide at /dashboard/review; "
+                                       "default $ZICHT_LINKAGE.")):
     """Run the registry's web application and the dashboard (migrates the database first)."""
     import os
 
@@ -102,6 +105,12 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
             out.print(f"error: {publication}: no such file")
             raise typer.Exit(2)
         os.environ["ZICHT_PUBLICATION"] = str(publication.resolve())  # read by every worker
+    if linkage is not None:
+        if not (linkage / "review_queue.csv").is_file():
+            out.print(f"error: {linkage}: no review_queue.csv (the --out folder of `zicht "
+                      "link`)", soft_wrap=True)
+            raise typer.Exit(2)
+        os.environ["ZICHT_LINKAGE"] = str(linkage.resolve())  # read by every worker
     reg = _registry()
     url = reg.engine.url.render_as_string(hide_password=True)
     reg.dispose()
@@ -109,6 +118,9 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     if os.environ.get("ZICHT_PUBLICATION"):
         out.print(f"dashboard on http://{host}:{port}/dashboard  "
                   f"(publication {os.environ['ZICHT_PUBLICATION']})")
+    if os.environ.get("ZICHT_LINKAGE"):
+        out.print(f"linkage review on http://{host}:{port}/dashboard/review  "
+                  f"(folder {os.environ['ZICHT_LINKAGE']})")
     uvicorn.run("zicht.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level, access_log=False,
                 proxy_headers=False)

@@ -99,9 +99,10 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         pages.install(app)
-        from . import dashboard
+        from . import dashboard, review
 
         dashboard.install(app)
+        review.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

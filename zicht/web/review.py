@@ -1,0 +1,414 @@
+"""The linkage review queue as a page for analysts (``/dashboard/review``).
+
+The folder of a ``zicht link`` run is named by ``ZICHT_LINKAGE`` (or
+``app.state.linkage_path``; ``zicht serve --linkage DIR`` sets the variable).  The page lists the
+pairs of its ``review_queue.csv`` that nobody has decided yet, most uncertain first, with the
+comparison levels and the reports' non-identifying attributes (the folder holds no clear
+identifier; tokens are never shown).  A decision is appended to the folder's ``decisions.jsonl``
+through :class:`zicht.linkage.review.DecisionLog`, with the analyst's user name, and counts from
+the next ``zicht link`` run into the folder on, exactly as ``zicht link review --decide``.  Every
+page shown and every decision is recorded in the registry's audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ..linkage.review import DECISIONS, REVIEW_BAND, DecisionLog
+from ..registry.audit import Event
+from ..registry.service import AccessDenied
+from . import dashboard
+from .deps import check_csrf, registry_of
+from .pages import Page, _page
+
+PAGE_SIZE = 25
+QUEUE_FILE = "review_queue.csv"
+LOG_FILE = "decisions.jsonl"
+MAX_ID = 120  # report ids longer than this are not in any queue
+
+# the reports' non-identifying attributes that `zicht link` writes beside the levels
+ATTRIBUTES = {
+    "reporter_category": ("meldercategorie", "reporter category"),
+    "organisation": ("organisatie", "organisation"),
+    "reference_year": ("peiljaar", "reference year"),
+    "sex": ("geslacht", "sex"),
+    "nationality": ("nationaliteit", "nationality"),
+    "age_band": ("leeftijdsgroep", "age band"),
+    "place_of_exploitation": ("plaats van uitbuiting", "place of exploitation"),
+}
+COMPARISONS = {
+    "name": ("naam", "name"), "birth_date": ("geboortedatum", "birth date"),
+    "age": ("geboortejaar volgens leeftijd", "birth year implied by age"),
+    "year": ("jaren tussen de meldingen", "years between the reports"),
+    "sex": ("geslacht", "sex"), "context": ("plaats en vorm van uitbuiting",
+                                            "place and form of exploitation"),
+}
+# Dutch for the level labels of zicht.linkage.model (the English label is the model's own)
+LEVELS_NL = {
+    "no name to compare": "geen naam om te vergelijken",
+    "all name parts equal (order free)": "alle naamdelen gelijk (volgorde vrij)",
+    "one part equal, the other similar": "één deel gelijk, het andere lijkt erop",
+    "both parts similar (Dice >= 0.75)": "beide delen lijken erop (Dice >= 0,75)",
+    "all parts similar, order free (Dice >= 0.8)":
+        "alle delen lijken erop, volgorde vrij (Dice >= 0,8)",
+    "surname equal, given name missing": "achternaam gelijk, voornaam ontbreekt",
+    "given name equal, surname missing": "voornaam gelijk, achternaam ontbreekt",
+    "one part missing, the other similar": "één deel ontbreekt, het andere lijkt erop",
+    "surname equal": "achternaam gelijk", "given name equal": "voornaam gelijk",
+    "all parts loosely similar (Dice >= 0.55)": "alle delen lijken enigszins (Dice >= 0,55)",
+    "different": "verschillend",
+    "birth year unknown": "geboortejaar onbekend", "date equal": "datum gelijk",
+    "day and month swapped": "dag en maand verwisseld",
+    "year and month equal": "jaar en maand gelijk",
+    "day and month equal, year differs": "dag en maand gelijk, jaar verschilt",
+    "year equal, date known on one side only": "jaar gelijk, datum aan één kant bekend",
+    "year equal, date differs": "jaar gelijk, datum verschilt",
+    "age unknown, or birth years compared": "leeftijd onbekend, of geboortejaren vergeleken",
+    "same implied birth year": "zelfde afgeleide geboortejaar",
+    "implied birth years 1 apart": "afgeleide geboortejaren 1 jaar uit elkaar",
+    "implied birth years 2-3 apart": "afgeleide geboortejaren 2-3 jaar uit elkaar",
+    "year unknown": "jaar onbekend", "same year": "zelfde jaar",
+    "1 year apart": "1 jaar uit elkaar", "2-3 years apart": "2-3 jaar uit elkaar",
+    "further apart": "verder uit elkaar",
+    "nothing to compare": "niets om te vergelijken",
+    "place and forms equal": "plaats en vormen gelijk", "place equal": "plaats gelijk",
+    "sex unknown": "geslacht onbekend", "sex equal": "geslacht gelijk",
+}
+DECISION_TEXT = {
+    "match": ("zelfde persoon (match)", "same person (match)"),
+    "no_match": ("verschillende personen (geen match)", "different persons (no match)"),
+    "undecided": ("onzeker: blijft in de wachtrij", "unsure: stays in the queue"),
+}
+assert set(DECISION_TEXT) == set(DECISIONS)
+TEXT = {
+    "intro": ("Deze paren meldingen heeft het koppelmodel niet met zekerheid aan één persoon "
+              "toegekend of juist gescheiden (kans op een match tussen {low} en {high}). Het "
+              "meest onzekere paar staat bovenaan. U ziet alleen gepseudonimiseerde gegevens: "
+              "kenmerken van de meldingen, de kans en per vergelijking het niveau; geen namen, "
+              "geboortedata of koppelcodes.",
+              "The linkage model could not tell whether these pairs of reports are one person "
+              "(match probability between {low} and {high}). The most uncertain pair comes "
+              "first. You see pseudonymised data only: the reports' identifiers, the "
+              "probability and each comparison's level; no names, birth dates or tokens."),
+    "effect": ("Een beslissing telt vanaf de volgende run van zicht link naar deze map: een "
+               "match koppelt het paar, geen match verbreekt de directe koppeling. Tot die run "
+               "blijven de personen, capture-histories en schattingen zoals ze zijn. Onzeker "
+               "legt alleen vast dat u het paar heeft bekeken; het blijft in de wachtrij. Een "
+               "beslissing wijzigen of intrekken kan op de server met zicht link review MAP "
+               "--pair ID_L ID_R --decide undecided.",
+               "A decision counts from the next run of zicht link into this folder on: a match "
+               "links the pair, no match removes their direct link. Until that run the persons, "
+               "capture histories and estimates stay as they are. Unsure only records that you "
+               "looked at the pair; it stays in the queue. To change or withdraw a decision, "
+               "use zicht link review FOLDER --pair ID_L ID_R --decide undecided on the "
+               "server."),
+    "counts": ("{total} paren in de wachtrij van de laatste koppelrun: {decided} beslist, "
+               "{open} nog te beoordelen.",
+               "{total} pairs in the queue of the last linkage run: {decided} decided, "
+               "{open} still to review."),
+    "empty": ("Er zijn geen paren meer te beoordelen.", "There are no pairs left to review."),
+    "no_linkage": ("Er is geen koppeling ingesteld. Start de server met zicht serve --linkage "
+                   "MAP (de map van zicht link --out), of zet ZICHT_LINKAGE.",
+                   "No linkage is configured. Start the server with zicht serve --linkage "
+                   "FOLDER (the folder of zicht link --out), or set ZICHT_LINKAGE."),
+    "no_queue": ("De ingestelde koppelmap heeft geen leesbare review_queue.csv. Draai eerst zicht "
+                 "link naar die map.",
+                 "The configured linkage folder has no readable review_queue.csv. Run zicht "
+                 "link into that folder first."),
+    "log_unreadable": ("Het beslissingenlogboek (decisions.jsonl) is niet leesbaar: {error}",
+                       "The decisions log (decisions.jsonl) cannot be read: {error}"),
+    "pair": ("Paar {number}", "Pair {number}"),
+    "probability": ("Kans op een match: {p}", "Match probability: {p}"),
+    "levels": ("Vergelijkingen van paar {number}", "Comparisons of pair {number}"),
+    "comparison": ("vergelijking", "comparison"), "level": ("niveau", "level"),
+    "reports": ("Meldingen van paar {number}", "Reports of pair {number}"),
+    "attribute": ("kenmerk", "attribute"),
+    "decision": ("Uw beslissing over paar {number}", "Your decision on pair {number}"),
+    "record": ("Beslissing vastleggen", "Record decision"),
+    "recorded": ("Vastgelegd: {l} en {r}: {decision} (door {by}, {at}). Dit telt vanaf de "
+                 "volgende run van zicht link.",
+                 "Recorded: {l} and {r}: {decision} (by {by}, {at}). This counts from the next "
+                 "run of zicht link on."),
+    "page_of": ("Pagina {number} van {pages}", "Page {number} of {pages}"),
+    "pagination": ("Paginering", "Pagination"),
+    "csrf": ("Het formulier is verlopen of ongeldig (CSRF-token). Laad de pagina opnieuw en "
+             "probeer het nog eens; er is niets vastgelegd.",
+             "The form has expired or is invalid (CSRF token). Reload the page and try again; "
+             "nothing was recorded."),
+    "choose": ("Kies een beslissing voor dit paar; er is niets vastgelegd.",
+               "Choose a decision for this pair; nothing was recorded."),
+    "bad_decision": ("Onbekende beslissing {decision!r}: kies {choices}. Er is niets "
+                     "vastgelegd.",
+                     "Unknown decision {decision!r}: choose {choices}. Nothing was recorded."),
+    "unknown_pair": ("Het paar {l} en {r} staat niet in de wachtrij van deze koppeling. Er is "
+                     "niets vastgelegd.",
+                     "The pair {l} and {r} is not in this linkage's review queue. Nothing was "
+                     "recorded."),
+    "already": ("Over het paar {l} en {r} is al beslist ({decision}, door {by}). Er is niets "
+                "vastgelegd.",
+                "The pair {l} and {r} has already been decided ({decision}, by {by}). Nothing "
+                "was recorded."),
+    "write_failed": ("De beslissing kon niet worden opgeslagen: {error}",
+                     "The decision could not be stored: {error}"),
+}
+
+
+class QueueUnavailable(Exception):
+    """The folder has no readable review queue."""
+
+
+class LogUnreadable(Exception):
+    """The folder's decisions log cannot be read."""
+
+
+class Linkage:
+    """The review queue and standing decisions of one linkage folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.log = DecisionLog(folder / LOG_FILE)
+        try:
+            self.queue = _read_queue(*_stamp(folder / QUEUE_FILE))
+        except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
+            raise QueueUnavailable(str(exc)) from None
+        try:
+            self.latest = _read_log(*_stamp(self.log.path))
+        except (OSError, ValueError) as exc:
+            raise LogUnreadable(str(exc).replace(str(folder), "").lstrip("/\\")) from None
+        self.decided = {key for key, entry in self.latest.items()
+                        if entry["decision"] != "undecided"}
+        self.open = self.queue[[k not in self.decided for k in self.queue["key"]]]
+        self.decided_in_queue = len(self.queue) - len(self.open)
+
+    def find(self, id_l: str, id_r: str) -> pd.Series | None:
+        key = _key(id_l, id_r)
+        rows = self.queue[[k == key for k in self.queue["key"]]]
+        return None if rows.empty else rows.iloc[0]
+
+    def band(self) -> tuple[float, float]:
+        """The review band of the run (summary.json)."""
+        band = REVIEW_BAND
+        try:
+            summary = json.loads((self.folder / "summary.json").read_text(encoding="utf-8"))
+            low, high = summary.get("review_band") or band
+            band = (float(low), float(high))
+        except (OSError, ValueError, TypeError):
+            pass
+        return band
+
+
+def _key(id_l: str, id_r: str) -> tuple[str, str]:
+    return tuple(sorted((str(id_l), str(id_r))))  # type: ignore[return-value]
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return str(path), -1, -1
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=4)
+def _read_queue(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    if mtime_ns < 0:
+        raise FileNotFoundError(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if not {"id_l", "id_r", "match_probability"} <= set(frame.columns):
+        raise ValueError(f"{QUEUE_FILE}: not a review queue")
+    frame["match_probability"] = pd.to_numeric(frame["match_probability"], errors="coerce")
+    frame = frame[frame["match_probability"].notna()].copy()
+    frame["key"] = [_key(a, b) for a, b in zip(frame["id_l"], frame["id_r"], strict=True)]
+    frame = frame.drop_duplicates("key")
+    # most uncertain first: `zicht link` writes the file in this order; sorted again so that
+    # the page does not depend on it
+    order = (frame["match_probability"] - 0.5).abs().sort_values(kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+@lru_cache(maxsize=4)
+def _read_log(path: str, mtime_ns: int, size: int) -> dict[tuple[str, str], dict]:
+    """The latest entry of every pair in the decisions log (``undecided`` included)."""
+    if mtime_ns < 0:
+        return {}
+    entries = DecisionLog(Path(path)).entries()
+    return {_key(e["id_l"], e["id_r"]): e for e in entries.to_dict("records")}
+
+
+def linkage_path(request: Request) -> Path | None:
+    path = getattr(request.app.state, "linkage_path", None) or os.environ.get("ZICHT_LINKAGE")
+    return Path(path) if path else None
+
+
+def _tt(page: Page, key: str, **kw) -> str:
+    nl, en = TEXT[key] if key in TEXT else dashboard.TEXT[key]  # the nav's keys
+    return (nl if page.lang == "nl" else en).format(**kw)
+
+
+def _lang(page: Page, pair: tuple[str, str]) -> str:
+    return pair[0 if page.lang == "nl" else 1]
+
+
+def _prob(p: float, lang: str) -> str:
+    text = f"{p:.2f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def _number(x: float, lang: str) -> str:
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def _decision_text(page: Page, decision: str) -> str:
+    return _lang(page, DECISION_TEXT.get(decision, (decision, decision)))
+
+
+def _level_text(page: Page, label: str) -> str:
+    if page.lang != "nl":
+        return label
+    if label in LEVELS_NL:
+        return LEVELS_NL[label]
+    for suffix, nl in ((" unknown", " onbekend"), (" equal", " gelijk")):  # tok_extra_* levels
+        if label.endswith(suffix):
+            return label[: -len(suffix)] + nl
+    return label
+
+
+def _pair_view(page: Page, row: pd.Series, number: int) -> dict:
+    levels = [(_lang(page, COMPARISONS.get(c[6:], (c[6:], c[6:]))), _level_text(page, row[c]))
+              for c in row.index if c.startswith("level_") and row[c] != ""]
+    unknown = "onbekend" if page.lang == "nl" else "unknown"
+    attributes = [(_lang(page, names), row.get(f"{a}_l") or unknown,
+                   row.get(f"{a}_r") or unknown)
+                  for a, names in ATTRIBUTES.items()
+                  if f"{a}_l" in row.index or f"{a}_r" in row.index]
+    return {"number": number, "id_l": row["id_l"], "id_r": row["id_r"],
+            "probability": _prob(row["match_probability"], page.lang),
+            "levels": levels, "attributes": attributes, "field": f"decision-{number}"}
+
+
+def _page_number(value: str | None, pages: int) -> int:
+    number = int(value) if value and value.isdigit() and len(value) < 7 else 1
+    return max(1, min(number, pages))
+
+
+def install(app: FastAPI) -> None:
+    """Add the review page to ``app``."""
+
+    def _render(page: Page, status: int = 200, *, page_no: str | None = "1",
+                error: str | None = None, failed: tuple[str, str] | None = None,
+                confirmation: str | None = None) -> HTMLResponse:
+        """The page at ``page_no`` with an ``error`` about the pair ``failed`` (its radio
+        group is marked invalid when it is on the page) or a ``confirmation``."""
+        context = {"tt": lambda key, **kw: _tt(page, key, **kw), "state": "ready", "pairs": [],
+                   "errors": [], "error_of": {}, "confirmation": confirmation,
+                   "page_no": 1, "pages": 1, "counts": None, "band": None,
+                   "choices": [(d, _decision_text(page, d)) for d in DECISIONS]}
+        if error:
+            context["errors"] = [("queue", error)]
+        folder = linkage_path(page.request)
+        try:
+            linkage = Linkage(folder) if folder is not None else None
+        except QueueUnavailable:
+            return page.render("dashboard_review.html", status, **{**context,
+                                                                  "state": "no_queue"})
+        except LogUnreadable as exc:
+            context["errors"].append(("queue", _tt(page, "log_unreadable", error=str(exc))))
+            return page.render("dashboard_review.html", max(status, 500),
+                               **{**context, "state": "broken"})
+        if linkage is None:
+            return page.render("dashboard_review.html", status, **{**context, "state": "none"})
+        pages = max(1, -(-len(linkage.open) // PAGE_SIZE))
+        number = _page_number(page_no, pages)
+        start = (number - 1) * PAGE_SIZE
+        pairs = [_pair_view(page, row, start + i + 1) for i, (_, row) in
+                 enumerate(linkage.open.iloc[start:start + PAGE_SIZE].iterrows())]
+        for pair in pairs:
+            if error and failed is not None and _key(*failed) == _key(pair["id_l"],
+                                                                      pair["id_r"]):
+                context["errors"] = [(pair["field"], error)]
+                context["error_of"] = {pair["field"]: error}
+        context.update(pairs=pairs, page_no=number, pages=pages,
+                       band=[_number(b, page.lang) for b in linkage.band()],
+                       counts={"total": len(linkage.queue), "decided": linkage.decided_in_queue,
+                               "open": len(linkage.open)})
+        # what this analyst was shown is audited, like every read of reports
+        registry_of(page.request).record(page.actor, Event(
+            "read", "linkage_review", None,
+            {"page": number, "queue": len(linkage.queue), "open": len(linkage.open),
+             "pairs": [[p["id_l"], p["id_r"]] for p in pairs]}))
+        return page.render("dashboard_review.html", status, **context)
+
+    @app.get("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
+    def review_page(request: Request):
+        page = _page(request, "analyst")
+        params = request.query_params
+        confirmation = None
+        folder = linkage_path(request)
+        id_l, id_r = params.get("l", "")[:MAX_ID], params.get("r", "")[:MAX_ID]
+        if folder is not None and id_l and id_r:
+            try:  # say what the log holds for the pair, not what the address claims
+                entry = _read_log(*_stamp(folder / LOG_FILE)).get(_key(id_l, id_r))
+            except (OSError, ValueError):
+                entry = None
+            if entry is not None:
+                confirmation = _tt(page, "recorded", l=entry["id_l"], r=entry["id_r"],
+                                   decision=_decision_text(page, entry["decision"]),
+                                   by=entry["by"], at=str(entry["at"]).replace("T", " "))
+        return _render(page, page_no=params.get("page"), confirmation=confirmation)
+
+    @app.post("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
+    def decide(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
+               id_r: str = Form(""), decision: str = Form(""), page: str = Form("1")):
+        view = _page(request, "analyst")
+        # an id longer than MAX_ID is in no queue: cut one past it, so that it matches nothing
+        id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
+        decision, page = decision.strip()[:40], page.strip()[:8]
+
+        def refuse(status: int, key: str, **kw) -> HTMLResponse:
+            return _render(view, status, page_no=page, error=_tt(view, key, **kw),
+                           failed=(id_l, id_r))
+
+        try:
+            check_csrf(request, view.csrf or "", csrf_token)
+        except AccessDenied:
+            return refuse(403, "csrf")
+        folder = linkage_path(request)
+        try:
+            linkage = Linkage(folder) if folder is not None else None
+        except (QueueUnavailable, LogUnreadable):
+            linkage = None
+        if linkage is None:  # the page says why
+            return _render(view, 404, page_no=page)
+        if not decision:
+            return refuse(422, "choose")
+        if decision.replace("-", "_") not in DECISIONS:
+            return refuse(422, "bad_decision", decision=decision,
+                          choices=", ".join(DECISIONS))
+        row = linkage.find(id_l, id_r) if id_l and id_r and id_l != id_r else None
+        if row is None:
+            return refuse(404, "unknown_pair", l=id_l[:MAX_ID], r=id_r[:MAX_ID])
+        if row["key"] in linkage.decided:  # meanwhile, by someone else (or a second click)
+            standing = linkage.latest[row["key"]]
+            return refuse(409, "already", l=row["id_l"], r=row["id_r"],
+                          decision=_decision_text(view, standing["decision"]),
+                          by=standing["by"])
+        try:
+            entry = linkage.log.record(row["id_l"], row["id_r"], decision,
+                                       by=view.actor.username)
+        except OSError as exc:
+            return refuse(500, "write_failed", error=exc.strerror or type(exc).__name__)
+        registry_of(request).record(view.actor, Event(
+            "decide", "linkage_pair", f"{entry['id_l']} {entry['id_r']}"[:120],
+            {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"]}))
+        target = "/dashboard/review?" + urlencode({"page": page if page.isdigit() else "1",
+                                                   "l": entry["id_l"], "r": entry["id_r"]})
+        return RedirectResponse(target, status_code=303)
