@@ -43,7 +43,7 @@ ifneq ($(ZICHT_SKIP_BROWSER),1)
 browser: $(CHROMIUM)
 endif
 
-demo: install  ## the main job on the shipped published tables
+demo: install  ## the whole chain on ten simulated years, then the dashboard on localhost
 	$(BIN)/zicht demo
 
 lint: dev

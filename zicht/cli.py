@@ -1,7 +1,8 @@
 """The ``zicht`` command line.
 
 ``zicht estimate FILE.csv`` estimates a population size from a capture-history table;
-``zicht datasets`` lists the shipped published tables; ``zicht demo`` runs the main job on them.
+``zicht datasets`` lists the shipped published tables; ``zicht demo`` runs the whole chain on
+synthetic data (``zicht demo tables``: every estimator on the shipped tables).
 Input errors print one line on stderr and exit with code 2; a model whose estimate does not
 exist (or is not identifiable) says why and exits with code 3.
 """
@@ -447,9 +448,9 @@ DEMO_METHODS = ("stepwise", "bic", "aic", "Mt", "Mth-chao", "Mth-darroch", "Mth-
                 "Mth-gamma3.5")
 
 
-@app.command()
-def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for the UK BCa.")):
-    """Estimate on the published UK and Dutch tables: the main job on the shipped data."""
+def demo_tables(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for the UK "
+                                                             "BCa.")):
+    """Estimate on the published UK and Dutch tables (registered as `zicht demo tables`)."""
     from .mse import EstimateNotAvailable, Stepwise, sensitivity
     from .mse.datasets import load_dataset
     from .mse.methods import make_estimator
@@ -482,24 +483,22 @@ def demo(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for t
 
 
 def _register_registry() -> None:
+    from .cli_demo import register as register_demo
     from .cli_linkage import register as register_linkage
     from .cli_monitor import register as register_monitor
     from .cli_registry import register
+    from .cli_report import register as register_report
 
     register(app)
     register_linkage(app)
     register_monitor(app)
+    register_report(app)
+    register_demo(app)
 
-
-_register_registry()
 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
 
 
 # -- simulate ------------------------------------------------------------------------------------
@@ -650,3 +649,9 @@ def study(
         reasons = failed.groupby(["method", "status"]).size()
         for (m, why), k in reasons.items():
             out.print(f"{m}: {k} replicate(s) without an estimate: {why}")
+
+
+_register_registry()  # last: the other command modules import helpers defined above
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,175 @@
+"""`zicht demo` (what `make demo` runs): the whole chain on a small simulation - registry,
+export, linkage, estimates, chain figures, publication, reports - then the dashboard served
+over real HTTP.  Names never reach the database in clear; the same seed gives the same figures;
+a folder that is not a demo is never overwritten."""
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from zicht import demo
+from zicht.cli import app
+
+YEARS, VICTIMS = [2023, 2024], 1500
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    stages = []
+    d = demo.build(folder, YEARS, seed=2, victims=VICTIMS,
+                   step=lambda name, seconds: stages.append(name))
+    return d, stages
+
+
+def test_every_stage_runs_and_leaves_its_files(built):
+    d, stages = built
+    assert stages == ["simulate", "registry", "export", "link", "estimate", "chain", "publish",
+                      "report"]
+    for part in ("sim/reports.csv", "export/reports.parquet", "linked/persons.parquet",
+                 "linked/review_queue.csv", "estimates.csv", "chain/manifest.json",
+                 "publication.json"):
+        assert (d.folder / part).exists(), part
+    marker = json.loads((d.folder / demo.MARKER).read_text())
+    assert marker["complete"] and set(marker["timings"]) == set(stages)
+
+
+def test_the_annual_reports_are_built_in_both_languages(built):
+    from pypdf import PdfReader
+
+    d, _ = built
+    names = sorted(p.name for p in d.reports())
+    assert names == ["annual-report-2024.html", "annual-report-2024.pdf",
+                     "jaarrapport-2024.html", "jaarrapport-2024.pdf"]
+    nl = PdfReader(d.folder / "reports" / "jaarrapport-2024.pdf")
+    assert len(nl.pages) >= 10
+    text = " ".join(page.extract_text() for page in nl.pages[:3])
+    assert "Zicht op mensenhandel" in text and "2024" in text and "Samenvatting" in text
+    html = (d.folder / "reports" / "annual-report-2024.html").read_text()
+    assert "Summary" in html and "<svg" in html
+
+
+def test_the_registry_holds_every_report_and_no_name_in_clear(built):
+    d, _ = built
+    sim = pd.read_csv(d.folder / "sim" / "reports.csv", dtype=str)
+    with sqlite3.connect(d.folder / "zicht.db") as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        assert "reports" in tables
+        assert db.execute("select count(*) from reports").fetchone()[0] == len(sim)
+    raw = b"".join(p.read_bytes() for p in d.folder.glob("zicht.db*"))
+    surnames = [s for s in sim["surname"].dropna().unique() if len(s) >= 7][:200]
+    assert len(surnames) > 50
+    leaked = [s for s in surnames if s.encode() in raw]
+    assert leaked == []
+    births = [b for b in sim["birth_date"].dropna().unique() if b][:200]
+    assert [b for b in births if b.encode() in raw] == []
+
+
+def test_the_publication_covers_the_years_and_the_chain(built):
+    d, _ = built
+    doc = json.loads(d.publication.read_text())
+    assert doc["years"] == YEARS and doc["latest_year"] == 2024
+    values = {i["key"]: {v["year"]: v["value"] for v in i["values"]}
+              for i in doc["public"]["indicators"]}
+    assert values["police_cases_to_om"][2024] > 0
+    assert 0 < values["detection_rate"][2024] < 1
+    chain = pd.read_csv(d.folder / "chain.csv")
+    cases = chain[(chain.measure == "police_cases_to_om") & (chain.year == 2024)].value.item()
+    assert values["police_cases_to_om"][2024] == cases
+    assert doc["analyst"]["comparison"]["year"] == 2024
+
+
+def test_demo_users_can_log_in(built):
+    from zicht.registry.service import Registry
+    from zicht.registry.settings import Settings
+
+    d, _ = built
+    reg = Registry(Settings.from_env({"ZICHT_PSEUDONYM_KEY": demo.demo_key(2)},
+                                     database_url=d.database_url))
+    try:
+        for username, role, _org in demo.USERS:
+            _, _, actor = reg.login(username, demo.password(), "test")
+            assert actor.role == role
+    finally:
+        reg.dispose()
+
+
+def test_same_parameters_reuse_the_build_and_other_folders_are_refused(built, tmp_path):
+    d, _ = built
+    again = demo.build(d.folder, YEARS, seed=2, victims=VICTIMS)
+    assert again.reused
+    with pytest.raises(demo.DemoError, match="not a zicht demo"):
+        (tmp_path / "mine.txt").write_text("keep me")
+        demo.build(tmp_path, YEARS, seed=2, victims=VICTIMS)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_the_same_seed_gives_the_same_figures(built, tmp_path):
+    """The same simulation and reports; the registry's random report ids change the order of
+    Splink's floating-point sums (m values differ by ~1e-6), so a pair on the threshold may
+    link differently: figures agree to 1 %, not to the last digit."""
+    d, _ = built
+    other = demo.build(tmp_path / "again", YEARS, seed=2, victims=VICTIMS)
+    for name in ("sim/reports.csv", "chain.csv"):
+        assert (d.folder / name).read_bytes() == (other.folder / name).read_bytes()
+    a, b = (json.loads(p.read_text())["public"] for p in (d.publication, other.publication))
+    for x, y in zip(a["estimates"], b["estimates"], strict=True):
+        assert x["year"] == y["year"] and x["estimate"] == pytest.approx(y["estimate"], rel=0.01)
+    reg = [{v["year"]: v["value"] for v in i["values"]} for doc in (a, b)
+           for i in doc["indicators"] if i["key"] == "registered_persons"]
+    assert reg[0].keys() == reg[1].keys()
+    for year in reg[0]:
+        assert reg[0][year] == pytest.approx(reg[1][year], rel=0.01)
+
+
+def test_cli_prints_the_login_and_refuses_a_foreign_folder(built, tmp_path):
+    d, _ = built
+    result = runner.invoke(app, ["demo", "--out", str(d.folder), "--years", "2023-2024",
+                                 "--seed", "2", "--victims", str(VICTIMS), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "reusing" in result.output and demo.password() in result.output
+    assert "analist (analyst)" in result.output
+    (tmp_path / "x").write_text("")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--no-serve"])
+    assert result.exit_code == 2 and "not a zicht demo" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_serves_the_dashboard_over_http(built):
+    d, _ = built
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZICHT_")}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "zicht"), "demo", "--out", str(d.folder), "--years",
+         "2023-2024", "--seed", "2", "--victims", str(VICTIMS), "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=Path(d.folder).parent)
+    try:
+        page, deadline = None, time.monotonic() + 60
+        while time.monotonic() < deadline and page is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard") as r:
+                    page = r.read().decode()
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.3)
+        assert page is not None, "the dashboard did not answer within 60 s"
+        assert "2024" in page and "<svg" in page
+    finally:
+        proc.terminate()
+        proc.wait(10)
