@@ -20,7 +20,10 @@ def test_trend_reaching_the_target_by_the_deadline_is_on_track():
     s = assess(at_least(), {2021: 0.30, 2022: 0.35, 2023: 0.40}, today=2024)
     assert s.status == "on track"
     assert s.projected == pytest.approx(0.55)
-    assert "+0.05 a year" in s.reason_en and "0.55 expected by 2026" in s.reason_en
+    # a share reads as a percentage, its trend in percentage points, Dutch with a comma
+    assert "2023: 40.0%, target at least 50.0% by 2026" in s.reason_en
+    assert "+5.00 percentage points a year, 55.0% expected by 2026" in s.reason_en
+    assert "+5,00 procentpunt per jaar, 55,0% verwacht in 2026" in s.reason_nl
 
 
 def test_too_slow_is_at_risk():
@@ -43,6 +46,10 @@ def test_at_most_reverses_the_direction():
     assert assess(t, {2022: 140, 2023: 130, 2024: 120}, today=2025).status == "on track"
     assert assess(t, {2022: 140, 2023: 138, 2024: 136}, today=2025).status == "at risk"
     assert assess(t, {2022: 120, 2023: 130}, today=2025).status == "off track"
+    s = assess(t, {2022: 1400, 2023: 1380, 2024: 1360}, today=2025)
+    assert "2024: 1,360, target at most 100 by 2026; trend -20.00 a year, 1,320 expected" \
+        in s.reason_en
+    assert "2024: 1.360, doel hoogstens 100 in 2026; trend -20,00 per jaar" in s.reason_nl
 
 
 def test_deadline_passed_without_meeting_it():

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .indicators import INDICATORS
+from .indicators import INDICATORS, format_value
 
 DIRECTIONS = ("at_least", "at_most")
 STATUSES = ("on track", "at risk", "off track", "no data")
@@ -167,8 +167,23 @@ def evaluate(lines: list[Line], data, today: int) -> list[Status]:
     return out
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+def _fmt(x: float, unit: str, lang: str) -> str:
+    """A value in the indicator's unit as the tables show it (shares as percentages)."""
+    if unit == "count" and abs(x - round(x)) > 1e-9:
+        unit = "ratio"  # a projected count is not whole: two decimals, not rounded away
+    return format_value(x, unit, lang)
+
+
+def _slope(x: float, unit: str, lang: str) -> str:
+    """A trend per year: percentage points for shares, else the indicator's unit."""
+    if unit == "share":
+        text = f"{x * 100:+.2f}"
+        text = text.replace(".", ",") if lang == "nl" else text
+        return f"{text} procentpunt per jaar" if lang == "nl" else \
+            f"{text} percentage points a year"
+    sign = "+" if x >= 0 else "-"
+    text = sign + format_value(abs(x), "ratio" if unit == "count" else unit, lang)
+    return f"{text} per jaar" if lang == "nl" else f"{text} a year"
 
 
 def assess(target: Target, values: dict[int, float], today: int) -> Status:
@@ -185,9 +200,11 @@ def assess(target: Target, values: dict[int, float], today: int) -> Status:
     sign = 1.0 if target.direction == "at_least" else -1.0
     goal_nl = "minstens" if sign > 0 else "hoogstens"
     goal_en = "at least" if sign > 0 else "at most"
-    head_nl = f"{year}: {_fmt(latest)}, doel {goal_nl} {_fmt(target.target)} in {target.deadline}"
-    head_en = f"{year}: {_fmt(latest)}, target {goal_en} {_fmt(target.target)} by " \
-              f"{target.deadline}"
+    unit = INDICATORS[target.indicator].unit
+    head_nl = f"{year}: {_fmt(latest, unit, 'nl')}, doel {goal_nl} " \
+              f"{_fmt(target.target, unit, 'nl')} in {target.deadline}"
+    head_en = f"{year}: {_fmt(latest, unit, 'en')}, target {goal_en} " \
+              f"{_fmt(target.target, unit, 'en')} by {target.deadline}"
     if sign * (latest - target.target) >= 0:
         return Status(target, "on track", year, latest, None, f"{head_nl}: gehaald",
                       f"{head_en}: met", series)
@@ -202,8 +219,10 @@ def assess(target: Target, values: dict[int, float], today: int) -> Status:
     years = np.array(sorted(series), dtype=float)
     slope, intercept = np.polyfit(years, [series[int(y)] for y in years], 1)
     projected = float(slope * target.deadline + intercept)
-    trend_nl = f"trend {slope:+.3g} per jaar, {_fmt(projected)} verwacht in {target.deadline}"
-    trend_en = f"trend {slope:+.3g} a year, {_fmt(projected)} expected by {target.deadline}"
+    trend_nl = f"trend {_slope(slope, unit, 'nl')}, {_fmt(projected, unit, 'nl')} verwacht " \
+               f"in {target.deadline}"
+    trend_en = f"trend {_slope(slope, unit, 'en')}, {_fmt(projected, unit, 'en')} expected by " \
+               f"{target.deadline}"
     if sign * (projected - target.target) >= 0:
         status, nl, en = "on track", "op koers", "on track"
     elif sign * slope > 0:
