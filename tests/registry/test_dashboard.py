@@ -41,6 +41,16 @@ def test_overview_in_dutch_and_english(client):
     en = client.get("/dashboard?lang=en")
     assert "Sight of human trafficking" in en.text and "registered persons" in en.text
     assert "Programme targets" in en.text
+    # the key figures of the latest year (the sample: 4 registered, 20 estimated 12-40)
+    figures = re.findall(r'<dt class="zicht-figure__label">([^<]*)</dt>\s*'
+                         r'<dd class="zicht-figure__value">([^<]*)</dd>', nl.text)
+    assert figures == [("geregistreerde personen", "4"), ("geschatte slachtoffers", "20"),
+                       ("detectiegraad", "20,0%"), ("dark number", "16")]
+    assert "95%-interval 12 - 40" in nl.text
+    # a target by the indicator's name, its status as a labelled word, reasoning in units
+    assert '<span class="zicht-status zicht-status--off-track">uit koers</span>' in nl.text
+    assert "aangifte gedaan" in _cells(nl.text) and "25,0%, doel minstens 40,0%" in nl.text
+    assert '<span class="zicht-status zicht-status--off-track">off track</span>' in en.text
 
 
 def test_breakdowns_publish_no_count_below_k(client):

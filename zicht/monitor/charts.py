@@ -49,7 +49,7 @@ def overview(doc: dict, lang: str = "nl", width: int = 520, height: int = 280):
 
     reg = pd.DataFrame([{"year": str(y), "persons": v}
                         for y, v in registered_by_year(doc).items() if v is not None])
-    x = alt.X("year:O", title=_label("year", lang))
+    x = alt.X("year:O", title=_label("year", lang), axis=alt.Axis(labelAngle=0))
     layers = [alt.Chart(reg).mark_bar(color=BLUE).encode(
         x=x, y=alt.Y("persons:Q", title=None),
         tooltip=[alt.Tooltip("year:O", title=_label("year", lang)),
@@ -84,7 +84,8 @@ def trend(table: dict, name: str, width: int = 460, height: int = 220):
     if not points:
         return None
     return alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None), y=alt.Y("persons:Q", title=None),
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("persons:Q", title=None),
         color=alt.Color("level:N", title=name),
         tooltip=["year:O", "level:N", alt.Tooltip("persons:Q", format=",.0f")],
     ).properties(width=width, height=height)

@@ -247,6 +247,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "targets": [{
                 "line": s.target.line, "line_nl": names[s.target.line][0],
                 "line_en": names[s.target.line][1], "indicator": s.target.indicator,
+                "where": dict(s.target.where),
                 "target": s.target.target, "direction": s.target.direction,
                 "deadline": s.target.deadline, "status": s.status,
                 "latest_year": s.latest_year, "latest": s.latest, "projected": s.projected,

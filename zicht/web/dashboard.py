@@ -169,6 +169,50 @@ def _fmt(value, unit: str, lang: str) -> str:
     return format_value(value, unit, lang)
 
 
+def _status(status: str, lang: str) -> Markup:
+    """A target's status as a coloured label (the text carries the meaning; colour helps)."""
+    text = STATUS_NL[status] if lang == "nl" else status
+    return Markup('<span class="zicht-status zicht-status--{}">{}</span>').format(
+        status.replace(" ", "-"), text)
+
+
+def _target_indicator(t: dict, indicators: dict, lang: str) -> str:
+    """The indicator a target is on, by name, with its breakdown cell (form: LAB)."""
+    ind = indicators.get(t["indicator"])
+    name = t["indicator"] if ind is None else ind["name_nl" if lang == "nl" else "name_en"]
+    where = t.get("where") or {}
+    cell = ", ".join(f"{BREAKDOWN_NAMES.get(k, (k, k))[0 if lang == 'nl' else 1]} {v}"
+                     for k, v in where.items())
+    return f"{name} ({cell})" if cell else name
+
+
+def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
+    """The latest year's four headline figures: (value, label, note)."""
+    latest = doc["latest_year"]
+    values = {i["key"]: next((v["value"] for v in i["values"] if v["year"] == latest), None)
+              for i in doc["public"]["indicators"]}
+    e = next((e for e in doc["public"].get("estimates") or [] if e["year"] == latest), {})
+    low, high = charts.estimate_interval(e)
+    nl = lang == "nl"
+    interval = "-" if low is None else \
+        f"{_fmt(low, 'count', lang)} - {_fmt(high, 'count', lang)}"
+    return [
+        (_fmt(values.get("registered_persons"), "count", lang),
+         "geregistreerde personen" if nl else "registered persons",
+         "na koppeling van meldingen" if nl else "after linking reports"),
+        ("-" if e.get("estimate") is None else _fmt(e["estimate"], "count", lang),
+         "geschatte slachtoffers" if nl else "estimated victims",
+         ("95%-interval " if nl else "95% interval ") + interval),
+        ("-" if values.get("detection_rate") is None
+         else _fmt(values["detection_rate"], "share", lang),
+         "detectiegraad" if nl else "detection rate",
+         "geregistreerd / geschat" if nl else "registered / estimated"),
+        ("-" if values.get("dark_number") is None
+         else _fmt(values["dark_number"], "count", lang),
+         "dark number", "geschat, niet geregistreerd" if nl else "estimated, not registered"),
+    ]
+
+
 def _variant_label(label: str, lang: str) -> str:
     """A sensitivity variant's label ("without POL", "ZC and NGO merged", "threshold 0.5")."""
     if lang != "nl":
@@ -246,11 +290,11 @@ def install(app: FastAPI) -> None:
                            f"{_fmt(low, 'count', page.lang)} - {_fmt(high, 'count', page.lang)}"
                            if low is not None else "-"))
         targets = [(t["line"], t["line_nl"] if page.lang == "nl" else t["line_en"],
-                    t["indicator"], STATUS_NL[t["status"]] if page.lang == "nl"
-                    else t["status"], t["reason_nl"] if page.lang == "nl" else t["reason_en"])
+                    _target_indicator(t, indicators, page.lang), _status(t["status"], page.lang),
+                    t["reason_nl"] if page.lang == "nl" else t["reason_en"])
                    for t in doc["public"]["targets"]]
         return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
-                       series=series, targets=targets,
+                       series=series, targets=targets, figures=_key_figures(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
@@ -359,8 +403,8 @@ def install(app: FastAPI) -> None:
                 rows.append((r["method"], "-" if r["estimate"] is None else
                              _fmt(r["estimate"], "count", page.lang), interval, r["model"],
                              ", ".join(r["verdicts"]), "; ".join(r["notes"])))
-            if comparison.get("chart"):
-                chart = _chart(comparison["chart"])
+            drawn = charts.comparison(comparison, page.lang)  # None: no method estimated
+            chart = None if drawn is None else _chart(drawn)
         by_lists, by_linkage = _sensitivity_rows((comparison or {}).get("sensitivity"),
                                                  page.lang)
         return _render(page, "dashboard_methods.html", doc=doc, comparison=comparison,
