@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.monitor.test_indicators import PERSONS, REPORT_PERSONS, REPORTS, values
+from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS, values
 from zicht.cli import app
 from zicht.monitor.chain import ChainError, ChainStore, read_chain_csv
 from zicht.monitor.inputs import MonitorData, MonitorInputError
@@ -125,3 +125,23 @@ def test_command_line(tmp_path):
                               "--store", str(tmp_path / "s")])
     assert bad.exit_code == 2 and "line 2" in bad.output
     assert pd.read_csv(tmp_path / "s" / "chain_v1.csv").shape[0] == 7
+
+
+def test_the_publication_shows_capacity_and_budget_per_line(tmp_path):
+    """DOMAIN 6.12: FTE and budget per development line and year, beside the targets."""
+    from zicht.monitor.publish import build_publication
+
+    ChainStore(tmp_path / "s").import_csv(write(tmp_path, GOOD))
+    _, chain = ChainStore(tmp_path / "s").load()
+    data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES, chain=chain)
+    doc = build_publication(data, tmp_path / "pub.json", k=2, compare_methods=False,
+                            today=2025)
+    programme = {p["line"]: p for p in doc["public"]["programme"]}
+    assert set(programme) == {1, 2}
+    assert programme[1]["years"] == {"2024": {"fte": 14.5, "budget_eur": None}}
+    assert programme[2]["years"] == {"2024": {"fte": None, "budget_eur": 250000.0}}
+    assert programme[1]["line_nl"].startswith("basisaanpak")  # named as in targets.yaml
+    without = build_publication(MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES),
+                                tmp_path / "pub2.json", k=2, compare_methods=False, today=2025)
+    assert without["public"]["programme"] == []
+

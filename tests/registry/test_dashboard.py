@@ -51,6 +51,8 @@ def test_overview_in_dutch_and_english(client):
     assert '<span class="zicht-status zicht-status--off-track">uit koers</span>' in nl.text
     assert "aangifte gedaan" in _cells(nl.text) and "25,0%, doel minstens 40,0%" in nl.text
     assert '<span class="zicht-status zicht-status--off-track">off track</span>' in en.text
+    # the sample has no chain figures: no capacity table; with them, one row per line
+    assert "Capaciteit en budget" not in nl.text
 
 
 def test_breakdowns_publish_no_count_below_k(client):
@@ -121,6 +123,25 @@ def test_overlap_withheld_when_too_small(world, tmp_path):
     page = TestClient(app).get("/dashboard/overlap?lang=en")
     assert page.status_code == 200 and "too few persons to protect" in page.text
     assert "<svg" not in page.text
+
+
+def test_capacity_and_budget_per_line_when_the_publication_has_them(world, tmp_path):
+    import json
+
+    path = sample_publication(tmp_path / "p.json")
+    pub = json.loads(path.read_text())
+    pub["public"]["programme"] = [
+        {"line": 2, "line_nl": "arbeidsuitbuiting", "line_en": "labour exploitation",
+         "years": {"2023": {"fte": 11.0, "budget_eur": 2000000.0},
+                   "2024": {"fte": 12.5, "budget_eur": None}}}]
+    path.write_text(json.dumps(pub))
+    app = create_app(world.registry)
+    app.state.publication_path = str(path)
+    nl = TestClient(app).get("/dashboard").text
+    assert "Capaciteit en budget per ontwikkellijn" in nl
+    cells = _cells(nl)
+    i = cells.index("arbeidsuitbuiting", cells.index("capaciteit (fte)"))
+    assert cells[i - 1: i + 4] == ["2", "arbeidsuitbuiting", "2024", "12,50", "-"]
 
 
 def test_whatif_page_for_analysts(client):

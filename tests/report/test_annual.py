@@ -142,6 +142,25 @@ def test_html_earlier_year_and_no_comparison(doc):
         render_html(doc, year=2019)
 
 
+def test_capacity_and_budget_per_line(doc):
+    """DOMAIN 6.12 in the targets chapter: a line's capacity and budget in the report's year or
+    the last year before it; a line with figures but no targets gets its own heading."""
+    with_programme = copy.deepcopy(doc)
+    with_programme["public"]["programme"] = [
+        {"line": 1, "line_nl": "basisaanpak", "line_en": "basic approach",
+         "years": {"2023": {"fte": 6.0, "budget_eur": 900000.0},
+                   "2024": {"fte": 6.5, "budget_eur": None}}},
+        {"line": 9, "line_nl": "extra lijn", "line_en": "extra line",
+         "years": {"2024": {"fte": 1.0, "budget_eur": 1000.0}}}]
+    nl = _text(render_html(with_programme, lang="nl"))
+    assert "Capaciteit en budget in 2024: 6,50 fte, \u2013 euro." in nl
+    assert "extra lijn" in nl and "Capaciteit en budget in 2024: 1,00 fte, 1.000 euro." in nl
+    en = _text(render_html(with_programme, year=2023, lang="en"))
+    assert "Capacity and budget in 2023: 6.00 FTE, 900,000 euro." in en
+    assert "extra line" not in en  # no figures up to 2023
+    assert "Capaciteit en budget" not in _text(render_html(doc, lang="nl"))
+
+
 def test_pdf(pdf):
     texts = {}
     for lang, (report, reader) in pdf.items():

@@ -199,6 +199,26 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
     return out
 
 
+def _programme(data: MonitorData, names: dict[int, tuple[str, str]]) -> list[dict]:
+    """Capacity (FTE) and budget per development line and year from the chain figures
+    (DOMAIN 6.12), beside the targets; empty without chain figures."""
+    chain = data.chain
+    if chain is None or chain.empty:
+        return []
+    part = chain[(chain["area"] == "NL") & chain["measure"].isin(("fte", "budget_eur"))]
+    out = []
+    for line, rows in part.groupby("development_line", sort=True):
+        line = int(line)
+        nl, en = names.get(line, (f"ontwikkellijn {line}", f"development line {line}"))
+        years = {}
+        for year, cells in rows.groupby("year", sort=True):
+            values = dict(zip(cells["measure"], cells["value"], strict=True))
+            years[str(int(year))] = {"fte": values.get("fte"),
+                                     "budget_eur": values.get("budget_eur")}
+        out.append({"line": line, "line_nl": nl, "line_en": en, "years": years})
+    return out
+
+
 def _sha256(path: Path) -> str | None:
     if path is None or not path.exists():
         return None
@@ -252,6 +272,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
                 "deadline": s.target.deadline, "status": s.status,
                 "latest_year": s.latest_year, "latest": s.latest, "projected": s.projected,
                 "reason_nl": s.reason_nl, "reason_en": s.reason_en} for s in statuses],
+            "programme": _programme(data, names),
         },
         "analyst": {
             "breakdowns": analyst_breakdowns,

@@ -339,6 +339,8 @@ TEXT = {
     "status": ("Status", "Status"), "reasoning": ("Toelichting", "Reasoning"),
     "targets_table": ("Tabel {n}. Doelen van ontwikkellijn {line}.",
                       "Table {n}. Targets of development line {line}."),
+    "capacity": ("Capaciteit en budget in {year}: {fte} fte, {budget} euro.",
+                 "Capacity and budget in {year}: {fte} FTE, {budget} euro."),
     "no_targets": ("De publicatie bevat geen programmadoelen.",
                    "The publication holds no programme targets."),
     "targets_other_year": ("De status is bepaald op de gegevens tot en met {latest}, niet "
@@ -777,7 +779,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
     for t in public.get("targets") or []:
         line = lines.setdefault(t["line"], {"line": t["line"], "title": L.t(
             "line", line=t["line"], name=t["line_nl"] if lang == "nl" else t["line_en"]),
-            "rows": []})
+            "rows": [], "capacity": None})
         ind = indicators.get(t["indicator"])
         unit = ind["unit"] if ind else (INDICATORS[t["indicator"]].unit
                                         if t["indicator"] in INDICATORS else "count")
@@ -792,9 +794,21 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
             "status": L.pick(STATUS.get(t["status"], (t["status"],) * 2)),
             "status_class": t["status"].replace(" ", "-"),
             "reason": t["reason_nl"] if lang == "nl" else t["reason_en"]})
+    # capacity (FTE) and budget per line in the report's year or the last year before it
+    for p in public.get("programme") or []:
+        shown = [y for y in p["years"] if int(y) <= year]
+        if not shown:
+            continue
+        y = max(shown, key=int)
+        cell = p["years"][y]
+        line = lines.setdefault(p["line"], {"line": p["line"], "title": L.t(
+            "line", line=p["line"], name=p["line_nl"] if lang == "nl" else p["line_en"]),
+            "rows": [], "capacity": None})
+        line["capacity"] = L.t("capacity", year=y, fte=L.num(cell.get("fte"), "ratio", MISSING),
+                               budget=L.num(cell.get("budget_eur"), "count", MISSING))
     targets = []
     for line in sorted(lines.values(), key=lambda x: x["line"]):
-        line["table"] = n.next_table()
+        line["table"] = n.next_table() if line["rows"] else None
         targets.append(line)
 
     # appendix: definitions, disclosure control, estimation, sources, about

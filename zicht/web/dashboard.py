@@ -85,6 +85,8 @@ TEXT = {
     "interval": ("95%-interval", "95% interval"), "year": ("jaar", "year"),
     "indicator": ("indicator", "indicator"), "value": ("waarde", "value"),
     "targets": ("Programmadoelen", "Programme targets"), "line": ("ontwikkellijn", "line"),
+    "programme": ("Capaciteit en budget per ontwikkellijn", "Capacity and budget per line"),
+    "fte": ("capaciteit (fte)", "capacity (FTE)"), "budget": ("budget (euro)", "budget (euro)"),
     "status": ("status", "status"), "reasoning": ("toelichting", "reasoning"),
     "suppressed": ("geheim", "suppressed"), "total": ("totaal", "total"),
     "legend": ("geheim: niet gepubliceerd omdat het om minder dan {k} personen gaat, of om te "
@@ -184,6 +186,20 @@ def _target_indicator(t: dict, indicators: dict, lang: str) -> str:
     cell = ", ".join(f"{BREAKDOWN_NAMES.get(k, (k, k))[0 if lang == 'nl' else 1]} {v}"
                      for k, v in where.items())
     return f"{name} ({cell})" if cell else name
+
+
+def _programme_rows(doc: dict, lang: str) -> list[tuple]:
+    """Capacity and budget per development line in its latest year with figures (#, line,
+    year, FTE, budget in euro)."""
+    rows = []
+    for p in doc["public"].get("programme") or []:
+        year = max(p["years"], key=int)
+        cell = p["years"][year]
+        fte, budget = cell.get("fte"), cell.get("budget_eur")
+        rows.append((p["line"], p["line_nl"] if lang == "nl" else p["line_en"], year,
+                     "-" if fte is None else format_value(fte, "ratio", lang),
+                     "-" if budget is None else format_value(budget, "count", lang)))
+    return rows
 
 
 def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
@@ -295,6 +311,7 @@ def install(app: FastAPI) -> None:
                    for t in doc["public"]["targets"]]
         return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
+                       programme=_programme_rows(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
