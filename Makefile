@@ -53,8 +53,9 @@ test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
 	$(BIN)/python -m pytest -q -n 2
 
 .PHONY: screenshots
-screenshots: dev  ## the dashboard's pages as PNG into docs/screenshots/ (for the README)
-	ZICHT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q \
+screenshots: dev  ## the dashboard's pages as PNG into docs/screenshots/ (the demo's, once built)
+	ZICHT_SCREENSHOTS=docs/screenshots \
+	ZICHT_SCREENSHOT_PUBLICATION=$(wildcard demo/publication.json) $(BIN)/python -m pytest -q \
 	  tests/browser/test_registry_pages.py::test_screenshots_of_the_dashboard
 
 bench: install  ## speed against the R reference timings (CPU seconds)
