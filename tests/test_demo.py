@@ -5,7 +5,6 @@ a folder that is not a demo is never overwritten."""
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.browser.helpers import free_port
 from zicht import demo
 from zicht.cli import app
 
@@ -145,15 +145,9 @@ def test_cli_prints_the_login_and_refuses_a_foreign_folder(built, tmp_path):
     assert result.exit_code == 2 and "not a zicht demo" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_demo_serves_the_dashboard_over_http(built):
     d, _ = built
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZICHT_")}
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "zicht"), "demo", "--out", str(d.folder), "--years",

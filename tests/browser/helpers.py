@@ -8,11 +8,15 @@ axe-core is vendored in tests/browser/vendor/ by web/vendor.sh.
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -66,3 +70,38 @@ def describe(violations: list[dict]) -> str:
         for node in v["nodes"][:5]:
             lines.append(f"    {' '.join(node['target'])}: {node['failureSummary']}")
     return "\n".join(lines)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def login(page, base: str, username: str, password: str, lang: str = "nl") -> None:
+    """Log in through the login form (labels in the page's language)."""
+    page.goto(f"{base}/login?lang={lang}")
+    page.get_by_label("Gebruikersnaam" if lang == "nl" else "User name").fill(username)
+    page.get_by_label("Wachtwoord" if lang == "nl" else "Password").fill(password)
+    page.get_by_role("button", name="Inloggen" if lang == "nl" else "Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:500]

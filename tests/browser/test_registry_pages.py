@@ -7,50 +7,20 @@ screenshots of the dashboard's pages (``make screenshots`` writes them to docs/s
 from __future__ import annotations
 
 import os
-import socket
 import struct
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.monitor.sample import sample_publication
 from zicht.registry.service import Registry, operator
 from zicht.registry.settings import Settings
 from zicht.web.app import create_app
 
-from .helpers import axe_violations, describe
+from .helpers import axe_violations, describe, login, serving
 
 PASSWORD = "Correct-Horse-9-Battery"
 KEY = "5c" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _serving(app):
-    """Serve ``app`` with uvicorn in a thread; yields the base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +46,7 @@ def site(tmp_path_factory, publication):
         reg.add_user(op, name, role, PASSWORD, org)
     app = create_app(reg)
     app.state.publication_path = str(publication)
-    with _serving(app) as base:
+    with serving(app) as base:
         yield base, reg
     reg.dispose()
     mp.undo()
@@ -90,12 +60,7 @@ def _charts_settled(page) -> None:
 
 
 def _login(page, base: str, username: str, lang: str = "nl") -> None:
-    page.goto(f"{base}/login?lang={lang}")
-    page.get_by_label("Gebruikersnaam" if lang == "nl" else "User name").fill(username)
-    page.get_by_label("Wachtwoord" if lang == "nl" else "Password").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen" if lang == "nl" else "Log in").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
+    login(page, base, username, PASSWORD, lang)
 
 
 def test_reporter_submits_the_dutch_form_and_sees_the_report(site, page):
@@ -363,7 +328,7 @@ def test_screenshots_of_the_dashboard(site, publication, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        with _serving(app) as base:
+        with serving(app) as base:
             for name, user, path in SCREENSHOTS:
                 if user and page.locator(".zicht-userbar").count() == 0:
                     _login(page, base, user)

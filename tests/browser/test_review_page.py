@@ -6,28 +6,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 
 from tests.registry.test_review_page import build_linkage
 from zicht.registry.service import Registry, operator
 from zicht.registry.settings import Settings
 from zicht.web.app import create_app
 
-from .helpers import axe_violations, describe
+from .helpers import axe_violations, describe, login, serving
 
 PASSWORD = "Correct-Horse-9-Battery"
 KEY = "5c" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,31 +36,16 @@ def site(tmp_path_factory):
     reg.add_organisation(op, "ZC-01", "Zorgcoördinatie Rotterdam", "ZC")
     reg.add_user(op, "ali", "analyst", PASSWORD, None)
     reg.add_user(op, "anna", "reporter", PASSWORD, "ZC-01")
-    port = _free_port()
     app = create_app(reg)
     app.state.linkage_path = str(folder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, folder
     reg.dispose()
     mp.undo()
 
 
 def _login(page, base: str, username: str, lang: str = "nl") -> None:
-    page.goto(f"{base}/login?lang={lang}")
-    page.get_by_label("Gebruikersnaam" if lang == "nl" else "User name").fill(username)
-    page.get_by_label("Wachtwoord" if lang == "nl" else "Password").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen" if lang == "nl" else "Log in").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
+    login(page, base, username, PASSWORD, lang)
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
