@@ -64,6 +64,8 @@ def test_breakdowns_publish_no_count_below_k(client):
     assert counts and all(n == 0 or n >= K for n in counts)
     assert "geheim" in page.text  # something was suppressed, and said so
     assert "Caribisch deel van het Koninkrijk" in page.text  # P5 is in BES
+    # levels by name, not code
+    assert {"vrouw", "man", "Caribisch Nederland"} <= set(_cells(page.text))
     # a trend chart for every breakdown with at least one published count
     import json
     from pathlib import Path
@@ -82,7 +84,9 @@ def test_methods_page_is_for_analysts(client):
     _login(client, "analyst")
     page = client.get("/dashboard/methods")
     assert page.status_code == 200 and "<svg" in page.text
-    assert "no estimate" in page.text and "below observed" in page.text
+    assert "geen schatting" in page.text and "onder het waargenomen aantal" in page.text
+    en_page = client.get("/dashboard/methods?lang=en").text
+    assert "no estimate" in en_page and "below observed" in en_page
     # sensitivity: a row per list left out (Korea's lists b-d), the merge, the linkage band
     cells = _cells(page.text)
     assert {"alle lijsten", "zonder b", "zonder c", "zonder d"} <= set(cells)
@@ -105,8 +109,8 @@ def test_overlap_page_shows_combinations_with_small_ones_suppressed(client):
     page = client.get("/dashboard/overlap?lang=nl")
     assert page.status_code == 200 and "<svg" in page.text
     cells = _cells(page.text)
-    assert "POL + ZC" in cells and "90" in cells
-    row = cells.index("KMAR + POL")
+    assert "politie + zorgcoördinator (POL+ZC)" in cells and "90" in cells
+    row = cells.index("Koninklijke Marechaussee + politie (KMAR+POL)")
     assert cells[row + 1] == "geheim"  # one person: suppressed, and one more with it
     assert cells.count("geheim") >= 2
 

@@ -35,8 +35,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import __version__
-from ..codes import NATIONALITY_GROUPS, NR_GROUPS, REGIONS, REPORTER_CATEGORIES, SEXES
-from ..monitor import charts
+from ..monitor import charts, labels
 from ..monitor.indicators import INDICATORS, format_value
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
@@ -51,27 +50,9 @@ NL_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["\
 CHART_FONT = "Open Sans"  # report.css's font; `make install` installs it (fonts-open-sans)
 UPSET_MAX = 15  # combinations drawn in the UpSet chart (the table lists them all)
 
-# level labels; sex X is not written "x", which marks a suppressed cell
-LEVELS = {"sex": {**SEXES, "X": ("overig (X)", "other (X)")}, "form": NR_GROUPS,
-          "nationality_group": NATIONALITY_GROUPS,
-          "region": REGIONS, "age_band": {"unknown": ("onbekend", "unknown")}}
 MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
              "september", "oktober", "november", "december")
-STATUS = {"on track": ("op koers", "on track"), "at risk": ("risico", "at risk"),
-          "off track": ("uit koers", "off track"), "no data": ("geen gegevens", "no data")}
 DIRECTION = {"at_least": ("minstens", "at least"), "at_most": ("hoogstens", "at most")}
-VERDICTS = {"ok": ("geen bezwaar", "ok"), "no estimate": ("geen schatting", "no estimate"),
-            "boundary": ("op de rand", "boundary"), "open interval": ("open interval",
-                                                                      "open interval"),
-            "prior-sensitive": ("gevoelig voor de prior", "prior-sensitive"),
-            "poor fit": ("slechte fit", "poor fit"),
-            "below observed": ("onder het waargenomen aantal", "below observed"),
-            "poor mixing": ("slechte menging", "poor mixing"),
-            "not applicable": ("niet van toepassing", "not applicable")}
-BREAKDOWN_NAMES = {"sex": ("Geslacht", "Sex"), "age_band": ("Leeftijdsgroep", "Age band"),
-                   "form": ("Vorm van uitbuiting", "Form of exploitation"),
-                   "nationality_group": ("Nationaliteit", "Nationality"),
-                   "region": ("Regio van uitbuiting", "Region of exploitation")}
 UNITS = {"count": ("aantal", "count"), "share": ("aandeel", "share"),
          "ratio": ("verhouding", "ratio"), "rate": ("per 100.000", "per 100,000")}
 
@@ -528,11 +509,10 @@ class _Lang:
         return f"{d.day} {d.strftime('%B')} {d.year}"
 
     def level(self, by: str, code: str) -> str:
-        pair = LEVELS.get(by, {}).get(code)
-        return pair[self.i] if pair else code
+        return labels.level(by, code, self.lang)
 
     def reporters(self, combo: str) -> str:
-        return " + ".join(REPORTER_CATEGORIES.get(c, (c, c))[self.i] for c in combo.split("+"))
+        return labels.reporters(combo, self.lang)
 
     def span(self, years: list[int]) -> str:
         years = sorted(years)
@@ -659,7 +639,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
         cols = [i for i, y in enumerate(table["years"]) if int(y) <= year]
         shown_years = [int(table["years"][i]) for i in cols]
         whole = len(cols) == len(table["years"])
-        name = L.pick(BREAKDOWN_NAMES[by])
+        name = labels.breakdown_name(by, lang).capitalize()
         rows = []
         for code, counts, total in zip(table["levels"], table["counts"],
                                        table.get("level_totals") or [None] * len(
@@ -715,7 +695,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
         overlap["table"] = n.next_table()
         codes = sorted({r for c in combos for r in c["reporters"].split("+")})
         overlap["codes"] = L.t("reporter_codes", codes="; ".join(
-            f"{c} = {REPORTER_CATEGORIES.get(c, (c, c))[L.i]}" for c in codes))
+            f"{c} = {labels.reporters(c, lang)}" for c in codes))
 
     # 5. the estimate, the method comparison, caveats
     estimate: dict[str, Any] = {"year": year, "present": bool(est)}
@@ -750,7 +730,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
                 "interval": MISSING if r.get("ci_low") is None else
                 f"{L.num(r['ci_low'])}\u2013{L.num(r.get('ci_high'), 'count', INFINITY)}",
                 "model": r.get("model") or MISSING,
-                "verdicts": [VERDICTS.get(v, (v, v))[L.i] for v in r.get("verdicts") or []],
+                "verdicts": [labels.verdict(v, lang) for v in r.get("verdicts") or []],
                 "ok": (r.get("verdicts") or ["ok"]) == ["ok"],
                 "notes": "; ".join(r.get("notes") or [])})
         lists = comparison.get("lists") or []
@@ -791,7 +771,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
             "deadline": t.get("deadline") or MISSING,
             "latest": MISSING if t.get("latest") is None else
             f"{L.num(t['latest'], unit)} ({t.get('latest_year')})",
-            "status": L.pick(STATUS.get(t["status"], (t["status"],) * 2)),
+            "status": labels.status(t["status"], lang),
             "status_class": t["status"].replace(" ", "-"),
             "reason": t["reason_nl"] if lang == "nl" else t["reason_en"]})
     # capacity (FTE) and budget per line in the report's year or the last year before it
@@ -828,7 +808,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
     definitions.sort(key=lambda d: (tuple(int(p) for p in d["domain"].split(".")
                                           if p.isdigit()), d["key"]))
     suppressed = "; ".join(
-        f"{L.pick(BREAKDOWN_NAMES[by]).lower()} {public['breakdowns'][by].get('suppressed', 0)}"
+        f"{labels.breakdown_name(by, lang)} {public['breakdowns'][by].get('suppressed', 0)}"
         for by in BREAKDOWNS if by in public["breakdowns"])
     methods_used = sorted({e.get("method") for e in estimates.values() if e.get("method")})
     inputs = doc.get("inputs") or {}

@@ -20,14 +20,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from ..monitor import charts
+from ..monitor import charts, labels
 from ..monitor.indicators import format_value
 from .pages import Page, _page, any_page
 
-BREAKDOWN_NAMES = {"sex": ("geslacht", "sex"), "age_band": ("leeftijdsgroep", "age band"),
-                   "form": ("vorm van uitbuiting", "form of exploitation"),
-                   "nationality_group": ("nationaliteit", "nationality"),
-                   "region": ("regio", "region")}
 KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detection_rate",
                   "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
                   "share_obliged", "complaint_filed", "shelter_placed", "completeness")
@@ -43,8 +39,6 @@ WHATIF_LABELS = {
                                "95% interval width / true number"),
     "coverage": ("dekking van het 95%-interval", "coverage of the 95% interval"),
 }
-STATUS_NL = {"on track": "op koers", "at risk": "risico", "off track": "uit koers",
-             "no data": "geen gegevens"}
 TEXT = {
     "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
     "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
@@ -173,7 +167,7 @@ def _fmt(value, unit: str, lang: str) -> str:
 
 def _status(status: str, lang: str) -> Markup:
     """A target's status as a coloured label (the text carries the meaning; colour helps)."""
-    text = STATUS_NL[status] if lang == "nl" else status
+    text = labels.status(status, lang)
     return Markup('<span class="zicht-status zicht-status--{}">{}</span>').format(
         status.replace(" ", "-"), text)
 
@@ -183,7 +177,7 @@ def _target_indicator(t: dict, indicators: dict, lang: str) -> str:
     ind = indicators.get(t["indicator"])
     name = t["indicator"] if ind is None else ind["name_nl" if lang == "nl" else "name_en"]
     where = t.get("where") or {}
-    cell = ", ".join(f"{BREAKDOWN_NAMES.get(k, (k, k))[0 if lang == 'nl' else 1]} {v}"
+    cell = ", ".join(f"{labels.breakdown_name(k, lang)}: {labels.level(k, v, lang)}"
                      for k, v in where.items())
     return f"{name} ({cell})" if cell else name
 
@@ -321,14 +315,16 @@ def install(app: FastAPI) -> None:
         tables = []
         if doc is not None:
             for by, table in doc["public"]["breakdowns"].items():
-                name = BREAKDOWN_NAMES[by][0 if page.lang == "nl" else 1]
+                name = labels.breakdown_name(by, page.lang)
+                named = [labels.level(by, lvl, page.lang) for lvl in table["levels"]]
                 rows = []
-                for level, counts, total in zip(table["levels"], table["counts"],
+                for level, counts, total in zip(named, table["counts"],
                                                 table["level_totals"], strict=True):
                     rows.append((level, [_fmt(c, "count", page.lang) for c in counts],
                                  _fmt(total, "count", page.lang)))
                 totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
-                trend = charts.trend(table, name) if len(table["years"]) > 1 else None
+                trend = charts.trend({**table, "levels": named}, name) \
+                    if len(table["years"]) > 1 else None
                 trend = None if trend is None else _chart(trend)
                 tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
                                "chart": trend,
@@ -345,7 +341,7 @@ def install(app: FastAPI) -> None:
         rows, chart = [], None
         if public and not public.get("withheld"):
             combos = public["combinations"]
-            rows = [(c["reporters"].replace("+", " + "),
+            rows = [(f"{labels.reporters(c['reporters'], page.lang)} ({c['reporters']})",
                      _fmt(c["persons"], "count", page.lang)) for c in combos]
             shown = [c for c in combos if c["persons"] is not None][:15]
             if shown:
@@ -419,7 +415,8 @@ def install(app: FastAPI) -> None:
                     f"{_fmt(r['ci_high'], 'count', page.lang)}"
                 rows.append((r["method"], "-" if r["estimate"] is None else
                              _fmt(r["estimate"], "count", page.lang), interval, r["model"],
-                             ", ".join(r["verdicts"]), "; ".join(r["notes"])))
+                             ", ".join(labels.verdict(v, page.lang) for v in r["verdicts"]),
+                             "; ".join(r["notes"])))
             drawn = charts.comparison(comparison, page.lang)  # None: no method estimated
             chart = None if drawn is None else _chart(drawn)
         by_lists, by_linkage = _sensitivity_rows((comparison or {}).get("sensitivity"),
