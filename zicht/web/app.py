@@ -34,6 +34,18 @@ SECURITY_HEADERS = {
 }
 
 
+class RevalidatedStatic(StaticFiles):
+    """Static files (CSS, the vendored scripts: ~0.8 MB on a chart page) may be kept by the
+    browser but are revalidated on every use (ETag / Last-Modified, 304 without a body): the
+    file names carry no version, so an upgrade is seen at once.  Everything else stays
+    ``no-store``."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 _RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
 
@@ -92,7 +104,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     app.include_router(api.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", RevalidatedStatic(directory=STATIC), name="static")
     try:
         from . import pages
     except ImportError:  # pragma: no cover - pages are optional while being built
