@@ -168,9 +168,8 @@ def evaluate(lines: list[Line], data, today: int) -> list[Status]:
 
 
 def _fmt(x: float, unit: str, lang: str) -> str:
-    """A value in the indicator's unit as the tables show it (shares as percentages)."""
-    if unit == "count" and abs(x - round(x)) > 1e-9:
-        unit = "ratio"  # a projected count is not whole: two decimals, not rounded away
+    """A value in the indicator's unit as the tables show it (shares as percentages, counts
+    whole, a projected count too)."""
     return format_value(x, unit, lang)
 
 
