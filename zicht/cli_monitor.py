@@ -259,6 +259,21 @@ def chain_import(
               f"sha256 {version.sha256[:12]}")
 
 
+def _calibration(path: Path) -> dict:
+    """The calibration stored in a publication (``zicht monitor publish``)."""
+    from .monitor.whatif import WhatIfError
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WhatIfError(f"{path}: not a readable publication ({exc})") from None
+    found = (doc.get("analyst") or {}).get("calibration") if isinstance(doc, dict) else None
+    if not found:
+        raise WhatIfError(f"{path}: the publication holds no calibration (no year with an "
+                          "estimate)")
+    return found
+
+
 def whatif(
     category: str = typer.Option(..., help="Reporter category with the obligation, e.g. ZC "
                                            "(care coordinators), JZ (youth care), GEM."),
@@ -272,12 +287,16 @@ def whatif(
     seed: int = typer.Option(1, min=0),
     method: str = typer.Option("stepwise", help="Estimator for both arms."),
     own_list: bool = typer.Option(True, help="Give the category its own MSE list."),
+    publication: Path = typer.Option(None, help="Fit the scenario to the data: the "
+                                                "publication's calibration (victims = the "
+                                                "latest estimate, each category's rate = the "
+                                                "persons it registered / the estimate)."),
     lang: Lang = typer.Option(Lang.nl),
     format: Format = typer.Option(Format.text, "--format"),
 ):
     """What a reporting obligation for a category would bring: extra reports and persons,
     the detection rate, and how much the estimate's interval narrows."""
-    from .monitor.whatif import WhatIfError
+    from .monitor.whatif import WhatIfError, calibrate
     from .monitor.whatif import whatif as run
     from .mse import MSEInputError
     from .mse.methods import METHODS
@@ -287,6 +306,12 @@ def whatif(
         _fail(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
     try:
         sc = load_scenario(scenario)
+        if publication is not None:
+            if victims is not None:
+                _fail("--victims and --publication exclude each other (the publication's "
+                      "calibration sets the victims)")
+            sc = calibrate(sc, **_calibration(publication))
+            scenario = sc.name
         if sys.stderr.isatty() and format == Format.text:
             from rich.progress import Progress
 

@@ -93,3 +93,63 @@ def test_command_line():
     assert text.exit_code == 0 and "met meldplicht" in text.output
     bad = runner.invoke(app, ["whatif", "--category", "ZC"])
     assert bad.exit_code == 2 and "either the new rate" in bad.output
+
+
+def test_calibration_fits_the_scenario_to_a_year_of_data():
+    """Known truth: a scenario calibrated to 4,000 victims and given persons per category
+    detects, as now, that many persons per category (independent lists: no referrals)."""
+    from zicht.monitor.whatif import calibrate
+
+    persons = {"POL": 600, "ZC": 200, "NGO": 320, "NLA": 120}
+    fitted = calibrate(INDEPENDENT, 4000, persons, 2024)
+    assert fitted.victims_per_year == 4000 and fitted.name == "independent, calibrated to 2024"
+    assert {c: r.rate for c, r in fitted.reporters.items()} == {
+        c: n / 4000 for c, n in persons.items()}
+    result = whatif(fitted, "ZC", rate=0.1, replicates=30, seed=4)
+    now = result.replicates[result.replicates.arm == "now"]
+    assert (now["truth"] == 4000).all()
+    mean = now["category_detected"].mean()
+    se = math.sqrt(4000 * 0.05 * 0.95 / 30)
+    assert abs(mean - 200) < 4 * se
+    with pytest.raises(WhatIfError, match="not reporters"):
+        calibrate(INDEPENDENT, 4000, {"XYZ": 3})
+    with pytest.raises(WhatIfError, match="no rate between 0 and 1"):
+        calibrate(INDEPENDENT, 100, {"POL": 150})
+    with pytest.raises(WhatIfError, match="cannot calibrate"):
+        calibrate(INDEPENDENT, 0, persons)
+
+
+def test_calibration_from_data_and_from_a_publication(tmp_path):
+    """The publication stores the latest estimated year's victims and persons per category;
+    `zicht whatif --publication` simulates with it."""
+    from tests.monitor.test_indicators import ESTIMATES, PERSONS, REPORT_PERSONS, REPORTS
+    from zicht.monitor.indicators import INDICATORS
+    from zicht.monitor.inputs import MonitorData
+    from zicht.monitor.publish import build_publication
+    from zicht.monitor.whatif import calibration
+
+    data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES)
+    found = calibration(data)
+    by = INDICATORS["persons_by_reporter"].compute(data, ("reporter_category",))
+    latest = by[by.year == found["year"]]
+    assert found["persons"] == dict(zip(latest.reporter_category, latest.value.astype(int),
+                                        strict=True))
+    assert found["victims"] == ESTIMATES.set_index("year").loc[found["year"], "estimate"]
+    with pytest.raises(WhatIfError, match="no estimate for 1999"):
+        calibration(data, 1999)
+    pub = tmp_path / "pub.json"
+    doc = build_publication(data, pub, k=2, compare_methods=False, today=2025)
+    assert doc["analyst"]["calibration"] == found
+    runner = CliRunner()
+    result = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
+                                 "--rate", "0.2", "--replicates", "3", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"calibrated to {found['year']}" in result.output
+    both = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
+                               "--rate", "0.2", "--victims", "100"])
+    assert both.exit_code == 2 and "exclude each other" in both.output
+    doc["analyst"]["calibration"] = None
+    pub.write_text(json.dumps(doc))
+    none = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
+                               "--rate", "0.2"])
+    assert none.exit_code == 2 and "holds no calibration" in none.output

@@ -154,8 +154,19 @@ def test_whatif_page_for_analysts(client):
     assert client.get("/dashboard/whatif").status_code == 403
     client.cookies.clear()
     _login(client, "analyst")
+    # the scenario is fitted to the publication's calibration (4,000 victims, ZC 250: 6.25 %)
+    import json
+    from pathlib import Path
+
+    path = Path(client.app.state.publication_path)
+    doc = json.loads(path.read_text())
+    doc["analyst"]["calibration"] = {"year": 2024, "victims": 4000.0, "persons": {
+        "POL": 300, "ZC": 250, "NGO": 200, "NLA": 50}}
+    path.write_text(json.dumps(doc))
     form = client.get("/dashboard/whatif?lang=nl")
     assert form.status_code == 200 and 'name="category"' in form.text
+    assert "aangepast aan 2024: 4.000 slachtoffers" in form.text
+    assert "ZC (6,25%)" in form.text and "(nl-baseline, aangepast aan 2024)" in form.text
     page = client.get("/dashboard/whatif", params={"category": "ZC", "rate": "0,096",
                                                    "replicates": "3"})
     assert page.status_code == 200

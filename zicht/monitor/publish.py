@@ -199,6 +199,18 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
     return out
 
 
+def _calibration(data: MonitorData) -> dict | None:
+    """The latest estimated year's victims and persons per reporter category, to fit the
+    what-if's scenario to the data (``zicht.monitor.whatif.calibrate``); None without one."""
+    from .inputs import MonitorInputError
+    from .whatif import WhatIfError, calibration
+
+    try:
+        return calibration(data)
+    except (WhatIfError, MonitorInputError):
+        return None
+
+
 def _programme(data: MonitorData, names: dict[int, tuple[str, str]]) -> list[dict]:
     """Capacity (FTE) and budget per development line and year from the chain figures
     (DOMAIN 6.12), beside the targets; empty without chain figures."""
@@ -278,6 +290,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "breakdowns": analyst_breakdowns,
             "overlap": analyst_overlap,
             "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
+            "calibration": _calibration(data),
         },
     }
     doc = _clean(doc)

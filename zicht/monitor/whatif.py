@@ -1,11 +1,12 @@
 """What would a reporting obligation ("meldplicht") for a reporter category bring?
 
-For a scenario (``nl-baseline``, or one calibrated to the data: ``victims`` set to the latest
-estimate) and a category with an assumed new detection rate - a number, or another category's
-rate ("as often as the police") - each replicate draws one year's victims once and detects them
-twice with the *same* random numbers (``zicht.simulate.detection`` decides every (victim,
-reporter) pair with one uniform number, so a higher rate only adds detections): once as now,
-once with the obligation.  Both capture-history tables are estimated with the same method.
+For a scenario (``nl-baseline``, or one fitted to a year of data by :func:`calibrate`: as many
+victims as the estimate, each category's rate the share of them it registered) and a category
+with an assumed new detection rate - a number, or another category's rate ("as often as the
+police") - each replicate draws one year's victims once and detects them twice with the *same*
+random numbers (``zicht.simulate.detection`` decides every (victim, reporter) pair with one
+uniform number, so a higher rate only adds detections): once as now, once with the
+obligation.  Both capture-history tables are estimated with the same method.
 Over the replicates:
 
 * extra persons detected by the category and extra registered persons (on any list), extra
@@ -86,6 +87,50 @@ class WhatIfResult:
                            for k, v in row.items()} for arm, row in s.iterrows()},
             "narrowing": self.narrowing,
         }
+
+
+def calibrate(scenario: Scenario, victims: float, persons: dict[str, int],
+              year: int | None = None) -> Scenario:
+    """The scenario fitted to one year of data: as many victims as the estimate, and each
+    reporter category detecting the share of them it registered (persons it reported / the
+    estimate).  The scenario keeps its structure (who sees whom: effects, heterogeneity,
+    referrals, lists); categories the data do not name keep their rate."""
+    if not victims or not math.isfinite(victims) or victims < 1:
+        raise WhatIfError(f"cannot calibrate to {victims!r} victims")
+    unknown = sorted(set(persons) - set(scenario.reporters))
+    if unknown:
+        raise WhatIfError(f"categories {', '.join(unknown)} are not reporters of scenario "
+                          f"{scenario.name}")
+    reporters = dict(scenario.reporters)
+    for category, n in persons.items():
+        rate = n / victims
+        if not 0 < rate < 1:
+            raise WhatIfError(f"{category}: {n} persons of {victims:,.0f} victims is no rate "
+                              "between 0 and 1")
+        reporters[category] = replace(reporters[category], rate=float(rate))
+    name = f"{scenario.name}, calibrated to {year}" if year else f"{scenario.name}, calibrated"
+    return replace(scenario, name=name, victims_per_year=int(round(victims)),
+                   reporters=reporters)
+
+
+def calibration(data, year: int | None = None) -> dict:
+    """What :func:`calibrate` needs from the monitor's data (``MonitorData`` with estimates):
+    the year (default: the latest with an estimate), its estimate, and the persons each
+    reporter category registered that year."""
+    from .indicators import INDICATORS
+
+    est = INDICATORS["estimated_victims"].compute(data, ()).dropna(subset=["value"])
+    if est.empty:
+        raise WhatIfError("no year has an estimate to calibrate to")
+    year = int(est["year"].max()) if year is None else int(year)
+    row = est[est["year"] == year]
+    if row.empty:
+        raise WhatIfError(f"no estimate for {year}")
+    by = INDICATORS["persons_by_reporter"].compute(data, ("reporter_category",))
+    by = by[by["year"] == year]
+    return {"year": year, "victims": float(row["value"].iloc[0]),
+            "persons": {str(c): int(n) for c, n in zip(by["reporter_category"], by["value"],
+                                                        strict=True) if n > 0}}
 
 
 def obligation_scenario(scenario: Scenario, category: str, rate: float | None = None,

@@ -52,6 +52,14 @@ TEXT = {
                      "What would a reporting obligation for a reporter category bring? Each "
                      "simulated year ({scenario}) is detected twice with the same random "
                      "numbers: as now, and with the category's new detection rate."),
+    "fitted": ("Het scenario is aangepast aan {year}: {victims} slachtoffers (de schatting) en "
+               "per meldercategorie de detectiekans die het aantal door haar gemelde personen "
+               "oplevert. De structuur (wie wie ziet, verborgen groepen, doorverwijzingen) is "
+               "die van nl-baseline.",
+               "The scenario is fitted to {year}: {victims} victims (the estimate) and for each "
+               "reporter category the detection rate that gives the persons it reported. Its "
+               "structure (who sees whom, hidden groups, referrals) is nl-baseline's."),
+    "fitted_name": ("nl-baseline, aangepast aan {year}", "nl-baseline, fitted to {year}"),
     "category": ("Meldercategorie", "Reporter category"),
     "new_rate": ("Nieuwe detectiekans (aandeel van de slachtoffers, bijv. 0,096)",
                  "New detection rate (share of the victims, e.g. 0.096)"),
@@ -354,10 +362,18 @@ def install(app: FastAPI) -> None:
                     replicates: str = "20"):
         # simulations cost seconds of CPU: for analysts, not for anonymous visitors
         page = _page(request, "analyst")
-        from ..monitor.whatif import WhatIfError, whatif
+        from ..monitor.whatif import WhatIfError, calibrate, whatif
         from ..simulate.scenario import load_scenario
 
+        # the scenario fitted to the publication's latest estimated year, when it has one
         scenario = load_scenario("nl-baseline")
+        doc = publication(request)
+        fitted = None if doc is None else doc["analyst"].get("calibration")
+        if fitted:
+            try:
+                scenario = calibrate(scenario, **fitted)
+            except WhatIfError:  # categories the scenario does not know: its own rates
+                fitted = None
         options = [(c, f"{c} ({r.rate:.2%})".replace(".", ",") if page.lang == "nl" else
                     f"{c} ({r.rate:.2%})") for c, r in scenario.reporters.items()]
         errors, result = [], None
@@ -400,7 +416,9 @@ def install(app: FastAPI) -> None:
                            tt=lambda key, **kw: _t(page, key, **kw), options=options,
                            category=category, rate=rate, replicates=replicates, errors=errors,
                            rows=rows, sentence=sentence, result=result,
-                           scenario=scenario.name)
+                           scenario=_t(page, "fitted_name", year=fitted["year"]) if fitted
+                           else scenario.name, fitted=fitted,
+                           fmt_count=lambda x: _fmt(x, "count", page.lang))
 
     @app.get("/dashboard/methods", response_class=HTMLResponse, include_in_schema=False)
     def methods(request: Request):
