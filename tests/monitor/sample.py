@@ -30,6 +30,18 @@ def sample_publication(path: Path) -> Path:
          "ci_high": 10500.0, "note": ""},
         {"label": "threshold 0.9", "observed": 4180, "estimate": 9900.0, "ci_low": 8700.0,
          "ci_high": 11600.0, "note": ""}]
+    pub["analyst"]["strata"] = {"year": 2024, "method": "stepwise", "by": {"sex": {
+        "rows": [{"level": "F", "observed": 300, "estimate": 1200.0, "ci_low": 900.0,
+                  "ci_high": 1700.0, "model": "POL:ZC", "status": "ok"},
+                 {"level": "M", "observed": 200, "estimate": 900.0, "ci_low": 600.0,
+                  "ci_high": 1500.0, "model": "main effects only", "status": "ok"}],
+        "total": {"observed": 500, "estimate": 2100.0, "ci_low": 1650.0, "ci_high": 2800.0},
+        "note": ""}, "form": {
+        "rows": [{"level": "labour", "observed": 480, "estimate": 2000.0, "ci_low": 1500.0,
+                  "ci_high": 2900.0, "model": "POL:ZC", "status": "ok"},
+                 {"level": "organ", "observed": 1, "estimate": None, "ci_low": None,
+                  "ci_high": None, "model": "", "status": "fewer than two lists saw anyone"}],
+        "total": None, "note": ""}}}
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
     # realistic list, protected as publish() protects it
     import pandas as pd

@@ -135,6 +135,22 @@ def test_publish(chain, tmp_path):
     band = pd.read_csv(linked / "capture_histories_band.csv")
     assert [r["label"] for r in sens["linkage"]] == list(
         band[["linkage", "label"]].drop_duplicates().sort_values("linkage")["label"])
+    # the estimate by stratum: each breakdown's levels hold every observed person once;
+    # a sum only when every level has an estimate, and then it is their sum
+    strata = doc["analyst"]["strata"]
+    assert strata["year"] == 2024 and set(strata["by"]) == {
+        "sex", "age_band", "form", "nationality_group", "region"}
+    for by, part in strata["by"].items():
+        assert sum(r["observed"] for r in part["rows"]) == comparison["observed"], by
+        estimated = [r["estimate"] for r in part["rows"]]
+        if part["total"] is None:
+            assert None in estimated
+        else:
+            assert part["total"]["estimate"] == pytest.approx(sum(estimated))
+            assert part["total"]["ci_low"] < part["total"]["estimate"] < part["total"]["ci_high"]
+        for r in part["rows"]:
+            assert (r["estimate"] is None) == (r["ci_low"] is None)
+            assert r["estimate"] is None or r["estimate"] >= r["observed"]
     chosen = next(r for r in sens["linkage"] if r["label"] == "threshold 0.5")
     assert chosen["observed"] == comparison["observed"]
     assert chosen["estimate"] == pytest.approx(stepwise["estimate"])

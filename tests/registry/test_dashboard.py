@@ -92,6 +92,15 @@ def test_methods_page_is_for_analysts(client):
     assert {"alle lijsten", "zonder b", "zonder c", "zonder d"} <= set(cells)
     assert any(c.endswith(" samengevoegd") for c in cells)
     assert {"drempel 0,5", "drempel 0,9", "9.000", "9.900", "+10,0%"} <= set(cells)
+    # the estimate by stratum: levels by name, the sum, a level without an estimate says why
+    i = cells.index("vrouw")
+    assert cells[i: i + 5] == ["vrouw", "300", "1.200", "900 - 1.700", "POL:ZC"]
+    j = cells.index("som van de groepen")
+    assert cells[j: j + 4] == ["som van de groepen", "500", "2.100", "1.650 - 2.800"]
+    k = cells.index("orgaanverwijdering")
+    assert cells[k: k + 5] == ["orgaanverwijdering", "1", "-", "-",
+                               "fewer than two lists saw anyone"]
+    assert "geen som: niet elke groep heeft een schatting" in cells
     en = _cells(client.get("/dashboard/methods?lang=en").text)
     assert {"all lists", "without b", "threshold 0.9", "+10.0%"} <= set(en)
 

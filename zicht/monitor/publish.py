@@ -199,6 +199,48 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
     return out
 
 
+STRATA = ("sex", "age_band", "form", "nationality_group", "region")
+
+
+def _strata(linkage_dir: Path, year: int) -> dict | None:
+    """The estimate by stratum (DOMAIN 6.8, "where the data allow"): for each breakdown, a
+    stepwise estimate per level of the year's capture histories (``zicht link``'s
+    ``capture_histories_by_stratum.csv``) and their sum with a log-normal interval
+    (``StratifiedEstimate``); a level without an estimate says why, and then there is no sum."""
+    from ..mse import MSEInputError
+    from ..mse.covariates import StratifiedEstimate, StratifiedHistories
+
+    path = linkage_dir / "capture_histories_by_stratum.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path)
+    frame = frame[frame["year"] == year]
+    lists = [c for c in frame.columns if c not in ("year", "count", *STRATA)]
+    out = {"year": year, "method": "stepwise", "by": {}}
+    for by in (b for b in STRATA if b in frame.columns):
+        cells = frame.groupby([by, *lists], as_index=False)["count"].sum()
+        cells = cells[cells["count"] > 0]
+        try:
+            result = StratifiedEstimate("stepwise").fit(
+                StratifiedHistories.from_frame(cells, covariates=[by]))
+        except MSEInputError as exc:
+            out["by"][by] = {"rows": [], "total": None, "note": str(exc)}
+            continue
+        rows = []
+        for r in result.strata.itertuples(index=False):
+            ok = bool(np.isfinite(r.estimate))
+            rows.append({"level": str(getattr(r, by)), "observed": int(r.observed),
+                         "estimate": float(r.estimate) if ok else None,
+                         "ci_low": float(r.ci_low) if ok and np.isfinite(r.ci_low) else None,
+                         "ci_high": float(r.ci_high) if ok and np.isfinite(r.ci_high)
+                         else None, "model": r.model, "status": r.status})
+        total = result.total
+        out["by"][by] = {"rows": rows, "total": None if not np.isfinite(total.estimate) else {
+            "observed": int(total.observed), "estimate": float(total.estimate),
+            "ci_low": total.ci_low, "ci_high": total.ci_high}, "note": ""}
+    return out
+
+
 def _calibration(data: MonitorData) -> dict | None:
     """The latest estimated year's victims and persons per reporter category, to fit the
     what-if's scenario to the data (``zicht.monitor.whatif.calibrate``); None without one."""
@@ -291,6 +333,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "overlap": analyst_overlap,
             "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
             "calibration": _calibration(data),
+            "strata": _strata(linkage_dir, latest) if linkage_dir is not None else None,
         },
     }
     doc = _clean(doc)

@@ -120,6 +120,16 @@ TEXT = {
                            "The stepwise estimate of {year} on each linkage of the band: reports "
                            "linked into persons at other thresholds of the match probability. "
                            "The first row is the chosen linkage."),
+    "strata": ("Schatting per groep", "Estimate by group"),
+    "strata_intro": ("De stapsgewijze schatting van {year} apart per groep, waar de gegevens "
+                     "het toelaten. De som van de groepen hoeft niet gelijk te zijn aan de "
+                     "schatting voor iedereen: elke groep krijgt haar eigen model.",
+                     "The stepwise estimate of {year} separately per group, where the data "
+                     "allow. The sum of the groups need not equal the estimate for everyone: "
+                     "each group gets its own model."),
+    "strata_sum": ("som van de groepen", "sum of the groups"),
+    "strata_no_sum": ("geen som: niet elke groep heeft een schatting",
+                      "no sum: not every group has an estimate"),
     "variant": ("variant", "variant"), "observed": ("waargenomen", "observed"),
     "change": ("verschil", "change"), "linkage": ("koppeling", "linkage"),
     "notes": ("toelichting", "notes"),
@@ -131,8 +141,12 @@ TEXT = {
 
 
 def _t(page: Page, key: str, **kw) -> str:
+    return _t_lang(key, page.lang, **kw)
+
+
+def _t_lang(key: str, lang: str, **kw) -> str:
     nl, en = TEXT[key]
-    return (nl if page.lang == "nl" else en).format(**kw)
+    return (nl if lang == "nl" else en).format(**kw)
 
 
 def _publication_path(request: Request) -> Path | None:
@@ -229,6 +243,33 @@ def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
          else _fmt(values["dark_number"], "count", lang),
          "dark number", "geschat, niet geregistreerd" if nl else "estimated, not registered"),
     ]
+
+
+def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
+    """The estimate by stratum: per breakdown its name and rows (level, observed, estimate,
+    interval, model or why there is none), the sum of the strata last."""
+    if not strata:
+        return []
+
+    def interval(r: dict) -> str:
+        return "-" if r.get("ci_low") is None else \
+            f"{_fmt(r['ci_low'], 'count', lang)} - {_fmt(r['ci_high'], 'count', lang)}"
+
+    tables = []
+    for by, part in strata["by"].items():
+        rows = [(labels.level(by, r["level"], lang), _fmt(r["observed"], "count", lang),
+                 "-" if r["estimate"] is None else _fmt(r["estimate"], "count", lang),
+                 interval(r), r["model"] if r["estimate"] is not None else r["status"])
+                for r in part["rows"]]
+        total = part.get("total")
+        rows.append((_t_lang("strata_sum", lang),
+                     _fmt(sum(r["observed"] for r in part["rows"]), "count", lang),
+                     "-" if total is None else _fmt(total["estimate"], "count", lang),
+                     "-" if total is None else interval(total),
+                     "" if total is not None else _t_lang("strata_no_sum", lang)))
+        tables.append({"by": by, "name": labels.breakdown_name(by, lang), "rows": rows,
+                       "note": part.get("note", "")})
+    return tables
 
 
 def _variant_label(label: str, lang: str) -> str:
@@ -439,5 +480,8 @@ def install(app: FastAPI) -> None:
             chart = None if drawn is None else _chart(drawn)
         by_lists, by_linkage = _sensitivity_rows((comparison or {}).get("sensitivity"),
                                                  page.lang)
+        strata = _strata_tables(None if doc is None else doc["analyst"].get("strata"),
+                                page.lang)
         return _render(page, "dashboard_methods.html", doc=doc, comparison=comparison,
-                       rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage)
+                       rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage,
+                       strata=strata)
