@@ -142,6 +142,23 @@ def test_html_earlier_year_and_no_comparison(doc):
         render_html(doc, year=2019)
 
 
+def test_estimate_by_group_withholds_small_groups_and_then_the_sum(html, doc):
+    """The sample's strata: sex F 300 / M 200 (shown, with their sum); form: labour 480 and
+    organ 1 (below k = 2: suppressed, and the sum withheld with it)."""
+    nl = html["nl"]
+    sex = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', nl, re.S).group(0))
+    assert "vrouw 1.200 900\u20131.700" in sex and "man 900 600\u20131.500" in sex
+    assert "som van de groepen 2.100 1.650\u20132.800" in sex
+    form = _text(re.search(r'<table[^>]*id="strata-form".*?</table>', nl, re.S).group(0))
+    assert "orgaanverwijdering x x" in form and "arbeidsuitbuiting 2.000" in form
+    assert "som van de groepen \u2013 \u2013" in form
+    assert "300" not in form and "480" not in form  # observed counts are never printed
+    assert "Estimate by group" in html["en"]
+    other = copy.deepcopy(doc)
+    other["analyst"]["strata"]["year"] = 2023
+    assert 'id="strata-sex"' not in render_html(other, lang="nl")  # only the report's year
+
+
 def test_capacity_and_budget_per_line(doc):
     """DOMAIN 6.12 in the targets chapter: a line's capacity and budget in the report's year or
     the last year before it; a line with figures but no targets gets its own heading."""

@@ -250,6 +250,19 @@ TEXT = {
                       "{year}.", "The publication holds no comparison of estimation methods "
                       "for {year}."),
     "caveats": ("Kanttekeningen", "Caveats"),
+    "strata": ("Schatting per groep", "Estimate by group"),
+    "strata_intro": (
+        "De stapsgewijze schatting van {year} apart per groep, waar de gegevens het toelaten. "
+        "Elke groep krijgt een eigen model, zodat de som van de groepen kan afwijken van de "
+        "schatting voor iedereen. Een groep van minder dan {k} personen is geheim (x), en dan "
+        "ook de som; \u2013 = geen schatting (te weinig overlap tussen de melders).",
+        "The stepwise estimate of {year} separately per group, where the data allow. Each "
+        "group gets its own model, so the sum of the groups may differ from the estimate for "
+        "everyone. A group of fewer than {k} persons is suppressed (x), and then the sum too; "
+        "\u2013 = no estimate (too little overlap between the reporters)."),
+    "strata_table": ("Tabel {n}. Geschat aantal slachtoffers in {year} naar {name}.",
+                     "Table {n}. Estimated victims in {year} by {name}."),
+    "strata_sum": ("som van de groepen", "sum of the groups"),
     "caveat_heterogeneity": (
         "Heterogeniteit. De schatting gaat ervan uit dat slachtoffers ongeveer even goed "
         "zichtbaar zijn voor een melder, of dat de verschillen in het model zitten. Zijn "
@@ -745,6 +758,31 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
     else:
         estimate["comparison"] = None
         estimate["no_comparison"] = L.t("no_comparison", year=year)
+    # the estimate by group (analyst part): a level of fewer than k persons is withheld, and
+    # then the sum too (it would give the withheld estimate away by subtraction)
+    estimate["strata"] = []
+    strata = (doc.get("analyst") or {}).get("strata")
+    if strata and strata.get("year") == year:
+        for by, part in strata["by"].items():
+            if not part["rows"]:
+                continue
+
+            def interval(r):
+                return MISSING if r.get("ci_low") is None else \
+                    f"{L.num(r['ci_low'])}\u2013{L.num(r['ci_high'])}"
+
+            rows, withheld = [], False
+            for r in part["rows"]:
+                small = k is not None and r["observed"] < k
+                withheld |= small
+                rows.append((L.level(by, r["level"]),
+                             SUPPRESSED if small else L.num(r["estimate"], "count", MISSING),
+                             SUPPRESSED if small else interval(r)))
+            total = None if withheld else part.get("total")
+            rows.append((L.t("strata_sum"), MISSING if total is None else L.num(
+                total["estimate"]), MISSING if total is None else interval(total)))
+            estimate["strata"].append({"by": by, "table": n.next_table(),
+                                       "name": labels.breakdown_name(by, lang), "rows": rows})
     caveats = [L.t("caveat_heterogeneity"), L.t("caveat_dependence")]
     if est and est.get("band_low") is not None and est.get("combined_low") is not None:
         caveats.append(L.t("caveat_linkage_band", low=L.num(est["band_low"]),
