@@ -142,21 +142,48 @@ def test_html_earlier_year_and_no_comparison(doc):
         render_html(doc, year=2019)
 
 
-def test_estimate_by_group_withholds_small_groups_and_then_the_sum(html, doc):
-    """The sample's strata: sex F 300 / M 200 (shown, with their sum); form: labour 480 and
-    organ 1 (below k = 2: suppressed, and the sum withheld with it)."""
-    nl = html["nl"]
+def test_estimate_by_group_follows_the_public_breakdowns(doc):
+    """A group's estimate is shown only where the public breakdown shows its count: sex F 300 /
+    M 200 published (both shown, with their sum); form: labour 480 published, organ (1 person)
+    suppressed as small and criminal (12) suppressed to protect it - both x, and the sum
+    withheld (an interval's lower bound can sit on the observed count)."""
+    pub = copy.deepcopy(doc)
+    breakdowns = pub["public"]["breakdowns"]
+    breakdowns["sex"].update(levels=["F", "M"], counts=[[290, 300], [190, 200]],
+                             level_totals=[590, 390], year_totals=[480, 500])
+    breakdowns["form"].update(levels=["criminal", "labour", "organ"],
+                              counts=[[11, None], [470, 480], [0, None]],
+                              level_totals=[None, 950, None], year_totals=[481, 493])
+    pub["analyst"]["strata"]["by"]["form"]["rows"].append(
+        {"level": "criminal", "observed": 12, "estimate": 30.0, "ci_low": 12.0,
+         "ci_high": 80.0, "model": "main effects only", "status": "ok"})
+    nl = render_html(pub, lang="nl")
     sex = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', nl, re.S).group(0))
     assert "vrouw 1.200 900\u20131.700" in sex and "man 900 600\u20131.500" in sex
     assert "som van de groepen 2.100 1.650\u20132.800" in sex
     form = _text(re.search(r'<table[^>]*id="strata-form".*?</table>', nl, re.S).group(0))
-    assert "orgaanverwijdering x x" in form and "arbeidsuitbuiting 2.000" in form
+    form = form.split(". ", 1)[1]  # without the caption ("Tabel 12. ...")
+    assert "arbeidsuitbuiting 2.000 1.500\u20132.900" in form
+    assert "orgaanverwijdering x x" in form and "criminele uitbuiting x x" in form
     assert "som van de groepen \u2013 \u2013" in form
-    assert "300" not in form and "480" not in form  # observed counts are never printed
-    assert "Estimate by group" in html["en"]
-    other = copy.deepcopy(doc)
+    assert "12" not in form and "80" not in form  # nothing of the protected group
+    assert "480" not in form  # observed counts are never printed
+    assert "Estimate by group" in render_html(pub, lang="en")
+    # the sample's own public breakdowns publish no 2024 count: every group is withheld
+    own = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', render_html(doc), re.S)
+                .group(0))
+    assert "vrouw x x" in own and "1.200" not in own
+    other = copy.deepcopy(pub)
     other["analyst"]["strata"]["year"] = 2023
     assert 'id="strata-sex"' not in render_html(other, lang="nl")  # only the report's year
+
+
+def test_a_target_on_a_breakdown_cell_names_it(html):
+    """targets.yaml's line 2 counts registered persons in labour exploitation, not all."""
+    assert "geregistreerde personen (vorm van uitbuiting: arbeidsuitbuiting)" in _text(
+        html["nl"])
+    assert "registered persons (form of exploitation: labour exploitation)" in _text(
+        html["en"])
 
 
 def test_capacity_and_budget_per_line(doc):

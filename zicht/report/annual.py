@@ -10,8 +10,11 @@ What it shows and where the numbers come from:
 * every count of persons comes from the publication's ``public`` part, which passed disclosure
   control; a suppressed cell is printed as ``x`` with the legend beside the table;
 * from the ``analyst`` part only the method comparison (estimates, intervals, verdicts, notes,
-  findings, chart) is taken: estimates of a hidden population are not small counts.  The rest
-  of that part (unprotected breakdowns, overlap, capture histories) is never read;
+  findings, chart) and the estimates by group are taken: estimates of a hidden population are
+  not small counts.  A group's estimate is shown only where the public breakdown shows the
+  group's count (its interval's lower bound can sit on that count), and the sum of the groups
+  only when every group is shown; observed counts by group are never printed.  The rest of
+  that part (unprotected breakdowns, overlap, capture histories) is never read;
 * charts are the monitor's own builders (:mod:`zicht.monitor.charts`) rendered to inline SVG,
   each with a table or sentence carrying the same numbers;
 * indicator definitions come from the publication; what it does not hold (numerator and
@@ -574,6 +577,15 @@ class _Numbering:
         return self.figure
 
 
+def _published_levels(table: dict | None, year: int) -> set[str]:
+    """The levels of a public breakdown whose count of persons is published for ``year``."""
+    if not table or year not in table["years"]:
+        return set()
+    i = table["years"].index(year)
+    return {level for level, counts in zip(table["levels"], table["counts"], strict=True)
+            if counts[i] is not None}
+
+
 def report_context(doc: dict, year: int, lang: str) -> dict:
     """Everything the template shows, as plain strings and lists."""
     L = _Lang(lang)
@@ -758,14 +770,17 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
     else:
         estimate["comparison"] = None
         estimate["no_comparison"] = L.t("no_comparison", year=year)
-    # the estimate by group (analyst part): a level of fewer than k persons is withheld, and
-    # then the sum too (it would give the withheld estimate away by subtraction)
+    # the estimate by group (analyst part): a level is shown only where the public breakdown
+    # shows its count of persons for the year - an interval's lower bound can sit on the
+    # observed count, so a level suppressed there (small, or to protect a neighbour) is
+    # suppressed here too, and then the sum (it would give the level away by subtraction)
     estimate["strata"] = []
     strata = (doc.get("analyst") or {}).get("strata")
     if strata and strata.get("year") == year:
         for by, part in strata["by"].items():
             if not part["rows"]:
                 continue
+            shown = _published_levels(public["breakdowns"].get(by), year)
 
             def interval(r):
                 return MISSING if r.get("ci_low") is None else \
@@ -773,7 +788,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
 
             rows, withheld = [], False
             for r in part["rows"]:
-                small = k is not None and r["observed"] < k
+                small = r["level"] not in shown
                 withheld |= small
                 rows.append((L.level(by, r["level"]),
                              SUPPRESSED if small else L.num(r["estimate"], "count", MISSING),
@@ -801,9 +816,8 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
         ind = indicators.get(t["indicator"])
         unit = ind["unit"] if ind else (INDICATORS[t["indicator"]].unit
                                         if t["indicator"] in INDICATORS else "count")
-        name = (ind["name_nl"] if lang == "nl" else ind["name_en"]) if ind else t["indicator"]
         line["rows"].append({
-            "indicator": name,
+            "indicator": labels.target_indicator(t, indicators, lang),
             "target": f"{L.pick(DIRECTION.get(t['direction'], (t['direction'],) * 2))} "
                       f"{L.num(t['target'], unit)}",
             "deadline": t.get("deadline") or MISSING,
