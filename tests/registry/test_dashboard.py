@@ -50,6 +50,7 @@ def test_overview_in_dutch_and_english(client):
     # a target by the indicator's name, its status as a labelled word, reasoning in units
     assert '<span class="zicht-status zicht-status--off-track">uit koers</span>' in nl.text
     assert "aangifte gedaan" in _cells(nl.text) and "25,0%, doel minstens 40,0%" in nl.text
+    assert "geregistreerde personen (vorm van uitbuiting: arbeidsuitbuiting)" in _cells(nl.text)
     assert '<span class="zicht-status zicht-status--off-track">off track</span>' in en.text
     # the sample has no chain figures: no capacity table; with them, one row per line
     assert "Capaciteit en budget" not in nl.text
@@ -91,7 +92,13 @@ def test_methods_page_is_for_analysts(client):
     cells = _cells(page.text)
     assert {"alle lijsten", "zonder b", "zonder c", "zonder d"} <= set(cells)
     assert any(c.endswith(" samengevoegd") for c in cells)
-    assert {"drempel 0,5", "drempel 0,9", "9.000", "9.900", "+10,0%"} <= set(cells)
+    # the linkage band: changes against the chosen linkage (0.7, the middle row), marked
+    i = cells.index("drempel 0,5")
+    assert cells[i + 4] == "-10,0%"
+    j = cells.index("drempel 0,7")
+    assert cells[j + 4: j + 6] == ["+0,0%", "de gekozen koppeling"]
+    k = cells.index("drempel 0,9")
+    assert cells[k + 4] == "+10,0%"
     # the estimate by stratum: levels by name, the sum, a level without an estimate says why
     i = cells.index("vrouw")
     assert cells[i: i + 5] == ["vrouw", "300", "1.200", "900 - 1.700", "POL:ZC"]
@@ -136,6 +143,24 @@ def test_overlap_withheld_when_too_small(world, tmp_path):
     page = TestClient(app).get("/dashboard/overlap?lang=en")
     assert page.status_code == 200 and "too few persons to protect" in page.text
     assert "<svg" not in page.text
+
+
+def test_methods_page_without_a_comparison_still_shows_the_estimate_by_group(world, tmp_path):
+    import json
+
+    path = sample_publication(tmp_path / "p.json")
+    pub = json.loads(path.read_text())
+    pub["analyst"]["comparison"] = None
+    path.write_text(json.dumps(pub))
+    app = create_app(world.registry)
+    app.state.publication_path = str(path)
+    client = TestClient(app, follow_redirects=False)
+    _login(client, "analyst")
+    page = client.get("/dashboard/methods")
+    assert page.status_code == 200
+    assert "geen vergelijking van schattingsmethoden" in page.text
+    assert "nog geen publicatie" not in page.text
+    assert "Schatting per groep" in page.text and "vrouw" in _cells(page.text)
 
 
 def test_capacity_and_budget_per_line_when_the_publication_has_them(world, tmp_path):

@@ -50,3 +50,15 @@ def status(value: str, lang: str) -> str:
 
 def verdict(value: str, lang: str) -> str:
     return _pick(VERDICTS.get(value, (value, value)), lang)
+
+
+def target_indicator(target: dict, indicators: dict, lang: str) -> str:
+    """The indicator a published target is on, by name, with its breakdown cell ("registered
+    persons (form of exploitation: labour exploitation)"); ``indicators``: the publication's
+    indicators by key."""
+    ind = indicators.get(target["indicator"])
+    name = target["indicator"] if ind is None else ind["name_nl" if lang == "nl" else "name_en"]
+    cell = ", ".join(f"{breakdown_name(k, lang)}: {level(k, v, lang)}"
+                     for k, v in (target.get("where") or {}).items())
+    return f"{name} ({cell})" if cell else name
+

@@ -53,12 +53,15 @@ TEXT = {
                      "simulated year ({scenario}) is detected twice with the same random "
                      "numbers: as now, and with the category's new detection rate."),
     "fitted": ("Het scenario is aangepast aan {year}: {victims} slachtoffers (de schatting) en "
-               "per meldercategorie de detectiekans die het aantal door haar gemelde personen "
-               "oplevert. De structuur (wie wie ziet, verborgen groepen, doorverwijzingen) is "
-               "die van nl-baseline.",
+               "per meldercategorie als detectiekans het aantal door haar gemelde personen "
+               "gedeeld door de schatting. De structuur (wie wie ziet, verborgen groepen, "
+               "doorverwijzingen) is die van nl-baseline; door de doorverwijzingen ziet een "
+               "categorie in de simulatie iets meer personen dan ze meldde.",
                "The scenario is fitted to {year}: {victims} victims (the estimate) and for each "
-               "reporter category the detection rate that gives the persons it reported. Its "
-               "structure (who sees whom, hidden groups, referrals) is nl-baseline's."),
+               "reporter category as detection rate the persons it reported divided by the "
+               "estimate. Its structure (who sees whom, hidden groups, referrals) is "
+               "nl-baseline's; with the referrals a category sees a few more persons in the "
+               "simulation than it reported."),
     "fitted_name": ("nl-baseline, aangepast aan {year}", "nl-baseline, fitted to {year}"),
     "category": ("Meldercategorie", "Reporter category"),
     "new_rate": ("Nieuwe detectiekans (aandeel van de slachtoffers, bijv. 0,096)",
@@ -116,10 +119,13 @@ TEXT = {
     "sens_linkage": ("Gevoeligheid voor de koppeling", "Sensitivity to the linkage"),
     "sens_linkage_intro": ("De stapsgewijze schatting van {year} op elke koppeling van de band: "
                            "meldingen gekoppeld tot personen bij andere drempels voor de "
-                           "koppelkans. De eerste regel is de gekozen koppeling.",
+                           "koppelkans, met het verschil ten opzichte van de gekozen koppeling.",
                            "The stepwise estimate of {year} on each linkage of the band: reports "
-                           "linked into persons at other thresholds of the match probability. "
-                           "The first row is the chosen linkage."),
+                           "linked into persons at other thresholds of the match probability, "
+                           "with the change against the chosen linkage."),
+    "chosen": ("de gekozen koppeling", "the chosen linkage"),
+    "no_comparison": ("De publicatie bevat geen vergelijking van schattingsmethoden.",
+                      "The publication holds no comparison of estimation methods."),
     "strata": ("Schatting per groep", "Estimate by group"),
     "strata_intro": ("De stapsgewijze schatting van {year} apart per groep, waar de gegevens "
                      "het toelaten. De som van de groepen hoeft niet gelijk te zijn aan de "
@@ -192,16 +198,6 @@ def _status(status: str, lang: str) -> Markup:
     text = labels.status(status, lang)
     return Markup('<span class="zicht-status zicht-status--{}">{}</span>').format(
         status.replace(" ", "-"), text)
-
-
-def _target_indicator(t: dict, indicators: dict, lang: str) -> str:
-    """The indicator a target is on, by name, with its breakdown cell (form: LAB)."""
-    ind = indicators.get(t["indicator"])
-    name = t["indicator"] if ind is None else ind["name_nl" if lang == "nl" else "name_en"]
-    where = t.get("where") or {}
-    cell = ", ".join(f"{labels.breakdown_name(k, lang)}: {labels.level(k, v, lang)}"
-                     for k, v in where.items())
-    return f"{name} ({cell})" if cell else name
 
 
 def _programme_rows(doc: dict, lang: str) -> list[tuple]:
@@ -308,11 +304,13 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
                         (r.get("model") or r.get("note") or "") if model else r.get("note", "")))
         return out
 
+    # changes against the estimate on all lists with the chosen linkage (the first row of the
+    # lists' table); the chosen linkage is marked in the linkage table
     lists = sens.get("lists") or []
     base = lists[0]["estimate"] if lists else None
-    linkage = sens.get("linkage") or []
-    chosen = linkage[0]["estimate"] if linkage else None
-    return rows(lists, base, True), rows(linkage, chosen, False)
+    linkage = [{**r, "note": _t_lang("chosen", lang) if r["label"] == sens.get("chosen")
+                else r.get("note", "")} for r in sens.get("linkage") or []]
+    return rows(lists, base, True), rows(linkage, base, False)
 
 
 def install(app: FastAPI) -> None:
@@ -349,7 +347,8 @@ def install(app: FastAPI) -> None:
                            f"{_fmt(low, 'count', page.lang)} - {_fmt(high, 'count', page.lang)}"
                            if low is not None else "-"))
         targets = [(t["line"], t["line_nl"] if page.lang == "nl" else t["line_en"],
-                    _target_indicator(t, indicators, page.lang), _status(t["status"], page.lang),
+                    labels.target_indicator(t, indicators, page.lang),
+                    _status(t["status"], page.lang),
                     t["reason_nl"] if page.lang == "nl" else t["reason_en"])
                    for t in doc["public"]["targets"]]
         return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
