@@ -25,11 +25,15 @@ def sample_publication(path: Path) -> Path:
         # the lists' sensitivity as publish() computes it; a hand-made linkage band (the
         # sample has no linkage folder)
         "sensitivity": _sensitivity(load_dataset("korea"), path.parent, 2024)}
-    pub["analyst"]["comparison"]["sensitivity"]["linkage"] = [
-        {"label": "threshold 0.5", "observed": 4100, "estimate": 9000.0, "ci_low": 8000.0,
-         "ci_high": 10500.0, "note": ""},
-        {"label": "threshold 0.9", "observed": 4180, "estimate": 9900.0, "ci_low": 8700.0,
-         "ci_high": 11600.0, "note": ""}]
+    # the band around the chosen linkage (threshold 0.7, not the first row): 10 % lower at
+    # 0.5, 10 % higher at 0.9
+    sens = pub["analyst"]["comparison"]["sensitivity"]
+    base = sens["lists"][0]["estimate"]
+    sens["linkage"] = [
+        {"label": f"threshold {t}", "observed": c.observed, "estimate": base * f,
+         "ci_low": base * f * 0.8, "ci_high": base * f * 1.3, "note": ""}
+        for t, f in (("0.5", 0.9), ("0.7", 1.0), ("0.9", 1.1))]
+    sens["chosen"] = "threshold 0.7"
     pub["analyst"]["strata"] = {"year": 2024, "method": "stepwise", "by": {"sex": {
         "rows": [{"level": "F", "observed": 300, "estimate": 1200.0, "ci_low": 900.0,
                   "ci_high": 1700.0, "model": "POL:ZC", "status": "ok"},

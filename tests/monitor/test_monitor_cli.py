@@ -151,6 +151,7 @@ def test_publish(chain, tmp_path):
         for r in part["rows"]:
             assert (r["estimate"] is None) == (r["ci_low"] is None)
             assert r["estimate"] is None or r["estimate"] >= r["observed"]
+    assert sens["chosen"] == "threshold 0.5"  # zicht link's default threshold
     chosen = next(r for r in sens["linkage"] if r["label"] == "threshold 0.5")
     assert chosen["observed"] == comparison["observed"]
     assert chosen["estimate"] == pytest.approx(stepwise["estimate"])

@@ -192,10 +192,19 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
 
     lists = sensitivity(table, Stepwise, ci="profile", level=COMPARE_LEVEL)
     lists = lists.astype(object).where(lists.notna(), None)
-    out = {"method": "stepwise", "lists": lists.to_dict("records"), "linkage": []}
+    out = {"method": "stepwise", "lists": lists.to_dict("records"), "linkage": [],
+           "chosen": None}
     if (linkage_dir / "capture_histories_band.csv").exists():
         band = band_table(linkage_dir, year, "stepwise", COMPARE_LEVEL)
         out["linkage"] = band.astype(object).where(band.notna(), None).to_dict("records")
+        # the band's label of the linkage the estimate uses (a threshold band holds it; a
+        # sampled band does not)
+        summary = linkage_dir / "summary.json"
+        if summary.exists():
+            threshold = json.loads(summary.read_text()).get("threshold")
+            label = f"threshold {threshold:g}" if threshold is not None else None
+            if any(r["label"] == label for r in out["linkage"]):
+                out["chosen"] = label
     return out
 
 
