@@ -145,7 +145,7 @@ def band_table(folder: str | Path, year: int, method: str = "stepwise",
                "ci_low": None, "ci_high": None, "note": ""}
         try:
             r = _fit(part, lists, method, level)
-        except EstimateNotAvailable as exc:
+        except (EstimateNotAvailable, MSEInputError) as exc:  # e.g. a list that saw nobody
             row["note"] = str(exc)
         else:
             row.update(estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high)

@@ -22,14 +22,16 @@ def yearly_estimates(linkage_dir: str | Path, method: str = "stepwise",
                      level: float = 0.95) -> pd.DataFrame:
     folder = Path(linkage_dir)
     histories = folder / "capture_histories.csv"
-    if not histories.exists():
-        raise MSEInputError(f"{histories}: not found (run `zicht link` first)")
+    # a missing file is an error; a year whose table gives no estimate is a row saying why
+    for file in (histories, folder / "capture_histories_band.csv"):
+        if not file.exists():
+            raise MSEInputError(f"{file}: not found (run `zicht link` first)")
     years = sorted(int(y) for y in pd.read_csv(histories, usecols=["year"])["year"].unique())
     rows = []
     for year in years:
         try:
             e = estimate_with_linkage(folder, year, method, level)
-        except EstimateNotAvailable as exc:
+        except (EstimateNotAvailable, MSEInputError) as exc:  # e.g. a list saw nobody
             rows.append({"year": year, "method": method, "status": f"no estimate: {exc}"})
             continue
         ci = e.interval or (None, None)
