@@ -306,6 +306,9 @@ def test_pages_of_twenty_five_cover_the_queue_once(app, world, folder):
     assert shown_pairs(client.get(URL, params={"page": 999}).text) == seen[-(total % 25 or 25):]
     assert shown_pairs(client.get(URL, params={"page": "x"}).text) == seen[:25]
     assert shown_pairs(client.get(URL, params={"page": "-2"}).text) == seen[:25]
+    # digits that are not ASCII ("²".isdigit() is true, int("²") fails): the first page
+    superscript = client.get(URL, params={"page": "\u00b2"})
+    assert superscript.status_code == 200 and shown_pairs(superscript.text) == seen[:25]
     # a decision on page 2 comes back to page 2
     page2 = client.get(URL, params={"page": 2})
     id_l, id_r = shown_pairs(page2.text)[0]

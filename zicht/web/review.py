@@ -296,7 +296,8 @@ def _pair_view(page: Page, row: pd.Series, number: int) -> dict:
 
 
 def _page_number(value: str | None, pages: int) -> int:
-    number = int(value) if value and value.isdigit() and len(value) < 7 else 1
+    number = int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 \
+        else 1
     return max(1, min(number, pages))
 
 
@@ -409,6 +410,7 @@ def install(app: FastAPI) -> None:
         registry_of(request).record(view.actor, Event(
             "decide", "linkage_pair", f"{entry['id_l']} {entry['id_r']}"[:120],
             {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"]}))
-        target = "/dashboard/review?" + urlencode({"page": page if page.isdigit() else "1",
-                                                   "l": entry["id_l"], "r": entry["id_r"]})
+        page = page if page.isascii() and page.isdigit() else "1"
+        target = "/dashboard/review?" + urlencode({"page": page, "l": entry["id_l"],
+                                                   "r": entry["id_r"]})
         return RedirectResponse(target, status_code=303)
