@@ -90,6 +90,26 @@ def test_the_publication_covers_the_years_and_the_chain(built):
     assert doc["analyst"]["comparison"]["year"] == 2024
 
 
+def test_the_served_demo_pseudonymises_with_the_key_it_was_built_with(built):
+    """A report entered in the served demo must link to the imported ones: the served
+    registry's key fingerprint is the one the export was made under."""
+    import pyarrow.parquet as pq
+
+    from zicht.registry.service import Registry
+    from zicht.registry.settings import Settings
+
+    d, _ = built
+    env = d.serve_environment()
+    meta = pq.ParquetFile(d.folder / "export" / "reports.parquet").schema_arrow.metadata
+    reg = Registry(Settings.from_env(env))
+    try:
+        assert reg.pseudonymiser.fingerprint.encode() == meta[b"zicht.key_fingerprint"]
+    finally:
+        reg.dispose()
+    assert env["ZICHT_PUBLICATION"] == str(d.publication.resolve())
+    assert not (d.folder / "zicht.key").exists()
+
+
 def test_demo_users_can_log_in(built):
     from zicht.registry.service import Registry
     from zicht.registry.settings import Settings
@@ -113,6 +133,28 @@ def test_same_parameters_reuse_the_build_and_other_folders_are_refused(built, tm
         (tmp_path / "mine.txt").write_text("keep me")
         demo.build(tmp_path, YEARS, seed=2, victims=VICTIMS)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_a_marker_that_is_not_a_zicht_demo_s_is_refused(tmp_path):
+    for text in ('{"name": "my-js-demo"}', "not json"):
+        folder = tmp_path / str(len(text))
+        (folder / "reports").mkdir(parents=True)
+        (folder / "reports" / "q3-board.pdf").write_text("keep me")
+        (folder / demo.MARKER).write_text(text)
+        with pytest.raises(demo.DemoError, match="not a zicht demo's marker"):
+            demo.build(folder, YEARS, seed=2, victims=VICTIMS)
+        assert (folder / "reports" / "q3-board.pdf").read_text() == "keep me"
+
+
+def test_a_demo_missing_a_part_is_built_again(built, tmp_path):
+    import shutil
+
+    d, _ = built
+    copy = tmp_path / "copy"
+    shutil.copytree(d.folder, copy)
+    (copy / "publication.json").unlink()
+    again = demo.build(copy, YEARS, seed=2, victims=VICTIMS)
+    assert not again.reused and again.publication.exists()
 
 
 def test_the_same_seed_gives_the_same_figures(built, tmp_path):
@@ -164,6 +206,8 @@ def test_demo_serves_the_dashboard_over_http(built):
                 time.sleep(0.3)
         assert page is not None, "the dashboard did not answer within 60 s"
         assert "2024" in page and "<svg" in page
+        # served with the key the registry was built with: no new key file beside it
+        assert not (d.folder / "zicht.key").exists()
     finally:
         proc.terminate()
         proc.wait(10)

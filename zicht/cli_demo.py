@@ -75,9 +75,7 @@ def demo(
         return
     import uvicorn
 
-    os.environ["ZICHT_DATABASE_URL"] = d.database_url
-    os.environ["ZICHT_PUBLICATION"] = str(d.publication.resolve())
-    os.environ["ZICHT_LINKAGE"] = str(d.linked.resolve())
+    os.environ.update(d.serve_environment())
     out.print(f"\nDashboard: http://{host}:{port}/dashboard   (Ctrl-C stops)")
     uvicorn.run("zicht.web.app:create_app", factory=True, host=host, port=port,
                 log_level="warning", access_log=False, proxy_headers=False)
@@ -85,6 +83,8 @@ def demo(
 
 def _summary(d) -> None:
     import json
+
+    from .monitor.charts import estimate_interval
 
     doc = json.loads(d.publication.read_text())
     latest = doc["latest_year"]
@@ -95,8 +95,7 @@ def _summary(d) -> None:
     for col in ("registered persons", "estimated victims", "95% interval (with linkage)",
                 "detection rate"):
         t.add_column(col, justify="right")
-    low = est.get("combined_low", est.get("ci_low"))
-    high = est.get("combined_high", est.get("ci_high"))
+    low, high = estimate_interval(est)
     t.add_row(_n(values.get("registered_persons")), _n(est.get("estimate")),
               f"{_n(low)} - {_n(high)}",
               "-" if values.get("detection_rate") is None

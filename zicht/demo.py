@@ -42,6 +42,10 @@ PARTS = ("sim", "export", "linked", "chain", "reports", "zicht.db", "zicht.db-wa
          MARKER)
 
 
+# what a finished demo needs to be reused and served
+NEEDED = ("zicht.db", "linked/persons.parquet", "linked/review_queue.csv", "publication.json")
+
+
 class DemoError(RuntimeError):
     """The demo cannot be built in this folder (the message says why)."""
 
@@ -74,6 +78,16 @@ class Demo:
         """The annual reports built (PDF and HTML, Dutch and English)."""
         folder = self.folder / "reports"
         return sorted(folder.glob("*.*")) if folder.is_dir() else []
+
+    def serve_environment(self) -> dict[str, str]:
+        """The settings ``zicht serve`` needs for this demo: its database, publication and
+        linkage, and the key the registry was built with (so that reports entered in the
+        served demo link to the imported ones; without it the registry would make a new key
+        file beside the database)."""
+        return {"ZICHT_DATABASE_URL": self.database_url,
+                "ZICHT_PSEUDONYM_KEY": demo_key(self.seed),
+                "ZICHT_PUBLICATION": str(self.publication.resolve()),
+                "ZICHT_LINKAGE": str(self.linked.resolve())}
 
     def params(self) -> dict:
         return {"years": self.years, "seed": self.seed, "victims": self.victims,
@@ -109,11 +123,19 @@ def _check_folder(folder: Path, params: dict, rebuild: bool) -> dict | None:
     if strangers:
         raise DemoError(f"{folder} holds files the demo did not make "
                         f"({', '.join(sorted(strangers)[:3])}); not overwriting it")
-    if marker.exists() and not rebuild:
-        done = json.loads(marker.read_text())
-        if done.get("params") == params and done.get("complete"):
-            return done
-    return None
+    if not marker.exists():
+        return None
+    try:
+        done = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = None
+    if not isinstance(done, dict) or done.get("zicht_demo") != 1:
+        raise DemoError(f"{marker} is not a zicht demo's marker; not overwriting {folder}")
+    if rebuild or done.get("params") != params or not done.get("complete"):
+        return None
+    if not all((folder / part).exists() for part in NEEDED):
+        return None  # a part was removed since: build again
+    return done
 
 
 def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int = 1,
@@ -135,7 +157,8 @@ def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int
             elif path.exists():
                 path.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text(json.dumps({"params": demo.params(), "complete": False}))
+    (folder / MARKER).write_text(json.dumps({"zicht_demo": 1, "params": demo.params(),
+                                             "complete": False}))
 
     def stage(name: str, fn: Callable[[], object]):
         t0 = time.perf_counter()
@@ -154,7 +177,7 @@ def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int
     stage("publish", lambda: _publish(demo))
     stage("report", lambda: _report(demo, languages))
     (folder / MARKER).write_text(json.dumps({
-        "params": demo.params(), "complete": True, "timings": demo.timings,
+        "zicht_demo": 1, "params": demo.params(), "complete": True, "timings": demo.timings,
         "users": demo.users}, indent=2))
     return demo
 
