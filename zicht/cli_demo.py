@@ -97,7 +97,7 @@ def _summary(d) -> None:
         t.add_column(col, justify="right")
     low, high = estimate_interval(est)
     t.add_row(_n(values.get("registered_persons")), _n(est.get("estimate")),
-              f"{_n(low)} - {_n(high)}",
+              "-" if low is None else f"{_n(low)} - {_n(high)}",
               "-" if values.get("detection_rate") is None
               else f"{values['detection_rate']:.1%}")
     out.print(t)
