@@ -21,6 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import Format
+from .cli_common import fail as _fail
+
 # zicht.mse (numpy, scipy, pandas) is imported inside the commands that use it, so that
 # `zicht serve` and the registry commands start in a fraction of the time.
 
@@ -63,11 +66,6 @@ class CI(StrEnum):
     none = "none"
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-
-
 @contextmanager
 def _estimation_errors():
     """Input errors exit 2 with their one line; a model without an estimate exits 3."""
@@ -79,12 +77,6 @@ def _estimation_errors():
         _fail(str(exc), 2)
     except EstimateNotAvailable as exc:
         _fail(f"no estimate: {exc}", 3)
-
-
-def _fail(message: str, code: int) -> None:
-    # markup/emoji off: a file name or cell value like "[red]" or ":x:" is printed as is
-    err.print(f"error: {message}", soft_wrap=True, markup=False, emoji=False)
-    raise typer.Exit(code)
 
 
 def _read(source: str, occasions: str | None = None):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from .cli_common import Format, Lang
+from .cli_common import fail as _fail
 
 out = Console(highlight=False, markup=False, emoji=False,
               width=None if sys.stdout.isatty() else 140)
@@ -24,20 +26,6 @@ err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 monitor_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Indicators, estimates per year and programme targets.")
 
-
-class Lang(StrEnum):
-    nl = "nl"
-    en = "en"
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-
-
-def _fail(message: str) -> None:
-    err.print(f"error: {message}", soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | None = None):

@@ -9,25 +9,16 @@ another suffix) exits with code 2 and one line; nothing is written then.
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from .cli_common import Lang
+from .cli_common import fail as _fail
+
 out = Console(highlight=False, markup=False, emoji=False,
               width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False)
-
-
-class Lang(StrEnum):
-    nl = "nl"
-    en = "en"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"error: {message}", soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def report(
