@@ -317,36 +317,18 @@ def whatif(
         print(json.dumps(result.to_dict()))
         return
     nl = lang == Lang.nl
-    s = result.summary()
     t = Table(title=(f"Meldplicht voor {category}: detectiekans {result.rate_now:.2%} -> "
                      f"{result.rate_obliged:.2%} ({scenario}, {replicates} jaren)") if nl else
               (f"Reporting obligation for {category}: detection rate {result.rate_now:.2%} -> "
                f"{result.rate_obliged:.2%} ({scenario}, {replicates} years)"))
     t.add_column("")
-    now, after = ("nu", "met meldplicht") if nl else ("now", "with obligation")
-    for col in (now, after, "verschil" if nl else "difference"):
+    for col in (("nu", "met meldplicht", "verschil") if nl else
+                ("now", "with obligation", "difference")):
         t.add_column(col, justify="right")
-    labels = {
-        "detected by category": ("gedetecteerd door de categorie", "{:,.0f}"),
-        "reports by category": ("meldingen van de categorie", "{:,.0f}"),
-        "registered": ("geregistreerde personen", "{:,.0f}"),
-        "detection rate": ("detectiegraad", "{:.1%}"),
-        "estimate": ("schatting", "{:,.0f}"),
-        "relative bias": ("relatieve afwijking", "{:+.1%}"),
-        "interval width / truth": ("breedte 95%-interval / werkelijk", "{:.1%}"),
-        "coverage": ("dekking 95%-interval", "{:.0%}"),
-    }
-    for key, (label_nl, fmt) in labels.items():
-        a, b = s.loc["now", key], s.loc["obligation", key]
-        diff = fmt.format(b - a) if "%" not in fmt else f"{(b - a) * 100:+.1f} pt"
-        t.add_row(label_nl if nl else key, fmt.format(a), fmt.format(b), diff)
+    for row in result.table(lang.value):
+        t.add_row(*row)
     out.print(t)
-    out.print((f"Het interval wordt {1 - result.narrowing:.0%} smaller."
-               if result.narrowing < 1 else
-               f"Het interval wordt {result.narrowing - 1:.0%} breder.") if nl else
-              (f"The interval narrows by {1 - result.narrowing:.0%}."
-               if result.narrowing < 1 else
-               f"The interval widens by {result.narrowing - 1:.0%}."))
+    out.print(result.narrowing_text(lang.value))
 
 
 def register(app: typer.Typer) -> None:

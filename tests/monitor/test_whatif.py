@@ -153,3 +153,24 @@ def test_calibration_from_data_and_from_a_publication(tmp_path):
     none = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
                                "--rate", "0.2"])
     assert none.exit_code == 2 and "holds no calibration" in none.output
+
+
+def test_the_result_table_as_people_read_it(doubled):
+    """One table for the command and the page: the summary's values formatted in the
+    language, differences of shares in percentage points."""
+    s = doubled.summary()
+    en = {row[0]: row[1:] for row in doubled.table("en")}
+    nl = {row[0]: row[1:] for row in doubled.table("nl")}
+    assert len(en) == len(nl) == 8
+    now, after = s.loc["now", "registered"], s.loc["obligation", "registered"]
+    assert en["registered persons"] == (f"{now:,.0f}", f"{after:,.0f}",
+                                        f"+{after - now:,.0f}")
+    rate = s.loc[:, "detection rate"]
+    points = (rate["obligation"] - rate["now"]) * 100
+    assert en["detection rate"][2] == f"{points:+.1f} pt"
+    assert nl["detectiegraad"][2] == f"{points:+.1f}".replace(".", ",") + " %-punt"
+    assert nl["detectiegraad"][0] == f"{rate['now']:.1%}".replace(".", ",")
+    assert doubled.narrowing < 1
+    assert doubled.narrowing_text("en") == f"The 95% interval narrows by " \
+                                           f"{1 - doubled.narrowing:.0%}."
+    assert doubled.narrowing_text("nl").endswith("smaller.")

@@ -34,6 +34,21 @@ from ..simulate.reports import capture_table
 from ..simulate.scenario import Scenario
 
 YEAR = 2024
+# the result's rows as the command and the what-if page show them: key of summary(), unit,
+# Dutch and English label
+ROWS = (
+    ("detected by category", "count", "gedetecteerd door de categorie",
+     "detected by the category"),
+    ("reports by category", "count", "meldingen van de categorie", "reports by the category"),
+    ("registered", "count", "geregistreerde personen", "registered persons"),
+    ("detection rate", "share", "detectiegraad", "detection rate"),
+    ("estimate", "count", "schatting", "estimate"),
+    ("relative bias", "share", "relatieve afwijking van de schatting",
+     "relative bias of the estimate"),
+    ("interval width / truth", "share", "breedte 95%-interval / werkelijk aantal",
+     "95% interval width / true number"),
+    ("coverage", "share", "dekking van het 95%-interval", "coverage of the 95% interval"),
+)
 
 
 class WhatIfError(ValueError):
@@ -76,6 +91,36 @@ class WhatIfResult:
         s = self.summary()
         return float(s.loc["obligation", "interval width / truth"]
                      / s.loc["now", "interval width / truth"])
+
+    def table(self, lang: str = "en") -> list[tuple[str, str, str, str]]:
+        """The rows of :data:`ROWS` as people read them: label, now, with the obligation,
+        difference (shares in percentage points); ``-`` where no replicate had a value."""
+        from .indicators import format_value
+
+        def value(x: float, unit: str) -> str:
+            return "-" if not math.isfinite(x) else format_value(x, unit, lang)
+
+        def difference(d: float, unit: str) -> str:
+            if not math.isfinite(d):
+                return "-"
+            if unit == "share":
+                text = f"{d * 100:+.1f}"
+                return (text.replace(".", ",") + " %-punt") if lang == "nl" else text + " pt"
+            return ("+" if d >= 0 else "-") + format_value(abs(d), unit, lang)
+
+        s = self.summary()
+        return [(nl if lang == "nl" else en, value(s.loc["now", key], unit),
+                 value(s.loc["obligation", key], unit),
+                 difference(s.loc["obligation", key] - s.loc["now", key], unit))
+                for key, unit, nl, en in ROWS]
+
+    def narrowing_text(self, lang: str = "en") -> str:
+        """How much the 95 % interval narrows (or widens) with the obligation, in words."""
+        change = 1 - self.narrowing
+        if lang == "nl":
+            return f"Het 95%-interval wordt {abs(change):.0%} " + \
+                ("smaller." if change > 0 else "breder.")
+        return f"The 95% interval {'narrows' if change > 0 else 'widens'} by {abs(change):.0%}."
 
     def to_dict(self) -> dict:
         s = self.summary()

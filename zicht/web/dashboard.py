@@ -28,17 +28,6 @@ KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detecti
                   "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
                   "share_obliged", "complaint_filed", "shelter_placed", "completeness")
 CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
-WHATIF_LABELS = {
-    "detected by category": ("gedetecteerd door de categorie", "detected by the category"),
-    "reports by category": ("meldingen van de categorie", "reports by the category"),
-    "registered": ("geregistreerde personen", "registered persons"),
-    "detection rate": ("detectiegraad", "detection rate"),
-    "estimate": ("schatting", "estimate"),
-    "relative bias": ("relatieve afwijking van de schatting", "relative bias of the estimate"),
-    "interval width / truth": ("breedte 95%-interval / werkelijk aantal",
-                               "95% interval width / true number"),
-    "coverage": ("dekking van het 95%-interval", "coverage of the 95% interval"),
-}
 TEXT = {
     "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
     "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
@@ -434,23 +423,8 @@ def install(app: FastAPI) -> None:
                     result = whatif(scenario, category, rate=value, replicates=reps)
                 except WhatIfError as exc:
                     errors.append(("category", str(exc)))
-        rows, sentence = [], None
-        if result is not None:
-            s = result.summary()
-            for key, unit in (("detected by category", "count"),
-                              ("reports by category", "count"), ("registered", "count"),
-                              ("detection rate", "share"), ("estimate", "count"),
-                              ("relative bias", "share"), ("interval width / truth", "share"),
-                              ("coverage", "share")):
-                a, b = s.loc["now", key], s.loc["obligation", key]
-                rows.append((WHATIF_LABELS[key][0 if page.lang == "nl" else 1],
-                             _fmt(a, unit, page.lang), _fmt(b, unit, page.lang),
-                             _fmt(b - a, unit, page.lang)))
-            change = 1 - result.narrowing
-            sentence = (f"Het 95%-interval wordt {change:.0%} smaller." if page.lang == "nl"
-                        else f"The 95% interval narrows by {change:.0%}.") if change > 0 else (
-                f"Het 95%-interval wordt {-change:.0%} breder." if page.lang == "nl"
-                else f"The 95% interval widens by {-change:.0%}.")
+        rows = [] if result is None else result.table(page.lang)
+        sentence = None if result is None else result.narrowing_text(page.lang)
         status = 422 if errors else 200
         return page.render("dashboard_whatif.html", status,
                            tt=lambda key, **kw: _t(page, key, **kw), options=options,
