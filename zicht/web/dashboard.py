@@ -168,12 +168,19 @@ def _chart(chart) -> Markup:
     numbers) and the Vega-Lite spec in a JSON script block, which static/charts.js embeds as
     the interactive chart in the SVG's place.  ``<``, ``>`` and ``&`` are escaped inside the
     JSON (``\\u003c`` ...), so no string in the spec can close the script element."""
-    svg = charts.to_svg(chart).replace(
-        "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
     spec = json.dumps(charts.spec(chart), ensure_ascii=False, separators=(",", ":"))
+    svg = _static_svg(spec)
     spec = spec.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(f'<div class="zicht-chart__static">{svg}</div>\n'
                   f'<script type="application/json" class="zicht-chart-spec">{spec}</script>')
+
+
+@lru_cache(maxsize=128)
+def _static_svg(spec: str) -> str:
+    """The server's SVG of a spec (as JSON), kept: the pages draw the same charts from one
+    publication on every view, and vl-convert takes most of a page's time."""
+    return charts.to_svg(json.loads(spec)).replace(
+        "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
 def _fmt(value, unit: str, lang: str) -> str:
