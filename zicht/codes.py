@@ -48,6 +48,8 @@ NR_GROUPS = {
     "organ": ("orgaanverwijdering", "organ removal"),
     "unknown": ("onbekend", "unknown"),
 }
+# the regions (region_of_place) of the Caribbean part of the Kingdom
+CARIBBEAN_REGIONS = ("BES", "ABW", "CUW", "SXM")
 CARIBBEAN_PLACES = {"BQ-BO": "Bonaire", "BQ-SE": "Sint Eustatius", "BQ-SA": "Saba",
                     "ABW": "Aruba", "CUW": "Curaçao", "SXM": "Sint Maarten"}
 

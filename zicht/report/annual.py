@@ -38,12 +38,12 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import __version__
+from ..codes import CARIBBEAN_REGIONS
 from ..monitor import charts, labels
 from ..monitor.indicators import INDICATORS, format_value
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
-CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
 KEY_INDICATORS = ("registered_persons", "reports", "reports_per_person", "estimated_victims",
                   "detection_rate", "dark_number", "registered_per_100k", "sdg_16_2_2",
                   "overlap", "minors", "dutch_minors_domestic_sexual", "share_obliged",
@@ -688,7 +688,7 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
             "all_years": L.t("all_years", first=shown_years[0], last=shown_years[-1]),
             "withheld": L.t("withheld", years=", ".join(map(str, withheld))) if withheld
             else None,
-            "caribbean": by == "region" and any(c in CARIBBEAN for c in table["levels"]),
+            "caribbean": by == "region" and any(c in CARIBBEAN_REGIONS for c in table["levels"]),
             "chart": None if chart is None else _svg(chart, lang),
             "figure": None if chart is None else n.next_figure(),
             "table": n.next_table()})

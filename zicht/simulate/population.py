@@ -36,7 +36,7 @@ SECTORS = {
     "MIX": ("hospitality", "domestic_work", "online"),
     "UNK": ("unknown",),
 }
-CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
+CARIBBEAN = codes.CARIBBEAN_REGIONS
 
 
 def _choice(rng: np.random.Generator, dist: dict[str, float], n: int) -> np.ndarray:

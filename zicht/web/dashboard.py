@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from ..codes import CARIBBEAN_REGIONS
 from ..monitor import charts, labels
 from ..monitor.indicators import format_value
 from .pages import Page, _page, any_page
@@ -27,7 +28,6 @@ from .pages import Page, _page, any_page
 KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detection_rate",
                   "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
                   "share_obliged", "complaint_filed", "shelter_placed", "completeness")
-CARIBBEAN = ("BES", "ABW", "CUW", "SXM")
 TEXT = {
     "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
     "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
@@ -374,7 +374,7 @@ def install(app: FastAPI) -> None:
                                "chart": trend,
                                "totals": totals, "withheld": table.get("withheld_years", []),
                                "caribbean": by == "region" and any(
-                                   lvl in CARIBBEAN for lvl in table["levels"])})
+                                   lvl in CARIBBEAN_REGIONS for lvl in table["levels"])})
         return _render(page, "dashboard_breakdowns.html", doc=doc, tables=tables)
 
     @app.get("/dashboard/overlap", response_class=HTMLResponse, include_in_schema=False)
