@@ -183,6 +183,13 @@ def _static_svg(spec: str) -> str:
         "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
+def _interval(low, high, lang: str) -> str:
+    """An interval of counts ("3.104 - 5.410"), or "-" without one."""
+    if low is None:
+        return "-"
+    return f"{_fmt(low, 'count', lang)} - {_fmt(high, 'count', lang)}"
+
+
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
         return TEXT["suppressed"][0 if lang == "nl" else 1]
@@ -218,8 +225,7 @@ def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
     e = next((e for e in doc["public"].get("estimates") or [] if e["year"] == latest), {})
     low, high = charts.estimate_interval(e)
     nl = lang == "nl"
-    interval = "-" if low is None else \
-        f"{_fmt(low, 'count', lang)} - {_fmt(high, 'count', lang)}"
+    interval = _interval(low, high, lang)
     return [
         (_fmt(values.get("registered_persons"), "count", lang),
          "geregistreerde personen" if nl else "registered persons",
@@ -243,21 +249,19 @@ def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
     if not strata:
         return []
 
-    def interval(r: dict) -> str:
-        return "-" if r.get("ci_low") is None else \
-            f"{_fmt(r['ci_low'], 'count', lang)} - {_fmt(r['ci_high'], 'count', lang)}"
-
     tables = []
     for by, part in strata["by"].items():
         rows = [(labels.level(by, r["level"], lang), _fmt(r["observed"], "count", lang),
                  "-" if r["estimate"] is None else _fmt(r["estimate"], "count", lang),
-                 interval(r), r["model"] if r["estimate"] is not None else r["status"])
+                 _interval(r["ci_low"], r["ci_high"], lang),
+                 r["model"] if r["estimate"] is not None else r["status"])
                 for r in part["rows"]]
         total = part.get("total")
         rows.append((_t_lang("strata_sum", lang),
                      _fmt(sum(r["observed"] for r in part["rows"]), "count", lang),
                      "-" if total is None else _fmt(total["estimate"], "count", lang),
-                     "-" if total is None else interval(total),
+                     "-" if total is None else _interval(total["ci_low"], total["ci_high"],
+                                                         lang),
                      "" if total is not None else _t_lang("strata_no_sum", lang)))
         tables.append({"by": by, "name": labels.breakdown_name(by, lang), "rows": rows,
                        "note": part.get("note", "")})
@@ -290,8 +294,7 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
         out = []
         for r in items:
             est = r.get("estimate")
-            interval = "-" if r.get("ci_low") is None else \
-                f"{_fmt(r['ci_low'], 'count', lang)} - {_fmt(r['ci_high'], 'count', lang)}"
+            interval = _interval(r.get("ci_low"), r.get("ci_high"), lang)
             change = "-" if est is None or not base else \
                 ("+" if est >= base else "") + format_value(est / base - 1, "share", lang)
             out.append((_variant_label(r["label"] if "label" in r else r["variant"], lang),
@@ -340,8 +343,7 @@ def install(app: FastAPI) -> None:
             low, high = charts.estimate_interval(e)
             series.append((year, _fmt(reg.get(year), "count", page.lang),
                            _fmt(e.get("estimate"), "count", page.lang) if e else "-",
-                           f"{_fmt(low, 'count', page.lang)} - {_fmt(high, 'count', page.lang)}"
-                           if low is not None else "-"))
+                           _interval(low, high, page.lang)))
         targets = [(t["line"], t["line_nl"] if page.lang == "nl" else t["line_en"],
                     labels.target_indicator(t, indicators, page.lang),
                     _status(t["status"], page.lang),
@@ -449,9 +451,7 @@ def install(app: FastAPI) -> None:
         rows, chart = [], None
         if comparison:
             for r in comparison["rows"]:
-                interval = "-" if r["ci_low"] is None else \
-                    f"{_fmt(r['ci_low'], 'count', page.lang)} - " \
-                    f"{_fmt(r['ci_high'], 'count', page.lang)}"
+                interval = _interval(r["ci_low"], r["ci_high"], page.lang)
                 rows.append((r["method"], "-" if r["estimate"] is None else
                              _fmt(r["estimate"], "count", page.lang), interval, r["model"],
                              ", ".join(labels.verdict(v, page.lang) for v in r["verdicts"]),
