@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DECISIONS", "REVIEW_BAND", "DecisionLog", "queue"]
+__all__ = ["DECISIONS", "REVIEW_BAND", "DecisionLog", "most_uncertain_first", "queue"]
 
 DECISIONS = ("match", "no_match", "undecided")
 REVIEW_BAND = (0.2, 0.9)
@@ -100,5 +100,11 @@ def queue(pairs: pd.DataFrame, decisions: pd.DataFrame,
     if decisions is not None and len(decisions):
         decided = pd.MultiIndex.from_frame(decisions[["id_l", "id_r"]])
         inside = inside[~pd.MultiIndex.from_frame(inside[["id_l", "id_r"]]).isin(decided)]
-    order = (inside["match_probability"] - 0.5).abs().sort_values(kind="stable").index
-    return inside.loc[order].reset_index(drop=True)
+    return most_uncertain_first(inside)
+
+
+def most_uncertain_first(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs ordered by how far their match probability lies from 0.5 (ties keep their
+    order), renumbered."""
+    order = (pairs["match_probability"] - 0.5).abs().sort_values(kind="stable").index
+    return pairs.loc[order].reset_index(drop=True)

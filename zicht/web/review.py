@@ -22,7 +22,7 @@ import pandas as pd
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..linkage.review import DECISIONS, REVIEW_BAND, DecisionLog
+from ..linkage.review import DECISIONS, REVIEW_BAND, DecisionLog, most_uncertain_first
 from ..registry.audit import Event
 from ..registry.service import AccessDenied
 from . import dashboard
@@ -230,8 +230,7 @@ def _read_queue(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     frame = frame.drop_duplicates("key")
     # most uncertain first: `zicht link` writes the file in this order; sorted again so that
     # the page does not depend on it
-    order = (frame["match_probability"] - 0.5).abs().sort_values(kind="stable").index
-    return frame.loc[order].reset_index(drop=True)
+    return most_uncertain_first(frame)
 
 
 @lru_cache(maxsize=4)
