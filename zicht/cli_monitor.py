@@ -59,6 +59,7 @@ def estimates(
     """Estimate every year of a linkage, with its linkage band."""
     from .monitor.estimates import yearly_estimates
     from .mse import MSEInputError
+    from .tabular import write_csv
 
     try:
         frame = yearly_estimates(linked, method, level)
@@ -66,7 +67,7 @@ def estimates(
         _fail(str(exc))
     tmp = out_file.with_suffix(out_file.suffix + ".tmp")
     try:
-        frame.to_csv(tmp, index=False)
+        write_csv(frame, tmp)
         tmp.replace(out_file)
     except OSError as exc:
         _fail(f"{out_file}: cannot write it ({exc.strerror or exc})")

@@ -241,8 +241,9 @@ def _link(demo: Demo) -> None:
 
 def _estimate(demo: Demo) -> None:
     from .monitor.estimates import yearly_estimates
+    from .tabular import write_csv
 
-    yearly_estimates(demo.linked).to_csv(demo.folder / "estimates.csv", index=False)
+    write_csv(yearly_estimates(demo.linked), demo.folder / "estimates.csv")
 
 
 def _chain(demo: Demo) -> None:

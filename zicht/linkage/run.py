@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..tabular import write_csv
 from .cluster import Graph, conflicts
 from .evaluate import Evaluation, evaluate
 from .inputs import LinkageInputError, Reports, load_reports
@@ -224,7 +225,7 @@ def _write(out: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict
             if name.endswith(".parquet"):
                 frame.to_parquet(staging / name, index=False)
             else:
-                frame.to_csv(staging / name, index=False)
+                write_csv(frame, staging / name)
         for name, document in documents.items():
             (staging / name).write_text(json.dumps(document, indent=2, default=_plain))
         for old in out.glob("capture_histories_*.csv"):  # years of an earlier run

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import OBLIGED
+from ..tabular import write_csv
 
 P_CASE = 0.25
 P_PROSECUTE = 0.7
@@ -73,5 +74,5 @@ def write_chain(sim_dir: str | Path, out: str | Path, seed: int = 1) -> Path:
     else:
         raise FileNotFoundError(f"{sim_dir}: no truth_reports.parquet or truth_reports.csv")
     out = Path(out)
-    chain_figures(truth, seed).to_csv(out, index=False)
+    write_csv(chain_figures(truth, seed), out)
     return out

@@ -16,6 +16,9 @@ Output files (all from one seed, byte-identical on rerun):
 * ``capture_histories_<year>.csv`` - the same merged into the scenario's lists for estimation,
   ready for ``zicht estimate``;
 * ``manifest.json`` - scenario, seed, years, counts per year (victims, registered, reports).
+
+Every CSV goes through :mod:`zicht.tabular` (no cell can run as a spreadsheet formula; the
+simulator's own values pass unchanged, so ``reports.csv`` stays the exact import format).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..codes import OBLIGED
+from ..tabular import CsvStreamWriter, write_csv
 from .detection import detect
 from .noise import apply_noise
 from .population import age_at, age_band, object_frame, person_years
@@ -212,7 +216,7 @@ class _Sink:
         self.pending: list[Future] = []
         self.writers = []
         if "csv" in formats:
-            self.writers.append(pacsv.CSVWriter(str(out / f"{name}.csv"), schema,
+            self.writers.append(CsvStreamWriter(out / f"{name}.csv", schema,
                                                 write_options=_CSV_OPTIONS))
         if "parquet" in formats:
             self.writers.append(pq.ParquetWriter(str(out / f"{name}.parquet"), schema))
@@ -273,8 +277,8 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
             cat_table = capture_table(scenario, batch.seen, merged=False)
             cat_table.insert(0, "year", batch.year)
             by_category.append(cat_table)
-            capture_table(scenario, batch.seen, merged=True).to_csv(
-                out / f"capture_histories_{batch.year}.csv", index=False)
+            write_csv(capture_table(scenario, batch.seen, merged=True),
+                      out / f"capture_histories_{batch.year}.csv")
             summary.per_year.append({
                 "year": batch.year, "victims": int(len(persons)),
                 "registered": int(batch.seen.any(axis=1).sum()),
@@ -286,8 +290,8 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
         for sink in sinks.values():
             sink.close()
         pool.shutdown()
-    pd.concat(by_category, ignore_index=True).fillna(0).astype(int).to_csv(
-        out / "capture_histories_by_category.csv", index=False)
+    write_csv(pd.concat(by_category, ignore_index=True).fillna(0).astype(int),
+              out / "capture_histories_by_category.csv")
     written = [f"{name}.{ext}" for name in sinks for ext in ("csv", "parquet")
                if ext in formats]
     written += ["capture_histories_by_category.csv", "manifest.json"]
