@@ -187,8 +187,11 @@ def review(
             entry = log.record(*pair, decide, by=by, note=note)
         except ValueError as exc:
             _fail(str(exc))
+        # an operator's explicit decision: it supersedes whatever stands, and says so
+        replaced = f", supersedes #{entry['supersedes']}" if entry["supersedes"] else ""
         out.print(f"{entry['decision']}: {entry['id_l']} - {entry['id_r']} ({entry['by']}, "
-                  f"{entry['at']}); applied on the next `zicht link` run into {folder}")
+                  f"{entry['at']}, #{entry['seq']}{replaced}); applied on the next "
+                  f"`zicht link` run into {folder}")
         return
     try:
         if history:

@@ -2,6 +2,11 @@
 reversible, applied on every later run."""
 
 import json
+import multiprocessing
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,7 +14,7 @@ import pytest
 
 from zicht.linkage.cluster import Graph, conflicts
 from zicht.linkage.evaluate import evaluate
-from zicht.linkage.review import DecisionLog, queue
+from zicht.linkage.review import DecisionConflict, DecisionLog, queue
 
 IDS = ["a", "b", "c", "d", "e"]
 PAIRS = pd.DataFrame({"id_l": ["a", "b", "c", "a"], "id_r": ["b", "c", "d", "e"],
@@ -104,6 +109,106 @@ def test_a_corrupt_decision_log_is_reported_with_its_line(tmp_path):
     path.write_text('{"id_l": "a", "id_r": "b", "decision": "match"}\nnot json\n')
     with pytest.raises(ValueError, match=r"d.jsonl:2"):
         DecisionLog(path).current()
+
+
+OLD_LINE = ('{"id_l": "%s", "id_r": "%s", "decision": "%s", "by": "cli:op", '
+            '"at": "2024-05-01T10:00:00+00:00", "note": ""}\n')
+
+
+def test_a_decision_names_what_it_supersedes_and_old_lines_get_their_place(tmp_path):
+    path = tmp_path / "decisions.jsonl"  # written before seq existed, with a blank line
+    path.write_text(OLD_LINE % ("R1", "R2", "match") + "\n" + OLD_LINE % ("R3", "R4", "no_match"))
+    log = DecisionLog(path)
+    history = log.entries()
+    assert list(history["seq"]) == [1, 2] and list(history["supersedes"]) == [None, None]
+    withdrawn = log.record("R2", "R1", "undecided", by="analyst:ana", expect=1)
+    assert (withdrawn["seq"], withdrawn["supersedes"]) == (3, 1)
+    fresh = log.record("R5", "R6", "match", by="analyst:bob", expect=None)
+    assert (fresh["seq"], fresh["supersedes"]) == (4, None)
+    # the command line's call (no expect) is an operator's override: it refuses nothing and
+    # names what it supersedes
+    override = log.record("R1", "R2", "no_match", by="cli:op")
+    assert (override["seq"], override["supersedes"]) == (5, 3)
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    assert [(line.get("seq"), line.get("supersedes")) for line in lines] == [
+        (None, None), (None, None), (3, 1), (4, None), (5, 3)]
+    assert log.latest()[("R1", "R2")]["seq"] == 5
+    assert list(log.current()["seq"]) == [2, 4, 5]
+
+
+def test_a_decision_on_a_stale_view_is_refused_and_not_written(tmp_path):
+    log = DecisionLog(tmp_path / "decisions.jsonl")
+    log.record("R1", "R2", "match", by="analyst:ana", expect=None)  # both saw no entry
+    with pytest.raises(DecisionConflict) as caught:
+        log.record("R2", "R1", "no_match", by="analyst:bob", expect=None)
+    standing = caught.value.standing
+    assert (standing["seq"], standing["decision"], standing["by"]) == (1, "match", "analyst:ana")
+    assert caught.value.expected is None and "nothing was recorded" in str(caught.value)
+    assert [(e["decision"], e["by"]) for e in log.records()] == [("match", "analyst:ana")]
+    # naming the standing entry supersedes it; naming an older one, or one of another pair,
+    # is refused
+    log.record("R1", "R2", "undecided", by="analyst:ana", expect=1)
+    with pytest.raises(DecisionConflict):
+        log.record("R1", "R2", "match", by="analyst:bob", expect=1)
+    with pytest.raises(DecisionConflict) as caught:
+        log.record("R7", "R8", "match", by="analyst:bob", expect=2)
+    assert caught.value.standing is None
+    assert len(log.records()) == 2
+
+
+def _decide(path: str, by: str, decision: str) -> str:
+    try:
+        DecisionLog(Path(path)).record("R1", "R2", decision, by=by, expect=None)
+    except DecisionConflict:
+        return "refused"
+    return "recorded"
+
+
+def _decide_in_child(path: str, by: str, decision: str, barrier, out) -> None:
+    barrier.wait(timeout=60)
+    out.put((by, _decide(path, by, decision)))
+
+
+@pytest.mark.parametrize("how", ["threads", "processes"])
+def test_concurrent_deciders_on_the_same_view_exactly_one_is_recorded(tmp_path, monkeypatch,
+                                                                      how):
+    """Several analysts (threads, or server worker processes) decide the same pair at once,
+    all having seen no decision: one decision is written, every other is refused."""
+    reading = DecisionLog.records
+
+    def slowly(self):  # widen the window between reading the log and appending to it
+        rows = reading(self)
+        time.sleep(0.05)
+        return rows
+
+    monkeypatch.setattr(DecisionLog, "records", slowly)  # inherited by forked children
+    path = str(tmp_path / "decisions.jsonl")
+    deciders = [(f"analyst:{i}", "match" if i % 2 else "no_match") for i in range(6)]
+    if how == "threads":
+        barrier = threading.Barrier(len(deciders))
+
+        def run(decider):
+            barrier.wait(timeout=60)
+            return decider[0], _decide(path, *decider)
+
+        with ThreadPoolExecutor(len(deciders)) as pool:
+            outcomes = dict(pool.map(run, deciders))
+    else:
+        fork = multiprocessing.get_context("fork")
+        barrier, out = fork.Barrier(len(deciders)), fork.Queue()
+        children = [fork.Process(target=_decide_in_child, args=(path, by, decision, barrier, out))
+                    for by, decision in deciders]
+        for child in children:
+            child.start()
+        outcomes = dict(out.get(timeout=60) for _ in children)
+        for child in children:
+            child.join(timeout=60)
+            assert child.exitcode == 0
+    assert sorted(outcomes.values()) == ["recorded"] + ["refused"] * (len(deciders) - 1)
+    [winner] = [by for by, outcome in outcomes.items() if outcome == "recorded"]
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    assert [(line["by"], line["seq"], line["supersedes"]) for line in lines] == \
+        [(winner, 1, None)]
 
 
 def test_queue_holds_undecided_pairs_in_the_band_most_uncertain_first():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,8 +19,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from zicht.linkage.review import DecisionLog
 from zicht.registry import security
 from zicht.registry.models import AuditEntry
+from zicht.registry.service import operator
 from zicht.web import review
 from zicht.web.app import create_app
 
@@ -101,6 +104,11 @@ def _csrf(html: str) -> str:
 def shown_pairs(html: str) -> list[tuple[str, str]]:
     return list(zip(re.findall(r'name="id_l" value="([^"]+)"', html),
                     re.findall(r'name="id_r" value="([^"]+)"', html), strict=True))
+
+
+def supersedes_of(html: str) -> list[str]:
+    """The hidden seq of each shown pair's standing log entry ("" when none)."""
+    return re.findall(r'name="supersedes" value="([^"]*)"', html)
 
 
 def queue_of(folder: Path) -> pd.DataFrame:
@@ -283,6 +291,99 @@ def test_bad_input_is_refused_and_writes_nothing(app, world, folder):
     twice = client.post(URL, data={**good, "decision": "no_match"})
     assert twice.status_code == 409 and "al beslist" in twice.text
     assert [d["decision"] for d in decisions(folder)] == ["match"]
+
+
+# -- two analysts, one pair ----------------------------------------------------------------------
+def _two_analysts(app, world):
+    world.registry.add_user(operator("test"), "analyst2", "analyst", PASSWORD, None)
+    return client_as(app, world, "analyst")[0], client_as(app, world, "analyst2")[0]
+
+
+def _form(page, pair: tuple[str, str], decision: str) -> dict:
+    """The form of ``pair`` on ``page`` as the analyst saw it, with ``decision`` chosen."""
+    number = shown_pairs(page.text).index(pair)
+    return {"csrf_token": _csrf(page.text), "id_l": pair[0], "id_r": pair[1],
+            "decision": decision, "page": "1", "supersedes": supersedes_of(page.text)[number]}
+
+
+def test_a_decision_on_a_stale_page_is_refused_with_the_standing_one(app, world, folder):
+    ana, bob = _two_analysts(app, world)
+    page_a, page_b = ana.get(URL), bob.get(URL)
+    pair = shown_pairs(page_a.text)[0]
+    assert shown_pairs(page_b.text)[0] == pair
+    assert supersedes_of(page_a.text)[0] == supersedes_of(page_b.text)[0] == ""  # no entry
+    assert ana.post(URL, data=_form(page_a, pair, "match")).status_code == 303
+    late = bob.post(URL, data=_form(page_b, pair, "no_match"))
+    assert late.status_code == 409
+    [entry] = decisions(folder)
+    assert (entry["decision"], entry["by"], entry["seq"], entry["supersedes"]) == \
+        ("match", "analyst", 1, None)
+    assert "al beslist nadat u de pagina laadde: zelfde persoon (match) (door analyst, " \
+        + entry["at"].replace("T", " ") + "). Er is niets vastgelegd." in late.text
+    assert late.text.count('class="utrecht-alert utrecht-alert--error') == 1
+    assert pair not in shown_pairs(late.text)  # the page again, without the decided pair
+    # an operator withdraws the decision at the command line: the pair is back, and a page
+    # loaded before that is stale again
+    DecisionLog(folder / "decisions.jsonl").record(*pair, "undecided", by="cli:op")
+    page_b = bob.get(URL)
+    assert pair in shown_pairs(page_b.text)
+    assert supersedes_of(page_b.text)[shown_pairs(page_b.text).index(pair)] == "2"
+    stale = ana.post(URL, data=_form(page_a, pair, "no_match"))
+    assert stale.status_code == 409
+    assert "Nadat u de pagina laadde, is over het paar" in stale.text
+    assert "onzeker: blijft in de wachtrij (door cli:op, " in stale.text
+    # the pair is still on the page, its form marked and carrying the new seq
+    assert 'aria-invalid="true"' in stale.text
+    assert supersedes_of(stale.text)[shown_pairs(stale.text).index(pair)] == "2"
+    english = ana.post(URL + "?lang=en", data=_form(page_a, pair, "no_match"))
+    assert english.status_code == 409
+    assert "Since you loaded the page, this was recorded about the pair" in english.text
+    assert "unsure: stays in the queue (by cli:op, " in english.text
+    assert [d["decision"] for d in decisions(folder)] == ["match", "undecided"]
+    # who saw the withdrawal decides: the entry names what it supersedes, and so does the audit
+    assert bob.post(URL, data=_form(page_b, pair, "no_match")).status_code == 303
+    assert [(d["seq"], d["supersedes"], d["by"]) for d in decisions(folder)] == \
+        [(1, None, "analyst"), (2, 1, "cli:op"), (3, 2, "analyst2")]
+    assert [(e.actor, json.loads(e.detail)["seq"], json.loads(e.detail)["supersedes"])
+            for e in audit(world, "decide")] == [("analyst", 1, None), ("analyst2", 3, 2)]
+
+
+def test_two_analysts_deciding_a_pair_at_once_one_is_recorded(app, world, folder, monkeypatch):
+    """Both requests pass the page's checks before either appends (a barrier in
+    DecisionLog.record holds them there): one decision is written, the other gets 409."""
+    ana, bob = _two_analysts(app, world)
+    page_a, page_b = ana.get(URL), bob.get(URL)
+    pair = shown_pairs(page_a.text)[0]
+    record, both = DecisionLog.record, threading.Barrier(2)
+
+    def together(self, *args, **kw):
+        try:
+            both.wait(timeout=10)
+        except threading.BrokenBarrierError:  # one request never got here: the test fails
+            pass
+        return record(self, *args, **kw)
+
+    monkeypatch.setattr(DecisionLog, "record", together)
+    answers = {}
+
+    def decide(name, client, page, decision):
+        answers[name] = client.post(URL, data=_form(page, pair, decision))
+
+    threads = [threading.Thread(target=decide, args=("analyst", ana, page_a, "match")),
+               threading.Thread(target=decide, args=("analyst2", bob, page_b, "no_match"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not both.broken
+    assert sorted(a.status_code for a in answers.values()) == [303, 409]
+    [entry] = decisions(folder)
+    assert (entry["seq"], entry["supersedes"]) == (1, None)
+    [loser] = [name for name, a in answers.items() if a.status_code == 409]
+    assert entry["by"] != loser
+    assert "al beslist nadat u de pagina laadde" in answers[loser].text
+    assert f"(door {entry['by']}, {entry['at'].replace('T', ' ')})" in answers[loser].text
+    assert [json.loads(e.detail)["seq"] for e in audit(world, "decide")] == [1]
 
 
 # -- pagination ----------------------------------------------------------------------------------

@@ -6,6 +6,13 @@ when, and an optional note.  The latest line of a pair is its decision; ``undeci
 an earlier one (decisions are reversible, and the history stays).  Every later linkage run reads
 the log and lets the decisions override the model (:class:`zicht.linkage.cluster.Graph`).
 
+Each line has a sequence number ``seq`` (1-based, its place in the log; lines written before it
+existed get their place when read) and ``supersedes``: the ``seq`` of the pair's latest line
+that the decider saw, or null when they saw none.  :meth:`DecisionLog.record` with ``expect``
+is a compare-and-append under an exclusive lock on the file (``flock``, so across threads and
+processes): when the pair's latest line is no longer the one the decider saw, it refuses with
+:class:`DecisionConflict` instead of letting the later decision silently win.
+
 The queue holds the scored pairs whose match probability lies in the review band (default
 0.2-0.9) and that nobody has decided, most uncertain first.  Reports are shown by id, with
 the comparison levels and the reports' non-identifying attributes: no token, no name.
@@ -17,14 +24,39 @@ import datetime as dt
 import getpass
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DECISIONS", "REVIEW_BAND", "DecisionLog", "most_uncertain_first", "queue"]
+try:
+    import fcntl
+except ImportError:  # not POSIX: the lock holds within one process only
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["DECISIONS", "REVIEW_BAND", "DecisionConflict", "DecisionLog", "most_uncertain_first",
+           "queue"]
 
 DECISIONS = ("match", "no_match", "undecided")
 REVIEW_BAND = (0.2, 0.9)
+COLUMNS = ["seq", "id_l", "id_r", "decision", "by", "at", "note", "supersedes"]
+_UNCHECKED = object()  # record() without expect: supersede whatever stands
+_LOCAL = threading.Lock()  # without fcntl
+
+
+class DecisionConflict(Exception):
+    """The pair's latest entry is not the one the decider saw (``expected``, a seq or None):
+    someone else decided meanwhile.  ``standing`` is that latest entry (None if none)."""
+
+    def __init__(self, id_l: str, id_r: str, expected: int | None, standing: dict | None):
+        self.id_l, self.id_r, self.expected, self.standing = id_l, id_r, expected, standing
+        now = (f"entry {standing['seq']} ({standing['decision']}, by {standing['by']}, "
+               f"{standing['at']})" if standing else "no entry")
+        seen = f"entry {expected}" if expected is not None else "no entry"
+        super().__init__(f"{id_l} - {id_r}: the decider saw {seen}, the log now holds {now}; "
+                         "nothing was recorded")
 
 
 class DecisionLog:
@@ -33,11 +65,10 @@ class DecisionLog:
     def __init__(self, path: Path):
         self.path = Path(path)
 
-    def entries(self) -> pd.DataFrame:
-        """Every line, in order (the history)."""
-        columns = ["id_l", "id_r", "decision", "by", "at", "note"]
+    def records(self) -> list[dict]:
+        """Every line as a dict with all of :data:`COLUMNS`, in order (the history)."""
         if not self.path.exists():
-            return pd.DataFrame(columns=columns)
+            return []
         rows = []
         with self.path.open(encoding="utf-8") as fh:
             for number, line in enumerate(fh, 1):
@@ -47,11 +78,25 @@ class DecisionLog:
                     row = json.loads(line)
                 except json.JSONDecodeError:
                     raise ValueError(f"{self.path}:{number}: not a JSON line") from None
-                if row.get("decision") not in DECISIONS:
-                    raise ValueError(f"{self.path}:{number}: unknown decision "
-                                     f"{row.get('decision')!r}")
-                rows.append(row)
-        return pd.DataFrame(rows, columns=columns)
+                if not isinstance(row, dict) or row.get("decision") not in DECISIONS:
+                    decision = row.get("decision") if isinstance(row, dict) else row
+                    raise ValueError(f"{self.path}:{number}: unknown decision {decision!r}")
+                entry = {c: row.get(c) for c in COLUMNS}
+                # lines written before seq existed: their place in the log
+                entry["seq"] = _seq(row.get("seq")) or len(rows) + 1
+                entry["supersedes"] = _seq(row.get("supersedes"))
+                rows.append(entry)
+        return rows
+
+    def entries(self) -> pd.DataFrame:
+        """Every line, in order (the history)."""
+        frame = pd.DataFrame(self.records(), columns=COLUMNS, dtype=object)
+        frame["seq"] = frame["seq"].astype("int64")
+        return frame
+
+    def latest(self) -> dict[tuple[str, str], dict]:
+        """The latest entry of every pair (``undecided`` included), by the sorted pair."""
+        return {_pair(e["id_l"], e["id_r"]): e for e in self.records()}
 
     def current(self) -> pd.DataFrame:
         """The standing decision of each pair (``match`` or ``no_match``)."""
@@ -62,27 +107,65 @@ class DecisionLog:
         return latest[latest["decision"] != "undecided"].reset_index(drop=True)
 
     def record(self, id_l: str, id_r: str, decision: str, by: str | None = None,
-               note: str = "") -> dict:
-        """Append one decision (the pair in either order)."""
+               note: str = "", *, expect=_UNCHECKED) -> dict:
+        """Append one decision (the pair in either order).
+
+        ``expect`` is the ``seq`` of the pair's latest entry the decider saw, or None when they
+        saw none: if the pair's latest entry differs, nothing is written and
+        :class:`DecisionConflict` is raised.  Without ``expect`` (an operator's explicit
+        decision from the command line) the decision supersedes whatever stands.  Either way
+        the entry names the ``seq`` it supersedes."""
         decision = decision.replace("-", "_")
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-        id_l, id_r = sorted((str(id_l), str(id_r)))
+        id_l, id_r = _pair(id_l, id_r)
         if id_l == id_r:
             raise ValueError("a report cannot be paired with itself")
-        entry = {"id_l": id_l, "id_r": id_r, "decision": decision,
-                 "by": by or _who(), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                 "note": note}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        # one write of one line in append mode: concurrent reviewers never interleave lines
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
+        with self._locked() as fd:
+            # under the lock: nobody appends between this read and the write below
+            records = self.records()
+            standing = None
+            for entry in records:
+                if _pair(entry["id_l"], entry["id_r"]) == (id_l, id_r):
+                    standing = entry
+            seen = standing["seq"] if standing is not None else None
+            if expect is not _UNCHECKED and expect != seen:
+                raise DecisionConflict(id_l, id_r, expect, standing)
+            entry = {"seq": max((e["seq"] for e in records), default=0) + 1,
+                     "id_l": id_l, "id_r": id_r, "decision": decision,
+                     "by": by or _who(),
+                     "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                     "note": note, "supersedes": seen}
+            line = json.dumps(entry, ensure_ascii=False) + "\n"
+            # one write of one line in append mode: a reader never sees half a line
             os.write(fd, line.encode("utf-8"))
             os.fsync(fd)
+        return entry
+
+    @contextmanager
+    def _locked(self) -> Iterator[int]:
+        """The log opened for appending, under an exclusive lock (released on close)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # one lock per open file: threads too
+                yield fd
+            else:
+                with _LOCAL:
+                    yield fd
         finally:
             os.close(fd)
-        return entry
+
+
+def _pair(id_l, id_r) -> tuple[str, str]:
+    return tuple(sorted((str(id_l), str(id_r))))  # type: ignore[return-value]
+
+
+def _seq(value) -> int | None:
+    """A sequence number as written (a positive int), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+        else None
 
 
 def _who() -> str:

@@ -8,6 +8,11 @@ identifier; tokens are never shown).  A decision is appended to the folder's ``d
 through :class:`zicht.linkage.review.DecisionLog`, with the analyst's user name, and counts from
 the next ``zicht link`` run into the folder on, exactly as ``zicht link review --decide``.  Every
 page shown and every decision is recorded in the registry's audit log.
+
+Each pair's form carries the ``seq`` of the pair's latest log entry the analyst saw (empty when
+none).  The decision is appended only if that entry is still the latest (a compare-and-append
+under a lock on the log, :meth:`DecisionLog.record` with ``expect``); otherwise someone else
+decided meanwhile, and the analyst gets 409 with the standing decision, who made it and when.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ import pandas as pd
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..linkage.review import DECISIONS, REVIEW_BAND, DecisionLog, most_uncertain_first
+from ..linkage.review import (
+    DECISIONS,
+    REVIEW_BAND,
+    DecisionConflict,
+    DecisionLog,
+    most_uncertain_first,
+)
 from ..registry.audit import Event
 from ..registry.service import AccessDenied
 from . import dashboard
@@ -156,6 +167,20 @@ TEXT = {
                 "vastgelegd.",
                 "The pair {l} and {r} has already been decided ({decision}, by {by}). Nothing "
                 "was recorded."),
+    "conflict": ("Over het paar {l} en {r} is al beslist nadat u de pagina laadde: "
+                 "{decision} (door {by}, {at}). Er is niets vastgelegd.",
+                 "The pair {l} and {r} has been decided since you loaded the page: "
+                 "{decision} (by {by}, {at}). Nothing was recorded."),
+    "conflict_unsure": ("Nadat u de pagina laadde, is over het paar {l} en {r} vastgelegd: "
+                        "{decision} (door {by}, {at}). Er is niets vastgelegd; bekijk het paar "
+                        "opnieuw.",
+                        "Since you loaded the page, this was recorded about the pair {l} and "
+                        "{r}: {decision} (by {by}, {at}). Nothing was recorded; look at the "
+                        "pair again."),
+    "stale": ("Het beslissingenlogboek is gewijzigd sinds u de pagina laadde. Er is niets "
+              "vastgelegd; bekijk het paar {l} en {r} opnieuw.",
+              "The decisions log has changed since you loaded the page. Nothing was recorded; "
+              "look at the pair {l} and {r} again."),
     "write_failed": ("De beslissing kon niet worden opgeslagen: {error}",
                      "The decision could not be stored: {error}"),
 }
@@ -238,8 +263,7 @@ def _read_log(path: str, mtime_ns: int, size: int) -> dict[tuple[str, str], dict
     """The latest entry of every pair in the decisions log (``undecided`` included)."""
     if mtime_ns < 0:
         return {}
-    entries = DecisionLog(Path(path)).entries()
-    return {_key(e["id_l"], e["id_r"]): e for e in entries.to_dict("records")}
+    return DecisionLog(Path(path)).latest()
 
 
 def linkage_path(request: Request) -> Path | None:
@@ -281,7 +305,7 @@ def _level_text(page: Page, label: str) -> str:
     return label
 
 
-def _pair_view(page: Page, row: pd.Series, number: int) -> dict:
+def _pair_view(page: Page, row: pd.Series, number: int, standing: dict | None) -> dict:
     levels = [(_lang(page, COMPARISONS.get(c[6:], (c[6:], c[6:]))), _level_text(page, row[c]))
               for c in row.index if c.startswith("level_") and row[c] != ""]
     unknown = "onbekend" if page.lang == "nl" else "unknown"
@@ -291,7 +315,18 @@ def _pair_view(page: Page, row: pd.Series, number: int) -> dict:
                   if f"{a}_l" in row.index or f"{a}_r" in row.index]
     return {"number": number, "id_l": row["id_l"], "id_r": row["id_r"],
             "probability": _prob(row["match_probability"], page.lang),
-            "levels": levels, "attributes": attributes, "field": f"decision-{number}"}
+            "levels": levels, "attributes": attributes, "field": f"decision-{number}",
+            # the pair's latest log entry as the analyst sees it (an `undecided` may stand)
+            "supersedes": "" if standing is None else standing["seq"]}
+
+
+def _seen(value: str) -> int | None:
+    """The form's ``supersedes``: the seq of the pair's latest entry the analyst saw (None
+    when empty: they saw none; -1, which matches no entry, when it is not a seq)."""
+    value = value.strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else -1
 
 
 def _page_number(value: str | None, pages: int) -> int:
@@ -329,8 +364,9 @@ def install(app: FastAPI) -> None:
         pages = max(1, -(-len(linkage.open) // PAGE_SIZE))
         number = _page_number(page_no, pages)
         start = (number - 1) * PAGE_SIZE
-        pairs = [_pair_view(page, row, start + i + 1) for i, (_, row) in
-                 enumerate(linkage.open.iloc[start:start + PAGE_SIZE].iterrows())]
+        pairs = [_pair_view(page, row, start + i + 1, linkage.latest.get(row["key"]))
+                 for i, (_, row) in enumerate(linkage.open.iloc[start:start + PAGE_SIZE]
+                                              .iterrows())]
         for pair in pairs:
             if error and failed is not None and _key(*failed) == _key(pair["id_l"],
                                                                       pair["id_r"]):
@@ -367,7 +403,8 @@ def install(app: FastAPI) -> None:
 
     @app.post("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
     def decide(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
-               id_r: str = Form(""), decision: str = Form(""), page: str = Form("1")):
+               id_r: str = Form(""), decision: str = Form(""), page: str = Form("1"),
+               supersedes: str = Form("")):
         view = _page(request, "analyst")
         # an id longer than MAX_ID is in no queue: cut one past it, so that it matches nothing
         id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
@@ -396,19 +433,38 @@ def install(app: FastAPI) -> None:
         row = linkage.find(id_l, id_r) if id_l and id_r and id_l != id_r else None
         if row is None:
             return refuse(404, "unknown_pair", l=id_l[:MAX_ID], r=id_r[:MAX_ID])
-        if row["key"] in linkage.decided:  # meanwhile, by someone else (or a second click)
-            standing = linkage.latest[row["key"]]
+        standing = linkage.latest.get(row["key"])
+
+        def conflict(standing: dict | None) -> HTMLResponse:
+            if standing is None:  # the entry the analyst saw is gone (the log was replaced)
+                return refuse(409, "stale", l=row["id_l"], r=row["id_r"])
+            unsure = standing["decision"] == "undecided"  # the pair is still open
+            return refuse(409, "conflict_unsure" if unsure else "conflict",
+                          l=row["id_l"], r=row["id_r"],
+                          decision=_decision_text(view, standing["decision"]),
+                          by=standing["by"], at=str(standing["at"]).replace("T", " "))
+
+        seen = _seen(supersedes)
+        if seen != (standing["seq"] if standing is not None else None):
+            return conflict(standing)  # decided meanwhile (someone else, a second click)
+        if row["key"] in linkage.decided:  # a form naming a decision: not changed here
             return refuse(409, "already", l=row["id_l"], r=row["id_r"],
                           decision=_decision_text(view, standing["decision"]),
                           by=standing["by"])
         try:
             entry = linkage.log.record(row["id_l"], row["id_r"], decision,
-                                       by=view.actor.username)
+                                       by=view.actor.username, expect=seen)
+        except DecisionConflict as exc:  # between the read above and the lock
+            return conflict(exc.standing)
         except OSError as exc:
             return refuse(500, "write_failed", error=exc.strerror or type(exc).__name__)
+        except ValueError as exc:  # the log became unreadable meanwhile
+            return refuse(500, "write_failed", error=str(exc).replace(str(folder), "")
+                          .lstrip("/\\"))
         registry_of(request).record(view.actor, Event(
             "decide", "linkage_pair", f"{entry['id_l']} {entry['id_r']}"[:120],
-            {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"]}))
+            {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"],
+             "seq": entry["seq"], "supersedes": entry["supersedes"]}))
         page = page if page.isascii() and page.isdigit() else "1"
         target = "/dashboard/review?" + urlencode({"page": page, "l": entry["id_l"],
                                                    "r": entry["id_r"]})
