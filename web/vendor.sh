@@ -5,19 +5,21 @@
 #
 #   zicht/web/static/vendor/nlds/   NL Design System CSS served by the app
 #   zicht/web/static/vendor/vega/   Vega, Vega-Lite and vega-embed for the dashboard's charts
+#   zicht/web/static/vendor/swagger-ui/  Swagger UI for the API documentation (/api/v1/docs)
 #   tests/browser/vendor/           axe-core, injected by the browser tests
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=..
 NLDS="$ROOT/zicht/web/static/vendor/nlds"
 VEGA="$ROOT/zicht/web/static/vendor/vega"
+SWAGGER="$ROOT/zicht/web/static/vendor/swagger-ui"
 AXE="$ROOT/tests/browser/vendor"
 NM=node_modules
 
 npm ci --ignore-scripts --no-audit --no-fund
 
-rm -rf "$NLDS" "$VEGA" "$AXE"
-mkdir -p "$NLDS" "$VEGA" "$AXE"
+rm -rf "$NLDS" "$VEGA" "$SWAGGER" "$AXE"
+mkdir -p "$NLDS" "$VEGA" "$SWAGGER" "$AXE"
 
 # Utrecht component library: all component classes (utrecht-*) in one bundle.
 cp "$NM/@utrecht/component-library-css/dist/index.css" "$NLDS/utrecht-components.css"
@@ -44,6 +46,17 @@ for p in vega vega-lite vega-embed vega-interpreter vega-tooltip; do
   cp "$NM/$p/LICENSE" "$VEGA/LICENSE-$p.txt"
 done
 
+# Swagger UI for the API documentation page (zicht/web/apidocs.py, started by
+# zicht/web/static/api-docs.js): the self-contained browser bundle (global SwaggerUIBundle)
+# and its stylesheet, served from our own origin under the strict CSP instead of FastAPI's
+# CDN page with an inline script. (Its dependency @scarf/scarf is install telemetry only:
+# npm ci above runs no install scripts, and nothing of it is copied.)
+cp "$NM/swagger-ui-dist/swagger-ui-bundle.js" "$NM/swagger-ui-dist/swagger-ui.css" "$SWAGGER/"
+cp "$NM/swagger-ui-dist/LICENSE" "$SWAGGER/LICENSE.txt"
+cp "$NM/swagger-ui-dist/NOTICE" "$SWAGGER/NOTICE.txt"
+# the licences of what the bundle includes (React, ...), named as the bundle's header says
+cp "$NM/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt" "$SWAGGER/"
+
 # axe-core for the accessibility tests (never served by the app).
 cp "$NM/axe-core/axe.min.js" "$NM/axe-core/LICENSE" "$NM/axe-core/LICENSE-3RD-PARTY.txt" "$AXE/"
 
@@ -56,6 +69,7 @@ done > "$NLDS/VERSIONS.txt"
   for p in vega vega-lite vega-embed; do echo "$p@$(ver "$p")"; done
   for p in vega-interpreter vega-tooltip; do echo "$p@$(ver "$p") (bundled in vega-embed.min.js)"; done
 } > "$VEGA/VERSIONS.txt"
+echo "swagger-ui-dist@$(ver swagger-ui-dist)" > "$SWAGGER/VERSIONS.txt"
 echo "axe-core@$(ver axe-core)" > "$AXE/VERSION.txt"
 
-du -ab "$NLDS" "$VEGA" "$AXE" | sort -k2
+du -ab "$NLDS" "$VEGA" "$SWAGGER" "$AXE" | sort -k2
