@@ -8,7 +8,6 @@ Input errors exit with code 2, refused operations (conflicts, a broken audit cha
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from pathlib import Path
@@ -57,14 +56,17 @@ def _run(fn, *args, **kwargs):
 
 
 def _refuse(exc: Exception) -> None:
+    from .registry.errors import TooLarge
     from .registry.pseudonymise import PseudonymKeyError
     from .registry.service import RegistryError, ValidationFailed
 
+    if isinstance(exc, TooLarge):
+        _fail(str(exc), 2)
     if isinstance(exc, ValidationFailed):
         for row, e in exc.errors[:20]:
             err.print(f"zicht: {'row ' + str(row) + ': ' if row else ''}{e.message}")
-        if len(exc.errors) > 20:
-            err.print(f"zicht: ... and {len(exc.errors) - 20} more errors")
+        if exc.total > 20:
+            err.print(f"zicht: ... and {exc.total - 20} more errors")
         raise typer.Exit(2) from None
     if isinstance(exc, PseudonymKeyError):
         _fail(str(exc), 2)
@@ -132,7 +134,7 @@ def db_upgrade(revision: str = typer.Argument("head")):
     from .registry import migrate
 
     reg = _registry(upgrade=False)
-    migrate.upgrade(reg.engine, revision)
+    _run(reg.upgrade, revision)
     out.print(f"database at revision {migrate.current_revision(reg.engine)}")
 
 
@@ -228,52 +230,68 @@ def tokens_revoke(token_id: str):
 
 # -- import, export --------------------------------------------------------------------------------
 def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import format "
-                                                  "(what `zicht simulate` writes)."),
+                                                  "(what `zicht simulate` writes, or the "
+                                                  "Dutch column names of docs/REGISTRY.md)."),
             org: str = typer.Option(None, help="Organisation for rows without one."),
             create_orgs: bool = typer.Option(False, help="Add organisations the file names "
                                                          "that do not exist yet (category "
                                                          "from the rows)."),
             errors_out: Path = typer.Option(None, "--errors", help="Write every error to "
                                                                    "this CSV."),
+            no_identity: bool = typer.Option(False, "--no-identity",
+                                             help="Accept a file without any name or birth "
+                                                  "date column (its reports can never be "
+                                                  "linked to others)."),
             lang: str = typer.Option("en", help="Language of the messages: nl or en.")):
     """Import reports: every row is registered, or none (all errors are reported)."""
-    from .registry.service import ValidationFailed, operator, read_table
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .registry.service import ValidationFailed, operator
+    from .registry.tables import TableReader
 
     if not file.is_file():
         _fail(f"{file}: no such file", 2)
     reg = _registry()
     actor = operator()
+    limit = reg.settings.imports.max_bytes
+    if file.stat().st_size > limit:
+        _fail(f"{file}: larger than {limit // 2**20} MB (ZICHT_LIMIT_IMPORT)", 2)
     data = file.read_bytes()
-    if org or create_orgs:
-        records = _run(read_table, data, file.name, lang)
-        known = {o["code"] for o in _run(reg.organisations, actor)}
-        if org and org not in known:
-            _fail(f"organisation {org!r} does not exist (zicht orgs add)", 2)
+    known = {o["code"] for o in _run(reg.organisations, actor)}
+    if org and org not in known:
+        _fail(f"organisation {org!r} does not exist (zicht orgs add)", 2)
+    if create_orgs:  # a first pass for the organisations the file names
+        reader = TableReader(data, file.name, lang, reg.settings.imports,
+                             allow_no_identity=True)
         new: dict[str, str] = {}
-        for r in records:
+        for _, r in _run(lambda: list(reader.records())):
             code = str(r.get("organisation") or "").strip()
-            if not code and org:
-                r["organisation"] = org
-            elif create_orgs and code and code not in known and code not in new:
+            if code and code not in known and code not in new:
                 new[code] = str(r.get("reporter_category") or "UNK").strip().upper() or "UNK"
         for code, category in sorted(new.items()):
             _run(reg.add_organisation, actor, code, code, category)
         if new:
             out.print(f"added {len(new)} organisations: {', '.join(sorted(new))}")
-        import pandas as pd
-
-        data = pd.DataFrame(records).to_csv(index=False).encode()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
+                        console=err, transient=True)
     try:
-        result = reg.import_file(actor, data, file.name, lang=lang)
+        with progress:
+            task = progress.add_task(f"importing {file.name}", total=None)
+            result = reg.import_file(actor, data, file.name, lang=lang,
+                                     allow_no_identity=no_identity, default_organisation=org,
+                                     progress=lambda rows: progress.update(task, completed=rows),
+                                     max_errors=None if errors_out else 100)
     except ValidationFailed as exc:
         if errors_out:
-            with errors_out.open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=["row", "field", "code", "message"])
-                w.writeheader()
-                w.writerows(exc.as_list())
-            err.print(f"zicht: {len(exc.errors)} errors written to {errors_out}")
+            from .tabular import write_csv
+
+            # cells neutralised (a header such as =HYPERLINK(...) is quoted back)
+            write_csv(exc.as_list(), errors_out, columns=["row", "field", "code", "message"],
+                      atomic=True)
+            err.print(f"zicht: {exc.total} errors written to {errors_out}")
         _refuse(exc)
-    except Exception as exc:  # conflicts and the like: one line
+    except Exception as exc:  # conflicts, limits and the like: one line
         _refuse(exc)
     out.print(f"{file.name}: {result['rows']} rows, {result['created']} reports registered, "
               f"{result['existing']} already present (import {result['import_id']})")
@@ -293,16 +311,29 @@ def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.p
 
 # -- audit, retention ------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(expect_head: str = typer.Option(None, help="A head hash kept elsewhere "
-                                                            "(zicht audit head) to compare.")):
-    """Recompute the audit log's hash chain; exit 3 when an entry was changed or removed."""
+def audit_verify(expect_head: str = typer.Option(None, help="A head kept elsewhere (SEQ:HASH, "
+                                                            "as `zicht audit head` prints it): "
+                                                            "it must be an entry of the chain "
+                                                            "at its place.")):
+    """Recompute the audit log's hash chain; exit 3 when an entry was changed or removed, or
+    when the expected head is not in the chain at its place."""
+    from .registry.audit import parse_head
     from .registry.service import operator
 
+    if expect_head is not None:
+        try:
+            parse_head(expect_head)
+        except ValueError as exc:
+            _fail(str(exc), 2)
     reg = _registry()
     result = _run(reg.verify_audit, operator(), expect_head)
     if result.ok:
         out.print(f"audit log intact: {result.entries} entries, head {result.head_seq}:"
                   f"{result.head_hash}")
+        if result.expected is not None:
+            n = result.after_expected
+            out.print(f"expected head {result.expected.split(':')[0]} found in the chain; "
+                      f"{n} later {'entry' if n == 1 else 'entries'}")
         return
     for p in result.problems[:50]:
         err.print(f"zicht: {p}")

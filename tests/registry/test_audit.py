@@ -96,11 +96,17 @@ def test_every_operation_is_audited(world):
     new = rec(reg.login, "rep_a", PASSWORD, "198.51.100.7")
     one(new, "login", "user", object_id="rep_a", source="198.51.100.7", **rep_a)
     new = rec(raises, Unauthenticated, reg.login, "analyst", "not-the-password", "198.51.100.8")
-    e = one(new, "login_failed", "user", actor="analyst", role="none", object_id="analyst",
-            source="198.51.100.8")
+    e = one(new, "login_failed", "user", actor="anonymous", role="none",
+            object_id="analyst", source="198.51.100.8")
     assert e["detail"] == {"reason": "password"}
+    # a name that is no account's is kept only as a keyed digest (it may be a password typed
+    # into the wrong field)
     new = rec(raises, Unauthenticated, reg.login, "nobody", PASSWORD, "198.51.100.9")
-    one(new, "login_failed", "user", actor="nobody", role="none", source="198.51.100.9")
+    e = one(new, "login_failed", "user", actor="anonymous", role="none", object_id=None,
+            source="198.51.100.9")
+    assert e["detail"] == {"reason": "unknown or inactive user",
+                           "username_digest": reg.digests.hex("nobody")}
+    assert "nobody" not in str(e)
 
     # intake, reading
     created = []
@@ -186,7 +192,7 @@ def test_every_operation_is_audited(world):
     assert [e["seq"] for e in listed] == list(range(len(log), len(log) - 5, -1))
     assert isinstance(listed[0]["detail"], dict)
     login_failed = http["auditor"].get(f"{API}/audit", params={"action": "login_failed"}).json()
-    assert {e["actor"] for e in login_failed} == {"analyst", "nobody"}
+    assert {e["object_id"] for e in login_failed} == {"analyst", None}
 
     result = reg.verify_audit(world.actor("auditor"))
     assert result.ok, result.problems
@@ -268,10 +274,84 @@ def test_removed_tail_with_rewound_head_needs_a_head_kept_elsewhere(registry):
     execute(registry, "UPDATE audit_head SET seq = 5, hash = :h WHERE id = 1",
             h=entries(registry)[-1]["hash"])
     assert registry.verify_audit(AUDITOR).ok  # consistent in itself, as documented
-    for expect in (kept["hash"], f"6:{kept['hash']}"):
-        result = registry.verify_audit(AUDITOR, expect_head=expect)
-        assert not result.ok
-        assert result.problems[-1].endswith("differs from the expected head")
+    result = registry.verify_audit(AUDITOR, expect_head=kept["hash"])
+    assert not result.ok
+    assert result.problems == ["no entry of the log has the expected head's hash"]
+    # the log has grown again since (verify's own entries): entry 6 is now another one
+    result = registry.verify_audit(AUDITOR, expect_head=f"6:{kept['hash']}")
+    assert not result.ok
+    assert result.problems[0].startswith("entry 6 is not the expected head")
+
+
+def rewrite_chain_from(registry, seq: int) -> None:
+    """Change entry ``seq`` and re-hash it and every later entry, and the head: what someone
+    who can write the whole database can do; only a head kept elsewhere shows it."""
+    log = entries(registry)
+    prev = log[seq - 2]["hash"] if seq > 1 else audit.GENESIS
+    for row in log[seq - 1:]:
+        row = {**row, "prev_hash": prev}
+        if row["seq"] == seq:
+            row["detail"] = audit.canonical({"n": 99})
+        else:
+            row["detail"] = audit.canonical(row["detail"])
+        prev = audit.entry_hash(prev, row)
+        execute(registry, "UPDATE audit_log SET detail = :d, prev_hash = :p, hash = :h "
+                          "WHERE seq = :s", d=row["detail"], p=row["prev_hash"], h=prev,
+                s=row["seq"])
+    execute(registry, "UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1",
+            s=log[-1]["seq"], h=prev)
+
+
+def test_a_head_kept_elsewhere_holds_while_the_log_grows(registry):
+    six_entries(registry)
+    kept = entries(registry)[-1]
+    head = f"{kept['seq']}:{kept['hash']}"
+    for i in range(3):  # the log grows, by verify's own entries among others
+        result = registry.verify_audit(AUDITOR, expect_head=head)
+        assert result.ok, result.problems
+        assert (result.expected, result.after_expected) == (head, i)
+    registry.record(operator("test"), Event("note", "test", "7"))
+    result = registry.verify_audit(AUDITOR, expect_head=kept["hash"])  # the hash alone
+    assert result.ok and result.after_expected == 4
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_a_head_kept_elsewhere_catches_a_rewritten_chain(registry, cut):
+    six_entries(registry)
+    kept = entries(registry)[-1]
+    registry.record(operator("test"), Event("note", "test", "7"))
+    bypass_append_only(registry)
+    if cut:  # the tail cut and written again: as long a log as before, other entries
+        execute(registry, "DELETE FROM audit_log WHERE seq >= 4")
+        execute(registry, "UPDATE audit_head SET seq = 3, hash = :h WHERE id = 1",
+                h=entries(registry)[-1]["hash"])
+        for i in range(4):
+            registry.record(operator("test"), Event("note", "test", f"again {i}"))
+    else:
+        rewrite_chain_from(registry, 2)
+    assert registry.verify_audit(AUDITOR).ok  # consistent in itself
+    result = registry.verify_audit(AUDITOR, expect_head=f"6:{kept['hash']}")
+    assert not result.ok
+    assert result.problems == [result.problems[0]] and result.problems[0].startswith(
+        "entry 6 is not the expected head")
+
+
+def test_cli_expect_head_on_a_grown_log(registry):
+    six_entries(registry)
+    head = run_cli(registry, "audit", "head")
+    assert head.exit_code == 0, head.output
+    kept = head.stdout.strip()
+    for _ in range(2):
+        grown = run_cli(registry, "audit", "verify", "--expect-head", kept)
+        assert grown.exit_code == 0, grown.output
+    assert "expected head 6 found in the chain; 1 later entry" in grown.stdout
+    bad = run_cli(registry, "audit", "verify", "--expect-head", "6:nothex")
+    assert bad.exit_code == 2
+    bypass_append_only(registry)
+    rewrite_chain_from(registry, 5)
+    caught = run_cli(registry, "audit", "verify", "--expect-head", kept)
+    assert caught.exit_code == 3
+    assert "entry 6 is not the expected head" in caught.output
 
 
 def run_cli(registry, *args: str):
@@ -354,11 +434,16 @@ def test_five_wrong_passwords_lock_the_account(world, monkeypatch):
     assert len(verified) == 1  # and takes a password hash's time, like any other refusal
     monkeypatch.setattr(security, "verify_password", real_verify)
 
+    # five failures from one address in a minute are audited one by one, the sixth counted
+    # into a summary (written when the minute is over; flushed here)
+    reg.failures.flush(everything=True)
     new = entries(reg, before)
-    assert [e["action"] for e in new] == ["login_failed"] * 6
-    assert [e["detail"]["reason"] for e in new] == ["password"] * 5 + ["locked"]
-    assert {(e["actor"], e["role"], e["object_id"], e["source"]) for e in new} == {
-        ("rep_a", "none", "rep_a", "203.0.113.9")}
+    assert [e["action"] for e in new] == ["login_failed"] * 5 + ["auth_failed_summary"]
+    assert [e["detail"]["reason"] for e in new[:5]] == ["password"] * 5
+    assert {(e["actor"], e["role"], e["object_id"], e["source"]) for e in new[:5]} == {
+        ("anonymous", "none", "rep_a", "203.0.113.9")}
+    assert new[5]["detail"]["reasons"] == {"locked": 1}
+    assert new[5]["detail"]["objects"] == ["rep_a"]
     with pytest.raises(Unauthenticated):  # still locked
         reg.login("rep_a", PASSWORD, "203.0.113.9")
     reg.login("analyst", PASSWORD, "203.0.113.9")  # other accounts are not affected

@@ -480,7 +480,7 @@ def test_import_with_bad_rows_registers_nothing(world, app, filename):
     again = upload(rep_a, filename, data)  # the same file once more: nothing new
     assert again.status_code in (200, 201)
     assert (again.json()["rows"], again.json()["created"], again.json()["existing"]) == (20, 0, 20)
-    assert again.json()["sha256"] == first.json()["sha256"]
+    assert again.json()["file_digest"] == first.json()["file_digest"]
     assert n_reports(world.registry) == 20
 
 

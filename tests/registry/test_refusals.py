@@ -34,7 +34,7 @@ def test_unknown_organisation_is_the_only_error(registry):
 def test_reimport_answers_200_with_nothing_created(world):
     client = TestClient(create_app(world.registry))
     head = {"Authorization": f"Bearer {world.tokens['rep_a']}"}
-    body = b"source_ref,received_date,sex\nRI-1,2025-03-01,F\nRI-2,2025-03-02,M\n"
+    body = b"source_ref,received_date,sex,surname\nRI-1,2025-03-01,F,Smit\nRI-2,2025-03-02,M,Smit\n"
     first = client.post("/api/v1/imports", headers=head, files={"file": ("r.csv", body)})
     again = client.post("/api/v1/imports", headers=head, files={"file": ("r.csv", body)})
     assert (first.status_code, first.json()["created"]) == (201, 2)

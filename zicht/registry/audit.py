@@ -12,9 +12,11 @@ removed tail is caught by comparing with the head row or with a head hash kept e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -38,10 +40,11 @@ class Actor:
     organisation: str | None = None  # organisation code
     source: str | None = None  # client address, or "cli"
     via: str = "web"  # web, api, cli
+    token_id: str | None = None  # the API token it came with
+    epoch: int | None = None  # the revocation epoch its token was last checked at
 
     def with_source(self, source: str | None) -> Actor:
-        return Actor(self.username, self.role, self.user_id, self.organisation_id,
-                     self.organisation, source, self.via)
+        return dataclasses.replace(self, source=source)
 
 
 @dataclass
@@ -100,14 +103,34 @@ class Verification:
     head_seq: int
     head_hash: str
     problems: list[str]
+    expected: str | None = None  # the head kept elsewhere, as SEQ:HASH
+    after_expected: int | None = None  # entries appended since that head (when it was found)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+def parse_head(text: str) -> tuple[int | None, str]:
+    """(sequence number or None, hash) of ``SEQ:HASH`` or a bare ``HASH`` (what ``zicht audit
+    head`` prints); ValueError when it is neither."""
+    seq, _, digest = text.strip().rpartition(":")
+    if not re.fullmatch(r"[0-9a-f]{64}", digest) or (seq and not re.fullmatch(r"[0-9]{1,12}",
+                                                                              seq)):
+        raise ValueError(f"expected head {text[:80]!r}: give SEQ:HASH as `zicht audit head` "
+                         "prints it (a number, a colon, 64 hex digits)")
+    return (int(seq) if seq else None), digest
+
+
 def verify(session: Session, expect_head: str | None = None, batch: int = 5000) -> Verification:
-    """Recompute the whole chain; every problem found is named by sequence number."""
+    """Recompute the whole chain; every problem found is named by sequence number.
+
+    ``expect_head`` (``SEQ:HASH``, kept outside the database earlier) must be an entry of the
+    chain at its position: a log that grew since is fine (``after_expected`` counts the
+    entries after it), one whose entry SEQ was rewritten or whose tail was cut before SEQ is
+    not."""
+    want_seq, want_hash = parse_head(expect_head) if expect_head is not None else (None, None)
+    found_seq = None
     problems: list[str] = []
     prev, expected_seq, count = GENESIS, 1, 0
     table = AuditEntry.__table__
@@ -125,6 +148,13 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 5000) 
                 problems.append(f"entry {row['seq']}: link to the previous entry is broken")
             if entry_hash(row["prev_hash"], row) != row["hash"]:
                 problems.append(f"entry {row['seq']}: content changed (hash does not match)")
+            if want_hash is not None and found_seq is None and (
+                    row["seq"] == want_seq or (want_seq is None and row["hash"] == want_hash)):
+                found_seq = row["seq"]
+                if row["hash"] != want_hash:
+                    problems.append(f"entry {row['seq']} is not the expected head: its hash "
+                                    f"{row['hash'][:16]}... differs from {want_hash[:16]}... "
+                                    "(the entries up to it were rewritten)")
             prev, expected_seq = row["hash"], row["seq"] + 1
         last = rows[-1]["seq"]
     head = session.get(AuditHead, 1)
@@ -136,6 +166,16 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 5000) 
         if head.seq != last or head.hash != prev:
             problems.append(f"the log ends at entry {last} but the head records entry "
                             f"{head.seq}: entries at the end were removed or the head was changed")
-    if expect_head is not None and expect_head not in (prev, f"{last}:{prev}"):
-        problems.append(f"the log's last hash {prev[:16]}... differs from the expected head")
-    return Verification(count, head_seq, head_hash, problems)
+    after = None
+    if want_hash is not None:
+        if found_seq is None:
+            where = (f"the log ends at entry {last}, before the expected head {want_seq}: "
+                     "entries at the end were removed" if want_seq is not None and
+                     want_seq > last else "no entry of the log has the expected head's hash")
+            problems.append(where)
+        else:
+            after = last - found_seq
+        expected = f"{found_seq if found_seq is not None else want_seq}:{want_hash}"
+    else:
+        expected = None
+    return Verification(count, head_seq, head_hash, problems, expected, after)

@@ -75,7 +75,7 @@ def _refuse_nul(engine: Engine) -> Engine:
     @event.listens_for(engine, "before_cursor_execute")
     def _no_nul(conn, cursor, statement, parameters, context, executemany):
         if _has_nul(parameters):
-            from .service import ValidationFailed  # here: service imports this module
+            from .errors import ValidationFailed
             from .validation import FieldError
 
             raise ValidationFailed([(None, FieldError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -31,10 +32,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head",
+            digest_key: Callable[[], bytes] | None = None) -> None:
+    """Migrate to ``revision``.  ``digest_key`` gives the registry's digest key to a migration
+    that rewrites stored digests (0003); it is called only if one needs it."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["digest_key"] = digest_key
         command.upgrade(cfg, revision)
 
 

@@ -57,9 +57,16 @@ class Organisation(Base):
 
 
 class User(Base):
+    """A person or system account.  ``username`` is shown as given (NFKC); ``username_key``,
+    its case-folded form, is unique, so no two accounts differ only in case or width."""
+
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_username_key", "username_key", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    # set on every insert; nullable in the schema only because SQLite cannot add NOT NULL to
+    # a table that others reference without rebuilding it
+    username_key: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: API-only account
     role: Mapped[str] = mapped_column(String(16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -116,6 +123,7 @@ def _report_table() -> Table:
         UniqueConstraint("organisation_id", "source_ref", name="uq_reports_org_source_ref"),
         Index("ix_reports_org_received", "organisation_id", "received_date"),
         Index("ix_reports_received", "received_date"),
+        Index("ix_reports_import", "import_id"),
     )
 
 
@@ -126,16 +134,50 @@ class Report(Base):
 
 
 class IdempotencyKey(Base):
-    """An API request's idempotency key and the response it got (a retry gets the same)."""
+    """An API request's idempotency key and the response it got (a retry gets the same).
+
+    ``request_digest`` is keyed (HMAC under the registry's digest key): the request holds
+    names and a birth date, and a plain hash of it would give them away to a dictionary."""
 
     __tablename__ = "idempotency_keys"
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
                                                  primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    request_sha256: Mapped[str] = mapped_column(String(64))
+    request_digest: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Import(Base):
+    """A file import, staged in chunks: its reports are written as they are validated but
+    stay invisible (every report query leaves out the reports of an import that is not
+    ``committed``) until one short transaction marks the import committed, so an import is
+    still all rows or none while other writers get the database between its chunks.  A failed
+    import's reports are deleted (``failed``); one left ``pending`` by a crash is deleted by
+    the next start or purge once it is older than an hour."""
+
+    __tablename__ = "imports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16))  # pending, committed, failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    existing: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuthState(Base):
+    """One row: ``epoch`` grows with every revocation (a token revoked, a user deactivated),
+    in the same transaction.  A process that remembers validated API tokens compares the
+    epoch before trusting its memory, and the group writer compares it inside the transaction
+    that stores a report, so a revocation holds at once in every process."""
+
+    __tablename__ = "auth_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

@@ -17,29 +17,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import time
+import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import codes
 from . import audit, security
 from .audit import Actor, Event
+from .authlog import FailureLog
 from .db import make_engine, read_session_factory, session_factory
+from .errors import (
+    MAX_LISTED,
+    AccessDenied,
+    Conflict,
+    NotFound,
+    RegistryError,
+    TooLarge,
+    Unauthenticated,
+    ValidationFailed,
+)
 from .models import (
     ROLES,
     ApiToken,
     AuditEntry,
+    AuthState,
     IdempotencyKey,
+    Import,
     Organisation,
     Report,
     User,
@@ -56,6 +69,7 @@ from .pseudonymise import (
     load_key,
 )
 from .settings import Settings
+from .tables import ErrorList, TableReader
 from .validation import FieldError, validate_report
 from .writer import GroupWriter
 
@@ -72,38 +86,9 @@ PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_da
                   "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed")
 
 
-class RegistryError(Exception):
-    status = 400
-
-
-class AccessDenied(RegistryError):
-    status = 403
-
-
-class NotFound(RegistryError):
-    status = 404
-
-
-class Conflict(RegistryError):
-    status = 409
-
-
-class Unauthenticated(RegistryError):
-    status = 401
-
-
-class ValidationFailed(RegistryError):
-    """Input refused; ``errors`` is a list of (row number or None, FieldError)."""
-
-    status = 422
-
-    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str = ""):
-        super().__init__(message or f"{len(errors)} error(s) / fout(en)")
-        self.errors = errors
-
-    def as_list(self) -> list[dict]:
-        return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
-                for row, e in self.errors]
+__all__ = ["AccessDenied", "Conflict", "NotFound", "Registry", "RegistryError", "TooLarge",
+           "Unauthenticated", "ValidationFailed", "operator"]
+STALE_IMPORT = dt.timedelta(hours=1)  # a pending import untouched this long was abandoned
 
 
 def field_error(field_name: str, code: str, nl: str, en: str, lang: str) -> FieldError:
@@ -118,6 +103,40 @@ def operator(source: str = "cli") -> Actor:
     except Exception:  # no user name in this environment
         who = "unknown"
     return Actor(f"cli:{who}", "operator", source=source, via="cli")
+
+
+class RowConflicts(Conflict):
+    """Reports of one submission refused because their source references are taken; ``errors``
+    names each (row number, FieldError)."""
+
+    def __init__(self, errors: list[tuple[int | None, FieldError]], total: int | None = None):
+        self.total = max(total or 0, len(errors))
+        super().__init__("; ".join(e.message for _, e in errors[:5])
+                         + (f" (+{self.total - 5} more)" if self.total > 5 else ""))
+        self.errors = errors
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.errors)
+
+    def as_list(self) -> list[dict]:
+        return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
+                for row, e in self.errors]
+
+
+def _epoch(s: Session) -> int:
+    """The revocation epoch (:class:`.models.AuthState`)."""
+    return s.scalar(select(AuthState.epoch).where(AuthState.id == 1)) or 0
+
+
+def _bump_epoch(s: Session) -> None:
+    s.execute(update(AuthState).where(AuthState.id == 1).values(epoch=AuthState.epoch + 1))
+
+
+def _visible():
+    """Reports that are registered: not of an import still staging or discarded."""
+    return or_(Report.import_id.is_(None),
+               Report.import_id.not_in(select(Import.id).where(Import.state != "committed")))
 
 
 def require(actor: Actor, *roles: str) -> None:
@@ -135,7 +154,7 @@ class _Submission:
     idempotency_key: str | None
     lang: str
     import_id: str | None
-    request_hash: str
+    request_digest: str  # keyed (Registry.digests): the request holds names and birth dates
 
 
 class OrgRow(NamedTuple):
@@ -193,6 +212,10 @@ class Registry:
         # per-process caches of what every request looks up (see token_actor and prepare)
         self._token_cache: dict[str, tuple[float, Actor]] = {}
         self._org_cache: dict[str, OrgRow] = {}
+        self._digester: security.Digester | None = None
+        self.failures = FailureLog(lambda entries: self.writer.run(
+            lambda s: audit.append_many(s, entries)),
+            per_minute=self.settings.auth_failures_per_minute)
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -227,12 +250,27 @@ class Registry:
                     "(without it new reports no longer link to old ones)", path)
         return load_key({"ZICHT_PSEUDONYM_KEY_FILE": str(path)})
 
-    def upgrade(self) -> None:
+    @property
+    def digests(self) -> security.Digester:
+        """HMAC under the digest key, derived from the pseudonymisation key (see
+        :func:`.security.derive_digest_key`): for anything stored, logged or returned that is
+        computed from identifying input."""
+        if self._digester is None:
+            self._digester = security.Digester(security.derive_digest_key(self._key()))
+        return self._digester
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the schema (the key is read only if a migration has digests to rewrite),
+        then delete what abandoned imports left."""
         from . import migrate
 
-        migrate.upgrade(self.engine)
+        migrate.upgrade(self.engine, revision,
+                        digest_key=lambda: security.derive_digest_key(self._key()))
+        if migrate.current_revision(self.engine) == migrate.head_revision():
+            self.discard_stale_imports()
 
     def dispose(self) -> None:
+        self.failures.close()
         self.writer.close()
         self.engine.dispose()
 
@@ -288,13 +326,13 @@ class Registry:
     def add_user(self, actor: Actor, username: str, role: str, password: str | None,
                  organisation: str | None = None) -> dict:
         self._require(actor, "admin")
-        username = username.strip()
+        username = unicodedata.normalize("NFKC", username.strip())
         if role not in ROLES:
             raise ValidationFailed([(None, FieldError("role", "code",
                                                       f"role must be one of {', '.join(ROLES)}"))])
-        if not username or len(username) > 80 or any(c.isspace() for c in username):
-            raise ValidationFailed([(None, FieldError(
-                "username", "required", "user name: 1-80 characters, no spaces"))])
+        if reason := security.username_problem(username):
+            raise ValidationFailed([(None, FieldError("username", "invalid", reason))])
+        key = security.username_key(username)
         if password is not None and (reason := security.check_password_strength(password)):
             raise ValidationFailed([(None, FieldError("password", "weak", reason))])
         if role == "reporter" and not organisation:
@@ -306,9 +344,13 @@ class Registry:
                 org = s.scalar(select(Organisation).where(Organisation.code == organisation))
                 if org is None:
                     raise NotFound(f"organisation {organisation!r} does not exist")
-            if s.scalar(select(User.id).where(User.username == username)) is not None:
-                raise Conflict(f"user {username!r} exists")
-            user = User(username=username, role=role,
+            same = s.scalar(select(User.username).where(
+                (User.username_key == key) | (User.username == username)))
+            if same is not None:
+                raise Conflict(f"user {username!r} exists" if same == username else
+                               f"user {username!r} looks like the existing user {same!r} "
+                               "(names are compared ignoring case and width)")
+            user = User(username=username, username_key=key, role=role,
                         password_hash=security.hash_password(password) if password else None,
                         organisation_id=org.id if org else None)
             s.add(user)
@@ -329,16 +371,15 @@ class Registry:
     def set_user_active(self, actor: Actor, username: str, active: bool) -> dict:
         self._require(actor, "admin")
         with self.sessions.begin() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = self._user(s, username)
             user.active = active
             self._token_cache.clear()
-            if not active:  # end its sessions and tokens now
+            if not active:  # end its sessions and tokens now, in every process
                 s.execute(delete(WebSession).where(WebSession.user_id == user.id))
                 for tok in s.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                             ApiToken.revoked_at.is_(None))):
                     tok.revoked_at = utcnow()
+                _bump_epoch(s)
             self._audit(s, actor, Event("activate" if active else "deactivate", "user",
                                         username))
             org = s.get(Organisation, user.organisation_id) if user.organisation_id else None
@@ -348,9 +389,7 @@ class Registry:
         """A new API token for ``username``; the token itself is returned only here."""
         self._require(actor, "admin")
         with self.sessions.begin() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = self._user(s, username)
             token_id, token, digest = security.new_api_token()
             s.add(ApiToken(id=token_id, user_id=user.id, name=name[:120] or "token",
                            secret_sha256=digest))
@@ -366,25 +405,45 @@ class Registry:
                 raise NotFound(f"token {token_id!r} does not exist")
             tok.revoked_at = tok.revoked_at or utcnow()
             self._token_cache.clear()
+            _bump_epoch(s)
             self._audit(s, actor, Event("revoke", "api_token", token_id))
 
+    @staticmethod
+    def _user(s: Session, username: str) -> User:
+        """The user of a name as typed (compared NFKC, case-folded), else NotFound."""
+        user = s.scalar(select(User).where(User.username_key == security.username_key(
+            username.strip())))
+        if user is None:
+            raise NotFound(f"user {username!r} does not exist")
+        return user
+
     # -- authentication -----------------------------------------------------------------------
-    def _actor(self, s: Session, user: User, source: str | None, via: str) -> Actor:
+    def _actor(self, s: Session, user: User, source: str | None, via: str,
+               token_id: str | None = None, epoch: int | None = None) -> Actor:
         org = s.get(Organisation, user.organisation_id) if user.organisation_id else None
         return Actor(user.username, user.role, user.id, user.organisation_id,
-                     org.code if org else None, source, via)
+                     org.code if org else None, source, via, token_id, epoch)
 
     def token_actor(self, token: str, source: str | None) -> Actor:
         """The actor of an API token.  A valid token is remembered for
-        ``settings.token_cache_seconds`` (default 10): revoking a token or deactivating a user
-        clears this process's cache at once; another process (the command line, a second
-        worker) notices within that time.  The lookup costs more CPU than the rest of a
-        report's intake together, so it is not repeated for every request."""
+        ``settings.token_cache_seconds`` (default 10), together with the revocation epoch it
+        was checked at; the memory is used only while the database's epoch is unchanged, so a
+        token revoked or a user deactivated by any process (the command line, another worker)
+        is refused by the next request.  The full lookup costs more CPU than the rest of a
+        report's intake together; the epoch is one primary-key read."""
         key = security.sha256(token)
-        hit = self._cached_actor(key, source)
-        if hit is not None:
-            return hit
-        actor = self._token_lookup(token, source)
+        with self.read_sessions() as s:
+            epoch = _epoch(s)
+            hit = self._cached_actor(key, source)
+            if hit is not None and hit.epoch == epoch:
+                return hit
+            actor = self._token_lookup(s, token, source, epoch)
+        if actor is None:
+            parsed = security.parse_api_token(token)
+            self.failures.failed(source, Event(
+                "auth_failed", "api_token", parsed[0] if parsed else None,
+                {"reason": "unknown, revoked or inactive" if parsed else "malformed"}))
+            raise Unauthenticated("invalid or revoked API token")
         if self.settings.token_cache_seconds > 0:
             if len(self._token_cache) > 10_000:
                 self._token_cache.clear()
@@ -394,7 +453,9 @@ class Registry:
 
     def cached_token_actor(self, token: str, source: str | None) -> Actor | None:
         """The actor of a token validated less than ``token_cache_seconds`` ago, else None
-        (no database access: safe on the event loop)."""
+        (no database access: safe on the event loop).  Only for submissions: the group writer
+        checks the revocation epoch again in the transaction that stores them
+        (:meth:`_revoked`)."""
         return self._cached_actor(security.sha256(token), source)
 
     def _cached_actor(self, key: str, source: str | None) -> Actor | None:
@@ -403,56 +464,73 @@ class Registry:
             return hit[1].with_source(source)
         return None
 
-    def _token_lookup(self, token: str, source: str | None) -> Actor:
+    def _token_lookup(self, s: Session, token: str, source: str | None,
+                      epoch: int) -> Actor | None:
         parsed = security.parse_api_token(token)
-        with self.read_sessions() as s:
-            row = None
-            if parsed:
-                row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
-                                .where(ApiToken.id == parsed[0])).first()
-            if not (row is None or row[0].revoked_at is not None or not row[1].active
-                    or not security.same(row[0].secret_sha256, parsed[1])):
-                return self._actor(s, row[1], source, "api")
-        self.record(Actor("anonymous", "none", source=source, via="api"),
-                    Event("auth_failed", "api_token", parsed[0] if parsed else None))
-        raise Unauthenticated("invalid or revoked API token")
+        if not parsed:
+            return None
+        row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+                        .where(ApiToken.id == parsed[0])).first()
+        if (row is None or row[0].revoked_at is not None or not row[1].active
+                or not security.same(row[0].secret_sha256, parsed[1])):
+            return None
+        return self._actor(s, row[1], source, "api", token_id=row[0].id, epoch=epoch)
+
+    def _revoked(self, s: Session, actor: Actor, epoch: int) -> bool:
+        """In the writer's transaction: was ``actor``'s token revoked or its user deactivated
+        since it was checked?  Asked only when the epoch moved (or for a browser session,
+        whose actor carries none)."""
+        if actor.user_id is None or (actor.epoch is not None and actor.epoch == epoch):
+            return False
+        if actor.token_id is not None:
+            row = s.execute(select(ApiToken.revoked_at, User.active)
+                            .join(User, ApiToken.user_id == User.id)
+                            .where(ApiToken.id == actor.token_id)).first()
+            return row is None or row[0] is not None or not row[1]
+        return not s.scalar(select(User.active).where(User.id == actor.user_id))
 
     def login(self, username: str, password: str, source: str | None) -> tuple[str, str, Actor]:
-        """(session cookie secret, CSRF token, actor) or Unauthenticated."""
+        """(session cookie secret, CSRF token, actor) or Unauthenticated.
+
+        A failure is audited through :attr:`failures` (bounded per address and minute); the
+        name typed is kept only as a keyed digest unless it is an account's name, so that a
+        password typed into the name field is not kept in the clear."""
         now = utcnow()
+        typed = unicodedata.normalize("NFKC", username.strip())
+        key = security.username_key(typed)
+        failure = None
         with self.sessions.begin() as s:
-            user = s.scalar(select(User).where(User.username == username.strip()))
-            anonymous = Actor(username.strip()[:80] or "anonymous", "none", source=source)
+            user = None
+            if not security.username_problem(typed):
+                user = s.scalar(select(User).where(User.username_key == key))
             if user is None or not user.active:
                 security.verify_password(None, password)
-                self._audit(s, anonymous, Event("login_failed", "user", None,
-                                                {"reason": "unknown or inactive user"}))
-                s.commit()  # keep the audit entry: raising inside the block would roll it back
-                raise Unauthenticated("wrong user name or password")
-            if user.locked_until and user.locked_until > now:
+                failure = Event("login_failed", "user", None,
+                                {"reason": "unknown or inactive user",
+                                 "username_digest": self.digests.hex(key)})
+            elif user.locked_until and user.locked_until > now:
                 security.verify_password(None, password)  # same timing: no lock/user oracle
-                self._audit(s, anonymous, Event("login_failed", "user", user.username,
-                                                {"reason": "locked"}))
-                s.commit()
-                raise Unauthenticated("wrong user name or password")
-            if not security.verify_password(user.password_hash, password):
+                failure = Event("login_failed", "user", user.username, {"reason": "locked"})
+            elif not security.verify_password(user.password_hash, password):
                 user.failed_logins += 1
                 if user.failed_logins >= security.MAX_FAILED_LOGINS:
                     user.locked_until, user.failed_logins = now + security.LOCKOUT, 0
-                self._audit(s, anonymous, Event("login_failed", "user", user.username,
-                                                {"reason": "password"}))
-                s.commit()  # keep the failed-login count (lockout) and the audit entry
-                raise Unauthenticated("wrong user name or password")
-            if security.needs_rehash(user.password_hash):
-                user.password_hash = security.hash_password(password)
-            user.failed_logins, user.locked_until = 0, None
-            secret, csrf = security.new_session_secret(), security.new_csrf_token()
-            s.execute(delete(WebSession).where(WebSession.expires_at < now))
-            s.add(WebSession(id_sha256=security.sha256(secret), user_id=user.id, csrf_token=csrf,
-                             expires_at=now + dt.timedelta(hours=self.settings.session_hours)))
-            actor = self._actor(s, user, source, "web")
-            self._audit(s, actor, Event("login", "user", user.username))
-            return secret, csrf, actor
+                failure = Event("login_failed", "user", user.username, {"reason": "password"})
+            else:
+                if security.needs_rehash(user.password_hash):
+                    user.password_hash = security.hash_password(password)
+                user.failed_logins, user.locked_until = 0, None
+                secret, csrf = security.new_session_secret(), security.new_csrf_token()
+                s.execute(delete(WebSession).where(WebSession.expires_at < now))
+                s.add(WebSession(id_sha256=security.sha256(secret), user_id=user.id,
+                                 csrf_token=csrf, expires_at=now + dt.timedelta(
+                                     hours=self.settings.session_hours)))
+                actor = self._actor(s, user, source, "web")
+                self._audit(s, actor, Event("login", "user", user.username))
+                return secret, csrf, actor
+        # the failed-login count (lockout) is committed; the audit entry follows
+        self.failures.failed(source, failure)
+        raise Unauthenticated("wrong user name or password")
 
     def session_actor(self, secret: str, source: str | None) -> tuple[Actor, str] | None:
         """(actor, CSRF token) of a live session, else None (not audited: no data is read)."""
@@ -472,11 +550,14 @@ class Registry:
 
     # -- intake -------------------------------------------------------------------------------
     def prepare(self, actor: Actor, records: Sequence[dict], channel: str,
-                lang: str, today: dt.date | None = None) -> list[dict]:
+                lang: str, today: dt.date | None = None, numbers: Sequence[int] | None = None,
+                seen_refs: dict[tuple[str, str], int] | None = None) -> list[dict]:
         """Validate and pseudonymise records; raises ValidationFailed naming every error.
 
         Runs in the caller's thread, outside any write transaction (the CPU work of intake
-        must not hold the database's write lock)."""
+        must not hold the database's write lock).  ``numbers`` are the records' row numbers
+        (default 1, 2, ...); ``seen_refs`` carries the source references of earlier chunks of
+        the same import, so a reference repeated anywhere in a file is caught."""
         own = actor.organisation
         wanted = {str(r.get("organisation") or "").strip() for r in records} | {own or ""}
         wanted.discard("")
@@ -488,8 +569,9 @@ class Registry:
         orgs = self._org_cache
         errors: list[tuple[int | None, FieldError]] = []
         rows: list[dict] = []
-        seen_refs: dict[tuple[str, str], int] = {}
-        for i, raw in enumerate(records, start=1):
+        seen_refs = {} if seen_refs is None else seen_refs
+        numbers = range(1, len(records) + 1) if numbers is None else numbers
+        for i, raw in zip(numbers, records, strict=True):
             record = {k: v for k, v in raw.items() if k is not None}
             org_code = str(record.get("organisation") or "").strip() or own or ""
             org = orgs.get(org_code)
@@ -540,7 +622,7 @@ class Registry:
             row["content_sha256"] = hashlib.sha256(audit.canonical(
                 {k: row[k] for k in sorted(row) if k != "channel"}).encode()).hexdigest()
             row.update(organisation_id=org.id, source_ref=ref, submitted_by=actor.user_id,
-                       _org=org_code)
+                       _org=org_code, _row=i)
             rows.append(row)
         if errors:
             raise ValidationFailed(errors)
@@ -577,10 +659,13 @@ class Registry:
             raise ValidationFailed([(None, field_error("reports", "required",
                                                        "geen meldingen ontvangen",
                                                        "no reports received", lang))])
-        request_hash = hashlib.sha256(audit.canonical(list(records)).encode()).hexdigest()
+        # keyed: a plain hash of the request would let anyone holding a copy of the database
+        # test names and birth dates against it (the rest of the request is in the report row)
+        request_digest = self.digests.hex(hashlib.sha256(
+            audit.canonical(list(records)).encode()).hexdigest()) if idempotency_key else ""
         rows = self.prepare(actor, records, channel, lang, today)
         return self.writer.submit_combined(_Submission(actor, rows, channel, idempotency_key,
-                                                       lang, import_id, request_hash))
+                                                       lang, import_id, request_digest))
 
     def record_rejected(self, actor: Actor, records: Sequence[dict], channel: str,
                         exc: Exception) -> None:
@@ -602,28 +687,36 @@ class Registry:
         the list see the earlier ones, as if run one after the other."""
         refs = {(r["organisation_id"], r["source_ref"]) for sub in subs for r in sub.rows
                 if r["source_ref"]}
-        existing: dict[tuple[int, str], tuple[str, str]] = {}
+        # (organisation, reference) -> (report id, content digest, import of a report still
+        # being imported or discarded: not yet a registered report)
+        existing: dict[tuple[int, str], tuple[str, str, str | None]] = {}
         for chunk in _chunks(sorted(refs), 500):
             found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
-                                     Report.content_sha256)
+                                     Report.content_sha256, Report.import_id, Import.state)
+                              .outerjoin(Import, Report.import_id == Import.id)
                               .where(Report.organisation_id.in_({o for o, _ in chunk}),
                                      Report.source_ref.in_({r for _, r in chunk})))
-            for rid, org_id, ref, digest in found:
-                existing[(org_id, ref)] = (rid, digest)
+            for rid, org_id, ref, digest, import_id, state in found:
+                staged = import_id if state in ("pending", "failed") else None
+                existing[(org_id, ref)] = (rid, digest, staged)
         keys: dict[tuple[int, str], tuple[str, int, str]] = {}  # this batch's new keys
         answers: list[tuple[bool, SubmitOutcome | Exception]] = []
         inserts, key_rows, events = [], [], []
         now = utcnow()
+        epoch = _epoch(s)
         for sub in subs:
             actor = sub.actor
+            if self._revoked(s, actor, epoch):  # revoked since its token was checked
+                answers.append((False, Unauthenticated("invalid or revoked API token")))
+                continue
             org_key = (actor.organisation_id, sub.idempotency_key or "")
             if sub.idempotency_key and actor.organisation_id is not None:
                 stored = keys.get(org_key)
                 if stored is None:
                     row = s.get(IdempotencyKey, org_key)
-                    stored = (row.request_sha256, row.status, row.response) if row else None
+                    stored = (row.request_digest, row.status, row.response) if row else None
                 if stored is not None:
-                    if stored[0] != sub.request_hash:
+                    if not security.same(stored[0], sub.request_digest):
                         answers.append((False, Conflict(
                             "Idempotency-Key was used before with a different request")))
                         continue
@@ -634,16 +727,23 @@ class Registry:
                     continue
             results, new, conflicts = [], [], []
             for row in (dict(r) for r in sub.rows):
-                org_code = row.pop("_org")
+                org_code, number = row.pop("_org"), row.pop("_row")
                 ref = row["source_ref"]
                 if ref and (row["organisation_id"], ref) in existing:
-                    rid, digest = existing[(row["organisation_id"], ref)]
-                    if digest != row["content_sha256"]:
-                        conflicts.append(field_error(
+                    rid, digest, staged = existing[(row["organisation_id"], ref)]
+                    if staged is not None and staged != sub.import_id:
+                        conflicts.append((number, field_error(
+                            "source_ref", "conflict",
+                            f"bronreferentie '{ref}' wordt op dit moment door een andere import "
+                            "geregistreerd; probeer het later opnieuw",
+                            f"source_ref '{ref}' is being registered by another import right "
+                            "now; try again later", sub.lang)))
+                    elif digest != row["content_sha256"]:
+                        conflicts.append((number, field_error(
                             "source_ref", "conflict",
                             f"bronreferentie '{ref}' is al geregistreerd met andere gegevens",
                             f"source_ref '{ref}' is already registered with different content",
-                            sub.lang))
+                            sub.lang)))
                     results.append({"id": rid, "source_ref": ref, "organisation": org_code,
                                     "status": "existing"})
                     continue
@@ -652,21 +752,20 @@ class Registry:
                 results.append({"id": row["id"], "source_ref": ref, "organisation": org_code,
                                 "status": "created"})
             if conflicts:
-                answers.append((False, Conflict(
-                    "; ".join(e.message for e in conflicts[:5])
-                    + (f" (+{len(conflicts) - 5} more)" if len(conflicts) > 5 else ""))))
+                answers.append((False, RowConflicts(conflicts)))
                 continue
             for row in new:  # later submissions of this batch see these
                 if row["source_ref"]:
                     existing[(row["organisation_id"], row["source_ref"])] = (
-                        row["id"], row["content_sha256"])
+                        row["id"], row["content_sha256"], sub.import_id)
             inserts.extend(new)
             outcome = SubmitOutcome(201 if new else 200, results)
             if sub.idempotency_key and actor.organisation_id is not None:
                 response = json.dumps(outcome.body())
-                keys[org_key] = (sub.request_hash, outcome.status, response)
+                keys[org_key] = (sub.request_digest, outcome.status, response)
                 key_rows.append({"organisation_id": actor.organisation_id,
-                                 "key": sub.idempotency_key, "request_sha256": sub.request_hash,
+                                 "key": sub.idempotency_key,
+                                 "request_digest": sub.request_digest,
                                  "status": outcome.status, "response": response,
                                  "created_at": now})
             extra = {"import": sub.import_id} if sub.import_id else {}
@@ -683,25 +782,144 @@ class Registry:
             s.execute(Report.__table__.insert(), inserts)
         if key_rows:
             s.execute(IdempotencyKey.__table__.insert(), key_rows)
+        staging = {sub.import_id for sub in subs if sub.import_id}
+        if staging:  # an import that is staging is alive (see discard_stale_imports)
+            s.execute(update(Import).where(Import.id.in_(staging)).values(updated_at=now))
         audit.append_many(s, events)
         return answers
 
     def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
-                    today: dt.date | None = None) -> dict:
-        """Bulk import of a CSV or XLSX file in the import format: all rows or none."""
+                    today: dt.date | None = None, allow_no_identity: bool = False,
+                    default_organisation: str | None = None,
+                    progress: Callable[[int], None] | None = None,
+                    max_errors: int | None = MAX_LISTED) -> dict:
+        """Bulk import of a CSV or XLSX file in the import format: all rows or none.
+
+        The file is read, validated and pseudonymised in chunks
+        (``settings.imports.chunk_rows``), each chunk staged in its own short transaction
+        under an import that stays ``pending`` (its reports invisible to every query) until
+        one last transaction commits it; so memory stays bounded and other users' reports are
+        written between the chunks.  On any error the rest of the file is still validated
+        (the first :data:`MAX_LISTED` errors are listed and all counted), nothing more is
+        staged, and what was staged is deleted.  ``progress`` is called with the rows read;
+        ``max_errors`` (None: all, for the command line's error file) bounds the list."""
         self._require(actor, "reporter")
-        records = read_table(data, filename, lang)
+        reader = TableReader(data, filename, lang, self.settings.imports, allow_no_identity)
         import_id = str(uuid.uuid4())
-        outcome = self.submit(actor, records, channel="bulk", lang=lang, import_id=import_id,
-                              today=today)
-        body = outcome.body()
-        digest = hashlib.sha256(data).hexdigest()
-        self.record(actor, Event("import", "file", import_id,
-                                 {"format": Path(filename).suffix.lower()[:8], "sha256": digest,
-                                  "rows": len(records), "created": body["created"],
-                                  "existing": body["existing"]}))
-        return {"import_id": import_id, "rows": len(records), "created": body["created"],
-                "existing": body["existing"], "sha256": digest}
+        file_digest = self.digests.hex(data)  # keyed: the file holds names and birth dates
+        self.writer.run(lambda s: s.add(Import(
+            id=import_id, organisation_id=actor.organisation_id, submitted_by=actor.user_id,
+            state="pending", rows=0, created=0, existing=0)))
+        errors, seen = ErrorList(max_errors if max_errors is not None else 10**9), {}
+        created = existing = conflicts = 0
+        try:
+            for chunk in reader.chunks():
+                numbers = [n for n, _ in chunk]
+                records = [r for _, r in chunk]
+                if default_organisation:
+                    for r in records:
+                        r["organisation"] = r.get("organisation") or default_organisation
+                try:
+                    rows = self.prepare(actor, records, "bulk", lang, today, numbers, seen)
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+                    continue
+                if errors:  # validate the rest of the file, stage nothing more
+                    continue
+                try:
+                    outcome = self.writer.submit_combined(_Submission(
+                        actor, rows, "bulk", None, lang, import_id, "")).result(WRITE_TIMEOUT)
+                except RowConflicts as exc:  # 409 unless the file also has invalid rows
+                    errors.extend(exc.errors)
+                    conflicts += len(exc.errors)
+                    continue
+                except IntegrityError:  # another writer took a reference meanwhile
+                    errors.extend([(None, field_error(
+                        "source_ref", "conflict", "een bronreferentie werd tegelijk door een "
+                        "andere melding geregistreerd; probeer het opnieuw", "a source_ref was "
+                        "registered by another report at the same time; try again", lang))])
+                    continue
+                body = outcome.body()
+                created += body["created"]
+                existing += body["existing"]
+                if progress is not None:
+                    progress(reader.rows)
+        except (ValidationFailed, TooLarge, AccessDenied) as exc:
+            # the file itself is refused (format, a limit): listed first, before row errors
+            first = exc.errors if isinstance(exc, ValidationFailed) else [(None, FieldError(
+                "file", "limit", str(exc)))]
+            self._discard_import(actor, import_id, reader, errors.total + len(first))
+            if isinstance(exc, TooLarge):
+                raise
+            raise ValidationFailed(first + errors.listed[:max(0, errors.limit - len(first))],
+                                   total=errors.total + len(first)) from None
+        except BaseException:
+            self._discard_import(actor, import_id, reader, errors.total)
+            raise
+        if errors:
+            self._discard_import(actor, import_id, reader, errors.total)
+            if conflicts == errors.total:
+                raise RowConflicts(errors.listed, errors.total)
+            raise errors.failure()
+        if reader.rows == 0:
+            self._discard_import(actor, import_id, reader, 0)
+            raise ValidationFailed([(None, field_error(
+                "file", "empty", "bestand: geen rijen met meldingen", "file: no rows of reports",
+                lang))])
+        summary = {"format": reader.format, "file_digest": file_digest, "rows": reader.rows,
+                   "created": created, "existing": existing}
+
+        def commit(s: Session) -> None:
+            done = s.execute(update(Import).where(Import.id == import_id,
+                                                  Import.state == "pending")
+                             .values(state="committed", rows=reader.rows, created=created,
+                                     existing=existing, updated_at=utcnow()))
+            if done.rowcount != 1:  # taken for abandoned by another process's clean-up
+                raise Conflict("the import took too long and was discarded; import it again")
+            audit.append(s, actor, [Event("import", "file", import_id, summary)])
+
+        self.writer.run(commit)
+        return {"import_id": import_id, **{k: v for k, v in summary.items() if k != "format"}}
+
+    def _discard_import(self, actor: Actor, import_id: str, reader: TableReader,
+                        errors: int) -> None:
+        """Mark an import failed and delete what it staged, in chunks (each its own short
+        transaction), audited with the count."""
+        self.writer.run(lambda s: s.execute(update(Import).where(Import.id == import_id)
+                                            .values(state="failed", updated_at=utcnow())))
+        deleted = self._delete_staged(import_id)
+        self.record(actor, Event("import_failed", "file", import_id,
+                                 {"format": reader.format, "rows_read": reader.rows,
+                                  "errors": errors, "discarded": deleted}))
+
+    def _delete_staged(self, import_id: str, chunk: int = 5000) -> int:
+        deleted = 0
+        while True:
+            ids = select(Report.id).where(Report.import_id == import_id).limit(chunk)
+            n = self.writer.run(lambda s, ids=ids: s.execute(
+                delete(Report).where(Report.id.in_(ids.scalar_subquery()))).rowcount)
+            deleted += n
+            if n < chunk:
+                return deleted
+
+    def discard_stale_imports(self) -> int:
+        """Delete the reports of imports left pending by a crash (untouched for
+        :data:`STALE_IMPORT`) or failed before their clean-up finished; audited."""
+        cutoff = utcnow() - STALE_IMPORT
+        with self.read_sessions() as s:
+            stale = list(s.scalars(select(Import.id).where(
+                ((Import.state == "pending") & (Import.updated_at < cutoff))
+                | ((Import.state == "failed")
+                   & Import.id.in_(select(Report.import_id).distinct())))))
+        for import_id in stale:
+            self.writer.run(lambda s, i=import_id: s.execute(
+                update(Import).where(Import.id == i).values(state="failed",
+                                                            updated_at=utcnow())))
+            deleted = self._delete_staged(import_id)
+            self.record(operator("cleanup"), Event("import_discarded", "file", import_id,
+                                                   {"discarded": deleted,
+                                                    "reason": "abandoned"}))
+        return len(stale)
 
     # -- reading ------------------------------------------------------------------------------
     def _scoped(self, actor: Actor, query):
@@ -720,7 +938,7 @@ class Registry:
         cols = [Report.__table__.c[c] for c in PUBLIC_COLUMNS
                 if c not in ("organisation",)] + [Organisation.code.label("organisation")]
         query = self._scoped(actor, select(*cols).join(
-            Organisation, Report.organisation_id == Organisation.id))
+            Organisation, Report.organisation_id == Organisation.id).where(_visible()))
         if flt.organisation:
             query = query.where(Organisation.code == flt.organisation)
         if flt.reporter_category:
@@ -749,7 +967,7 @@ class Registry:
                 if c not in ("organisation",)] + [Organisation.code.label("organisation")]
         query = self._scoped(actor, select(*cols).join(
             Organisation, Report.organisation_id == Organisation.id)
-            .where(Report.id == report_id))
+            .where(Report.id == report_id, _visible()))
         with self.read_sessions() as s:
             row = s.execute(query).mappings().first()
         self.record(actor, Event("read" if row else "read_missing", "report", report_id[:120]))
@@ -768,7 +986,7 @@ class Registry:
                 + [Report.__table__.c[c] for c in TOKEN_FIELDS])
         with self.read_sessions() as s:
             rows = s.execute(select(*cols).join(
-                Organisation, Report.organisation_id == Organisation.id)
+                Organisation, Report.organisation_id == Organisation.id).where(_visible())
                 .order_by(Report.received_date, Report.id)).mappings().all()
             frame = pd.DataFrame([dict(r) for r in rows],
                                  columns=[c.key if hasattr(c, "key") else c.name for c in cols])
@@ -801,6 +1019,8 @@ class Registry:
         self._require(actor, "admin")
         today = today or dt.date.today()
         cutoff = today - dt.timedelta(days=self.settings.retention_days)
+        if not dry_run:
+            self.discard_stale_imports()
         with self.sessions.begin() as s:
             ids = list(s.scalars(select(Report.id).where(Report.received_date < cutoff)))
             if not dry_run:
@@ -846,7 +1066,7 @@ class Registry:
         with self.read_sessions() as s:
             return {"organisations": s.scalar(select(func.count(Organisation.id))),
                     "users": s.scalar(select(func.count(User.id))),
-                    "reports": s.scalar(select(func.count(Report.id))),
+                    "reports": s.scalar(select(func.count(Report.id)).where(_visible())),
                     "audit_entries": s.scalar(select(func.count(AuditEntry.seq)))}
 
 
@@ -880,43 +1100,3 @@ def _report_dict(row) -> dict:
         v = row[c]
         out[c] = v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
     return out
-
-
-# -- reading import files -------------------------------------------------------------------------
-def read_table(data: bytes, filename: str, lang: str = "nl") -> list[dict]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts of strings."""
-    import pandas as pd
-
-    name = filename.lower()
-    try:
-        if name.endswith((".xlsx", ".xlsm")):
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl",
-                                  keep_default_na=False)  # "NA" is Namibia, as in a CSV
-            # a date cell (what Excel makes of a typed date) reads as "YYYY-MM-DD 00:00:00"
-            frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
-        elif name.endswith(".csv") or name.endswith(".txt"):
-            text = data.decode("utf-8-sig")
-            first = text.split("\n", 1)[0]
-            sep = ";" if first.count(";") > first.count(",") else ","
-            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False)
-        else:
-            raise ValidationFailed([(None, field_error(
-                "file", "format", "bestand: alleen CSV of XLSX", "file: CSV or XLSX only",
-                lang))])
-    except UnicodeDecodeError:
-        raise ValidationFailed([(None, field_error(
-            "file", "encoding", "bestand: geen UTF-8-tekst", "file: not UTF-8 text",
-            lang))]) from None
-    except ValidationFailed:
-        raise
-    except Exception as exc:  # the parsers' own messages name the problem
-        raise ValidationFailed([(None, field_error(
-            "file", "format", f"bestand onleesbaar: {exc}", f"file unreadable: {exc}",
-            lang))]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if "received_date" not in frame.columns:
-        raise ValidationFailed([(None, field_error(
-            "file", "columns", "bestand: kolom received_date ontbreekt (zie het importformaat)",
-            "file: column received_date is missing (see the import format)", lang))])
-    frame = frame.fillna("")
-    return frame.to_dict("records")

@@ -196,7 +196,7 @@ def _date(out, field, err, today, earliest) -> dt.date | None:
     if not value:
         return None
     try:  # strictly YYYY-MM-DD (fromisoformat alone also takes 20250314 and week dates)
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # \d takes any script
             raise ValueError(value)
         d = dt.date.fromisoformat(value)
     except ValueError:
@@ -217,7 +217,10 @@ def _int(out, field, err, low, high) -> int | None:
     if not value:
         return None
     try:
-        number = int(float(value)) if re.fullmatch(r"-?\d+(\.0+)?", value) else int(value)
+        # ASCII digits only (int() also reads '٣٠' and '1_000')
+        if not re.fullmatch(r"-?[0-9]+(\.0+)?", value):
+            raise ValueError(value)
+        number = int(float(value))
     except (ValueError, OverflowError):  # float('9' * 400) is inf
         err(field, "integer", value=value)
         return None

@@ -27,13 +27,13 @@ from ..registry.service import (
     AccessDenied,
     Conflict,
     ReportFilter,
+    TooLarge,
     Unauthenticated,
     ValidationFailed,
 )
 from .deps import actor_for_api, actor_for_api_async, lang_of, registry_of
 
 router = APIRouter(prefix="/api/v1")
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def _codes(values) -> str:
@@ -151,6 +151,7 @@ class ErrorItem(BaseModel):
 class ErrorOut(BaseModel):
     detail: str
     errors: list[ErrorItem] = []
+    total: int | None = Field(None, description="Errors found, when more than listed")
 
 
 class ImportOut(BaseModel):
@@ -158,7 +159,9 @@ class ImportOut(BaseModel):
     rows: int
     created: int
     existing: int
-    sha256: str
+    file_digest: str = Field(description="HMAC-SHA256 of the file under the registry's key: "
+                                         "the same file gives the same digest; it cannot be "
+                                         "recomputed without the key")
 
 
 class OrganisationIn(BaseModel):
@@ -320,18 +323,21 @@ def get_report(report_id: Annotated[str, Path(max_length=64)], request: Request,
                         409: {"model": ErrorOut}, 413: {"model": ErrorOut}},
              tags=["reports"])
 def import_file(request: Request, response: Response, actor: ApiActor,
-                file: Annotated[UploadFile, File(description="CSV or XLSX, import format")]):
-    """Bulk import: every row registered, or none, with every error listed (201 when rows
-    were registered, 200 when every row was already present)."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        from ..registry.service import RegistryError
-
-        err = RegistryError(f"file larger than {MAX_UPLOAD // 2**20} MB")
-        err.status = 413
-        raise err
-    result = registry_of(request).import_file(actor, data, file.filename or "upload.csv",
-                                              lang=lang_of(request))
+                file: Annotated[UploadFile, File(description="CSV or XLSX, import format "
+                                                 "(or its Dutch column names)")],
+                no_identity: Annotated[bool, Query(
+                    description="Accept a file without any name or birth-date column (its "
+                                "reports can never be linked to others)")] = False):
+    """Bulk import: every row registered, or none (201 when rows were registered, 200 when
+    every row was already present).  On errors (422) the first 100 are listed and all are
+    counted (``total``).  Limits on size, rows, columns and cells: 413."""
+    registry = registry_of(request)
+    limit = registry.settings.imports.max_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"file larger than {limit // 2**20} MB (setting ZICHT_LIMIT_IMPORT)")
+    result = registry.import_file(actor, data, file.filename or "upload.csv",
+                                  lang=lang_of(request), allow_no_identity=no_identity)
     response.status_code = 201 if result["created"] else 200
     return result
 

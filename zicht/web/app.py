@@ -19,6 +19,7 @@ from .. import __version__
 from ..registry.service import Registry, RegistryError, Unauthenticated
 from . import api
 from .deps import lang_of
+from .limits import BodyGuard
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("zicht.web")
@@ -76,13 +77,15 @@ def create_app(registry: Registry | None = None) -> FastAPI:
     app = FastAPI(title="zicht registry", version=__version__,
                   description="Reports of possible victims of human trafficking: intake, "
                               "pseudonymisation at intake, access by role, audit.",
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.registry = registry
 
     @app.exception_handler(RegistryError)
     async def registry_error(request: Request, exc: RegistryError):
         if request.url.path.startswith("/api/") or not hasattr(app.state, "pages_error"):
             body = {"detail": str(exc), "errors": getattr(exc, "as_list", list)()}
+            if getattr(exc, "unlisted", 0):
+                body["total"] = exc.total
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
             return JSONResponse(body, status_code=exc.status, headers=headers)
         return app.state.pages_error(request, exc)
@@ -93,17 +96,22 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-            row = next((int(p) + 1 for p in loc if p.isdigit()), None)
-            name = ".".join(p for p in loc if not p.isdigit()) or "request"
+            # a list index; the name of an unknown field may be any text, '²' included
+            row = next((int(p) + 1 for p in loc if p.isascii() and p.isdigit()), None)
+            name = ".".join(p for p in loc if not (p.isascii() and p.isdigit())) or "request"
             errors.append({"row": row, "field": name, "code": e.get("type", "invalid"),
                            "message": f"{name}: {e.get('msg', 'invalid')}"})
         return JSONResponse(jsonable_encoder({
             "detail": "ongeldig verzoek" if nl else "invalid request", "errors": errors}),
             status_code=422)
 
+    app.add_middleware(BodyGuard)  # inside SecurityHeaders: its 401 and 413 get the headers
     app.add_middleware(SecurityHeaders)
 
     app.include_router(api.router)
+    from . import apidocs
+
+    apidocs.install(app)
     app.mount("/static", RevalidatedStatic(directory=STATIC), name="static")
     try:
         from . import pages

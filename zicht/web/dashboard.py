@@ -420,7 +420,8 @@ def install(app: FastAPI) -> None:
                 value = float((rate or "").replace(",", "."))
             except ValueError:
                 value = None
-            reps = int(replicates) if replicates.isdigit() else 0
+            reps = (int(replicates) if replicates.isascii() and replicates.isdigit()
+                    and len(replicates) < 6 else 0)
             if value is None or not 0 < value < 1:
                 errors.append(("rate", "Geef een kans tussen 0 en 1." if page.lang == "nl"
                                else "Give a rate between 0 and 1."))

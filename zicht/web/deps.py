@@ -50,6 +50,9 @@ def check_csrf(request: Request, csrf: str, supplied: str | None) -> None:
 def actor_for_api(request: Request) -> Actor:
     """A bearer token, or a browser session (with X-CSRF-Token on state-changing requests)."""
     auth = request.headers.get("authorization", "")
+    checked = getattr(request.state, "api_actor", None)  # by the BodyGuard, moments ago
+    if auth and checked is not None:
+        return checked
     if auth:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:

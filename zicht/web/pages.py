@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() returns
 
 from .. import codes
@@ -27,6 +28,7 @@ from ..registry.service import (
     NotFound,
     RegistryError,
     ReportFilter,
+    TooLarge,
     Unauthenticated,
     ValidationFailed,
 )
@@ -43,7 +45,6 @@ from .deps import (
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LOGIN_CSRF_COOKIE = "zicht_login_csrf"
 PAGE_SIZE = 50
-MAX_UPLOAD = 50 * 1024 * 1024
 
 # (nl, en) texts of the pages
 T = {
@@ -74,6 +75,17 @@ T = {
                     "Every row is registered, or none: on an error you get a list of every "
                     "error."),
     "import_done": ("Import voltooid", "Import complete"), "row": ("Rij", "Row"),
+    "identity_legend": ("Identiteit", "Identity"),
+    "no_identity": ("Zonder identiteit: het bestand heeft bewust geen kolom met naam of "
+                    "geboortedatum (deze meldingen kunnen nooit aan andere worden gekoppeld)",
+                    "Without identity: the file deliberately has no name or birth-date column "
+                    "(these reports can never be linked to others)"),
+    "errors_found": ("{total} fout(en); er is niets geregistreerd.",
+                     "{total} error(s); nothing was registered."),
+    "errors_more": ("De eerste {listed} staan hieronder; herstel ze en importeer opnieuw om de "
+                    "volgende te zien.",
+                    "The first {listed} are listed below; correct them and import again to see "
+                    "the next."),
     "field": ("Veld", "Field"), "message": ("Melding", "Message"),
     "forbidden": ("Geen toegang", "No access"),
     "forbidden_text": ("U heeft geen toegang tot deze pagina.",
@@ -335,7 +347,7 @@ def install(app: FastAPI) -> None:
     def reports(request: Request, page_no: int = 1, year: str = "", organisation: str = ""):
         page = _page(request, "reporter", "analyst")
         page_no = max(1, min(page_no, 10**6))
-        year_value = int(year) if year.isdigit() and len(year) == 4 else None
+        year_value = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
         flt = ReportFilter(organisation=organisation[:40] or None, year=year_value,
                            limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
         result = registry_of(request).list_reports(page.actor, flt)
@@ -402,22 +414,31 @@ def install(app: FastAPI) -> None:
 
     @app.post("/import", response_class=HTMLResponse, include_in_schema=False)
     async def import_upload(request: Request):
-        page = _page(request, "reporter")
-        form = await request.form(max_part_size=MAX_UPLOAD)
+        page = await run_in_threadpool(_page, request, "reporter")
+        registry = registry_of(request)
+        limit = registry.settings.imports.max_bytes
+        form = await request.form(max_part_size=limit + 1)  # the BodyGuard bounds the body
         _form_csrf(request, page, str(form.get("csrf_token", "")))
         upload = form.get("file")
+        no_identity = form.get("no_identity") == "1"
         if not isinstance(upload, UploadFile) or not upload.filename:
             msg = "Kies een bestand." if page.lang == "nl" else "Choose a file."
-            return page.render("import.html", 422, result=None,
+            return page.render("import.html", 422, result=None, total=1,
                                errors=[{"row": None, "field": "file", "message": msg}])
-        data = await upload.read()
+        data = await upload.read(limit + 1)
+        # parsing, validation and staging in a worker thread: never on the event loop
         try:
-            result = registry_of(request).import_file(page.actor, data, upload.filename,
-                                                      lang=page.lang)
+            if len(data) > limit:
+                raise TooLarge(("bestand groter dan {} MB" if page.lang == "nl" else
+                                "file larger than {} MB").format(limit // 2**20))
+            result = await run_in_threadpool(registry.import_file, page.actor, data,
+                                             upload.filename, lang=page.lang,
+                                             allow_no_identity=no_identity)
         except ValidationFailed as exc:
-            return page.render("import.html", 422, result=None, errors=exc.as_list())
+            return page.render("import.html", 422, result=None, errors=exc.as_list(),
+                               total=exc.total, no_identity=no_identity)
         except RegistryError as exc:
-            return page.render("import.html", exc.status, result=None,
+            return page.render("import.html", exc.status, result=None, total=1,
                                errors=[{"row": None, "field": "file", "message": str(exc)}])
         return page.render("import.html", result=result, errors=[])
 

@@ -1,0 +1,63 @@
+"""The registry's refusals, one class per HTTP status they map to (as :mod:`zicht.mse.errors`).
+
+Kept apart from :mod:`.service` so that the lower modules (:mod:`.db`, :mod:`.imports`) can
+raise them without importing the service.
+"""
+
+from __future__ import annotations
+
+from .validation import FieldError
+
+
+class RegistryError(Exception):
+    status = 400
+
+
+class AccessDenied(RegistryError):
+    status = 403
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Conflict(RegistryError):
+    status = 409
+
+
+class Unauthenticated(RegistryError):
+    status = 401
+
+
+class TooLarge(RegistryError):
+    """A request or file beyond a configured limit (the message names the limit)."""
+
+    status = 413
+
+
+class ValidationFailed(RegistryError):
+    """Input refused; ``errors`` is a list of (row number or None, FieldError).
+
+    ``total`` counts every error found; ``errors`` may hold only the first of them (an import
+    lists at most :data:`MAX_LISTED` and counts the rest)."""
+
+    status = 422
+
+    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str = "",
+                 total: int | None = None):
+        self.total = max(total or 0, len(errors))
+        more = self.total - len(errors)
+        super().__init__(message or f"{self.total} error(s) / fout(en)"
+                         + (f" ({len(errors)} listed / getoond)" if more else ""))
+        self.errors = errors
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.errors)
+
+    def as_list(self) -> list[dict]:
+        return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
+                for row, e in self.errors]
+
+
+MAX_LISTED = 100  # errors listed for one request; the rest are counted
