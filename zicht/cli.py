@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
@@ -500,7 +501,10 @@ app.add_typer(simulate_app, name="simulate")
 
 
 def _years(text: str) -> list[int]:
+    text = text.replace(" ", "")
     try:
+        if not re.fullmatch(r"[0-9]{4}(-[0-9]{4}|(,[0-9]{4})*)", text):
+            raise ValueError(text)  # int() would also read other scripts' digits
         if "-" in text:
             a, b = (int(x) for x in text.split("-", 1))
             years = list(range(a, b + 1))
@@ -608,7 +612,9 @@ def study(
                           progress=lambda k: bar.advance(task, k))
     table = summarise(frame)
     if results is not None:
-        frame.to_csv(results, index=False)
+        from .tabular import write_csv
+
+        write_csv(frame, results)
     if plot is not None:
         try:
             _save_chart(plot_study(frame, f"{sc.name}: {replicates} replicates"), plot)

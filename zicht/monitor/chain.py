@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..tabular import write_csv
+
 MEASURES = {
     "police_cases_to_om": ("zaken van politie naar OM", "police cases to the prosecution", "count"),
     "prosecutions": ("vervolgingen", "prosecutions", "count"),
@@ -76,7 +78,8 @@ def read_chain_csv(path: str | Path) -> pd.DataFrame:
 
 def _row(raw, where: str) -> tuple:
     year_s, area, measure, value_s, line_s, source = (str(v).strip() for v in raw)
-    if not year_s.isdigit() or not 1990 <= int(year_s) <= 2100:
+    # ASCII digits only: str.isdigit() also passes '²', which int() refuses
+    if not (year_s.isascii() and year_s.isdigit()) or not 1990 <= int(year_s) <= 2100:
         raise ChainError(f"{where}, column 'year': {year_s!r} is not a year")
     if area not in AREAS:
         raise ChainError(f"{where}, column 'area': {area!r} (choose from {', '.join(AREAS)})")
@@ -84,6 +87,8 @@ def _row(raw, where: str) -> tuple:
         raise ChainError(f"{where}, column 'measure': {measure!r} (choose from "
                          f"{', '.join(MEASURES)})")
     try:
+        if not value_s.isascii():  # float() also reads Arabic-Indic and other digits
+            raise ValueError(value_s)
         value = float(value_s)
     except ValueError:
         raise ChainError(f"{where}, column 'value': {value_s!r} is not a number") from None
@@ -138,8 +143,9 @@ class ChainStore:
         """Validate ``path`` and store it as the next version (or return the version that
         already holds the same figures)."""
         frame = read_chain_csv(path)
-        canonical = frame.sort_values(["year", "area", "measure", "development_line"]).to_csv(
-            index=False)
+        # the text written is the text hashed (load() checks the file against it)
+        canonical = write_csv(frame.sort_values(["year", "area", "measure",
+                                                 "development_line"]))
         digest = hashlib.sha256(canonical.encode()).hexdigest()
         versions = self.versions()
         for v in versions:

@@ -127,7 +127,7 @@ def _parse_rcapture(text: str, k: int) -> list[Term]:
     terms: set[Term] = set()
     for part in text[1:-1].split(","):
         part = part.strip()
-        if not part.isdigit() or any(int(c) < 1 or int(c) > k for c in part):
+        if not (part.isascii() and part.isdigit()) or any(int(c) < 1 or int(c) > k for c in part):
             raise MSEInputError(f"model {text!r}: {part!r} is not a set of list numbers 1..{k}")
         idx = tuple(sorted(int(c) - 1 for c in part))
         if len(idx) >= 2:
