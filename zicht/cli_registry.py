@@ -289,7 +289,8 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
             # cells neutralised (a header such as =HYPERLINK(...) is quoted back)
             write_csv(exc.as_list(), errors_out, columns=["row", "field", "code", "message"],
                       atomic=True)
-            err.print(f"zicht: {exc.total} errors written to {errors_out}")
+            err.print(f"zicht: {exc.total} error{'' if exc.total == 1 else 's'} written to "
+                      f"{errors_out}")
         _refuse(exc)
     except Exception as exc:  # conflicts, limits and the like: one line
         _refuse(exc)
