@@ -507,7 +507,7 @@ class Registry:
                 security.verify_password(None, password)
                 failure = Event("login_failed", "user", None,
                                 {"reason": "unknown or inactive user",
-                                 "username_digest": self.digests.hex(key)})
+                                 **self._username_digest(key)})
             elif user.locked_until and user.locked_until > now:
                 security.verify_password(None, password)  # same timing: no lock/user oracle
                 failure = Event("login_failed", "user", user.username, {"reason": "locked"})
@@ -531,6 +531,15 @@ class Registry:
         # the failed-login count (lockout) is committed; the audit entry follows
         self.failures.failed(source, failure)
         raise Unauthenticated("wrong user name or password")
+
+    def _username_digest(self, key: str) -> dict:
+        """The keyed digest of a typed name that is no account's (it may be a password typed
+        into the wrong field); nothing when no key is configured (a server that cannot take
+        reports either), rather than a failed login failing."""
+        try:
+            return {"username_digest": self.digests.hex(key)}
+        except PseudonymKeyError:
+            return {}
 
     def session_actor(self, secret: str, source: str | None) -> tuple[Actor, str] | None:
         """(actor, CSRF token) of a live session, else None (not audited: no data is read)."""

@@ -245,7 +245,9 @@ class TableReader:
         import openpyxl
         from openpyxl.xml import DEFUSEDXML
 
-        assert DEFUSEDXML, "defusedxml must be installed (a dependency of zicht)"
+        if not DEFUSEDXML:  # openpyxl would parse with the plain (expanding) parser
+            raise RuntimeError("defusedxml is not installed (a dependency of zicht): "
+                               "XLSX imports are refused without it")
         buffer = io.BytesIO(self.data)
         try:
             with zipfile.ZipFile(buffer) as archive:
