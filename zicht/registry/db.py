@@ -48,6 +48,9 @@ def make_engine(settings: Settings | str) -> Engine:
         cur.execute(f"PRAGMA synchronous={sync}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # deleted and overwritten content is zeroed in the file, not left in free pages (a
+        # purged report, a rewritten digest); SQLite's own default depends on how it was built
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

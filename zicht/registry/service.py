@@ -264,10 +264,34 @@ class Registry:
         then delete what abandoned imports left."""
         from . import migrate
 
+        before = migrate.current_revision(self.engine)
         migrate.upgrade(self.engine, revision,
                         digest_key=lambda: security.derive_digest_key(self._key()))
-        if migrate.current_revision(self.engine) == migrate.head_revision():
+        after = migrate.current_revision(self.engine)
+        if before in ("0001", "0002") and after not in (None, "0001", "0002"):
+            self._scrub(("idempotency_keys", "audit_log"))
+        if after == migrate.head_revision():
             self.discard_stale_imports()
+
+    def _scrub(self, tables: Sequence[str]) -> None:
+        """Rewrite ``tables`` in full after migration 0003 replaced their plain digests: an
+        UPDATE or a dropped column leaves the old values in the files (PostgreSQL's dead row
+        versions and dropped columns survive until the table is rewritten; SQLite's free
+        pages and write-ahead log) for anyone with a copy of the files.  PostgreSQL: VACUUM
+        FULL; SQLite: VACUUM and an emptied write-ahead log.  Backups and WAL archives made
+        before the migration still hold the old values (docs/REGISTRY.md)."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()
+            try:
+                conn = raw.driver_connection
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"VACUUM FULL {table}")
 
     def dispose(self) -> None:
         self.failures.close()
