@@ -256,44 +256,53 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
     limit = reg.settings.imports.max_bytes
     if file.stat().st_size > limit:
         _fail(f"{file}: larger than {limit // 2**20} MB (ZICHT_LIMIT_IMPORT)", 2)
-    data = file.read_bytes()
-    known = {o["code"] for o in _run(reg.organisations, actor)}
-    if org and org not in known:
-        _fail(f"organisation {org!r} does not exist (zicht orgs add)", 2)
-    if create_orgs:  # a first pass for the organisations the file names
-        reader = TableReader(data, file.name, lang, reg.settings.imports,
-                             allow_no_identity=True)
-        new: dict[str, str] = {}
-        for _, r in _run(lambda: list(reader.records())):
-            code = str(r.get("organisation") or "").strip()
-            if code and code not in known and code not in new:
-                new[code] = str(r.get("reporter_category") or "UNK").strip().upper() or "UNK"
-        for code, category in sorted(new.items()):
-            _run(reg.add_organisation, actor, code, code, category)
-        if new:
-            out.print(f"added {len(new)} organisations: {', '.join(sorted(new))}")
-    progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
-                        console=err, transient=True)
+    data = file.open("rb")  # read as the import needs it
     try:
-        with progress:
-            task = progress.add_task(f"importing {file.name}", total=None)
-            result = reg.import_file(actor, data, file.name, lang=lang,
-                                     allow_no_identity=no_identity, default_organisation=org,
-                                     progress=lambda rows: progress.update(task, completed=rows),
-                                     max_errors=None if errors_out else 100)
-    except ValidationFailed as exc:
-        if errors_out:
-            from .tabular import write_csv
+        known = {o["code"] for o in _run(reg.organisations, actor)}
+        if org and org not in known:
+            _fail(f"organisation {org!r} does not exist (zicht orgs add)", 2)
+        if create_orgs:  # a first pass for the organisations the file names
+            reader = TableReader(data, file.name, lang, reg.settings.imports,
+                                 allow_no_identity=True)
+            new: dict[str, str] = {}
 
-            # cells neutralised (a header such as =HYPERLINK(...) is quoted back)
-            write_csv(exc.as_list(), errors_out, columns=["row", "field", "code", "message"],
-                      atomic=True)
-            err.print(f"zicht: {exc.total} error{'' if exc.total == 1 else 's'} written to "
-                      f"{errors_out}")
-        _refuse(exc)
-    except Exception as exc:  # conflicts, limits and the like: one line
-        _refuse(exc)
+            def scan() -> None:
+                for _, r in reader.records():
+                    code = str(r.get("organisation") or "").strip()
+                    if code and code not in known and code not in new:
+                        category = str(r.get("reporter_category") or "").strip().upper()
+                        new[code] = category or "UNK"
+
+            _run(scan)
+            data.seek(0)
+            for code, category in sorted(new.items()):
+                _run(reg.add_organisation, actor, code, code, category)
+            if new:
+                out.print(f"added {len(new)} organisations: {', '.join(sorted(new))}")
+        progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
+                            console=err, transient=True)
+        try:
+            with progress:
+                task = progress.add_task(f"importing {file.name}", total=None)
+                result = reg.import_file(
+                    actor, data, file.name, lang=lang, allow_no_identity=no_identity,
+                    default_organisation=org, max_errors=None if errors_out else 100,
+                    progress=lambda rows: progress.update(task, completed=rows))
+        except ValidationFailed as exc:
+            if errors_out:
+                from .tabular import write_csv
+
+                # cells neutralised (a header such as =HYPERLINK(...) is quoted back)
+                write_csv(exc.as_list(), errors_out, columns=["row", "field", "code", "message"],
+                          atomic=True)
+                err.print(f"zicht: {exc.total} error{'' if exc.total == 1 else 's'} written to "
+                          f"{errors_out}")
+            _refuse(exc)
+        except Exception as exc:  # conflicts, limits and the like: one line
+            _refuse(exc)
+    finally:
+        data.close()
     out.print(f"{file.name}: {result['rows']} rows, {result['created']} reports registered, "
               f"{result['existing']} already present (import {result['import_id']})")
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -89,6 +89,7 @@ PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_da
 __all__ = ["AccessDenied", "Conflict", "NotFound", "Registry", "RegistryError", "TooLarge",
            "Unauthenticated", "ValidationFailed", "operator"]
 STALE_IMPORT = dt.timedelta(hours=1)  # a pending import untouched this long was abandoned
+STAGE_ROWS = 500  # an import's reports staged per writer job
 
 
 def field_error(field_name: str, code: str, nl: str, en: str, lang: str) -> FieldError:
@@ -584,7 +585,7 @@ class Registry:
     # -- intake -------------------------------------------------------------------------------
     def prepare(self, actor: Actor, records: Sequence[dict], channel: str,
                 lang: str, today: dt.date | None = None, numbers: Sequence[int] | None = None,
-                seen_refs: dict[tuple[str, str], int] | None = None) -> list[dict]:
+                seen_refs: dict[str, int] | None = None) -> list[dict]:
         """Validate and pseudonymise records; raises ValidationFailed naming every error.
 
         Runs in the caller's thread, outside any write transaction (the CPU work of intake
@@ -630,14 +631,15 @@ class Registry:
                 row_errors.append(field_error("source_ref", "length",
                                               "bronreferentie: langer dan 120 tekens",
                                               "source_ref: longer than 120 characters", lang))
-            if ref and (org_code, ref) in seen_refs:
+            seen_key = f"{org_code}\x1f{ref}"  # one string: 100,000 of them stay small
+            if ref and seen_key in seen_refs:
                 row_errors.append(field_error(
                     "source_ref", "duplicate",
-                    f"bronreferentie '{ref}' staat ook in rij {seen_refs[(org_code, ref)]}",
-                    f"source_ref '{ref}' also appears in row {seen_refs[(org_code, ref)]}",
+                    f"bronreferentie '{ref}' staat ook in rij {seen_refs[seen_key]}",
+                    f"source_ref '{ref}' also appears in row {seen_refs[seen_key]}",
                     lang))
             elif ref:
-                seen_refs[(org_code, ref)] = i
+                seen_refs[seen_key] = i
             errors.extend((i, e) for e in row_errors)
             if row_errors:
                 continue
@@ -821,7 +823,7 @@ class Registry:
         audit.append_many(s, events)
         return answers
 
-    def import_file(self, actor: Actor, data: bytes, filename: str, lang: str = "nl",
+    def import_file(self, actor: Actor, data: bytes | BinaryIO, filename: str, lang: str = "nl",
                     today: dt.date | None = None, allow_no_identity: bool = False,
                     default_organisation: str | None = None,
                     progress: Callable[[int], None] | None = None,
@@ -839,12 +841,14 @@ class Registry:
         self._require(actor, "reporter")
         reader = TableReader(data, filename, lang, self.settings.imports, allow_no_identity)
         import_id = str(uuid.uuid4())
-        file_digest = self.digests.hex(data)  # keyed: the file holds names and birth dates
+        # keyed: the file holds names and birth dates
+        file_digest = self.digests.of_file(reader.stream)
         self.writer.run(lambda s: s.add(Import(
             id=import_id, organisation_id=actor.organisation_id, submitted_by=actor.user_id,
             state="pending", rows=0, created=0, existing=0)))
         errors, seen = ErrorList(max_errors if max_errors is not None else 10**9), {}
         created = existing = conflicts = 0
+        analysed = STAGE_ROWS // 4  # statistics refreshed after the first job, then at x4
         try:
             for chunk in reader.chunks():
                 numbers = [n for n, _ in chunk]
@@ -859,22 +863,30 @@ class Registry:
                     continue
                 if errors:  # validate the rest of the file, stage nothing more
                     continue
-                try:
-                    outcome = self.writer.submit_combined(_Submission(
-                        actor, rows, "bulk", None, lang, import_id, "")).result(WRITE_TIMEOUT)
-                except RowConflicts as exc:  # 409 unless the file also has invalid rows
-                    errors.extend(exc.errors)
-                    conflicts += len(exc.errors)
-                    continue
-                except IntegrityError:  # another writer took a reference meanwhile
-                    errors.extend([(None, field_error(
-                        "source_ref", "conflict", "een bronreferentie werd tegelijk door een "
-                        "andere melding geregistreerd; probeer het opnieuw", "a source_ref was "
-                        "registered by another report at the same time; try again", lang))])
-                    continue
-                body = outcome.body()
-                created += body["created"]
-                existing += body["existing"]
+                # staged in writer jobs of STAGE_ROWS: the writer (and on SQLite the database)
+                # is held for a short moment each, and other users' reports go in between
+                for part in _chunks(rows, STAGE_ROWS):
+                    try:
+                        outcome = self.writer.submit_combined(_Submission(
+                            actor, list(part), "bulk", None, lang, import_id, "")).result(
+                            WRITE_TIMEOUT)
+                    except RowConflicts as exc:  # 409 unless the file also has invalid rows
+                        errors.extend(exc.errors)
+                        conflicts += len(exc.errors)
+                        break
+                    except IntegrityError:  # another writer took a reference meanwhile
+                        errors.extend([(None, field_error(
+                            "source_ref", "conflict", "een bronreferentie werd tegelijk door "
+                            "een andere melding geregistreerd; probeer het opnieuw", "a "
+                            "source_ref was registered by another report at the same time; "
+                            "try again", lang))])
+                        break
+                    body = outcome.body()
+                    created += body["created"]
+                    existing += body["existing"]
+                    if created >= analysed * 4:
+                        analysed = max(created, STAGE_ROWS)
+                        self._analyze_reports()
                 if progress is not None:
                     progress(reader.rows)
         except (ValidationFailed, TooLarge, AccessDenied) as exc:
@@ -913,6 +925,17 @@ class Registry:
 
         self.writer.run(commit)
         return {"import_id": import_id, **{k: v for k, v in summary.items() if k != "format"}}
+
+    def _analyze_reports(self) -> None:
+        """PostgreSQL: refresh the planner's statistics of ``reports`` while an import grows
+        it.  Without them (a new registry's first bulk load) the look-up of known references
+        runs as a scan of the whole table for every job, so an import slows down with the
+        square of its size and holds the writer seconds at a time (measured: 100,000 rows in
+        208 s instead of about 40 s).  Outside the writer, on a connection of its own."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE reports")
 
     def _discard_import(self, actor: Actor, import_id: str, reader: TableReader,
                         errors: int) -> None:

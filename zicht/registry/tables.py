@@ -25,13 +25,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
-from .errors import MAX_LISTED, TooLarge, ValidationFailed
+from .errors import MAX_LISTED, RegistryError, TooLarge, ValidationFailed
 from .validation import FieldError
 
 # the import format: every field of a report as the API takes it
@@ -188,13 +190,16 @@ def map_columns(headers: list[str], lang: str, allow_no_identity: bool) -> list[
 class TableReader:
     """The rows of one import file as dicts of text, in chunks of ``limits.chunk_rows``.
 
-    ``chunks()`` yields lists of (row number, record), row 1 being the first data row; a
-    structural problem (format, encoding, a limit) raises ValidationFailed or TooLarge at the
-    point it is met.  ``rows`` counts the data rows read so far."""
+    ``source`` is the file's bytes or a binary file object (an upload spooled to disk, an open
+    file: read as it is needed, never held whole).  ``chunks()`` yields lists of (row number,
+    record), row 1 being the first data row; a structural problem (format, encoding, a limit)
+    raises ValidationFailed or TooLarge at the point it is met.  ``rows`` counts the data rows
+    read so far."""
 
-    def __init__(self, data: bytes, filename: str, lang: str = "nl",
+    def __init__(self, source: bytes | BinaryIO, filename: str, lang: str = "nl",
                  limits: ImportLimits | None = None, allow_no_identity: bool = False):
-        self.data, self.lang = data, lang
+        self.stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        self.lang = lang
         self.limits = limits or ImportLimits()
         self.allow_no_identity = allow_no_identity
         name = filename.lower()
@@ -205,7 +210,10 @@ class TableReader:
         else:
             raise _refuse("file", "format", "bestand: alleen CSV of XLSX",
                           "file: CSV or XLSX only", lang)
-        if len(data) > self.limits.max_bytes:
+        self.stream.seek(0, io.SEEK_END)
+        self.size = self.stream.tell()
+        self.stream.seek(0)
+        if self.size > self.limits.max_bytes:
             raise self._too_large("bestand groter dan {} MB", "file larger than {} MB",
                                   self.limits.max_bytes // 2**20)
         self.rows = 0
@@ -215,19 +223,33 @@ class TableReader:
         return TooLarge((nl if self.lang == "nl" else en).format(*values))
 
     # -- the raw rows of each format -----------------------------------------------------------
+    def _lines(self, text) -> Iterator[str]:
+        """The file's lines, each read at most ``line_limit`` characters at a time: a line
+        longer than a full row of the widest cells (quotes doubled) is refused before it is
+        split, so that one line of a million separators never becomes a million cells."""
+        limit = self.limits.max_columns * (2 * self.limits.max_cell + 3) + 2
+        while True:
+            line = text.readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit:
+                raise self._too_large("rij {}: regel langer dan {} tekens",
+                                      "row {}: a line longer than {} characters",
+                                      self.rows + 1, limit)
+            yield line
+
     def _csv_rows(self) -> Iterator[list[str]]:
-        text = io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
         try:
-            first = text.readline(self.limits.max_columns * (self.limits.max_cell + 1))
-            text.seek(0)
-        except UnicodeDecodeError:
-            raise _refuse("file", "encoding", "bestand: geen UTF-8-tekst",
-                          "file: not UTF-8 text", self.lang) from None
-        sep = ";" if first.count(";") > first.count(",") else ","
-        old = csv.field_size_limit()
-        csv.field_size_limit(self.limits.max_cell * 4 + 16)  # bytes may be 4 a character
-        try:
-            yield from csv.reader(text, delimiter=sep)
+            lines = self._lines(text)
+            try:
+                first = next(lines)
+            except StopIteration:
+                return
+            sep = ";" if first.count(";") > first.count(",") else ","
+            # the csv module's own field limit (131,072 characters) stays as it is: it is a
+            # setting of the whole process, and the line bound above is the tighter one
+            yield from csv.reader(itertools.chain([first], lines), delimiter=sep)
         except UnicodeDecodeError:
             raise _refuse("file", "encoding", "bestand: geen UTF-8-tekst",
                           "file: not UTF-8 text", self.lang) from None
@@ -239,16 +261,19 @@ class TableReader:
             raise _refuse("file", "format", f"bestand onleesbaar na rij {self.rows}: {exc}",
                           f"file unreadable after row {self.rows}: {exc}", self.lang) from None
         finally:
-            csv.field_size_limit(old)
+            text.detach()  # the caller's stream stays open
 
     def _xlsx_rows(self) -> Iterator[list[str]]:
         import openpyxl
         from openpyxl.xml import DEFUSEDXML
 
         if not DEFUSEDXML:  # openpyxl would parse with the plain (expanding) parser
-            raise RuntimeError("defusedxml is not installed (a dependency of zicht): "
-                               "XLSX imports are refused without it")
-        buffer = io.BytesIO(self.data)
+            err = RegistryError("XLSX-import staat uit: defusedxml ontbreekt of is "
+                                "uitgeschakeld / XLSX import is off: defusedxml is missing or "
+                                "switched off (OPENPYXL_DEFUSEDXML)")
+            err.status = 503
+            raise err
+        buffer = self.stream
         try:
             with zipfile.ZipFile(buffer) as archive:
                 parts = archive.infolist()
@@ -263,6 +288,7 @@ class TableReader:
             raise self._too_large("XLSX-bestand is uitgepakt groter dan {} MB",
                                   "XLSX file larger than {} MB uncompressed",
                                   self.limits.max_unzipped // 2**20)
+        buffer.seek(0)
         try:
             book = openpyxl.load_workbook(buffer, read_only=True, data_only=True)
         except Exception as exc:  # defusedxml's refusals, openpyxl's own format errors
@@ -270,7 +296,11 @@ class TableReader:
                           f"file unreadable: {type(exc).__name__}", self.lang) from None
         try:
             sheet = book.worksheets[0]
+            # the sheet's declared size may be wrong (openpyxl would stop at its last row and
+            # drop the rest without a word): read to the real end, bounded by the row limit
+            sheet.reset_dimensions()
             width = self.limits.max_columns + 1  # one more: a sheet too wide is seen
+            self._refuse_wide_rows(sheet, width)
             try:
                 for row in sheet.iter_rows(max_col=width, values_only=True):
                     yield [_cell_text(v) for v in row]
@@ -284,6 +314,24 @@ class TableReader:
         finally:
             book.close()
 
+    def _refuse_wide_rows(self, sheet, width: int) -> None:
+        """A value right of column ``width`` would not be read (rows are cut there, so that a
+        cell at column XFD does not make 16,384 cells of every row): refuse it instead.  Hooks
+        the read-only sheet's row builder, which sees the cells a row really has; without that
+        hook (another openpyxl) such values are left out, as the cut implies."""
+        build = getattr(sheet, "_get_row", None)
+        if build is None:
+            return
+
+        def checked(row, min_col=1, max_col=None, values_only=False):
+            if row and max(cell["column"] for cell in row) > width:
+                raise self._too_large("rij {}: meer dan {} kolommen",
+                                      "row {}: more than {} columns", self.rows + 1,
+                                      self.limits.max_columns)
+            return build(row, min_col, max_col, values_only)
+
+        sheet._get_row = checked
+
     # -- records ---------------------------------------------------------------------------------
     def records(self) -> Iterator[tuple[int, dict]]:
         raw = self._xlsx_rows() if self.format == ".xlsx" else self._csv_rows()
@@ -296,8 +344,8 @@ class TableReader:
             header = None
         if header is None:
             raise _refuse("file", "empty", "bestand: leeg", "file: empty", lang)
-        while header and not str(header[-1]).strip():
-            header = header[:-1]
+        last = max((i for i, c in enumerate(header) if str(c).strip()), default=-1)
+        header = header[:last + 1]  # trailing empty cells (one cut: a loop was quadratic)
         if len(header) > limits.max_columns:
             raise self._too_large("bestand met meer dan {} kolommen",
                                   "file with more than {} columns", limits.max_columns)

@@ -333,10 +333,10 @@ def import_file(request: Request, response: Response, actor: ApiActor,
     counted (``total``).  Limits on size, rows, columns and cells: 413."""
     registry = registry_of(request)
     limit = registry.settings.imports.max_bytes
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
+    if (file.size or 0) > limit:
         raise TooLarge(f"file larger than {limit // 2**20} MB (setting ZICHT_LIMIT_IMPORT)")
-    result = registry.import_file(actor, data, file.filename or "upload.csv",
+    # read from the spooled upload as the import needs it, never held whole in memory
+    result = registry.import_file(actor, file.file, file.filename or "upload.csv",
                                   lang=lang_of(request), allow_no_identity=no_identity)
     response.status_code = 201 if result["created"] else 200
     return result

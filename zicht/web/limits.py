@@ -142,11 +142,13 @@ class BodyGuard:
             return JSONResponse(
                 {"detail": "log in of stuur een API-token" if nl
                  else "log in or send an API token", "errors": []},
-                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                status_code=401,
+                # the body was not read: the connection is closed rather than drained
+                headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
         from urllib.parse import urlencode
 
         return RedirectResponse("/login?" + urlencode({"next": request.url.path}),
-                                status_code=303)
+                                status_code=303, headers={"Connection": "close"})
 
     @staticmethod
     async def _too_large(request: Request, limit: int, setting: str) -> Response:

@@ -425,13 +425,13 @@ def install(app: FastAPI) -> None:
             msg = "Kies een bestand." if page.lang == "nl" else "Choose a file."
             return page.render("import.html", 422, result=None, total=1,
                                errors=[{"row": None, "field": "file", "message": msg}])
-        data = await upload.read(limit + 1)
-        # parsing, validation and staging in a worker thread: never on the event loop
+        # parsing, validation and staging in a worker thread: never on the event loop; the
+        # file is read from the spooled upload as the import needs it
         try:
-            if len(data) > limit:
+            if (upload.size or 0) > limit:
                 raise TooLarge(("bestand groter dan {} MB" if page.lang == "nl" else
                                 "file larger than {} MB").format(limit // 2**20))
-            result = await run_in_threadpool(registry.import_file, page.actor, data,
+            result = await run_in_threadpool(registry.import_file, page.actor, upload.file,
                                              upload.filename, lang=page.lang,
                                              allow_no_identity=no_identity)
         except ValidationFailed as exc:
