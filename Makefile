@@ -65,6 +65,7 @@ bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_covariates.py
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_intake.py
+	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_linkage.py
 
 clean:
