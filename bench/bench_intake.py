@@ -287,6 +287,7 @@ def report_rows(url: str, key: str, sqlite_sync: str, count: int) -> tuple[Any, 
         rows = reg.prepare(actor, records, "api", "en")
     for row in rows:
         row.pop("_org", None)
+        row.pop("_row", None)  # the row number prepare() keeps for error messages
         row["import_id"] = None
     return reg, rows
 
