@@ -27,6 +27,18 @@ _TEMPLATE = {}
 
 
 @pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """argon2 at its production cost takes ~0.2 s a hash and ``world`` makes five; what these
+    tests check does not depend on the cost (servers started as processes keep it)."""
+    from argon2 import PasswordHasher
+
+    from zicht.registry import security
+
+    monkeypatch.setattr(security, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
 def _pseudonym_key(monkeypatch):
     monkeypatch.setenv("ZICHT_PSEUDONYM_KEY", KEY)
     monkeypatch.delenv("ZICHT_PSEUDONYM_KEY_FILE", raising=False)

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from zicht.registry import security
 from zicht.registry.models import ApiToken, Organisation, Report, User
 from zicht.registry.service import Unauthenticated, operator
 from zicht.web.app import create_app
@@ -33,11 +31,6 @@ EVERYONE = frozenset(USERS)
 NOT_IN_MATRIX = {f"{API}/openapi.json", f"{API}/docs"}
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2 with its production cost takes ~0.2 s a hash; access rules do not depend on it."""
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 # -- the matrix ------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import json
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -31,11 +30,6 @@ AUDITOR = Actor("auditor", "auditor", source="test")
 FAR_FUTURE = dt.date(2100, 1, 1)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2 with its production cost takes ~0.2 s a hash; auditing does not depend on it."""
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def last_seq(registry) -> int:

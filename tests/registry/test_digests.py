@@ -33,7 +33,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -57,11 +56,6 @@ ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 AUDITOR = Actor("auditor", "auditor", source="test")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2 with its production cost takes ~0.2 s a hash; digests do not depend on it."""
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

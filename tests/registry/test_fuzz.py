@@ -180,15 +180,6 @@ NUL_ELSEWHERE = [  # (user, method, path, request arguments)
 ]
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """``world`` hashes a password per user; the production argon2 cost is not tested here."""
-    from argon2 import PasswordHasher
-
-    from zicht.registry import security
-
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _client(world):

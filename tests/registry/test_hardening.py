@@ -10,7 +10,6 @@ import csv
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
@@ -35,10 +34,6 @@ API = "/api/v1"
 AUDITOR = Actor("auditor", "auditor", source="test")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def audit_text(registry) -> str:

@@ -43,11 +43,9 @@ from contextlib import contextmanager
 
 import openpyxl
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text, update
 
-from zicht.registry import security
 from zicht.registry.errors import MAX_LISTED, Conflict, TooLarge, ValidationFailed
 from zicht.registry.models import Import, Report, utcnow
 from zicht.registry.service import Registry
@@ -64,10 +62,6 @@ SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["source_ref", "received_date", "sex", "given_name", "surname", "birth_date"]
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 # -- helpers ---------------------------------------------------------------------------------------

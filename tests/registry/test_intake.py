@@ -13,12 +13,10 @@ import io
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, inspect, select, text
 
-from zicht.registry import security
 from zicht.registry.models import Report
 from zicht.registry.pseudonymise import CLEAR_COLUMNS, TOKEN_FIELDS
 from zicht.web.app import create_app
@@ -28,11 +26,6 @@ from .conftest import report
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2 with its production cost takes ~0.2 s a hash; intake does not depend on it."""
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

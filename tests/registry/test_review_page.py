@@ -14,13 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from zicht.linkage.review import DecisionLog
-from zicht.registry import security
 from zicht.registry.models import AuditEntry
 from zicht.registry.service import operator
 from zicht.web import review
@@ -62,11 +60,6 @@ def built(tmp_path_factory) -> Path:
     return build_linkage(tmp_path_factory.mktemp("linkage"))
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2 at its production cost takes ~0.2 s a hash; access rules do not depend on it."""
-    monkeypatch.setattr(security, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(autouse=True)

@@ -35,20 +35,15 @@ class TooLarge(RegistryError):
     status = 413
 
 
-class ValidationFailed(RegistryError):
-    """Input refused; ``errors`` is a list of (row number or None, FieldError).
+class _RowErrors:
+    """Errors of rows: ``errors`` is a list of (row number or None, FieldError); ``total``
+    counts every error found, of which ``errors`` may hold only the first (an import lists at
+    most :data:`MAX_LISTED` and counts the rest)."""
 
-    ``total`` counts every error found; ``errors`` may hold only the first of them (an import
-    lists at most :data:`MAX_LISTED` and counts the rest)."""
-
-    status = 422
-
-    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str = "",
+    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str,
                  total: int | None = None):
         self.total = max(total or 0, len(errors))
-        more = self.total - len(errors)
-        super().__init__(message or f"{self.total} error(s) / fout(en)"
-                         + (f" ({len(errors)} listed / getoond)" if more else ""))
+        super().__init__(message)
         self.errors = errors
 
     @property
@@ -58,6 +53,28 @@ class ValidationFailed(RegistryError):
     def as_list(self) -> list[dict]:
         return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
                 for row, e in self.errors]
+
+
+class ValidationFailed(_RowErrors, RegistryError):
+    """Input refused (422), each error with its row and field."""
+
+    status = 422
+
+    def __init__(self, errors: list[tuple[int | None, FieldError]], message: str = "",
+                 total: int | None = None):
+        total = max(total or 0, len(errors))
+        more = total - len(errors)
+        super().__init__(errors, message or f"{total} error(s) / fout(en)"
+                         + (f" ({len(errors)} listed / getoond)" if more else ""), total)
+
+
+class RowConflicts(_RowErrors, Conflict):
+    """Reports refused (409) because their source references are taken by other content."""
+
+    def __init__(self, errors: list[tuple[int | None, FieldError]], total: int | None = None):
+        total = max(total or 0, len(errors))
+        super().__init__(errors, "; ".join(e.message for _, e in errors[:5])
+                         + (f" (+{total - 5} more)" if total > 5 else ""), total)
 
 
 MAX_LISTED = 100  # errors listed for one request; the rest are counted

@@ -42,6 +42,7 @@ from .errors import (
     Conflict,
     NotFound,
     RegistryError,
+    RowConflicts,
     TooLarge,
     Unauthenticated,
     ValidationFailed,
@@ -104,25 +105,6 @@ def operator(source: str = "cli") -> Actor:
     except Exception:  # no user name in this environment
         who = "unknown"
     return Actor(f"cli:{who}", "operator", source=source, via="cli")
-
-
-class RowConflicts(Conflict):
-    """Reports of one submission refused because their source references are taken; ``errors``
-    names each (row number, FieldError)."""
-
-    def __init__(self, errors: list[tuple[int | None, FieldError]], total: int | None = None):
-        self.total = max(total or 0, len(errors))
-        super().__init__("; ".join(e.message for _, e in errors[:5])
-                         + (f" (+{self.total - 5} more)" if self.total > 5 else ""))
-        self.errors = errors
-
-    @property
-    def unlisted(self) -> int:
-        return self.total - len(self.errors)
-
-    def as_list(self) -> list[dict]:
-        return [{"row": row, "field": e.field, "code": e.code, "message": e.message}
-                for row, e in self.errors]
 
 
 def _epoch(s: Session) -> int:
