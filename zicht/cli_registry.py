@@ -253,9 +253,6 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
         _fail(f"{file}: no such file", 2)
     reg = _registry()
     actor = operator()
-    limit = reg.settings.imports.max_bytes
-    if file.stat().st_size > limit:
-        _fail(f"{file}: larger than {limit // 2**20} MB (ZICHT_LIMIT_IMPORT)", 2)
     data = file.open("rb")  # read as the import needs it
     try:
         known = {o["code"] for o in _run(reg.organisations, actor)}

@@ -871,7 +871,7 @@ class Registry:
                         self._analyze_reports()
                 if progress is not None:
                     progress(reader.rows)
-        except (ValidationFailed, TooLarge, AccessDenied) as exc:
+        except (ValidationFailed, TooLarge) as exc:
             # the file itself is refused (format, a limit): listed first, before row errors
             first = exc.errors if isinstance(exc, ValidationFailed) else [(None, FieldError(
                 "file", "limit", str(exc)))]
@@ -921,16 +921,15 @@ class Registry:
 
     def _discard_import(self, actor: Actor, import_id: str, reader: TableReader,
                         errors: int) -> None:
+        self._discard(actor, import_id, "import_failed",
+                      {"format": reader.format, "rows_read": reader.rows, "errors": errors})
+
+    def _discard(self, actor: Actor, import_id: str, action: str, detail: dict,
+                 chunk: int = 5000) -> None:
         """Mark an import failed and delete what it staged, in chunks (each its own short
-        transaction), audited with the count."""
+        transaction, so other writers go in between), audited with the count."""
         self.writer.run(lambda s: s.execute(update(Import).where(Import.id == import_id)
                                             .values(state="failed", updated_at=utcnow())))
-        deleted = self._delete_staged(import_id)
-        self.record(actor, Event("import_failed", "file", import_id,
-                                 {"format": reader.format, "rows_read": reader.rows,
-                                  "errors": errors, "discarded": deleted}))
-
-    def _delete_staged(self, import_id: str, chunk: int = 5000) -> int:
         deleted = 0
         while True:
             ids = select(Report.id).where(Report.import_id == import_id).limit(chunk)
@@ -938,7 +937,8 @@ class Registry:
                 delete(Report).where(Report.id.in_(ids.scalar_subquery()))).rowcount)
             deleted += n
             if n < chunk:
-                return deleted
+                break
+        self.record(actor, Event(action, "file", import_id, {**detail, "discarded": deleted}))
 
     def discard_stale_imports(self) -> int:
         """Delete the reports of imports left pending by a crash (untouched for
@@ -950,13 +950,8 @@ class Registry:
                 | ((Import.state == "failed")
                    & Import.id.in_(select(Report.import_id).distinct())))))
         for import_id in stale:
-            self.writer.run(lambda s, i=import_id: s.execute(
-                update(Import).where(Import.id == i).values(state="failed",
-                                                            updated_at=utcnow())))
-            deleted = self._delete_staged(import_id)
-            self.record(operator("cleanup"), Event("import_discarded", "file", import_id,
-                                                   {"discarded": deleted,
-                                                    "reason": "abandoned"}))
+            self._discard(operator("cleanup"), import_id, "import_discarded",
+                          {"reason": "abandoned"})
         return len(stale)
 
     # -- reading ------------------------------------------------------------------------------

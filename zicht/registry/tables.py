@@ -214,7 +214,8 @@ class TableReader:
         self.size = self.stream.tell()
         self.stream.seek(0)
         if self.size > self.limits.max_bytes:
-            raise self._too_large("bestand groter dan {} MB", "file larger than {} MB",
+            raise self._too_large("bestand groter dan {} MB (instelling ZICHT_LIMIT_IMPORT)",
+                                  "file larger than {} MB (setting ZICHT_LIMIT_IMPORT)",
                                   self.limits.max_bytes // 2**20)
         self.rows = 0
         self.columns: list[str | None] = []

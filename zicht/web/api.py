@@ -27,7 +27,6 @@ from ..registry.service import (
     AccessDenied,
     Conflict,
     ReportFilter,
-    TooLarge,
     Unauthenticated,
     ValidationFailed,
 )
@@ -332,10 +331,8 @@ def import_file(request: Request, response: Response, actor: ApiActor,
     every row was already present).  On errors (422) the first 100 are listed and all are
     counted (``total``).  Limits on size, rows, columns and cells: 413."""
     registry = registry_of(request)
-    limit = registry.settings.imports.max_bytes
-    if (file.size or 0) > limit:
-        raise TooLarge(f"file larger than {limit // 2**20} MB (setting ZICHT_LIMIT_IMPORT)")
-    # read from the spooled upload as the import needs it, never held whole in memory
+    # read from the spooled upload as the import needs it, never held whole in memory (its
+    # size is checked there, before anything is read)
     result = registry.import_file(actor, file.file, file.filename or "upload.csv",
                                   lang=lang_of(request), allow_no_identity=no_identity)
     response.status_code = 201 if result["created"] else 200

@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..registry.service import Registry, RegistryError, Unauthenticated
+from ..registry.service import Registry, RegistryError
 from . import api
-from .deps import lang_of
+from .deps import error_response, lang_of
 from .limits import BodyGuard
 
 STATIC = Path(__file__).parent / "static"
@@ -82,13 +82,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
 
     @app.exception_handler(RegistryError)
     async def registry_error(request: Request, exc: RegistryError):
-        if request.url.path.startswith("/api/") or not hasattr(app.state, "pages_error"):
-            body = {"detail": str(exc), "errors": getattr(exc, "as_list", list)()}
-            if getattr(exc, "unlisted", 0):
-                body["total"] = exc.total
-            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-            return JSONResponse(body, status_code=exc.status, headers=headers)
-        return app.state.pages_error(request, exc)
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):

@@ -4,10 +4,11 @@ the actor (who is asking)."""
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 
 from ..registry.audit import Actor
 from ..registry.security import same
-from ..registry.service import AccessDenied, Registry, Unauthenticated
+from ..registry.service import AccessDenied, Registry, RegistryError, Unauthenticated
 
 SESSION_COOKIE = "zicht_session"
 LANG_COOKIE = "zicht_lang"
@@ -31,6 +32,19 @@ def lang_of(request: Request) -> str:
     if accept.startswith("en"):
         return "en"
     return "nl"
+
+
+def error_response(request: Request, exc: RegistryError) -> Response:
+    """The answer to a refusal: JSON under ``/api/`` (with ``total`` when not every error is
+    listed), otherwise the pages' own message page or login redirect."""
+    pages_error = getattr(request.app.state, "pages_error", None)
+    if request.url.path.startswith("/api/") or pages_error is None:
+        body = {"detail": str(exc), "errors": getattr(exc, "as_list", list)()}
+        if getattr(exc, "unlisted", 0):
+            body["total"] = exc.total
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+    return pages_error(request, exc)
 
 
 def session_of(request: Request) -> tuple[Actor, str] | None:

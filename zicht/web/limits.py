@@ -18,14 +18,12 @@ The 413 says which limit and which setting, in the request's language.
 
 from __future__ import annotations
 
-import json
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from ..registry.errors import TooLarge, Unauthenticated
-from .deps import SESSION_COOKIE, client_address, lang_of, registry_of
+from .deps import SESSION_COOKIE, client_address, error_response, lang_of, registry_of
 
 ANONYMOUS_BODIES = {("POST", "/login")}
 IMPORT_OVERHEAD = 64 * 1024  # multipart headers and the form's other fields
@@ -68,7 +66,8 @@ class BodyGuard:
         limit, setting = route_limit(registry, method, path)
         if (declared > 0 or chunked) and (method, path) not in ANONYMOUS_BODIES:
             if not await self._authenticated(request, headers):
-                return await self._unauthenticated(request)(scope, receive, send)
+                response = await self._unauthenticated(request)
+                return await response(scope, receive, send)
         if declared > limit:
             response = await self._too_large(request, limit, setting)
             return await response(scope, receive, send)
@@ -125,7 +124,6 @@ class BodyGuard:
                 state["api_actor"] = await run_in_threadpool(registry.token_actor, token,
                                                              source)
             except Unauthenticated:
-                state["api_actor_failed"] = True
                 return False
             return True
         secret = request.cookies.get(SESSION_COOKIE, "")
@@ -136,36 +134,25 @@ class BodyGuard:
         return session is not None
 
     @staticmethod
-    def _unauthenticated(request: Request) -> Response:
-        if request.url.path.startswith("/api/"):
-            nl = lang_of(request) == "nl"
-            return JSONResponse(
-                {"detail": "log in of stuur een API-token" if nl
-                 else "log in or send an API token", "errors": []},
-                status_code=401,
-                # the body was not read: the connection is closed rather than drained
-                headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
-        from urllib.parse import urlencode
-
-        return RedirectResponse("/login?" + urlencode({"next": request.url.path}),
-                                status_code=303, headers={"Connection": "close"})
-
-    @staticmethod
-    async def _too_large(request: Request, limit: int, setting: str) -> Response:
-        nl = lang_of(request) == "nl"
-        message = (f"het verzoek is groter dan {_size(limit)}, de grens voor "
-                   f"{request.url.path} (instelling {setting})" if nl else
-                   f"the request is larger than {_size(limit)}, the limit for "
-                   f"{request.url.path} (setting {setting})")
-        if request.url.path.startswith("/api/"):
-            return Response(json.dumps({"detail": message, "errors": []}), status_code=413,
-                            media_type="application/json", headers={"Connection": "close"})
-        pages_error = getattr(request.app.state, "pages_error", None)
-        if pages_error is None:
-            return Response(message, status_code=413, media_type="text/plain")
-        response = await run_in_threadpool(pages_error, request, TooLarge(message))
+    async def _refusal(request: Request, exc: Unauthenticated | TooLarge) -> Response:
+        """The app's own answer to ``exc`` (:func:`.deps.error_response`), closing the
+        connection: the body was not read, and is not drained."""
+        response = await run_in_threadpool(error_response, request, exc)
         response.headers["Connection"] = "close"
         return response
+
+    def _unauthenticated(self, request: Request):
+        nl = lang_of(request) == "nl"
+        return self._refusal(request, Unauthenticated(
+            "log in of stuur een API-token" if nl else "log in or send an API token"))
+
+    def _too_large(self, request: Request, limit: int, setting: str):
+        nl = lang_of(request) == "nl"
+        return self._refusal(request, TooLarge(
+            f"het verzoek is groter dan {_size(limit)}, de grens voor {request.url.path} "
+            f"(instelling {setting})" if nl else
+            f"the request is larger than {_size(limit)}, the limit for {request.url.path} "
+            f"(setting {setting})"))
 
 
 __all__ = ["BodyGuard", "route_limit"]

@@ -28,7 +28,6 @@ from ..registry.service import (
     NotFound,
     RegistryError,
     ReportFilter,
-    TooLarge,
     Unauthenticated,
     ValidationFailed,
 )
@@ -426,11 +425,8 @@ def install(app: FastAPI) -> None:
             return page.render("import.html", 422, result=None, total=1,
                                errors=[{"row": None, "field": "file", "message": msg}])
         # parsing, validation and staging in a worker thread: never on the event loop; the
-        # file is read from the spooled upload as the import needs it
+        # file is read from the spooled upload as the import needs it (its size checked there)
         try:
-            if (upload.size or 0) > limit:
-                raise TooLarge(("bestand groter dan {} MB" if page.lang == "nl" else
-                                "file larger than {} MB").format(limit // 2**20))
             result = await run_in_threadpool(registry.import_file, page.actor, upload.file,
                                              upload.filename, lang=page.lang,
                                              allow_no_identity=no_identity)
