@@ -13,7 +13,7 @@ from zicht.mse.closedp import CLI_NAMES, CLOSEDP_MODELS, closedp_table, fit_clos
 from zicht.mse.data import CaptureHistories
 from zicht.mse.errors import MSEInputError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "references" / "reference.json"
 DATA = ROOT / "zicht" / "mse" / "datasets" / "data"
 

@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_error_names, names_column, names_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from tests.support import assert_error_names, names_column, names_row
 from zicht.mse.data import CaptureHistories
 from zicht.mse.errors import MSEInputError
 

@@ -38,9 +38,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ids, load, refs, rel
 from scipy import stats
 
+from tests.support import ids, load, refs, rel
 from zicht.mse.data import CaptureHistories
 from zicht.mse.errors import MSEInputError
 from zicht.mse.lcmcr import (

@@ -4,9 +4,9 @@ seeded resampling (within Monte Carlo error)."""
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REF_DIR, ids, load, refs, rel
 from scipy.stats import norm
 
+from tests.support import REF_DIR, ids, load, refs, rel
 from zicht.mse import MainEffects, Stepwise
 from zicht.mse.bootstrap import (
     bca_from_replicates,

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import assert_error_names, names_column, names_row
 
+from tests.support import assert_error_names, names_column, names_row
 from zicht.mse import datasets
 
 BIN_DIR = Path(sys.executable).parent

@@ -10,8 +10,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_error_names, load, refs
 
+from tests.support import assert_error_names, load, refs
 from zicht.mse.closedp import ClosedP
 from zicht.mse.datasets import load_frequencies
 from zicht.mse.datasets import path as dataset_path

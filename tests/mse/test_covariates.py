@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_error_names
 
+from tests.support import assert_error_names
 from zicht.mse import CaptureHistories, EstimateNotAvailable, MSEInputError
 from zicht.mse.covariates import (
     CovariateLogLinear,

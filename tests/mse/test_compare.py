@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import load, refs
 
+from tests.support import load, refs
 from zicht.mse import EstimateNotAvailable, MSEInputError, datasets
 from zicht.mse.compare import (
     Comparison,

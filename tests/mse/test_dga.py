@@ -4,8 +4,8 @@ the same grid, the posterior mean and the top models' probabilities within 0.1 %
 
 import numpy as np
 import pytest
-from conftest import ids, load, refs, rel
 
+from tests.support import ids, load, refs, rel
 from zicht.mse import MSEInputError
 from zicht.mse.dga import decomposable_graphs, dga_posterior, negative_binomial_log_prior
 

@@ -18,7 +18,7 @@ from zicht.mse.datasets import (
 )
 from zicht.mse.errors import MSEInputError
 
-REFERENCE = Path(__file__).resolve().parent / "references" / "reference.json"
+REFERENCE = Path(__file__).resolve().parents[1] / "references" / "reference.json"
 REF_BY_FILE = {d["file"]: d for d in json.loads(REFERENCE.read_text())["datasets"]}
 LISTS = [name for name, d in DATASETS.items() if d.kind == "lists"]
 FREQUENCY = [name for name, d in DATASETS.items() if d.kind == "frequency"]

@@ -1,8 +1,7 @@
+"""Helpers shared by the test packages: R reference look-ups and error-message checks."""
 import json
 import re
 from pathlib import Path
-
-import pytest
 
 from zicht.mse.data import CaptureHistories
 from zicht.mse.datasets import path as dataset_path
@@ -34,11 +33,6 @@ def load(file_name: str) -> CaptureHistories:
 
 def rel(a, b):
     return abs(a - b) / abs(b)
-
-
-@pytest.fixture
-def uk5():
-    return load("SparseMSE__UKdat_5.csv")
 
 
 def names_row(message: str, row: int) -> bool:

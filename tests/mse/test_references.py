@@ -7,8 +7,8 @@ Stirling approximation of N! and its optimize/uniroot tolerances leave up to 3e-
 
 import numpy as np
 import pytest
-from conftest import ids, load, refs, rel
 
+from tests.support import ids, load, refs, rel
 from zicht.mse import LogLinear, MainEffects, ModelSearch, Stepwise
 from zicht.mse.design import parse_terms, rcapture_name
 from zicht.mse.fitting import fit_loglinear
