@@ -17,10 +17,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ..i18n import install_jinja
 from .deps import lang_of
 
 DOCS_URL = "/api/v1/docs"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+install_jinja(TEMPLATES.env)  # _("...") in the page's language
 TITLE = {"nl": "API-documentatie van het register", "en": "Registry API documentation"}
 NO_SCRIPT = {
     "nl": "Deze pagina heeft JavaScript nodig. De beschrijving van de API is ook beschikbaar als",

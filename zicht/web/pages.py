@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() returns
 
 from .. import codes
+from ..i18n import install_jinja
 from ..registry import validation as v
 from ..registry.audit import Actor
 from ..registry.security import same
@@ -42,6 +43,7 @@ from .deps import (
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+install_jinja(TEMPLATES.env)  # _("...") in the page's language
 LOGIN_CSRF_COOKIE = "zicht_login_csrf"
 PAGE_SIZE = 50
 

@@ -1,0 +1,175 @@
+"""One message catalogue for the two languages of zicht (gettext via Babel).
+
+Source strings (msgids) are English; the Dutch translations are in
+``zicht/locale/nl/LC_MESSAGES/zicht.po``, read with Babel the first time Dutch is asked for
+(no compiled ``.mo`` file is needed).  English text is the msgid itself.
+
+In Python::
+
+    from zicht.i18n import N_, translator
+
+    _ = translator(lang)                      # lang: "nl" or "en"
+    _("Estimated number of victims")
+    _("{n} reports").format(n=12)
+    _.ngettext("{n} report", "{n} reports", n).format(n=n)
+
+Module-level text tables mark their entries with :func:`N_` (which returns the string as it
+is, so ``pybabel extract`` finds it) and translate at use: ``_(label)``.
+
+In the web's Jinja templates ``{{ _("Skip to main content") }}`` translates for the page's
+``lang`` (see :func:`install_jinja`).  Numbers, percentages and dates are formatted by locale
+with :func:`format_number`, :func:`format_percent` and :func:`format_date`.
+
+To refresh the catalogue after adding or changing texts::
+
+    pybabel extract -F babel.cfg -o zicht/locale/zicht.pot --no-location zicht
+    pybabel update -i zicht/locale/zicht.pot -d zicht/locale -D zicht -l nl --no-fuzzy-matching
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel import dates as _dates
+from babel import numbers as _numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "zicht"
+LANGS = ("nl", "en")
+DEFAULT_LANG = "nl"
+
+__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "N_", "Translator", "catalogue_path",
+           "format_date", "format_number", "format_percent", "install_jinja", "translator"]
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (for module-level tables)."""
+    return message
+
+
+def catalogue_path(lang: str) -> Path:
+    """The PO file of ``lang``."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+class Translator:
+    """The texts of one language: call it (or :meth:`gettext`) with an English msgid."""
+
+    def __init__(self, lang: str, translations: NullTranslations):
+        self.lang = lang
+        self._translations = translations
+
+    def __call__(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    gettext = __call__
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural form for ``n`` (by the language's plural rule)."""
+        return self._translations.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` in ``context`` (for an English word with two Dutch translations)."""
+        return self._translations.pgettext(context, message)
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+@lru_cache(maxsize=len(LANGS))
+def translator(lang: str | None = DEFAULT_LANG) -> Translator:
+    """The (cached) translator of ``lang``, "nl" or "en" (anything else: Dutch)."""
+    lang = _lang(lang)
+    path = catalogue_path(lang)
+    if not path.exists():  # English: the msgids themselves
+        return Translator(lang, NullTranslations())
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)  # leaves out fuzzy and untranslated entries
+    buffer.seek(0)
+    return Translator(lang, Translations(buffer, domain=DOMAIN))
+
+
+@lru_cache(maxsize=len(LANGS))
+def _locale(lang: str) -> Locale:
+    return Locale.parse(_lang(lang))
+
+
+def format_number(value: float | int, lang: str | None = DEFAULT_LANG, *,
+                  decimals: int | None = None, grouping: bool = True) -> str:
+    """``value`` with the locale's decimal sign and digit grouping (1.234,5 in Dutch);
+    ``decimals`` fixes the number of decimals (else as many as the value has)."""
+    fmt = None
+    if decimals is not None:
+        fmt = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+    return _numbers.format_decimal(value, format=fmt, locale=_locale(lang),
+                                   group_separator=grouping)
+
+
+def format_percent(value: float, lang: str | None = DEFAULT_LANG, *,
+                   decimals: int = 0) -> str:
+    """The fraction ``value`` as a percentage (0.125 → "12,5%" in Dutch with one decimal)."""
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return _numbers.format_percent(value, format=fmt, locale=_locale(lang))
+
+
+def format_date(value: dt.date | dt.datetime, lang: str | None = DEFAULT_LANG,
+                format: str = "long") -> str:
+    """``value`` as a date in the locale ("long": 6 december 2026; "short", "medium", or a
+    CLDR pattern such as "d MMMM y")."""
+    return _dates.format_date(value, format=format, locale=_locale(lang))
+
+
+def install_jinja(env: Any) -> None:
+    """Give a Jinja environment ``_``, ``ngettext`` and ``pgettext`` globals that translate
+    for the ``lang`` of the template's context (so two requests in two languages can render
+    at once), and the filters ``number``, ``percent`` and ``date_local``.
+
+    Templates that use ``_`` inside macros import them ``with context``.
+    """
+    from jinja2 import pass_context
+
+    def lang_of(context: Any) -> str:
+        return _lang(context.get("lang"))
+
+    @pass_context
+    def gettext(context: Any, message: str, **variables: Any) -> str:
+        text = translator(lang_of(context))(message)
+        return text.format(**variables) if variables else text
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, n: int, **variables: Any) -> str:
+        text = translator(lang_of(context)).ngettext(singular, plural, n)
+        return text.format(n=n, **variables)
+
+    @pass_context
+    def pgettext(context: Any, msgctxt: str, message: str) -> str:
+        return translator(lang_of(context)).pgettext(msgctxt, message)
+
+    @pass_context
+    def number(context: Any, value: float | int, decimals: int | None = None) -> str:
+        return format_number(value, lang_of(context), decimals=decimals)
+
+    @pass_context
+    def percent(context: Any, value: float, decimals: int = 0) -> str:
+        return format_percent(value, lang_of(context), decimals=decimals)
+
+    @pass_context
+    def date_local(context: Any, value: dt.date, format: str = "long") -> str:
+        return format_date(value, lang_of(context), format)
+
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)
+    env.filters.update(number=number, percent=percent, date_local=date_local)
