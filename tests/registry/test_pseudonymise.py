@@ -1,4 +1,5 @@
-"""The token scheme: normalisation, keyed tokens, Bloom filters, key handling."""
+"""The token scheme (:mod:`zicht.tokens`): normalisation, keyed tokens, Bloom filters, key
+handling; and its old name, :mod:`zicht.registry.pseudonymise`, still answering."""
 
 import base64
 import pickle
@@ -7,8 +8,8 @@ import random
 import pandas as pd
 import pytest
 
-from zicht.registry import pseudonymise
-from zicht.registry.pseudonymise import (
+from zicht import tokens as scheme
+from zicht.tokens import (
     CLEAR_COLUMNS,
     NORMALISED_FROM,
     TOKEN_FIELDS,
@@ -194,8 +195,8 @@ def _varied_identities(n, seed=7):
 
 def test_pseudonymise_frame_equals_tokens_row_by_row(monkeypatch):
     # tiny caches, so that full caches are exercised as well
-    monkeypatch.setattr(pseudonymise, "_GROUP_CACHE", 50)
-    monkeypatch.setattr(pseudonymise, "_WORD_CACHE", 20)
+    monkeypatch.setattr(scheme, "_GROUP_CACHE", 50)
+    monkeypatch.setattr(scheme, "_WORD_CACHE", 20)
     mixed = _varied_identities(3000)  # object columns: None, NaN, int, float, str, bool years
     typed = mixed.copy()  # as read from parquet: strings and a float year column with gaps
     typed["birth_year"] = pd.to_numeric(typed["birth_year"], errors="coerce").astype(float)
@@ -238,3 +239,17 @@ def test_a_nullable_integer_year_column_with_gaps_is_read(p):
                           "birth_year": pd.array([1977, None], dtype="Int64")})
     out = pseudonymise_frame(frame, p)
     assert list(out["tok_birth_year"]) == [p.token("birth_year", "1977"), ""]
+
+
+def test_the_registry_module_re_exports_the_scheme():
+    """``zicht.registry.pseudonymise`` was the scheme's home: every public name it had is
+    still there, the same object as in :mod:`zicht.tokens`."""
+    from zicht.registry import pseudonymise
+
+    for name in pseudonymise.__all__:
+        assert getattr(pseudonymise, name) is getattr(scheme, name), name
+    assert {"Pseudonymiser", "pseudonymise_frame", "TOKEN_FIELDS", "BLOOM_BITS", "SCHEME",
+            "CLEAR_COLUMNS", "PseudonymKeyError", "Identity"} <= set(pseudonymise.__all__)
+    from zicht.registry.validation import normalise_country
+
+    assert normalise_country is scheme.normalise_country

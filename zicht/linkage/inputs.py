@@ -3,9 +3,9 @@
 - a **registry export** (``zicht export --out DIR``: ``DIR/reports.parquet``, or the file
   itself), which carries the token scheme and the key fingerprint in its Parquet metadata;
 - a **``zicht simulate`` folder** (``manifest.json`` + ``reports.parquet`` or ``.csv``), whose
-  clear names and birth dates are turned into tokens here by the registry's own
-  :func:`zicht.registry.pseudonymise.pseudonymise_frame` (one function, in one place) and then
-  dropped; its truth (report -> person) comes along for evaluation.
+  clear names and birth dates are turned into tokens here by the function the registry's
+  intake uses, :func:`zicht.tokens.pseudonymise_frame` (one function, in one place), and then
+  dropped; its truth (report -> person) and its lists for estimation come along.
 
 Whatever the source, the result holds no clear identifier.  Bad input (no such path, an empty
 file, missing token columns, an export made under another key) raises
@@ -21,14 +21,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..registry.pseudonymise import (
+from ..tokens import (
     CLEAR_COLUMNS,
     SCHEME,
     TOKEN_FIELDS,
     Pseudonymiser,
+    normalise_country,
     pseudonymise_frame,
 )
-from ..registry.validation import normalise_country
 
 META_SCHEME = b"zicht.scheme"
 META_FINGERPRINT = b"zicht.key_fingerprint"

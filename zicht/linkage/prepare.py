@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..registry.pseudonymise import BLOOM_BITS
+from ..tokens import BLOOM_BITS
 
 __all__ = ["BLOOM_FIELDS", "BLOOM_WORDS", "EQUALITY_TOKENS", "extra_tokens", "prepare",
            "token_int64"]

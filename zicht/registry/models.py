@@ -2,7 +2,7 @@
 (``zicht/registry/migrations``); a test checks that the migrations and these models agree.
 
 No clear personal identifier has a column here: a report holds the keyed linkage tokens of
-:mod:`zicht.registry.pseudonymise` instead of names and birth dates.
+:mod:`zicht.tokens` instead of names and birth dates.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .pseudonymise import TOKEN_FIELDS
+from ..tokens import TOKEN_FIELDS
 
 ROLES = ("reporter", "analyst", "admin", "auditor")
 

@@ -32,6 +32,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import codes
+from ..tokens import (
+    CLEAR_COLUMNS,
+    SCHEME,
+    TOKEN_FIELDS,
+    Identity,
+    Pseudonymiser,
+    PseudonymKeyError,
+    load_key,
+)
 from . import audit, security
 from .audit import Actor, Event
 from .authlog import FailureLog
@@ -59,15 +68,6 @@ from .models import (
     User,
     WebSession,
     utcnow,
-)
-from .pseudonymise import (
-    CLEAR_COLUMNS,
-    SCHEME,
-    TOKEN_FIELDS,
-    Identity,
-    Pseudonymiser,
-    PseudonymKeyError,
-    load_key,
 )
 from .settings import Settings
 from .tables import ErrorList, TableReader

@@ -2,10 +2,11 @@
 
 One function, :func:`validate_report`, checks one record of the import format (the columns
 ``zicht simulate`` writes, docs/SIMULATE.md) against the code lists of :mod:`zicht.codes`, ISO
-3166 (pycountry), date rules and cross-field consistency.  It returns the record normalised
-(nationality written as alpha-2, an English name or a Dutch adjective becomes alpha-3; codes
-upper-cased) and a list of errors, each naming the field, in the requested language.  Intake
-paths (API, form, bulk import) all call it; a bulk import is rejected whole when any row errs.
+3166 (pycountry, through :func:`zicht.tokens.normalise_country`, which linkage shares), date
+rules and cross-field consistency.  It returns the record normalised (nationality written
+as alpha-2, an English name or a Dutch adjective becomes alpha-3; codes upper-cased) and a list
+of errors, each naming the field, in the requested language.  Intake paths (API, form, bulk
+import) all call it; a bulk import is rejected whole when any row errs.
 
 Place of exploitation: a CBS municipality code is checked for its form (GM + four digits); the
 full versioned CBS list is not shipped yet.
@@ -16,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .. import codes
+from ..tokens import normalise_country  # (also imported from here, as before)
 
 CHANNELS = ("form", "api", "bulk")
 LEGAL_BASES = ("obligation", "consent", "other")
@@ -70,29 +71,6 @@ class FieldError:
     field: str
     code: str
     message: str
-
-
-@lru_cache(maxsize=1)
-def _country_lookup() -> dict[str, str]:
-    """alpha-3, alpha-2, English names and Dutch adjectives -> alpha-3 (upper case keys)."""
-    import pycountry
-
-    out: dict[str, str] = {}
-    for c in pycountry.countries:
-        for name in (c.alpha_3, c.alpha_2, c.name, getattr(c, "common_name", None),
-                     getattr(c, "official_name", None)):
-            if name:
-                out[name.upper()] = c.alpha_3
-    for alpha3, variants in codes.NATIONALITY_CODES.items():
-        for v in variants:
-            out[v.upper()] = alpha3
-    out["XKX"] = "XKX"  # Kosovo, user-assigned but in common use
-    return out
-
-
-def normalise_country(value: str) -> str | None:
-    """alpha-3 for any accepted spelling, None when unknown."""
-    return _country_lookup().get(value.strip().upper())
 
 
 def validate_report(record: dict, lang: str = "nl",
