@@ -3,7 +3,9 @@
 ``build_publication(data, ...)`` computes the indicators, the disclosure-controlled breakdowns,
 the overlap between reporters, the estimates, the method comparison of the latest year and the
 target statuses once, and writes them with what they were made from (input hashes, indicator
-versions and fingerprints, the chain version, k).  The web pages and the report only read it:
+versions and fingerprints, the chain version, k) and the file's format version
+(:data:`zicht.monitor.publication.FORMAT_VERSION`; :func:`zicht.monitor.publication.load`
+reads and checks the file).  The web pages and the report only read it:
 a page never recomputes a published number, and the numbers of one publication agree everywhere.
 
 Two parts:
@@ -32,6 +34,7 @@ from .. import __version__
 from .disclosure import protect, protect_series
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
+from .publication import FORMAT_VERSION
 
 BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
 COMPARE_LEVEL = 0.95
@@ -311,6 +314,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
     names = {line.line: (line.name_nl, line.name_en) for line in lines}
     estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")
     doc = {
+        "format_version": FORMAT_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "zicht_version": __version__,
         "k": k,
