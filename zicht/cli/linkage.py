@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from enum import StrEnum
 from pathlib import Path
 
 import click
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+from .common import err, out
+from .common import fail as _fail
 
 
 class _LinkGroup(TyperGroup):
@@ -35,7 +32,7 @@ class _LinkGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-link_app = typer.Typer(cls=_LinkGroup, add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=_LinkGroup, add_completion=False, no_args_is_help=True,
                        help="Link reports into persons (zicht link REPORTS --out DIR), review "
                             "uncertain pairs, evaluate against a simulation's truth.")
 
@@ -51,11 +48,6 @@ class BandMethod(StrEnum):
     none = "none"
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"zicht link: {message}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
 def _quiet_splink(verbose: bool) -> None:
     if verbose:
         from splink.internals.splink_logging import enable
@@ -65,7 +57,7 @@ def _quiet_splink(verbose: bool) -> None:
         logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-@link_app.command("run", help="Link REPORTS (a registry export or a zicht simulate folder) "
+@app.command("run", help="Link REPORTS (a registry export or a zicht simulate folder) "
                               "into persons; write the persons and capture histories to --out.")
 def run(
     reports: Path = typer.Argument(..., help="reports.parquet from `zicht export`, its folder, "
@@ -86,10 +78,10 @@ def run(
                                               "OUT/decisions.jsonl)."),
     verbose: bool = typer.Option(False, "--verbose", help="Show Splink's training log."),
 ):
-    from .linkage import LinkageInputError, load_reports
-    from .linkage.persons import parse_lists
-    from .linkage.run import link
-    from .registry.pseudonymise import Pseudonymiser, PseudonymKeyError
+    from ..linkage import LinkageInputError, load_reports
+    from ..linkage.persons import parse_lists
+    from ..linkage.run import link
+    from ..registry.pseudonymise import Pseudonymiser, PseudonymKeyError
 
     if threshold <= 0:
         _fail("--threshold must be above 0")
@@ -111,7 +103,7 @@ def run(
     spark = None
     if backend == Backend.spark:
         try:
-            from .linkage.spark import spark_session
+            from ..linkage.spark import spark_session
 
             spark = spark_session()
         except ImportError as exc:
@@ -162,7 +154,7 @@ def _folder(path: Path) -> Path:
     return path
 
 
-@link_app.command(help="Show the review queue of a linkage folder, or record a decision: "
+@app.command(help="Show the review queue of a linkage folder, or record a decision: "
                        "--pair ID_L ID_R --decide match|no-match|undecided.")
 def review(
     folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
@@ -176,7 +168,7 @@ def review(
 ):
     import pandas as pd
 
-    from .linkage.review import DecisionLog
+    from ..linkage.review import DecisionLog
 
     folder = _folder(folder)
     log = DecisionLog(folder / "decisions.jsonl")
@@ -234,7 +226,7 @@ def _print_frame(frame, title: str) -> None:
     out.print(t)
 
 
-@link_app.command(help="Compare a linkage with a simulation's truth: pairwise and cluster "
+@app.command(help="Compare a linkage with a simulation's truth: pairwise and cluster "
                        "precision/recall/F1, persons counted vs true persons, and (--estimates) "
                        "each year's estimate on the linked vs the true persons.")
 def evaluate(
@@ -248,7 +240,7 @@ def evaluate(
 ):
     import pandas as pd
 
-    from .linkage.evaluate import evaluate as score
+    from ..linkage.evaluate import evaluate as score
 
     folder = _folder(folder)
     file = truth
@@ -298,7 +290,7 @@ def _estimates(folder: Path, truth: Path, method: str) -> list[dict]:
     """Each year's estimate on the linked and on the true capture histories."""
     import pandas as pd
 
-    from .mse import CaptureHistories, EstimateNotAvailable, make_estimator
+    from ..mse import CaptureHistories, EstimateNotAvailable, make_estimator
 
     linked = pd.read_csv(folder / "capture_histories.csv")
     lists = [c for c in linked.columns if c not in ("year", "count")]
@@ -321,7 +313,7 @@ def _estimates(folder: Path, truth: Path, method: str) -> list[dict]:
     return rows
 
 
-@link_app.command(help="The estimate of one year with its linkage band: the range over "
+@app.command(help="The estimate of one year with its linkage band: the range over "
                        "plausible linkages, beside the statistical interval, and both combined.")
 def estimate(
     folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
@@ -330,8 +322,8 @@ def estimate(
     level: float = typer.Option(0.95, min=0.5, max=0.999, help="Confidence level."),
     format: str = typer.Option("text", "--format", help="text or json."),
 ):
-    from .linked_estimate import estimate_with_linkage
-    from .mse import EstimateNotAvailable, MSEInputError
+    from ..linked_estimate import estimate_with_linkage
+    from ..mse import EstimateNotAvailable, MSEInputError
 
     folder = _folder(folder)
     try:
@@ -363,7 +355,3 @@ def estimate(
         t.add_row(f"{level:.0%} interval (linkage + statistical)",
                   f"{result.combined[0]:,.0f} - {result.combined[1]:,.0f}")
     out.print(t)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(link_app, name="link")

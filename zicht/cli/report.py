@@ -8,17 +8,12 @@ another suffix) exits with code 2 and one line; nothing is written then.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from .cli_common import Lang
-from .cli_common import fail as _fail
-
-out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 140)
+from .common import Lang, out
+from .common import fail as _fail
 
 
 def report(
@@ -33,7 +28,7 @@ def report(
 ):
     """The annual report: figures, tables, the estimate with its caveats, the targets and a
     methods appendix, as an A4 PDF (WeasyPrint) or one HTML file."""
-    from .report import FORMATS, ReportError, build_report
+    from ..report import FORMATS, ReportError, build_report
 
     if out_file.suffix.lower() not in FORMATS:
         _fail(f"{out_file}: the report is written as .pdf or .html, not "
@@ -52,7 +47,3 @@ def report(
     pages = f", {result.pages} pages" if result.pages is not None else ""
     out.print(f"written: {result.path.resolve()} ({what}{pages}, {result.seconds:.1f} s)",
               soft_wrap=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)

@@ -17,9 +17,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .cli import _fail, _years, demo_tables, out
+from .common import fail as _fail
+from .common import out
+from .common import parse_years as _years
 
-demo_app = typer.Typer(add_completion=False,
+app = typer.Typer(add_completion=False,
                        help="The whole chain on synthetic data (simulate, register, link, "
                             "estimate, publish, report) and the dashboard on localhost; "
                             "`zicht demo tables` estimates on the shipped published tables.")
@@ -31,7 +33,7 @@ STAGES = {"simulate": "simulate ten years of nl-baseline",
           "report": "annual report (nl, en; PDF, HTML)"}
 
 
-@demo_app.callback(invoke_without_command=True)
+@app.callback(invoke_without_command=True)
 def demo(
     ctx: typer.Context,
     folder: Path = typer.Option(Path("demo"), "--out", help="Folder to build the demo in."),
@@ -48,7 +50,7 @@ def demo(
     """Build the demo and serve it: `make demo`."""
     if ctx.invoked_subcommand is not None:
         return
-    from . import demo as demo_mod
+    from .. import demo as demo_mod
 
     logging.getLogger("splink").setLevel(logging.ERROR)  # its training notes are for analysts
     logging.getLogger("zicht.registry").setLevel(logging.ERROR)  # the key file note: below
@@ -84,7 +86,7 @@ def demo(
 def _summary(d) -> None:
     import json
 
-    from .monitor.charts import estimate_interval
+    from ..monitor.charts import estimate_interval
 
     doc = json.loads(d.publication.read_text())
     latest = doc["latest_year"]
@@ -102,7 +104,7 @@ def _summary(d) -> None:
               else f"{values['detection_rate']:.1%}")
     out.print(t)
     users = ", ".join(f"{u['username']} ({u['role']})" for u in d.users)
-    from .demo import password
+    from ..demo import password
 
     out.print(f"Log in as {users}; password: {password()}")
     for path in d.reports():
@@ -112,7 +114,3 @@ def _summary(d) -> None:
 def _n(x) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
-
-def register(app: typer.Typer) -> None:
-    demo_app.command("tables")(demo_tables)
-    app.add_typer(demo_app, name="demo")

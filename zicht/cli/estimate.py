@@ -1,8 +1,7 @@
-"""The ``zicht`` command line.
+"""``zicht estimate FILE.csv``: a population size from a capture-history table (or a shipped
+dataset); ``zicht datasets``: the shipped published tables; ``zicht demo tables``: every
+estimator on the published UK and Dutch tables.
 
-``zicht estimate FILE.csv`` estimates a population size from a capture-history table;
-``zicht datasets`` lists the shipped published tables; ``zicht demo`` runs the whole chain on
-synthetic data (``zicht demo tables``: every estimator on the shipped tables).
 Input errors print one line on stderr and exit with code 2; a model whose estimate does not
 exist (or is not identifiable) says why and exits with code 3.
 """
@@ -12,32 +11,22 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .cli_common import Format
-from .cli_common import fail as _fail
+from .common import CI, Format, err, out
+from .common import fail as _fail
+from .common import fmt as _fmt
+from .common import print_json as _print_json
+from .common import save_chart as _save_chart
 
 # zicht.mse (numpy, scipy, pandas) is imported inside the commands that use it, so that
 # `zicht serve` and the registry commands start in a fraction of the time.
-
-app = typer.Typer(
-    help="zicht: sight of the nature and extent of human trafficking.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# piped output (make demo, CI logs) gets room for the tables instead of 80 columns
-out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False)
 
 
 class Method(StrEnum):
@@ -59,18 +48,10 @@ class Method(StrEnum):
     lcmcr = "lcmcr"
 
 
-class CI(StrEnum):
-    profile = "profile"
-    bootstrap = "bootstrap"
-    bca = "bca"
-    model = "model"
-    none = "none"
-
-
 @contextmanager
 def _estimation_errors():
     """Input errors exit 2 with their one line; a model without an estimate exits 3."""
-    from .mse import EstimateNotAvailable, MSEInputError
+    from ..mse import EstimateNotAvailable, MSEInputError
 
     try:
         yield
@@ -83,10 +64,10 @@ def _estimation_errors():
 def _read(source: str, occasions: str | None = None):
     """Capture histories, or with ``occasions`` (or a shipped frequency dataset) capture
     frequencies."""
-    from .mse import MSEInputError
-    from .mse.data import CaptureHistories
-    from .mse.datasets import DATASETS, load_capture_frequencies, load_dataset, load_frequencies
-    from .mse.frequency import CaptureFrequencies
+    from ..mse import MSEInputError
+    from ..mse.data import CaptureHistories
+    from ..mse.datasets import DATASETS, load_capture_frequencies, load_dataset, load_frequencies
+    from ..mse.frequency import CaptureFrequencies
 
     if not os.path.exists(source) and source in DATASETS:
         if DATASETS[source].kind == "frequency":
@@ -107,13 +88,6 @@ def _read(source: str, occasions: str | None = None):
 FREQUENCY_METHODS = ("M0", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5")
 
 
-def _fmt(x, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return f"{x:,.{digits}f}"
-
-
-@app.command()
 def estimate(
     file: str = typer.Argument(..., help="Capture-history CSV (0/1 list columns + count), or "
                                            "the name of a shipped dataset (see `zicht datasets`)."),
@@ -150,8 +124,8 @@ def estimate(
     format: Format = typer.Option(Format.text, "--format", help="text or json."),
 ):
     """Estimate the population size from a capture-history table."""
-    from .mse import MSEInputError, sensitivity
-    from .mse.methods import make_estimator
+    from ..mse import MSEInputError, sensitivity
+    from ..mse.methods import make_estimator
 
     if covariates is not None and compare_:
         return _compare(file, occasions, level, seed, plot, format, covariates, sum_over)
@@ -172,7 +146,7 @@ def estimate(
 
         def make():
             if not hasattr(table, "lists"):  # capture frequencies: Rcapture's closedp.0
-                from .mse.frequency import ClosedP0
+                from ..mse.frequency import ClosedP0
 
                 if method.value not in FREQUENCY_METHODS or sensitivity_ or \
                         ci not in (CI.profile, CI.model, CI.none):
@@ -211,8 +185,8 @@ def estimate(
 def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, ci, level,
                          nboot, seed, plot, format) -> None:
     """``--covariates``: one model over all strata (or ``--stratified``: one per stratum)."""
-    from .mse import MSEInputError
-    from .mse.covariates import (
+    from ..mse import MSEInputError
+    from ..mse.covariates import (
         CovariateLogLinear,
         CovariateSearch,
         StratifiedEstimate,
@@ -263,8 +237,8 @@ def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, 
 
 
 def _read_strata(file: str, covariates: str, sum_over: str | None):
-    from .mse import MSEInputError
-    from .mse.covariates import StratifiedHistories
+    from ..mse import MSEInputError
+    from ..mse.covariates import StratifiedHistories
 
     names = [c.strip() for c in covariates.split(",") if c.strip()]
     if not names:
@@ -281,7 +255,7 @@ def _summed_over(file: str, columns: list[str]):
     """The long table with ``columns`` dropped and the counts of rows that then agree added."""
     import pandas as pd
 
-    from .mse import MSEInputError
+    from ..mse import MSEInputError
 
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
@@ -304,14 +278,9 @@ def _summed_over(file: str, columns: list[str]):
     return frame.groupby(keys, as_index=False, sort=False)["count"].sum()
 
 
-def _print_json(payload) -> None:
-    text = json.dumps(payload)
-    out.print_json(text) if sys.stdout.isatty() else print(text)
-
-
 def _compare(file: str, occasions: str | None, level: float, seed: int, plot: Path | None,
              format: Format, covariates: str | None = None, sum_over: str | None = None) -> None:
-    from .mse.compare import compare
+    from ..mse.compare import compare
 
     with _estimation_errors():
         if covariates is not None:
@@ -357,20 +326,8 @@ def _print_comparison(result) -> None:
             out.print(f"- {line}")
 
 
-def _save_chart(chart, path: Path) -> None:
-    from .mse import MSEInputError
-
-    suffix = path.suffix.lower()
-    if suffix not in (".png", ".svg", ".html", ".json"):
-        raise MSEInputError(f"{path}: chart format must be .png, .svg, .html or .json")
-    try:
-        chart.save(str(path))
-    except OSError as exc:
-        raise MSEInputError(f"{path}: cannot write the chart ({exc.strerror or exc})") from None
-
-
 def _print_result(result) -> None:
-    from .mse.result import MSEResult
+    from ..mse.result import MSEResult
 
     if not isinstance(result, MSEResult):  # a posterior (dga, latent classes): its own summary
         t = Table(title=f"Population estimate - {result.method}", show_header=False)
@@ -421,10 +378,9 @@ def _print_sensitivity(frame, title: str) -> None:
     out.print(t)
 
 
-@app.command()
 def datasets():
     """List the published capture-recapture tables shipped with zicht."""
-    from .mse.datasets import list_datasets
+    from ..mse.datasets import list_datasets
 
     t = Table(title="Shipped datasets")
     for col in ("name", "lists", "observed", "description", "citation"):
@@ -444,9 +400,9 @@ DEMO_METHODS = ("stepwise", "bic", "aic", "Mt", "Mth-chao", "Mth-darroch", "Mth-
 def demo_tables(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicates for the UK "
                                                              "BCa.")):
     """Estimate on the published UK and Dutch tables (registered as `zicht demo tables`)."""
-    from .mse import EstimateNotAvailable, Stepwise, sensitivity
-    from .mse.datasets import load_dataset
-    from .mse.methods import make_estimator
+    from ..mse import EstimateNotAvailable, Stepwise, sensitivity
+    from ..mse.datasets import load_dataset
+    from ..mse.methods import make_estimator
 
     uk = load_dataset("uk5")
     res = Stepwise().fit(uk, ci="profile")
@@ -473,183 +429,3 @@ def demo_tables(nboot: int = typer.Option(1000, min=2, help="Bootstrap replicate
         out.print(t)
         _print_sensitivity(sensitivity(table, Stepwise, ci="profile"),
                            f"Netherlands ({table.k} lists): sensitivity of the stepwise estimate")
-
-
-def _register_registry() -> None:
-    from .cli_demo import register as register_demo
-    from .cli_linkage import register as register_linkage
-    from .cli_monitor import register as register_monitor
-    from .cli_registry import register
-    from .cli_report import register as register_report
-
-    register(app)
-    register_linkage(app)
-    register_monitor(app)
-    register_report(app)
-    register_demo(app)
-
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-# -- simulate ------------------------------------------------------------------------------------
-simulate_app = typer.Typer(help="Synthetic victims, detections and reports with known truth.",
-                           add_completion=False)
-app.add_typer(simulate_app, name="simulate")
-
-
-def _years(text: str) -> list[int]:
-    text = text.replace(" ", "")
-    try:
-        if not re.fullmatch(r"[0-9]{4}(-[0-9]{4}|(,[0-9]{4})*)", text):
-            raise ValueError(text)  # int() would also read other scripts' digits
-        if "-" in text:
-            a, b = (int(x) for x in text.split("-", 1))
-            years = list(range(a, b + 1))
-        else:
-            years = [int(x) for x in text.split(",")]
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: give a year, a range 2015-2024 or a list") from None
-    if not years:
-        raise typer.BadParameter(f"{text!r}: no years (a range runs from early to late)")
-    if any(y < 1900 or y > 2100 for y in years):
-        raise typer.BadParameter(f"{text!r}: years must lie between 1900 and 2100")
-    if years != list(range(years[0], years[0] + len(years))):
-        raise typer.BadParameter(f"{text!r}: years must be consecutive and increasing "
-                                 "(victims carry over from one year to the next)")
-    return years
-
-
-def _scenario(name: str, victims: int | None):
-    from .simulate.scenario import ScenarioError, load_scenario
-
-    try:
-        return load_scenario(name, {"victims_per_year": victims} if victims is not None else None)
-    except ScenarioError as exc:
-        _fail(str(exc), 2)
-
-
-@simulate_app.callback(invoke_without_command=True)
-def simulate(
-    ctx: typer.Context,
-    scenario: str = typer.Option("nl-baseline", help="Shipped scenario name or a YAML file."),
-    years: str = typer.Option("2024", help="A year, a range (2015-2024) or a list."),
-    seed: int = typer.Option(1, min=0, help="Seed: the same seed gives byte-identical files."),
-    out_dir: Path = typer.Option(None, "--out", help="Output folder (required to generate)."),
-    victims: int = typer.Option(None, help="Override the scenario's victims per year."),
-    formats: str = typer.Option("csv,parquet", help="csv, parquet or both (comma-separated) "
-                                "for the report and truth tables."),
-):
-    """Generate victims, detections and reports: `zicht simulate --out DIR`."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from rich.progress import Progress
-
-    from .simulate.reports import write_run
-
-    if out_dir is None:
-        _fail("--out DIR is required (the folder to write the reports and truth files to)", 2)
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"--out {out_dir}: exists and is not a folder", 2)
-    year_list = _years(years)
-    fmt = tuple(f.strip() for f in formats.split(",") if f.strip())
-    if not fmt or set(fmt) - {"csv", "parquet"}:
-        _fail(f"--formats {formats!r}: choose csv, parquet or csv,parquet", 2)
-    sc = _scenario(scenario, victims)
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(f"simulating {sc.name}", total=len(year_list))
-        summary = write_run(sc, year_list, seed, out_dir, formats=fmt,
-                            progress=lambda _y: bar.advance(task))
-    t = Table(title=f"Simulated {sc.name} (seed {seed}) -> {out_dir}")
-    for col in ("year", "victims", "registered", "reports"):
-        t.add_column(col, justify="right")
-    for row in summary.per_year:
-        t.add_row(str(row["year"]), f"{row['victims']:,}", f"{row['registered']:,}",
-                  f"{row['reports']:,}")
-    out.print(t)
-
-
-@simulate_app.command("study")
-def study(
-    scenario: str = typer.Option("independent", help="Shipped scenario name or a YAML file."),
-    replicates: int = typer.Option(200, min=1, help="Number of simulated populations."),
-    method: str = typer.Option("Mt,stepwise,bic", help="Comma-separated estimators."),
-    seed: int = typer.Option(1, min=0, help="Seed of the whole study."),
-    ci: CI = typer.Option(CI.profile, help="Interval whose coverage is measured."),
-    workers: int = typer.Option(0, min=0, help="Processes (0 = one per core)."),
-    victims: int = typer.Option(None, help="Override the scenario's victims per year."),
-    plot: Path = typer.Option(None, help="Write the estimates-vs-truth chart (.png/.svg)."),
-    results: Path = typer.Option(None, help="Write every replicate's result as CSV."),
-    format: Format = typer.Option(Format.text, "--format", help="text or json."),
-):
-    """Bias, relative RMSE and interval coverage of estimators on simulated populations."""
-    from rich.progress import Progress
-
-    from .mse import METHODS, MSEInputError
-    from .study import StudySpec, plot_study, run_study, summarise
-
-    methods = tuple(m.strip() for m in method.split(",") if m.strip())
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        _fail(f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
-              f"{', '.join(METHODS)}", 2)
-    if ci == CI.none:
-        _fail("--ci none has no coverage to measure", 2)
-    for path, kinds in ((plot, (".png", ".svg", ".html", ".json")), (results, (".csv",))):
-        if path is None:
-            continue
-        if path.suffix.lower() not in kinds:
-            _fail(f"{path}: the file name must end in {' or '.join(kinds)}", 2)
-        if not path.parent.is_dir():
-            _fail(f"{path}: folder {path.parent} does not exist", 2)
-    sc = _scenario(scenario, victims)
-    spec = StudySpec(sc, methods, ci=ci.value)
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(f"study {sc.name}", total=replicates)
-        frame = run_study(spec, replicates, seed=seed, workers=workers or None,
-                          progress=lambda k: bar.advance(task, k))
-    table = summarise(frame)
-    if results is not None:
-        from .tabular import write_csv
-
-        write_csv(frame, results)
-    if plot is not None:
-        try:
-            _save_chart(plot_study(frame, f"{sc.name}: {replicates} replicates"), plot)
-        except MSEInputError as exc:
-            _fail(str(exc), 2)
-    if format == Format.json:
-        print(json.dumps({"scenario": sc.name, "replicates": replicates, "seed": seed,
-                          "ci": ci.value, "summary": json.loads(table.to_json(orient="records"))}))
-        return
-    bayes = [m for m in methods if m in ("dga", "lcmcr")]
-    t = Table(title=f"{sc.name}: {replicates} replicates, truth {sc.victims_per_year:,} a year, "
-              f"{ci.value} intervals" + (f" ({', '.join(bayes)}: posterior quantiles)"
-                                         if bayes else ""))
-    for col in ("method", "estimated", "mean observed", "mean estimate", "rel. bias",
-                "rel. RMSE", "coverage (95% MC interval)"):
-        t.add_column(col, justify="left" if col == "method" else "right")
-
-    def pct(x, signed=False):
-        return "-" if x != x else (f"{x:+.1%}" if signed else f"{x:.1%}")
-
-    for r in table.itertuples():
-        t.add_row(r.method, f"{r.replicates - r.failed}/{r.replicates}",
-                  _fmt(r.mean_observed, 0), _fmt(r.mean_estimate, 0),
-                  pct(r.relative_bias, True), pct(r.relative_rmse),
-                  "-" if r.coverage != r.coverage else
-                  f"{r.coverage:.1%} ({r.coverage_low:.1%}-{r.coverage_high:.1%})")
-    out.print(t)
-    failed = frame[frame["status"] != "ok"]
-    if len(failed):
-        reasons = failed.groupby(["method", "status"]).size()
-        for (m, why), k in reasons.items():
-            out.print(f"{m}: {k} replicate(s) without an estimate: {why}")
-
-
-_register_registry()  # last: the other command modules import helpers defined above
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -13,24 +13,19 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .cli_common import Format, Lang
-from .cli_common import fail as _fail
+from .common import Format, Lang, err, out
+from .common import fail as _fail
 
-out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False)
-
-monitor_app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Indicators, estimates per year and programme targets.")
 
 
 
 def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | None = None):
-    from .monitor.chain import ChainError, ChainStore
-    from .monitor.inputs import MonitorData, MonitorInputError
+    from ..monitor.chain import ChainError, ChainStore
+    from ..monitor.inputs import MonitorData, MonitorInputError
 
     data = MonitorData.from_files(reports, linked, estimates)
     if chain is not None:
@@ -42,14 +37,14 @@ def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | Non
 
 
 def _value(x: float, unit: str) -> str:
-    from .monitor.indicators import format_value
+    from ..monitor.indicators import format_value
 
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return format_value(x, unit)
 
 
-@monitor_app.command("estimates")
+@app.command("estimates")
 def estimates(
     linked: Path = typer.Argument(..., help="A `zicht link` output folder."),
     out_file: Path = typer.Option(..., "--out", help="CSV to write (one row per year)."),
@@ -57,9 +52,9 @@ def estimates(
     level: float = typer.Option(0.95, min=0.5, max=0.999),
 ):
     """Estimate every year of a linkage, with its linkage band."""
-    from .monitor.estimates import yearly_estimates
-    from .mse import MSEInputError
-    from .tabular import write_csv
+    from ..monitor.estimates import yearly_estimates
+    from ..mse import MSEInputError
+    from ..tabular import write_csv
 
     try:
         frame = yearly_estimates(linked, method, level)
@@ -86,7 +81,7 @@ def estimates(
     out.print(f"written: {out_file}")
 
 
-@monitor_app.command("indicators")
+@app.command("indicators")
 def indicators(
     reports: Path = typer.Argument(..., help="Reports: a registry export or a simulation's "
                                              "reports.parquet."),
@@ -101,8 +96,8 @@ def indicators(
     format: Format = typer.Option(Format.text, "--format"),
 ):
     """Compute the indicators (DOMAIN.md section 6) with their definitions' versions."""
-    from .monitor.indicators import INDICATORS, publish
-    from .monitor.inputs import MonitorInputError
+    from ..monitor.indicators import INDICATORS, publish
+    from ..monitor.inputs import MonitorInputError
 
     keys = [indicator] if indicator else list(INDICATORS)
     unknown = [k for k in keys if k not in INDICATORS]
@@ -155,7 +150,7 @@ def indicators(
         out.print(t)
 
 
-@monitor_app.command("targets")
+@app.command("targets")
 def targets(
     reports: Path = typer.Argument(..., help="Reports (registry export or simulation)."),
     linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
@@ -167,8 +162,8 @@ def targets(
     lang: Lang = typer.Option(Lang.nl),
 ):
     """Status of the programme targets per development line, with the reasoning."""
-    from .monitor.inputs import MonitorInputError
-    from .monitor.targets import TargetsError, evaluate, load_targets
+    from ..monitor.inputs import MonitorInputError
+    from ..monitor.targets import TargetsError, evaluate, load_targets
 
     try:
         lines = load_targets(targets_file)
@@ -187,7 +182,7 @@ def targets(
     out.print(t)
 
 
-@monitor_app.command("publish")
+@app.command("publish")
 def publish_cmd(
     reports: Path = typer.Argument(..., help="Reports (registry export or simulation)."),
     linked: Path = typer.Argument(..., help="The `zicht link` folder of those reports."),
@@ -204,10 +199,10 @@ def publish_cmd(
     """Compute every published figure once (indicators, disclosure-controlled breakdowns,
     overlap, estimates, method comparison, targets) into one JSON file for the dashboard and
     the report."""
-    from .monitor.chain import ChainStore
-    from .monitor.inputs import MonitorInputError, reports_file
-    from .monitor.publish import build_publication
-    from .monitor.targets import TargetsError, load_targets
+    from ..monitor.chain import ChainStore
+    from ..monitor.inputs import MonitorInputError, reports_file
+    from ..monitor.publish import build_publication
+    from ..monitor.targets import TargetsError, load_targets
 
     try:
         data = _data(reports, linked, estimates_file, chain)
@@ -227,7 +222,7 @@ def publish_cmd(
               "suppressed)")
 
 
-@monitor_app.command("chain")
+@app.command("chain")
 def chain_import(
     file: Path = typer.Argument(..., help="Chain figures CSV: year,area,measure,value,"
                                           "development_line,source."),
@@ -235,7 +230,7 @@ def chain_import(
 ):
     """Validate chain figures and store them as a new version (the same figures again: no new
     version)."""
-    from .monitor.chain import ChainError, ChainStore
+    from ..monitor.chain import ChainError, ChainStore
 
     try:
         before = len(ChainStore(store).versions())
@@ -250,7 +245,7 @@ def chain_import(
 
 def _calibration(path: Path) -> dict:
     """The calibration stored in a publication (``zicht monitor publish``)."""
-    from .monitor.whatif import WhatIfError
+    from ..monitor.whatif import WhatIfError
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -285,11 +280,11 @@ def whatif(
 ):
     """What a reporting obligation for a category would bring: extra reports and persons,
     the detection rate, and how much the estimate's interval narrows."""
-    from .monitor.whatif import WhatIfError, calibrate
-    from .monitor.whatif import whatif as run
-    from .mse import MSEInputError
-    from .mse.methods import METHODS
-    from .simulate.scenario import ScenarioError, load_scenario
+    from ..monitor.whatif import WhatIfError, calibrate
+    from ..monitor.whatif import whatif as run
+    from ..mse import MSEInputError
+    from ..mse.methods import METHODS
+    from ..simulate.scenario import ScenarioError, load_scenario
 
     if method not in METHODS:
         _fail(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
@@ -330,8 +325,3 @@ def whatif(
         t.add_row(*row)
     out.print(t)
     out.print(result.narrowing_text(lang.value))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(monitor_app, name="monitor")
-    app.command("whatif")(whatif)

@@ -13,12 +13,10 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, markup=False)
+from .common import err, out
+from .common import fail as _fail
 
 db_app = typer.Typer(help="The registry database (migrations).", add_completion=False)
 orgs_app = typer.Typer(help="Reporting organisations.", add_completion=False)
@@ -29,9 +27,9 @@ registry_app = typer.Typer(help="Registry maintenance (retention).", add_complet
 
 
 def _registry(upgrade: bool = True):
-    from .registry.pseudonymise import PseudonymKeyError
-    from .registry.service import Registry
-    from .registry.settings import Settings, SettingsError
+    from ..registry.pseudonymise import PseudonymKeyError
+    from ..registry.service import Registry
+    from ..registry.settings import Settings, SettingsError
 
     try:
         reg = Registry(Settings.from_env())
@@ -40,11 +38,6 @@ def _registry(upgrade: bool = True):
     except (SettingsError, PseudonymKeyError) as exc:
         _fail(str(exc), 2)
     return reg
-
-
-def _fail(message: str, code: int) -> None:
-    err.print(f"zicht: {message}")
-    raise typer.Exit(code)
 
 
 def _run(fn, *args, **kwargs):
@@ -56,17 +49,17 @@ def _run(fn, *args, **kwargs):
 
 
 def _refuse(exc: Exception) -> None:
-    from .registry.errors import TooLarge
-    from .registry.pseudonymise import PseudonymKeyError
-    from .registry.service import RegistryError, ValidationFailed
+    from ..registry.errors import TooLarge
+    from ..registry.pseudonymise import PseudonymKeyError
+    from ..registry.service import RegistryError, ValidationFailed
 
     if isinstance(exc, TooLarge):
         _fail(str(exc), 2)
     if isinstance(exc, ValidationFailed):
         for row, e in exc.errors[:20]:
-            err.print(f"zicht: {'row ' + str(row) + ': ' if row else ''}{e.message}")
+            err.print(f"error: {'row ' + str(row) + ': ' if row else ''}{e.message}")
         if exc.total > 20:
-            err.print(f"zicht: ... and {exc.total - 20} more errors")
+            err.print(f"error: ... and {exc.total - 20} more errors")
         raise typer.Exit(2) from None
     if isinstance(exc, PseudonymKeyError):
         _fail(str(exc), 2)
@@ -74,17 +67,6 @@ def _refuse(exc: Exception) -> None:
         _fail(str(exc), 3)
     raise exc
 
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(db_app, name="db")
-    app.add_typer(orgs_app, name="orgs")
-    app.add_typer(users_app, name="users")
-    app.add_typer(tokens_app, name="tokens")
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(registry_app, name="registry")
-    app.command("serve")(serve)
-    app.command("import")(import_)
-    app.command("export")(export)
 
 
 # -- serve, db -----------------------------------------------------------------------------------
@@ -131,7 +113,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")):
     """Apply the migrations up to REVISION (default: the newest)."""
-    from .registry import migrate
+    from ..registry import migrate
 
     reg = _registry(upgrade=False)
     _run(reg.upgrade, revision)
@@ -141,7 +123,7 @@ def db_upgrade(revision: str = typer.Argument("head")):
 @db_app.command("current")
 def db_current():
     """The database's migration revision and the newest one shipped."""
-    from .registry import migrate
+    from ..registry import migrate
 
     reg = _registry(upgrade=False)
     out.print(f"database {migrate.current_revision(reg.engine) or '(empty)'}, "
@@ -153,7 +135,7 @@ def db_current():
 def orgs_add(code: str, name: str = typer.Option("", help="Full name (default: the code)."),
              category: str = typer.Option(..., help="Reporter category code (POL, ZC, ...).")):
     """Add a reporting organisation."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     org = _run(_registry().add_organisation, operator(), code, name or code, category)
     out.print(f"organisation {org['code']} ({org['category']}) added")
@@ -161,7 +143,7 @@ def orgs_add(code: str, name: str = typer.Option("", help="Full name (default: t
 
 @orgs_app.command("list")
 def orgs_list():
-    from .registry.service import operator
+    from ..registry.service import operator
 
     t = Table("code", "name", "category", "active")
     for o in _run(_registry().organisations, operator()):
@@ -177,7 +159,7 @@ def users_add(username: str,
               no_password: bool = typer.Option(False, help="API-only account (give it a "
                                                            "token with `zicht tokens add`).")):
     """Add a user; the password is asked for (or read from stdin), never given as argument."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     password = None
     if not no_password:
@@ -192,7 +174,7 @@ def users_add(username: str,
 
 @users_app.command("list")
 def users_list():
-    from .registry.service import operator
+    from ..registry.service import operator
 
     t = Table("user", "role", "organisation", "active", "password")
     for u in _run(_registry().users, operator()):
@@ -204,7 +186,7 @@ def users_list():
 @users_app.command("deactivate")
 def users_deactivate(username: str):
     """Deactivate a user: sessions end and API tokens are revoked at once."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     _run(_registry().set_user_active, operator(), username, False)
     out.print(f"user {username} deactivated")
@@ -213,7 +195,7 @@ def users_deactivate(username: str):
 @tokens_app.command("add")
 def tokens_add(username: str, name: str = typer.Option("api", help="What the token is for.")):
     """Create an API token for USERNAME; it is printed once and stored only as a hash."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     tok = _run(_registry().add_token, operator(), username, name)
     err.print(f"token {tok['id']} for {tok['user']} (shown once, keep it secret):")
@@ -222,7 +204,7 @@ def tokens_add(username: str, name: str = typer.Option("api", help="What the tok
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: str):
-    from .registry.service import operator
+    from ..registry.service import operator
 
     _run(_registry().revoke_token, operator(), token_id)
     out.print(f"token {token_id} revoked")
@@ -246,8 +228,8 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
     """Import reports: every row is registered, or none (all errors are reported)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .registry.service import ValidationFailed, operator
-    from .registry.tables import TableReader
+    from ..registry.service import ValidationFailed, operator
+    from ..registry.tables import TableReader
 
     if not file.is_file():
         _fail(f"{file}: no such file", 2)
@@ -288,7 +270,7 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                     progress=lambda rows: progress.update(task, completed=rows))
         except ValidationFailed as exc:
             if errors_out:
-                from .tabular import write_csv
+                from ..tabular import write_csv
 
                 # cells neutralised (a header such as =HYPERLINK(...) is quoted back)
                 write_csv(exc.as_list(), errors_out, columns=["row", "field", "code", "message"],
@@ -306,7 +288,7 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
 
 def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet.")):
     """Write the pseudonymised reports (Parquet) that linkage and estimation read."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     if out_dir.exists() and not out_dir.is_dir():
         _fail(f"{out_dir} exists and is not a folder", 2)
@@ -324,8 +306,8 @@ def audit_verify(expect_head: str = typer.Option(None, help="A head kept elsewhe
                                                             "at its place.")):
     """Recompute the audit log's hash chain; exit 3 when an entry was changed or removed, or
     when the expected head is not in the chain at its place."""
-    from .registry.audit import parse_head
-    from .registry.service import operator
+    from ..registry.audit import parse_head
+    from ..registry.service import operator
 
     if expect_head is not None:
         try:
@@ -353,7 +335,7 @@ def audit_head():
     """Print the chain head (seq:hash) to keep outside the database."""
     from sqlalchemy import select
 
-    from .registry.models import AuditHead
+    from ..registry.models import AuditHead
 
     reg = _registry()
     with reg.sessions() as s:
@@ -365,7 +347,7 @@ def audit_head():
 def purge(dry_run: bool = typer.Option(False, help="Count, delete nothing."),
           today: str = typer.Option(None, help="Reference date YYYY-MM-DD (default today).")):
     """Delete reports past the retention period (ZICHT_RETENTION_DAYS); audited."""
-    from .registry.service import operator
+    from ..registry.service import operator
 
     try:
         day = dt.date.fromisoformat(today) if today else None
@@ -376,6 +358,3 @@ def purge(dry_run: bool = typer.Option(False, help="Count, delete nothing."),
     verb = "would delete" if dry_run else "deleted"
     out.print(f"{verb} {result['matched']} reports received before {result['cutoff']} "
               f"(retention {reg.settings.retention_days} days)")
-
-
-__all__ = ["register"]
