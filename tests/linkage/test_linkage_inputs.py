@@ -90,3 +90,41 @@ def test_bad_input_is_refused_in_one_line(tmp_path, case, message):
     assert "\n" not in str(exc.value)
     if case == "missing_tokens":
         assert "tok_surname" in str(exc.value) and "bf_given" in str(exc.value)
+
+
+def test_a_simulation_folder_carries_its_lists_in_the_manifest(tmp_path, caplog):
+    """Linkage learns a simulation's lists from its manifest, not from the scenario file: a
+    scenario that exists nowhere any more (here: made in memory) still gives its lists.  An
+    older folder, whose manifest has no lists, falls back to the scenario it names, or to the
+    default lists (None) with a warning; a broken manifest is refused in one line."""
+    import json
+
+    from zicht.linkage.inputs import scenario_lists
+    from zicht.simulate.reports import write_run
+    from zicht.simulate.scenario import load_scenario
+
+    lists = {"POLICE": ["POL", "KMAR"], "CARE": ["ZC", "OPV", "JZ"], "REST": [
+        "NGO", "NLA", "GEM", "IMM", "ZORG", "SELF", "CAR", "OTH"]}
+    scenario = load_scenario("nl-baseline", {"name": "moved-away", "victims_per_year": 150,
+                                             "mse_lists": lists})
+    sim = tmp_path / "sim"
+    write_run(scenario, [2024], 5, sim, formats=("parquet",))
+    manifest = json.loads((sim / "manifest.json").read_text())
+    assert manifest["mse_lists"] == lists
+    rep = load_reports(sim, Pseudonymiser(KEY))
+    assert rep.lists == {name: tuple(cats) for name, cats in lists.items()}
+
+    del manifest["mse_lists"]  # as written before the manifest carried the lists
+    (sim / "manifest.json").write_text(json.dumps(manifest))
+    with caplog.at_level("WARNING", logger="zicht.linkage.inputs"):
+        assert scenario_lists(sim) is None  # "moved-away" is no shipped scenario
+    assert "default lists" in caplog.text
+    manifest["scenario"] = "nl-baseline"
+    (sim / "manifest.json").write_text(json.dumps(manifest))
+    assert scenario_lists(sim) == load_scenario("nl-baseline").mse_lists
+
+    for broken in ("{not json", "[1, 2]", json.dumps({**manifest, "mse_lists": ["POL"]})):
+        (sim / "manifest.json").write_text(broken)
+        with pytest.raises(LinkageInputError, match="manifest") as exc:
+            load_reports(sim, Pseudonymiser(KEY))
+        assert "\n" not in str(exc.value)

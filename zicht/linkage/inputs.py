@@ -15,6 +15,7 @@ file, missing token columns, an export made under another key) raises
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from ..tokens import (
     pseudonymise_frame,
 )
 
+log = logging.getLogger(__name__)
 META_SCHEME = b"zicht.scheme"
 META_FINGERPRINT = b"zicht.key_fingerprint"
 
@@ -49,7 +51,7 @@ class Reports:
     fingerprint: str  # of the key the tokens were made with
     source: str  # "export" or "simulation"
     truth: pd.DataFrame | None = None  # report_id, person_id (simulations only)
-    lists: dict[str, tuple[str, ...]] | None = None  # the scenario's lists (simulations only)
+    lists: dict[str, tuple[str, ...]] | None = None  # a simulation's lists (its manifest's)
 
 
 def load_reports(path: str | Path, pseudonymiser: Pseudonymiser | None = None,
@@ -139,15 +141,47 @@ def _simulation(folder: Path, pseudonymiser: Pseudonymiser | None) -> Reports:
 
 
 def scenario_lists(folder: Path) -> dict[str, tuple[str, ...]] | None:
-    """The ``mse_lists`` of the scenario a simulation folder was made with (None when the
-    scenario cannot be found, e.g. a custom scenario file that has moved)."""
-    try:
-        manifest = json.loads((Path(folder) / "manifest.json").read_text())
-        from ..simulate.scenario import load_scenario
+    """The lists for estimation a simulation folder was made with (list -> reporter
+    categories): the ``mse_lists`` its ``manifest.json`` carries.
 
-        return {k: tuple(v) for k, v in load_scenario(manifest["scenario"]).mse_lists.items()}
-    except Exception:
+    A folder written before the manifest carried them (zicht before issue 15) names only its
+    scenario: a shipped scenario of that name (or a scenario file still at that path) gives
+    its lists; when there is none, the answer is None (linkage then uses its default lists),
+    with a warning.  A manifest that is not a JSON object, or lists that are not a mapping of
+    names to categories, raise :class:`LinkageInputError`."""
+    file = Path(folder) / "manifest.json"
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LinkageInputError(f"{file}: not a readable simulation manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise LinkageInputError(f"{file}: not a simulation manifest (expected a JSON object)")
+    lists = manifest.get("mse_lists")
+    if lists is not None:
+        if not (isinstance(lists, dict) and all(
+                isinstance(cats, list) and all(isinstance(c, str) for c in cats)
+                for cats in lists.values())):
+            raise LinkageInputError(f"{file}: mse_lists is not a mapping of list names to "
+                                    "reporter categories")
+        return {str(name): tuple(cats) for name, cats in lists.items()}
+    return _lists_of_named_scenario(file, manifest.get("scenario"))
+
+
+def _lists_of_named_scenario(file: Path, name) -> dict[str, tuple[str, ...]] | None:
+    """An older manifest's lists: those of the scenario it names, if that can still be
+    found; else None (and a warning)."""
+    from ..simulate.scenario import ScenarioError, load_scenario
+
+    if not isinstance(name, str) or not name:
+        log.warning("%s: no mse_lists and no scenario named; the default lists apply", file)
         return None
+    try:
+        scenario = load_scenario(name)
+    except ScenarioError as exc:
+        log.warning("%s: no mse_lists, and its scenario cannot be loaded (%s); the default "
+                    "lists apply", file, exc)
+        return None
+    return {k: tuple(v) for k, v in scenario.mse_lists.items()}
 
 
 def _as_alpha3(values: pd.Series) -> pd.Series:

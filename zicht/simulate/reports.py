@@ -15,7 +15,9 @@ Output files (all from one seed, byte-identical on rerun):
   reporter category;
 * ``capture_histories_<year>.csv`` - the same merged into the scenario's lists for estimation,
   ready for ``zicht estimate``;
-* ``manifest.json`` - scenario, seed, years, counts per year (victims, registered, reports).
+* ``manifest.json`` - scenario, seed, years, counts per year (victims, registered, reports),
+  and the scenario's lists for estimation (``mse_lists``: list -> reporter categories), so that
+  a reader of the folder needs no scenario file.
 
 Every CSV goes through :mod:`zicht.tabular` (no cell can run as a spreadsheet formula; the
 simulator's own values pass unchanged, so ``reports.csv`` stays the exact import format).
@@ -300,6 +302,7 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
     (out / "manifest.json").write_text(json.dumps({
         "scenario": summary.scenario, "seed": seed, "years": summary.years,
         "per_year": summary.per_year, "files": summary.files,
+        "mse_lists": {name: list(cats) for name, cats in scenario.mse_lists.items()},
     }, indent=2) + "\n")
     return summary
 
