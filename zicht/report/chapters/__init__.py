@@ -1,0 +1,13 @@
+"""The annual report's chapters: one function each, taking the publication as the report reads
+it (:class:`zicht.report.context.ReportData`) and the table and figure numbering, and giving
+what the template shows of that chapter.  Called in the order of the report."""
+
+from .appendix import appendix
+from .breakdowns import breakdowns
+from .estimate import estimate
+from .overlap import overlap
+from .overview import overview
+from .summary import summary
+from .targets import targets
+
+__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "summary", "targets"]

@@ -1,0 +1,56 @@
+"""Chapter 3, breakdowns: registered persons per year by sex, age band, form, nationality and
+region, from the public part only (suppressed cells as ``x``)."""
+
+from __future__ import annotations
+
+from ...codes import CARIBBEAN_REGIONS
+from ...monitor import charts, labels
+from ..data import ReportData
+from ..formatting import SUPPRESSED, Numbering
+
+BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
+
+
+def breakdowns(data: ReportData, n: Numbering) -> list[dict]:
+    return [_breakdown(data, by, table, n) for by in BREAKDOWNS
+            if (table := data.public["breakdowns"].get(by)) is not None]
+
+
+def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
+    f, year = data.fmt, data.year
+    cols = [i for i, y in enumerate(table["years"]) if int(y) <= year]
+    shown_years = [int(table["years"][i]) for i in cols]
+    whole = len(cols) == len(table["years"])
+    name = labels.breakdown_name(by, f.lang).capitalize()
+    level_totals = table.get("level_totals") or [None] * len(table["levels"])
+    rows = [{"code": code, "label": f.level(by, code),
+             "cells": [(shown_years[j], f.num(counts[i])) for j, i in enumerate(cols)],
+             "total": f.num(total)}
+            for code, counts, total in zip(table["levels"], table["counts"], level_totals,
+                                           strict=True)]
+    year_totals = table.get("year_totals") or [None] * len(table["years"])
+    labelled = {"levels": [f.level(by, c) for c in table["levels"]], "years": shown_years,
+                "counts": [[counts[i] for i in cols] for counts in table["counts"]]}
+    # a chart only where some level has a line (two published years)
+    lines = any(sum(c is not None for c in counts) > 1 for counts in labelled["counts"])
+    chart = charts.trend(labelled, name, width=430, height=200) if lines else None
+    withheld = [int(w) for w in table.get("withheld_years") or [] if int(w) <= year]
+    return {
+        "by": by, "name": name, "years": shown_years, "rows": rows,
+        "totals": [f.num(year_totals[i]) for i in cols],
+        "show_total": whole and any(r["total"] != SUPPRESSED for r in rows),
+        "all_years": f.t("all_years", first=shown_years[0], last=shown_years[-1]),
+        "withheld": f.t("withheld", years=", ".join(map(str, withheld))) if withheld else None,
+        "caribbean": by == "region" and any(c in CARIBBEAN_REGIONS for c in table["levels"]),
+        "chart": None if chart is None else f.svg(chart),
+        "figure": None if chart is None else n.next_figure(),
+        "table": n.next_table()}
+
+
+def published_levels(table: dict | None, year: int) -> set[str]:
+    """The levels of a public breakdown whose count of persons is published for ``year``."""
+    if not table or year not in table["years"]:
+        return set()
+    i = table["years"].index(year)
+    return {level for level, counts in zip(table["levels"], table["counts"], strict=True)
+            if counts[i] is not None}

@@ -1,0 +1,41 @@
+"""Chapter 4, overlap between reporters: persons per combination of reporter categories, from
+the public part, for the publication's latest year."""
+
+from __future__ import annotations
+
+from ...monitor import charts, labels
+from ..data import ReportData
+from ..formatting import Numbering
+
+UPSET_MAX = 15  # combinations drawn in the UpSet chart (the table lists them all)
+
+
+def overlap(data: ReportData, n: Numbering) -> dict:
+    f, year = data.fmt, data.year
+    ov = data.public.get("overlap") or {}
+    out = {"year": ov.get("year"), "state": "absent", "rows": [], "chart": None, "share": None}
+    share = data.value("overlap", year)
+    if share is not None:
+        out["share"] = f.t("overlap_share", year=year, share=f.num(share, "share"))
+    if ov and ov.get("year") != year:
+        out["state"] = "other_year"
+        out["note"] = f.t("overlap_other_year", other=ov.get("year"), year=year)
+    elif ov.get("withheld"):
+        out["state"] = "withheld"
+        out["note"] = f.t("overlap_withheld", year=year)
+    elif ov:
+        combos = ov.get("combinations") or []
+        out["state"] = "shown"
+        out["rows"] = [{"label": f.reporters(c["reporters"]),
+                        "codes": c["reporters"].replace("+", " + "),
+                        "persons": f.num(c["persons"])} for c in combos]
+        shown = [c for c in combos if c["persons"] is not None][:UPSET_MAX]
+        if shown:
+            out["chart"] = f.svg(charts.upset(shown, f.lang, width=520))
+            out["figure"] = n.next_figure()
+            out["shown"] = len(shown)
+        out["table"] = n.next_table()
+        codes = sorted({r for c in combos for r in c["reporters"].split("+")})
+        out["codes"] = f.t("reporter_codes", codes="; ".join(
+            f"{c} = {labels.reporters(c, f.lang)}" for c in codes))
+    return out

@@ -1,0 +1,41 @@
+"""What the template shows: the publication read once (:class:`.data.ReportData`) and handed
+to one function per chapter (:mod:`zicht.report.chapters`), in the order of the report, so that
+tables and figures are numbered as they appear."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from markupsafe import Markup
+
+from .. import __version__
+from .chapters import appendix, breakdowns, estimate, overlap, overview, summary, targets
+from .data import CHAPTERS, ReportData
+from .formatting import MISSING, Numbering
+
+
+def _resource(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def report_context(doc: dict, year: int, lang: str) -> dict:
+    """Everything the template shows, as plain strings and lists."""
+    data = ReportData(doc, year, lang)
+    fmt, n = data.fmt, Numbering()
+    content = {
+        "summary": summary(data, n),
+        "overview": overview(data, n),
+        "breakdowns": breakdowns(data, n),
+        "overlap": overlap(data, n),
+        "estimate": estimate(data, n),
+        "targets": targets(data, n),
+        "appendix": appendix(data, n),
+    }
+    return {
+        "lang": lang, "t": fmt.t, "year": year, "k": data.k, "first": data.years[0],
+        "latest": data.latest, "built": fmt.date(doc.get("built_at")),
+        "version": doc.get("zicht_version") or MISSING, "renderer": __version__,
+        "chapters": CHAPTERS, **content,
+        "legend": fmt.t("legend", k=data.k), "legend_missing": fmt.t("legend_missing"),
+        "css": Markup(_resource("report.css")),
+    }
