@@ -18,10 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
-from .simulate.detection import detect
-from .simulate.population import person_years
-from .simulate.reports import capture_table
-from .simulate.scenario import Scenario
+from .simulate import Scenario, simulate_year
 
 STUDY_YEAR = 2024
 
@@ -35,21 +32,10 @@ class StudySpec:
 
 
 def replicate_table(scenario: Scenario, seed: int) -> tuple[int, CaptureHistories | None]:
-    """One replicate: the true N and the observed capture histories (merged lists)."""
-    root = np.random.SeedSequence(seed)
-    pop_seq, det_seq = root.spawn(2)
-    (_, persons), = person_years(scenario, [STUDY_YEAR], pop_seq)
-    seen = detect(scenario, persons, np.random.default_rng(det_seq))
-    frame = capture_table(scenario, seen, merged=True)
-    if frame.empty:
-        return len(persons), None
-    # a list that saw nobody this time carries no information: estimate on the others (two at
-    # least), as an analyst would
-    lists = [c for c in frame.columns if c != "count" and frame[c].any()]
-    if len(lists) < 2:
-        return len(persons), None
-    frame = frame.groupby(lists, as_index=False)["count"].sum()
-    return len(persons), CaptureHistories.from_frame(frame)
+    """One replicate: the true N and the observed capture histories (merged lists; a list
+    that saw nobody is left out, None when fewer than two saw anyone)."""
+    year = simulate_year(scenario, seed, STUDY_YEAR)
+    return year.truth, year.histories()
 
 
 def run_replicates(spec: StudySpec, seeds: Sequence[int]) -> list[dict]:

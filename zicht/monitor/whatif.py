@@ -4,9 +4,9 @@ For a scenario (``nl-baseline``, or one fitted to a year of data by :func:`calib
 victims as the estimate, each category's rate the share of them it registered) and a category
 with an assumed new detection rate - a number, or another category's rate ("as often as the
 police") - each replicate draws one year's victims once and detects them twice with the *same*
-random numbers (``zicht.simulate.detection`` decides every (victim, reporter) pair with one
-uniform number, so a higher rate only adds detections): once as now, once with the
-obligation.  Both capture-history tables are estimated with the same method.
+random numbers (:meth:`zicht.simulate.SimulatedYear.redetect`: every (victim, reporter) pair
+is decided by one uniform number, so a higher rate only adds detections): once as now, once
+with the obligation.  Both capture-history tables are estimated with the same method.
 Over the replicates:
 
 * extra persons detected by the category and extra registered persons (on any list), extra
@@ -27,11 +27,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
-from ..simulate.detection import detect
-from ..simulate.population import person_years
-from ..simulate.reports import capture_table
-from ..simulate.scenario import Scenario
+from ..mse import EstimateNotAvailable, MSEInputError, make_estimator
+from ..simulate import Scenario, ScenarioError, simulate_year
+from ..simulate import calibrate as calibrate_scenario
 
 YEAR = 2024
 # the result's rows as the command and the what-if page show them: key of summary(), unit,
@@ -136,26 +134,12 @@ class WhatIfResult:
 
 def calibrate(scenario: Scenario, victims: float, persons: dict[str, int],
               year: int | None = None) -> Scenario:
-    """The scenario fitted to one year of data: as many victims as the estimate, and each
-    reporter category detecting the share of them it registered (persons it reported / the
-    estimate).  The scenario keeps its structure (who sees whom: effects, heterogeneity,
-    referrals, lists); categories the data do not name keep their rate."""
-    if not victims or not math.isfinite(victims) or victims < 1:
-        raise WhatIfError(f"cannot calibrate to {victims!r} victims")
-    unknown = sorted(set(persons) - set(scenario.reporters))
-    if unknown:
-        raise WhatIfError(f"categories {', '.join(unknown)} are not reporters of scenario "
-                          f"{scenario.name}")
-    reporters = dict(scenario.reporters)
-    for category, n in persons.items():
-        rate = n / victims
-        if not 0 < rate < 1:
-            raise WhatIfError(f"{category}: {n} persons of {victims:,.0f} victims is no rate "
-                              "between 0 and 1")
-        reporters[category] = replace(reporters[category], rate=float(rate))
-    name = f"{scenario.name}, calibrated to {year}" if year else f"{scenario.name}, calibrated"
-    return replace(scenario, name=name, victims_per_year=int(round(victims)),
-                   reporters=reporters)
+    """The scenario fitted to one year of data (:func:`zicht.simulate.calibrate`);
+    :class:`WhatIfError` when the numbers do not fit."""
+    try:
+        return calibrate_scenario(scenario, victims, persons, year)
+    except ScenarioError as exc:
+        raise WhatIfError(str(exc)) from None
 
 
 def calibration(data, year: int | None = None) -> dict:
@@ -213,14 +197,6 @@ def obligation_scenario(scenario: Scenario, category: str, rate: float | None = 
     return now, replace(now, reporters=reporters)
 
 
-def _table(scenario: Scenario, seen: np.ndarray) -> CaptureHistories | None:
-    frame = capture_table(scenario, seen, merged=True)
-    lists = [c for c in frame.columns if c != "count" and frame[c].any()]
-    if len(lists) < 2:
-        return None
-    return CaptureHistories.from_frame(frame.groupby(lists, as_index=False)["count"].sum())
-
-
 def whatif(scenario: Scenario, category: str, rate: float | None = None,
            like: str | None = None, replicates: int = 20, seed: int = 1,
            method: str = "stepwise", level: float = 0.95, own_list: bool = True,
@@ -229,20 +205,18 @@ def whatif(scenario: Scenario, category: str, rate: float | None = None,
     if replicates < 1:
         raise WhatIfError("replicates must be at least 1")
     now, obliged = obligation_scenario(scenario, category, rate, like, own_list, victims)
-    j = list(now.reporters).index(category)
     per_detection = 1.0 / (1.0 - now.duplicate_rate)  # reports per detection (geometric)
     rows = []
     for i, s in enumerate(np.random.SeedSequence(seed).generate_state(replicates)):
-        pop_seq, det_seq = np.random.SeedSequence(int(s)).spawn(2)
-        (_, persons), = person_years(now, [YEAR], pop_seq)
-        for arm, sc in (("now", now), ("obligation", obliged)):
-            seen = detect(sc, persons, np.random.default_rng(det_seq))
-            row = {"seed": int(s), "arm": arm, "truth": len(persons),
-                   "category_detected": int(seen[:, j].sum()),
-                   "category_reports": float(seen[:, j].sum() * per_detection),
-                   "registered": int(seen.any(axis=1).sum()), "estimate": np.nan,
+        year_now = simulate_year(now, int(s), YEAR)
+        for arm, simulated in (("now", year_now), ("obligation", year_now.redetect(obliged))):
+            detected = simulated.detected_by(category)
+            row = {"seed": int(s), "arm": arm, "truth": simulated.truth,
+                   "category_detected": detected,
+                   "category_reports": float(detected * per_detection),
+                   "registered": simulated.registered, "estimate": np.nan,
                    "ci_low": np.nan, "ci_high": np.nan}
-            table = _table(sc, seen)
+            table = simulated.histories()
             if table is not None:
                 try:
                     res = make_estimator(method).fit(table, ci="profile", level=level)

@@ -11,7 +11,7 @@ Every key is validated; an unknown key or an impossible value is an error naming
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -281,3 +281,28 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     if overrides:
         data = {**data, **overrides}
     return parse_scenario(data, label)
+
+
+def calibrate(scenario: Scenario, victims: float, persons: dict[str, int],
+              year: int | None = None) -> Scenario:
+    """The scenario fitted to one year of data: as many victims as the estimate, and each
+    reporter category detecting the share of them it registered (persons it reported / the
+    estimate).  The scenario keeps its structure (who sees whom: effects, heterogeneity,
+    referrals, lists); categories the data do not name keep their rate.
+    :class:`ScenarioError` when the numbers do not fit."""
+    if not victims or not math.isfinite(victims) or victims < 1:
+        raise ScenarioError(f"cannot calibrate to {victims!r} victims")
+    unknown = sorted(set(persons) - set(scenario.reporters))
+    if unknown:
+        raise ScenarioError(f"categories {', '.join(unknown)} are not reporters of scenario "
+                            f"{scenario.name}")
+    reporters = dict(scenario.reporters)
+    for category, n in persons.items():
+        rate = n / victims
+        if not 0 < rate < 1:
+            raise ScenarioError(f"{category}: {n} persons of {victims:,.0f} victims is no rate "
+                                "between 0 and 1")
+        reporters[category] = replace(reporters[category], rate=float(rate))
+    name = f"{scenario.name}, calibrated to {year}" if year else f"{scenario.name}, calibrated"
+    return replace(scenario, name=name, victims_per_year=int(round(victims)),
+                   reporters=reporters)
