@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..i18n import translator
 from .common import Format, Lang, err, out
 from .common import fail as _fail
 
@@ -127,7 +128,7 @@ def indicators(
         return
     if not breakdown:  # one table: an indicator per row, a year per column
         years = sorted({int(y) for _, frame in results for y in frame["year"]})
-        t = Table(title="Indicatoren" if lang == Lang.nl else "Indicators")
+        t = Table(title=translator(lang.value)("Indicators"))
         t.add_column("indicator")
         t.add_column("v", justify="right")
         for y in years:
@@ -173,7 +174,7 @@ def targets(
     except (MonitorInputError, TargetsError) as exc:
         _fail(str(exc))
     names = {line.line: (line.name_nl if lang == Lang.nl else line.name_en) for line in lines}
-    t = Table(title="Programmadoelen" if lang == Lang.nl else "Programme targets")
+    t = Table(title=translator(lang.value)("Programme targets"))
     for col in ("line", "indicator", "status", "reasoning"):
         t.add_column(col)
     for s in statuses:
@@ -312,14 +313,13 @@ def whatif(
     if format == Format.json:
         print(json.dumps(result.to_dict()))
         return
-    nl = lang == Lang.nl
-    t = Table(title=(f"Meldplicht voor {category}: detectiekans {result.rate_now:.2%} -> "
-                     f"{result.rate_obliged:.2%} ({scenario}, {replicates} jaren)") if nl else
-              (f"Reporting obligation for {category}: detection rate {result.rate_now:.2%} -> "
-               f"{result.rate_obliged:.2%} ({scenario}, {replicates} years)"))
+    _ = translator(lang.value)
+    t = Table(title=_("Reporting obligation for {category}: detection rate {now} -> {obliged} "
+                      "({scenario}, {replicates} years)").format(
+        category=category, now=f"{result.rate_now:.2%}", obliged=f"{result.rate_obliged:.2%}",
+        scenario=scenario, replicates=replicates))
     t.add_column("")
-    for col in (("nu", "met meldplicht", "verschil") if nl else
-                ("now", "with obligation", "difference")):
+    for col in (_("now"), _("with obligation"), _("difference")):
         t.add_column(col, justify="right")
     for row in result.table(lang.value):
         t.add_row(*row)
