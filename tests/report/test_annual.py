@@ -264,3 +264,21 @@ def test_cli_needs_a_publication(tmp_path, monkeypatch):
                                  "--out", str(out)])
     assert result.exit_code == 2 and "not a publication" in result.output
     assert not out.exists()
+
+
+def test_the_publication_is_checked_by_its_reader(doc, tmp_path):
+    """The report reads the publication through zicht.monitor.publication, as the dashboard
+    does: a format version this zicht does not read, or a key of the wrong type, is refused
+    with the reader's one line."""
+    newer = copy.deepcopy(doc)
+    newer["format_version"] = 99
+    with pytest.raises(ReportError, match="format version 99 is not one this zicht reads"):
+        render_html(newer)
+    (tmp_path / "newer.json").write_text(json.dumps(newer))
+    with pytest.raises(ReportError, match="format version 99"):
+        build_report(tmp_path / "newer.json", tmp_path / "r.html")
+    broken = copy.deepcopy(doc)
+    broken["k"] = "two"
+    with pytest.raises(ReportError, match="k is a string, not an integer"):
+        render_html(broken)
+    assert list(tmp_path.iterdir()) == [tmp_path / "newer.json"]

@@ -21,7 +21,8 @@ What it shows and where the numbers come from:
   denominator) is read from :data:`zicht.monitor.indicators.INDICATORS` when the installed
   definition has the published version.
 
-The parts: :mod:`.source` reads the publication, :mod:`.context` assembles what the template
+The parts: :mod:`.source` reads the publication through :mod:`zicht.monitor.publication`
+(which checks it, as for the dashboard), :mod:`.context` assembles what the template
 shows from one function per chapter (:mod:`.chapters`), :mod:`.formatting` writes values in the
 report's language, :mod:`.render` renders and writes the file.  This module keeps the names the
 report has always offered.

@@ -4,7 +4,9 @@ tables and figures are numbered as they appear."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
+from typing import Any
 
 from markupsafe import Markup
 
@@ -12,15 +14,17 @@ from .. import __version__
 from .chapters import appendix, breakdowns, estimate, overlap, overview, summary, targets
 from .data import CHAPTERS, ReportData
 from .formatting import MISSING, Numbering
+from .source import read_publication
 
 
 def _resource(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def report_context(doc: dict, year: int, lang: str) -> dict:
+def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
     """Everything the template shows, as plain strings and lists."""
-    data = ReportData(doc, year, lang)
+    pub = read_publication(doc)
+    data = ReportData(pub, year, lang)
     fmt, n = data.fmt, Numbering()
     content = {
         "summary": summary(data, n),
@@ -33,8 +37,8 @@ def report_context(doc: dict, year: int, lang: str) -> dict:
     }
     return {
         "lang": lang, "t": fmt.t, "year": year, "k": data.k, "first": data.years[0],
-        "latest": data.latest, "built": fmt.date(doc.get("built_at")),
-        "version": doc.get("zicht_version") or MISSING, "renderer": __version__,
+        "latest": pub.latest_year, "built": fmt.date(pub.get("built_at")),
+        "version": pub.get("zicht_version") or MISSING, "renderer": __version__,
         "chapters": CHAPTERS, **content,
         "legend": fmt.t("legend", k=data.k), "legend_missing": fmt.t("legend_missing"),
         "css": Markup(_resource("report.css")),

@@ -1,26 +1,24 @@
 """The publication as the report's chapters read it: :class:`ReportData`, made once per
-report."""
+report, with the views of :class:`zicht.monitor.publication.Publication` (which the dashboard
+shares) at the report's year and in its language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..monitor.publication import Publication
 from .formatting import Formatter
 
 CHAPTERS = {"summary": 1, "overview": 2, "breakdowns": 3, "overlap": 4, "estimate": 5,
             "targets": 6}
 
 
-def _values(ind: dict | None) -> dict[int, float | None]:
-    return {} if ind is None else {int(v["year"]): v["value"] for v in ind["values"]}
-
-
 @dataclass
 class ReportData:
-    """The publication as the chapters read it, for the report of ``year`` in ``lang``."""
+    """The publication, the report's year and its language (with the :class:`Formatter`)."""
 
-    doc: dict
+    pub: Publication
     year: int
     lang: str
     fmt: Formatter = field(init=False)
@@ -30,54 +28,31 @@ class ReportData:
 
     @property
     def public(self) -> dict:
-        return self.doc["public"]
+        return self.pub.public
 
     @property
-    def analyst(self) -> dict:
-        return self.doc.get("analyst") or {}
-
-    @property
-    def k(self):
-        return self.doc.get("k")
+    def k(self) -> int:
+        return self.pub.k
 
     @cached_property
     def years(self) -> list[int]:
         """The publication's years up to the report's year."""
-        return [y for y in sorted(int(y) for y in self.doc["years"]) if y <= self.year]
+        return [y for y in self.pub.years if y <= self.year]
 
-    @cached_property
+    @property
     def indicators(self) -> dict[str, dict]:
-        return {i["key"]: i for i in self.public["indicators"]}
-
-    @cached_property
-    def values(self) -> dict[str, dict[int, float | None]]:
-        """Indicator key -> year -> published value."""
-        return {key: _values(ind) for key, ind in self.indicators.items()}
+        return self.pub.indicators
 
     def value(self, key: str, year: int):
-        return self.values.get(key, {}).get(year)
+        """An indicator's published value in ``year`` (None: suppressed or absent)."""
+        return self.pub.value(key, year)
 
     @cached_property
     def estimates(self) -> dict[int, dict]:
-        """The published estimates that have a number, by year."""
-        return {int(e["year"]): e for e in self.public.get("estimates") or []
-                if e.get("estimate") is not None}
+        """The published estimates that have a number, by year (all the publication's years)."""
+        return {y: e for y in self.pub.estimates if (e := self.pub.estimate(y)) is not None}
 
     @property
     def estimate(self) -> dict | None:
-        """The report's year's estimate."""
-        return self.estimates.get(self.year)
-
-    @property
-    def latest(self) -> int:
-        return int(self.doc.get("latest_year") or max(int(y) for y in self.doc["years"]))
-
-    def upto(self) -> dict:
-        """The publication as far as the charts need it, cut at the report's year."""
-        public = dict(self.public)
-        public["indicators"] = [{**i, "values": [v for v in i["values"]
-                                                 if v["year"] <= self.year]}
-                                for i in public["indicators"]]
-        public["estimates"] = [e for e in public.get("estimates") or []
-                               if e["year"] <= self.year]
-        return {**self.doc, "public": public}
+        """The report's year's estimate, when it has a number."""
+        return self.pub.estimate(self.year)

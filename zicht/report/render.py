@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .context import report_context
 from .errors import ReportError
-from .source import check_publication, load_publication, report_year
+from .source import load_publication, read_publication, report_year
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -32,11 +34,11 @@ def _environment():
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(doc: dict, year: int | None = None, lang: str = "nl") -> str:
+def render_html(doc: Mapping[str, Any], year: int | None = None, lang: str = "nl") -> str:
     """The report as one HTML document (CSS and SVG charts inline)."""
-    check_publication(doc)
-    year = report_year(doc, year)
-    context = report_context(doc, year, lang)
+    pub = read_publication(doc)
+    year = report_year(pub, year)
+    context = report_context(pub, year, lang)
     return _environment().get_template("annual.html").render(**context)
 
 
@@ -63,8 +65,8 @@ def _write_atomically(out: Path, data: bytes) -> None:
         raise
 
 
-def build_report(publication: str | Path | dict, out: str | Path, *, year: int | None = None,
-                 lang: str = "nl") -> Report:
+def build_report(publication: str | Path | Mapping[str, Any], out: str | Path, *,
+                 year: int | None = None, lang: str = "nl") -> Report:
     """Render the report of ``year`` from a publication (file or dict) to ``out``; the format
     follows the suffix (``.pdf``, ``.html``)."""
     start = time.perf_counter()
@@ -75,7 +77,7 @@ def build_report(publication: str | Path | dict, out: str | Path, *, year: int |
                           f"{out.suffix or 'a file without a suffix'}")
     if not out.parent.is_dir():
         raise ReportError(f"{out.parent}: no such folder")
-    doc = publication if isinstance(publication, dict) else load_publication(publication)
+    doc = publication if isinstance(publication, Mapping) else load_publication(publication)
     html = render_html(doc, year, lang)
     pages = None
     if fmt == "pdf":

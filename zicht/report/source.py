@@ -1,43 +1,45 @@
-"""Reading the publication the report is made from, and choosing the report's year."""
+"""The publication the report is made from, read and checked by
+:mod:`zicht.monitor.publication` (the dashboard's reader too), and the report's year."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..monitor.publication import Publication, PublicationError, check, load
 from .errors import ReportError
 
 
 def load_publication(path: str | Path) -> dict:
-    """Read a publication file; :class:`ReportError` when it is missing, unreadable or not a
-    publication of ``zicht monitor publish``."""
-    path = Path(path)
+    """Read a publication file, as a dict; :class:`ReportError` when it is missing, unreadable
+    or not a publication of ``zicht monitor publish`` that this zicht reads."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{path}: not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
-                          ) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not a publication (not JSON: line {exc.lineno})") from None
-    check_publication(doc, str(path))
-    return doc
+        return load(path).doc
+    except PublicationError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def check_publication(doc: Any, name: str = "publication") -> None:
-    public = doc.get("public") if isinstance(doc, dict) else None
-    if not isinstance(public, dict) or not isinstance(doc.get("years"), list) or not doc["years"]:
-        raise ReportError(f"{name}: not a publication (make one with `zicht monitor publish`)")
-    for part in ("indicators", "breakdowns"):
-        if part not in public:
-            raise ReportError(f"{name}: not a publication (its public part has no {part})")
+    """:class:`ReportError` unless ``doc`` is a publication this zicht reads."""
+    try:
+        check(doc.doc if isinstance(doc, Publication) else doc, name)
+    except PublicationError as exc:
+        raise ReportError(str(exc)) from None
 
 
-def report_year(doc: dict, year: int | None) -> int:
+def read_publication(doc: Mapping[str, Any]) -> Publication:
+    """A publication (a dict as :func:`load_publication` gives it, or a
+    :class:`~zicht.monitor.publication.Publication`) checked afresh, so that a document changed
+    since it was read is checked as it is now."""
+    raw = doc.doc if isinstance(doc, Publication) else doc
+    try:
+        return Publication(raw)  # type: ignore[arg-type]
+    except PublicationError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def report_year(doc: Mapping[str, Any], year: int | None) -> int:
     """The year to report on: one of the publication's years (default: the latest)."""
     years = [int(y) for y in doc["years"]]
     if year is None:

@@ -15,12 +15,12 @@ UNITS = {"count": ("aantal", "count"), "share": ("aandeel", "share"),
 
 
 def appendix(data: ReportData, n: Numbering) -> dict:
-    f, doc, public = data.fmt, data.doc, data.public
+    f, pub, public = data.fmt, data.pub, data.public
     suppressed = "; ".join(
         f"{labels.breakdown_name(by, f.lang)} {public['breakdowns'][by].get('suppressed', 0)}"
         for by in BREAKDOWNS if by in public["breakdowns"])
     methods_used = sorted({e.get("method") for e in data.estimates.values() if e.get("method")})
-    inputs = doc.get("inputs") or {}
+    inputs = pub.get("inputs") or {}
     return {
         "definitions": definitions(data), "definitions_table": n.next_table(),
         "disclosure": f.t("disclosure_text", k=data.k),
@@ -29,10 +29,10 @@ def appendix(data: ReportData, n: Numbering) -> dict:
                           chapter=CHAPTERS["estimate"]),
         "sources": f.t("sources_text"),
         "population": population_rows(f, data.years), "population_table": n.next_table(),
-        "about": [(f.t("about_built"), f.date(doc.get("built_at"))),
-                  (f.t("about_version"), f"zicht {doc.get('zicht_version') or MISSING}"),
+        "about": [(f.t("about_built"), f.date(pub.get("built_at"))),
+                  (f.t("about_version"), f"zicht {pub.get('zicht_version') or MISSING}"),
                   (f.t("about_report"), f"zicht {__version__}"),
-                  (f.t("about_years"), f.span([int(y) for y in doc["years"]])),
+                  (f.t("about_years"), f.span(pub.years)),
                   (f.t("about_k"), str(data.k)),
                   (f.t("about_reports"), inputs.get("reports_sha256") or MISSING),
                   (f.t("about_persons"), inputs.get("persons_sha256") or MISSING),
@@ -41,26 +41,34 @@ def appendix(data: ReportData, n: Numbering) -> dict:
 
 
 def definitions(data: ReportData) -> list[dict]:
-    """The published indicators' definitions, in the order of the monitor's list.  Numerator
-    and denominator are not in the publication: they are read from the installed definition
-    when it has the published version."""
+    """The published indicators' definitions, in the order of the monitor's list."""
     f = data.fmt
     out = []
     for key, ind in data.indicators.items():
-        installed = INDICATORS.get(key)
-        same = installed is not None and installed.version == ind["version"]
+        numerator, denominator = _terms(ind, f)
         out.append({
             "domain": ind.get("domain") or "", "key": key,
             "name": ind["name_nl"] if f.lang == "nl" else ind["name_en"],
             "counts": ind.get("counts_nl" if f.lang == "nl" else "counts_en") or "",
-            "numerator": installed.numerator if same else f.t("not_recorded"),
-            "denominator": (installed.denominator or MISSING) if same else f.t("not_recorded"),
+            "numerator": numerator, "denominator": denominator,
             "unit": f.pick(UNITS.get(ind["unit"], (ind["unit"],) * 2)),
             "source": ind.get("source") or MISSING, "version": ind["version"],
             "fingerprint": ind.get("fingerprint") or MISSING})
     out.sort(key=lambda d: (tuple(int(p) for p in d["domain"].split(".") if p.isdigit()),
                             d["key"]))
     return out
+
+
+def _terms(ind: dict, f: Formatter) -> tuple[str, str]:
+    """An indicator's numerator and denominator: the publication's when it holds them, else
+    the installed definition's when that has the published version (publications up to now
+    hold neither)."""
+    if "numerator" in ind:
+        return ind["numerator"] or MISSING, ind.get("denominator") or MISSING
+    installed = INDICATORS.get(ind["key"])
+    if installed is None or installed.version != ind["version"]:
+        return f.t("not_recorded"), f.t("not_recorded")
+    return installed.numerator, installed.denominator or MISSING
 
 
 def population_rows(f: Formatter, years: list[int]) -> list[tuple]:

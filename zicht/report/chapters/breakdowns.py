@@ -3,7 +3,6 @@ region, from the public part only (suppressed cells as ``x``)."""
 
 from __future__ import annotations
 
-from ...codes import CARIBBEAN_REGIONS
 from ...monitor import charts, labels
 from ..data import ReportData
 from ..formatting import SUPPRESSED, Numbering
@@ -13,7 +12,7 @@ BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
 
 def breakdowns(data: ReportData, n: Numbering) -> list[dict]:
     return [_breakdown(data, by, table, n) for by in BREAKDOWNS
-            if (table := data.public["breakdowns"].get(by)) is not None]
+            if (table := data.pub.breakdown(by)) is not None]
 
 
 def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
@@ -41,16 +40,8 @@ def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
         "show_total": whole and any(r["total"] != SUPPRESSED for r in rows),
         "all_years": f.t("all_years", first=shown_years[0], last=shown_years[-1]),
         "withheld": f.t("withheld", years=", ".join(map(str, withheld))) if withheld else None,
-        "caribbean": by == "region" and any(c in CARIBBEAN_REGIONS for c in table["levels"]),
+        "caribbean": data.pub.caribbean(by),
         "chart": None if chart is None else f.svg(chart),
         "figure": None if chart is None else n.next_figure(),
         "table": n.next_table()}
 
-
-def published_levels(table: dict | None, year: int) -> set[str]:
-    """The levels of a public breakdown whose count of persons is published for ``year``."""
-    if not table or year not in table["years"]:
-        return set()
-    i = table["years"].index(year)
-    return {level for level, counts in zip(table["levels"], table["counts"], strict=True)
-            if counts[i] is not None}

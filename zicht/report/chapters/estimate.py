@@ -20,7 +20,7 @@ def estimate(data: ReportData, n: Numbering) -> dict:
         out["rows"] = _estimate_rows(data, est)
         out["table"] = n.next_table()
     else:
-        raw = next((e for e in data.public.get("estimates") or [] if e["year"] == year), None)
+        raw = data.pub.estimates.get(year)
         why = f" ({raw['status']})" if raw and raw.get("status") not in (None, "ok") else ""
         out["note"] = f.t("no_estimate", year=year, why=why)
     out["comparison"] = comparison(data, n)
@@ -50,7 +50,7 @@ def comparison(data: ReportData, n: Numbering) -> dict | None:
     """Every estimation method on the year's table (the analyst part's comparison), or None
     when the publication holds none for the year."""
     f, year = data.fmt, data.year
-    comp = data.analyst.get("comparison")
+    comp = data.pub.comparison
     if not comp or comp.get("year") != year:
         return None
     rows = [{

@@ -12,7 +12,7 @@ UPSET_MAX = 15  # combinations drawn in the UpSet chart (the table lists them al
 
 def overlap(data: ReportData, n: Numbering) -> dict:
     f, year = data.fmt, data.year
-    ov = data.public.get("overlap") or {}
+    ov = data.pub.overlap
     out = {"year": ov.get("year"), "state": "absent", "rows": [], "chart": None, "share": None}
     share = data.value("overlap", year)
     if share is not None:

@@ -4,6 +4,7 @@ chart and as a table."""
 from __future__ import annotations
 
 from ...monitor import charts
+from ...monitor.publication import estimate_interval
 from ..data import ReportData
 from ..formatting import MISSING, Numbering
 
@@ -13,7 +14,7 @@ def overview(data: ReportData, n: Numbering) -> dict:
     rows, combined = [], False
     for y in data.years:
         e = data.estimates.get(y)
-        lo, hi = charts.estimate_interval(e) if e else (None, None)
+        lo, hi = estimate_interval(e) if e else (None, None)
         combined = combined or bool(e and e.get("combined_low") is not None)
         rows.append({
             "year": y, "registered": f.num(data.value("registered_persons", y)),
@@ -21,6 +22,6 @@ def overview(data: ReportData, n: Numbering) -> dict:
             "interval": f.interval(lo, hi),
             "detection": f.num(data.value("detection_rate", y), "share") if e else MISSING,
             "dark": f.num(data.value("dark_number", y)) if e else MISSING})
-    chart = charts.overview(data.upto(), f.lang, width=540, height=260)
+    chart = charts.overview(data.pub.upto(data.year), f.lang, width=540, height=260)
     return {"chart": f.svg(chart), "figure": n.next_figure(), "table": n.next_table(),
             "rows": rows, "combined": combined}

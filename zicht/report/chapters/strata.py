@@ -10,19 +10,18 @@ from __future__ import annotations
 from ...monitor import labels
 from ..data import ReportData
 from ..formatting import MISSING, SUPPRESSED, Numbering
-from .breakdowns import published_levels
 
 
 def strata(data: ReportData, n: Numbering) -> list[dict]:
     f, year = data.fmt, data.year
     out: list[dict] = []
-    by_group = data.analyst.get("strata")
+    by_group = data.pub.strata
     if not by_group or by_group.get("year") != year:
         return out
     for by, part in by_group["by"].items():
         if not part["rows"]:
             continue
-        shown = published_levels(data.public["breakdowns"].get(by), year)
+        shown = data.pub.published_levels(by, year)
         rows, withheld = [], False
         for r in part["rows"]:
             small = r["level"] not in shown

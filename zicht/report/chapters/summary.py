@@ -3,7 +3,6 @@ indicators beside the previous year."""
 
 from __future__ import annotations
 
-from ...monitor import charts
 from ..data import ReportData
 from ..formatting import MISSING, Numbering
 
@@ -17,7 +16,7 @@ def summary(data: ReportData, n: Numbering) -> dict:
     f, year, est = data.fmt, data.year, data.estimate
     reg = data.value("registered_persons", year)
     detection, dark = data.value("detection_rate", year), data.value("dark_number", year)
-    low, high = charts.estimate_interval(est) if est else (None, None)
+    low, high = data.pub.estimate_interval(year)
     if est:
         lead = f.t("summary_lead", year=year, registered=f.num(reg),
                    estimate=f.num(est["estimate"]), low=f.num(low), high=f.num(high),
@@ -43,7 +42,7 @@ def _key_rows(data: ReportData, previous: int | None) -> list[dict]:
     f, year = data.fmt, data.year
     rows = []
     for key in KEY_INDICATORS:
-        ind, values = data.indicators.get(key), data.values.get(key, {})
+        ind, values = data.indicators.get(key), data.pub.series(key)
         if ind is None or year not in values:
             continue
         now, unit = values[year], ind["unit"]

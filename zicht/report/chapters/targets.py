@@ -21,10 +21,8 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
             "line": entry["line"], "title": f.t("line", line=entry["line"], name=name),
             "rows": [], "capacity": None})
 
-    for t in data.public.get("targets") or []:
-        ind = data.indicators.get(t["indicator"])
-        unit = ind["unit"] if ind else (INDICATORS[t["indicator"]].unit
-                                        if t["indicator"] in INDICATORS else "count")
+    for t in data.pub.targets:
+        unit = _unit(data, t)
         line_of(t)["rows"].append({
             "indicator": labels.target_indicator(t, data.indicators, f.lang),
             "target": f"{f.pick(DIRECTION.get(t['direction'], (t['direction'],) * 2))} "
@@ -36,7 +34,7 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
             "status_class": t["status"].replace(" ", "-"),
             "reason": t["reason_nl"] if f.lang == "nl" else t["reason_en"]})
     # capacity (FTE) and budget per line in the report's year or the last year before it
-    for p in data.public.get("programme") or []:
+    for p in data.pub.programme:
         shown = [y for y in p["years"] if int(y) <= data.year]
         if not shown:
             continue
@@ -50,3 +48,15 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
         line["table"] = n.next_table() if line["rows"] else None
         out.append(line)
     return out
+
+
+def _unit(data: ReportData, target: dict) -> str:
+    """The unit of a target's indicator: the target's own (when the publication records it),
+    the published indicator's, else the installed definition's."""
+    if target.get("unit"):
+        return target["unit"]
+    ind = data.indicators.get(target["indicator"])
+    if ind:
+        return ind["unit"]
+    installed = INDICATORS.get(target["indicator"])
+    return installed.unit if installed else "count"
