@@ -47,7 +47,8 @@ LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
 
 __all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "N_", "Translator", "catalogue_path",
-           "format_date", "format_number", "format_percent", "install_jinja", "translator"]
+           "format_date", "format_number", "format_percent", "install_jinja", "number_symbols",
+           "translator"]
 
 
 def N_(message: str) -> str:
@@ -85,12 +86,16 @@ class Translator:
 
 
 def _lang(lang: str | None) -> str:
-    return lang if lang in LANGS else DEFAULT_LANG
+    """"nl" or "en": Dutch when no language is given, English for a language without a
+    catalogue (as the interface's ``nl if lang == "nl" else en`` choices did)."""
+    if lang is None:
+        return DEFAULT_LANG
+    return lang if lang in LANGS else "en"
 
 
 @lru_cache(maxsize=len(LANGS))
 def translator(lang: str | None = DEFAULT_LANG) -> Translator:
-    """The (cached) translator of ``lang``, "nl" or "en" (anything else: Dutch)."""
+    """The (cached) translator of ``lang``, "nl" or "en" (None: Dutch; another: English)."""
     lang = _lang(lang)
     path = catalogue_path(lang)
     if not path.exists():  # English: the msgids themselves
@@ -116,7 +121,8 @@ def format_number(value: float | int, lang: str | None = DEFAULT_LANG, *,
     if decimals is not None:
         fmt = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
     return _numbers.format_decimal(value, format=fmt, locale=_locale(lang),
-                                   group_separator=grouping)
+                                   group_separator=grouping,
+                                   decimal_quantization=decimals is not None)
 
 
 def format_percent(value: float, lang: str | None = DEFAULT_LANG, *,
@@ -124,6 +130,16 @@ def format_percent(value: float, lang: str | None = DEFAULT_LANG, *,
     """The fraction ``value`` as a percentage (0.125 → "12,5%" in Dutch with one decimal)."""
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     return _numbers.format_percent(value, format=fmt, locale=_locale(lang))
+
+
+def number_symbols(lang: str | None = DEFAULT_LANG) -> dict[str, str]:
+    """The locale's decimal sign, digit-group sign and euro prefix ("," "." "€ " in Dutch), for
+    formatting in the browser (d3-format's locale in the dashboard's charts)."""
+    locale = _locale(lang)
+    euro = _numbers.format_currency(1, "EUR", locale=locale)
+    return {"decimal": _numbers.get_decimal_symbol(locale),
+            "group": _numbers.get_group_symbol(locale),
+            "currency": euro[:len(euro) - len(euro.lstrip("€ \xa0"))].replace("\xa0", " ")}
 
 
 def format_date(value: dt.date | dt.datetime, lang: str | None = DEFAULT_LANG,
@@ -136,7 +152,8 @@ def format_date(value: dt.date | dt.datetime, lang: str | None = DEFAULT_LANG,
 def install_jinja(env: Any) -> None:
     """Give a Jinja environment ``_``, ``ngettext`` and ``pgettext`` globals that translate
     for the ``lang`` of the template's context (so two requests in two languages can render
-    at once), and the filters ``number``, ``percent`` and ``date_local``.
+    at once), ``number_symbols()`` (of :func:`number_symbols`) and the filters ``number``,
+    ``percent`` and ``date_local``.
 
     Templates that use ``_`` inside macros import them ``with context``.
     """
@@ -171,5 +188,10 @@ def install_jinja(env: Any) -> None:
     def date_local(context: Any, value: dt.date, format: str = "long") -> str:
         return format_date(value, lang_of(context), format)
 
-    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)
+    @pass_context
+    def symbols(context: Any) -> dict[str, str]:
+        return number_symbols(lang_of(context))
+
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext,
+                       number_symbols=symbols)
     env.filters.update(number=number, percent=percent, date_local=date_local)

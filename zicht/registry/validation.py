@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .. import codes
+from ..i18n import N_, translator
 from ..tokens import normalise_country  # (also imported from here, as before)
 
 CHANNELS = ("form", "api", "bulk")
@@ -30,27 +31,19 @@ YES_NO = ("yes", "no", "unknown")
 SPECIAL_NATIONALITIES = ("STATELESS", "UNK")
 REQUIRED = ("organisation", "reporter_category", "received_date")
 
-MESSAGES = {
-    "required": ("{field} is verplicht", "{field} is required"),
-    "code": ("{field}: '{value}' is geen geldige code (kies uit {allowed})",
-             "{field}: '{value}' is not a valid code (choose from {allowed})"),
-    "date": ("{field}: '{value}' is geen datum (JJJJ-MM-DD)",
-             "{field}: '{value}' is not a date (YYYY-MM-DD)"),
-    "future": ("{field}: {value} ligt in de toekomst", "{field}: {value} is in the future"),
-    "too_old": ("{field}: {value} ligt voor {limit}", "{field}: {value} is before {limit}"),
-    "integer": ("{field}: '{value}' is geen geheel getal",
-                "{field}: '{value}' is not a whole number"),
-    "range": ("{field}: {value} ligt niet tussen {low} en {high}",
-              "{field}: {value} is not between {low} and {high}"),
-    "country": ("{field}: '{value}' is geen ISO-landcode",
-                "{field}: '{value}' is not an ISO country code"),
-    "place": ("{field}: '{value}' is geen CBS-gemeentecode, eiland of land",
-              "{field}: '{value}' is not a CBS municipality code, island or country"),
-    "mismatch": ("{field}: {value} past niet bij {other} ({other_value})",
-                 "{field}: {value} does not match {other} ({other_value})"),
-    "length": ("{field}: langer dan {limit} tekens", "{field}: longer than {limit} characters"),
-    "character": ("{field}: bevat een NUL-teken (0x00)",
-                  "{field}: contains a NUL character (0x00)"),
+MESSAGES = {  # English msgids; the Dutch is in the catalogue (zicht/i18n.py)
+    "required": N_("{field} is required"),
+    "code": N_("{field}: '{value}' is not a valid code (choose from {allowed})"),
+    "date": N_("{field}: '{value}' is not a date (YYYY-MM-DD)"),
+    "future": N_("{field}: {value} is in the future"),
+    "too_old": N_("{field}: {value} is before {limit}"),
+    "integer": N_("{field}: '{value}' is not a whole number"),
+    "range": N_("{field}: {value} is not between {low} and {high}"),
+    "country": N_("{field}: '{value}' is not an ISO country code"),
+    "place": N_("{field}: '{value}' is not a CBS municipality code, island or country"),
+    "mismatch": N_("{field}: {value} does not match {other} ({other_value})"),
+    "length": N_("{field}: longer than {limit} characters"),
+    "character": N_("{field}: contains a NUL character (0x00)"),
 }
 FIELD_LABELS = {  # Dutch field names for the Dutch messages
     "organisation": "organisatie", "reporter_category": "meldercategorie",
@@ -78,6 +71,7 @@ def validate_report(record: dict, lang: str = "nl",
     """(normalised record, errors) for one report; errors empty means valid."""
     today = today or dt.date.today()
     nl = lang == "nl"
+    _ = translator(lang)
     errors: list[FieldError] = []
     out = {k: ("" if v is None or v != v else str(v).strip()) for k, v in record.items()}
 
@@ -85,7 +79,7 @@ def validate_report(record: dict, lang: str = "nl",
         label = FIELD_LABELS.get(field, field) if nl else field
         if nl and "other" in kw:
             kw["other"] = FIELD_LABELS.get(kw["other"], kw["other"])
-        text = MESSAGES[code][0 if nl else 1].format(field=label, **kw)
+        text = _(MESSAGES[code]).format(field=label, **kw)
         errors.append(FieldError(field, code, text))
 
     for field, value in list(out.items()):  # PostgreSQL cannot store NUL in text

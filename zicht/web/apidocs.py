@@ -23,11 +23,6 @@ from .deps import lang_of
 DOCS_URL = "/api/v1/docs"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 install_jinja(TEMPLATES.env)  # _("...") in the page's language
-TITLE = {"nl": "API-documentatie van het register", "en": "Registry API documentation"}
-NO_SCRIPT = {
-    "nl": "Deze pagina heeft JavaScript nodig. De beschrijving van de API is ook beschikbaar als",
-    "en": "This page needs JavaScript. The API's description is also available as",
-}
 
 
 def install(app: FastAPI) -> None:
@@ -37,5 +32,5 @@ def install(app: FastAPI) -> None:
     def api_docs(request: Request) -> HTMLResponse:
         lang = lang_of(request)
         return TEMPLATES.TemplateResponse(request, "api_docs.html", {
-            "lang": lang, "title": TITLE[lang], "no_script": NO_SCRIPT[lang],
+            "lang": lang,
             "openapi_url": app.openapi_url})

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..i18n import translator
 from ..registry.service import Registry, RegistryError
 from . import api
 from .deps import error_response, lang_of
@@ -86,7 +87,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):
-        nl = lang_of(request) == "nl"
+        _ = translator(lang_of(request))
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
@@ -96,7 +97,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
             errors.append({"row": row, "field": name, "code": e.get("type", "invalid"),
                            "message": f"{name}: {e.get('msg', 'invalid')}"})
         return JSONResponse(jsonable_encoder({
-            "detail": "ongeldig verzoek" if nl else "invalid request", "errors": errors}),
+            "detail": _("invalid request"), "errors": errors}),
             status_code=422)
 
     app.add_middleware(BodyGuard)  # inside SecurityHeaders: its 401 and 413 get the headers

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,129 +22,14 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from ..codes import CARIBBEAN_REGIONS
+from ..i18n import format_number, format_percent, translator
 from ..monitor import charts, labels
 from ..monitor.indicators import format_value
-from .pages import Page, _page, any_page
+from .pages import _page, any_page
 
 KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detection_rate",
                   "dark_number", "registered_per_100k", "sdg_16_2_2", "overlap", "minors",
                   "share_obliged", "complaint_filed", "shelter_placed", "completeness")
-TEXT = {
-    "dashboard": ("Zicht op mensenhandel", "Sight of human trafficking"),
-    "breakdowns": ("Uitsplitsingen", "Breakdowns"), "methods": ("Schattingsmethoden",
-                                                                  "Estimation methods"),
-    "overlap": ("Overlap tussen melders", "Overlap between reporters"),
-    "whatif": ("Wat als: meldplicht", "What if: reporting obligation"),
-    "review": ("Koppelingen beoordelen", "Linkage review"),
-    "whatif_intro": ("Wat zou een meldplicht voor een meldercategorie opleveren? Elk gesimuleerd "
-                     "jaar ({scenario}) wordt twee keer gedetecteerd met dezelfde toevalsgetallen: "
-                     "zoals nu, en met de nieuwe detectiekans van de categorie.",
-                     "What would a reporting obligation for a reporter category bring? Each "
-                     "simulated year ({scenario}) is detected twice with the same random "
-                     "numbers: as now, and with the category's new detection rate."),
-    "fitted": ("Het scenario is aangepast aan {year}: {victims} slachtoffers (de schatting) en "
-               "per meldercategorie als detectiekans het aantal door haar gemelde personen "
-               "gedeeld door de schatting. De structuur (wie wie ziet, verborgen groepen, "
-               "doorverwijzingen) is die van nl-baseline; door de doorverwijzingen ziet een "
-               "categorie in de simulatie iets meer personen dan ze meldde.",
-               "The scenario is fitted to {year}: {victims} victims (the estimate) and for each "
-               "reporter category as detection rate the persons it reported divided by the "
-               "estimate. Its structure (who sees whom, hidden groups, referrals) is "
-               "nl-baseline's; with the referrals a category sees a few more persons in the "
-               "simulation than it reported."),
-    "fitted_name": ("nl-baseline, aangepast aan {year}", "nl-baseline, fitted to {year}"),
-    "category": ("Meldercategorie", "Reporter category"),
-    "new_rate": ("Nieuwe detectiekans (aandeel van de slachtoffers, bijv. 0,096)",
-                 "New detection rate (share of the victims, e.g. 0.096)"),
-    "years_simulated": ("Gesimuleerde jaren (1-100)", "Simulated years (1-100)"),
-    "calculate": ("Berekenen", "Calculate"), "now": ("nu", "now"),
-    "with_obligation": ("met meldplicht", "with obligation"),
-    "difference": ("verschil", "difference"),
-    "overlap_intro": ("Personen in {year} naar de combinatie van meldercategorieën die hen "
-                      "meldden. Personen die door meer dan één categorie zijn gemeld, vormen "
-                      "de overlap waarop de schatting rust.",
-                      "Persons in {year} by the combination of reporter categories that "
-                      "reported them. Persons reported by more than one category are the "
-                      "overlap the estimate rests on."),
-    "combination": ("combinatie", "combination"), "persons": ("personen", "persons"),
-    "reporters": ("meldercategorie", "reporter category"),
-    "overlap_withheld": ("De combinaties van dit jaar zijn niet gepubliceerd: te weinig "
-                         "personen om te beschermen.",
-                         "This year's combinations are not published: too few persons to "
-                         "protect."),
-    "no_publication": ("Er is nog geen publicatie. Maak er een met `zicht monitor publish`.",
-                       "There is no publication yet. Make one with `zicht monitor publish`."),
-    "overview_chart": ("Geregistreerd en geschat aantal slachtoffers per jaar",
-                       "Registered and estimated victims per year"),
-    "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated"),
-    "interval": ("95%-interval", "95% interval"), "year": ("jaar", "year"),
-    "indicator": ("indicator", "indicator"), "value": ("waarde", "value"),
-    "targets": ("Programmadoelen", "Programme targets"), "line": ("ontwikkellijn", "line"),
-    "programme": ("Capaciteit en budget per ontwikkellijn", "Capacity and budget per line"),
-    "fte": ("capaciteit (fte)", "capacity (FTE)"), "budget": ("budget (euro)", "budget (euro)"),
-    "status": ("status", "status"), "reasoning": ("toelichting", "reasoning"),
-    "suppressed": ("geheim", "suppressed"), "total": ("totaal", "total"),
-    "legend": ("geheim: niet gepubliceerd omdat het om minder dan {k} personen gaat, of om te "
-               "voorkomen dat zo'n aantal uit de totalen kan worden teruggerekend.",
-               "suppressed: not published because it concerns fewer than {k} persons, or to "
-               "prevent such a count from being derived from the totals."),
-    "caribbean_warning": ("Caribisch deel van het Koninkrijk: kleine aantallen, vaak geheim; "
-                          "lees trends met voorzichtigheid.",
-                          "Caribbean part of the Kingdom: small numbers, often suppressed; read "
-                          "trends with care."),
-    "withheld": ("niet gepubliceerd: te weinig personen om te beschermen",
-                 "not published: too few persons to protect"),
-    "built": ("Publicatie van {built}, gegevens {first}-{last}, k = {k}.",
-              "Publication of {built}, data {first}-{last}, k = {k}."),
-    "method": ("methode", "method"), "estimate": ("schatting", "estimate"),
-    "verdict": ("oordeel", "verdict"), "model": ("model", "model"),
-    "findings": ("Bevindingen", "Findings"),
-    "sens_lists": ("Gevoeligheid voor de lijsten", "Sensitivity to the lists"),
-    "sens_lists_intro": ("De stapsgewijze schatting van {year} opnieuw, met elke lijst "
-                         "weggelaten en met de twee kleinste lijsten samengevoegd. Een schatting "
-                         "die veel verschuift als één lijst wegvalt, rust op die lijst.",
-                         "The stepwise estimate of {year} again, with each list left out and "
-                         "with the two smallest lists merged. An estimate that moves a lot when "
-                         "one list is left out rests on that list."),
-    "sens_linkage": ("Gevoeligheid voor de koppeling", "Sensitivity to the linkage"),
-    "sens_linkage_intro": ("De stapsgewijze schatting van {year} op elke koppeling van de band: "
-                           "meldingen gekoppeld tot personen bij andere drempels voor de "
-                           "koppelkans, met het verschil ten opzichte van de gekozen koppeling.",
-                           "The stepwise estimate of {year} on each linkage of the band: reports "
-                           "linked into persons at other thresholds of the match probability, "
-                           "with the change against the chosen linkage."),
-    "chosen": ("de gekozen koppeling", "the chosen linkage"),
-    "no_comparison": ("De publicatie bevat geen vergelijking van schattingsmethoden.",
-                      "The publication holds no comparison of estimation methods."),
-    "strata": ("Schatting per groep", "Estimate by group"),
-    "strata_intro": ("De stapsgewijze schatting van {year} apart per groep, waar de gegevens "
-                     "het toelaten. De som van de groepen hoeft niet gelijk te zijn aan de "
-                     "schatting voor iedereen: elke groep krijgt haar eigen model.",
-                     "The stepwise estimate of {year} separately per group, where the data "
-                     "allow. The sum of the groups need not equal the estimate for everyone: "
-                     "each group gets its own model."),
-    "strata_sum": ("som van de groepen", "sum of the groups"),
-    "strata_no_sum": ("geen som: niet elke groep heeft een schatting",
-                      "no sum: not every group has an estimate"),
-    "variant": ("variant", "variant"), "observed": ("waargenomen", "observed"),
-    "change": ("verschil", "change"), "linkage": ("koppeling", "linkage"),
-    "notes": ("toelichting", "notes"),
-    "methods_intro": ("Alle methoden op de capture-histories van {year}; het oordeel zegt wat "
-                      "een lezer moet weten voordat hij het getal gebruikt.",
-                      "Every method on the capture histories of {year}; the verdict says what a "
-                      "reader must know before using the number."),
-}
-
-
-def _t(page: Page, key: str, **kw) -> str:
-    return _t_lang(key, page.lang, **kw)
-
-
-def _t_lang(key: str, lang: str, **kw) -> str:
-    nl, en = TEXT[key]
-    return (nl if lang == "nl" else en).format(**kw)
-
-
 def _publication_path(request: Request) -> Path | None:
     path = getattr(request.app.state, "publication_path", None) or os.environ.get(
         "ZICHT_PUBLICATION")
@@ -192,7 +78,7 @@ def _interval(low, high, lang: str) -> str:
 
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
-        return TEXT["suppressed"][0 if lang == "nl" else 1]
+        return translator(lang)("suppressed")
     return format_value(value, unit, lang)
 
 
@@ -211,7 +97,7 @@ def _programme_rows(doc: dict, lang: str) -> list[tuple]:
         year = max(p["years"], key=int)
         cell = p["years"][year]
         fte, budget = cell.get("fte"), cell.get("budget_eur")
-        rows.append((p["line"], p["line_nl"] if lang == "nl" else p["line_en"], year,
+        rows.append((p["line"], p[f"line_{lang}"], year,
                      "-" if fte is None else format_value(fte, "ratio", lang),
                      "-" if budget is None else format_value(budget, "count", lang)))
     return rows
@@ -224,22 +110,19 @@ def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
               for i in doc["public"]["indicators"]}
     e = next((e for e in doc["public"].get("estimates") or [] if e["year"] == latest), {})
     low, high = charts.estimate_interval(e)
-    nl = lang == "nl"
+    _ = translator(lang)
     interval = _interval(low, high, lang)
     return [
         (_fmt(values.get("registered_persons"), "count", lang),
-         "geregistreerde personen" if nl else "registered persons",
-         "na koppeling van meldingen" if nl else "after linking reports"),
+         _("registered persons"), _("after linking reports")),
         ("-" if e.get("estimate") is None else _fmt(e["estimate"], "count", lang),
-         "geschatte slachtoffers" if nl else "estimated victims",
-         ("95%-interval " if nl else "95% interval ") + interval),
+         _("estimated victims"), _("95% interval {interval}").format(interval=interval)),
         ("-" if values.get("detection_rate") is None
          else _fmt(values["detection_rate"], "share", lang),
-         "detectiegraad" if nl else "detection rate",
-         "geregistreerd / geschat" if nl else "registered / estimated"),
+         _("detection rate"), _("registered / estimated")),
         ("-" if values.get("dark_number") is None
          else _fmt(values["dark_number"], "count", lang),
-         "dark number", "geschat, niet geregistreerd" if nl else "estimated, not registered"),
+         _("dark number"), _("estimated, not registered")),
     ]
 
 
@@ -249,6 +132,7 @@ def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
     if not strata:
         return []
 
+    _ = translator(lang)
     tables = []
     for by, part in strata["by"].items():
         rows = [(labels.level(by, r["level"], lang), _fmt(r["observed"], "count", lang),
@@ -257,29 +141,36 @@ def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
                  r["model"] if r["estimate"] is not None else r["status"])
                 for r in part["rows"]]
         total = part.get("total")
-        rows.append((_t_lang("strata_sum", lang),
+        rows.append((_("sum of the groups"),
                      _fmt(sum(r["observed"] for r in part["rows"]), "count", lang),
                      "-" if total is None else _fmt(total["estimate"], "count", lang),
                      "-" if total is None else _interval(total["ci_low"], total["ci_high"],
                                                          lang),
-                     "" if total is not None else _t_lang("strata_no_sum", lang)))
+                     "" if total is not None else _(
+                         "no sum: not every group has an estimate")))
         tables.append({"by": by, "name": labels.breakdown_name(by, lang), "rows": rows,
                        "note": part.get("note", "")})
     return tables
 
 
 def _variant_label(label: str, lang: str) -> str:
-    """A sensitivity variant's label ("without POL", "ZC and NGO merged", "threshold 0.5")."""
-    if lang != "nl":
-        return label
+    """A sensitivity variant's label ("without POL", "ZC and NGO merged", "threshold 0.5")
+    in ``lang`` (the labels of ``zicht.mse.sensitivity`` and the linkage band are English)."""
+    _ = translator(lang)
     if label == "all lists":
-        return "alle lijsten"
+        return _("all lists")
     if label.startswith("without "):
-        return "zonder " + label[len("without "):]
-    if label.endswith(" merged"):
-        return label[:-len(" merged")].replace(" and ", " en ") + " samengevoegd"
+        return _("without {list}").format(list=label[len("without "):])
+    merged = re.fullmatch(r"(.+?) and (.+) merged", label)
+    if merged:
+        return _("{first} and {second} merged").format(first=merged[1], second=merged[2])
     if label.startswith("threshold "):
-        return "drempel " + label[len("threshold "):].replace(".", ",")
+        value = label[len("threshold "):]
+        try:
+            value = format_number(float(value), lang)
+        except ValueError:
+            pass
+        return _("threshold {value}").format(value=value)
     return label
 
 
@@ -307,7 +198,8 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
     # lists' table); the chosen linkage is marked in the linkage table
     lists = sens.get("lists") or []
     base = lists[0]["estimate"] if lists else None
-    linkage = [{**r, "note": _t_lang("chosen", lang) if r["label"] == sens.get("chosen")
+    linkage = [{**r, "note": translator(lang)("the chosen linkage")
+                if r["label"] == sens.get("chosen")
                 else r.get("note", "")} for r in sens.get("linkage") or []]
     return rows(lists, base, True), rows(linkage, base, False)
 
@@ -315,15 +207,12 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
 def install(app: FastAPI) -> None:
     """Add the dashboard pages to ``app``."""
 
-    def _render(page: Page, template: str, **context) -> HTMLResponse:
-        return page.render(template, tt=lambda key, **kw: _t(page, key, **kw), **context)
-
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request):
         page = any_page(request)
         doc = publication(request)
         if doc is None:
-            return _render(page, "dashboard.html", doc=None)
+            return page.render("dashboard.html", doc=None)
         latest = doc["latest_year"]
         indicators = {i["key"]: i for i in doc["public"]["indicators"]}
         rows = []
@@ -332,7 +221,7 @@ def install(app: FastAPI) -> None:
             if ind is None:
                 continue
             value = next((v for v in ind["values"] if v["year"] == latest), None)
-            rows.append((ind["name_nl"] if page.lang == "nl" else ind["name_en"],
+            rows.append((ind[f"name_{page.lang}"],
                          _fmt(None if value is None else value["value"], ind["unit"], page.lang),
                          ind["version"]))
         series = []
@@ -344,12 +233,12 @@ def install(app: FastAPI) -> None:
             series.append((year, _fmt(reg.get(year), "count", page.lang),
                            _fmt(e.get("estimate"), "count", page.lang) if e else "-",
                            _interval(low, high, page.lang)))
-        targets = [(t["line"], t["line_nl"] if page.lang == "nl" else t["line_en"],
+        targets = [(t["line"], t[f"line_{page.lang}"],
                     labels.target_indicator(t, indicators, page.lang),
                     _status(t["status"], page.lang),
-                    t["reason_nl"] if page.lang == "nl" else t["reason_en"])
+                    t[f"reason_{page.lang}"])
                    for t in doc["public"]["targets"]]
-        return _render(page, "dashboard.html", doc=doc, latest=latest, indicators=rows,
+        return page.render("dashboard.html", doc=doc, latest=latest, indicators=rows,
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
                        programme=_programme_rows(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))
@@ -377,7 +266,7 @@ def install(app: FastAPI) -> None:
                                "totals": totals, "withheld": table.get("withheld_years", []),
                                "caribbean": by == "region" and any(
                                    lvl in CARIBBEAN_REGIONS for lvl in table["levels"])})
-        return _render(page, "dashboard_breakdowns.html", doc=doc, tables=tables)
+        return page.render("dashboard_breakdowns.html", doc=doc, tables=tables)
 
     @app.get("/dashboard/overlap", response_class=HTMLResponse, include_in_schema=False)
     def overlap(request: Request):
@@ -392,7 +281,7 @@ def install(app: FastAPI) -> None:
             shown = [c for c in combos if c["persons"] is not None][:15]
             if shown:
                 chart = _chart(charts.upset(shown, page.lang))
-        return _render(page, "dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
+        return page.render("dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
                        chart=chart)
 
     @app.get("/dashboard/whatif", response_class=HTMLResponse, include_in_schema=False)
@@ -401,7 +290,7 @@ def install(app: FastAPI) -> None:
         # simulations cost seconds of CPU: for analysts, not for anonymous visitors
         page = _page(request, "analyst")
         from ..monitor.whatif import WhatIfError, calibrate, whatif
-        from ..simulate.scenario import load_scenario
+        from ..simulate import load_scenario
 
         # the scenario fitted to the publication's latest estimated year, when it has one
         scenario = load_scenario("nl-baseline")
@@ -412,8 +301,9 @@ def install(app: FastAPI) -> None:
                 scenario = calibrate(scenario, **fitted)
             except WhatIfError:  # categories the scenario does not know: its own rates
                 fitted = None
-        options = [(c, f"{c} ({r.rate:.2%})".replace(".", ",") if page.lang == "nl" else
-                    f"{c} ({r.rate:.2%})") for c, r in scenario.reporters.items()]
+        _ = page._
+        options = [(c, f"{c} ({format_percent(r.rate, page.lang, decimals=2)})")
+                   for c, r in scenario.reporters.items()]
         errors, result = [], None
         if category is not None:
             try:
@@ -423,11 +313,9 @@ def install(app: FastAPI) -> None:
             reps = (int(replicates) if replicates.isascii() and replicates.isdigit()
                     and len(replicates) < 6 else 0)
             if value is None or not 0 < value < 1:
-                errors.append(("rate", "Geef een kans tussen 0 en 1." if page.lang == "nl"
-                               else "Give a rate between 0 and 1."))
+                errors.append(("rate", _("Give a rate between 0 and 1.")))
             if not 1 <= reps <= 100:
-                errors.append(("replicates", "Kies 1 tot 100 jaren." if page.lang == "nl"
-                               else "Choose 1 to 100 years."))
+                errors.append(("replicates", _("Choose 1 to 100 years.")))
             if not errors:
                 try:
                     result = whatif(scenario, category, rate=value, replicates=reps)
@@ -437,10 +325,11 @@ def install(app: FastAPI) -> None:
         sentence = None if result is None else result.narrowing_text(page.lang)
         status = 422 if errors else 200
         return page.render("dashboard_whatif.html", status,
-                           tt=lambda key, **kw: _t(page, key, **kw), options=options,
+                           options=options,
                            category=category, rate=rate, replicates=replicates, errors=errors,
                            rows=rows, sentence=sentence, result=result,
-                           scenario=_t(page, "fitted_name", year=fitted["year"]) if fitted
+                           scenario=_("nl-baseline, fitted to {year}").format(
+                               year=fitted["year"]) if fitted
                            else scenario.name, fitted=fitted,
                            fmt_count=lambda x: _fmt(x, "count", page.lang))
 
@@ -463,6 +352,6 @@ def install(app: FastAPI) -> None:
                                                  page.lang)
         strata = _strata_tables(None if doc is None else doc["analyst"].get("strata"),
                                 page.lang)
-        return _render(page, "dashboard_methods.html", doc=doc, comparison=comparison,
+        return page.render("dashboard_methods.html", doc=doc, comparison=comparison,
                        rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage,
                        strata=strata)

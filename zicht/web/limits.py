@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..i18n import translator
 from ..registry.errors import TooLarge, Unauthenticated
 from .deps import SESSION_COOKIE, client_address, error_response, lang_of, registry_of
 
@@ -142,17 +143,14 @@ class BodyGuard:
         return response
 
     def _unauthenticated(self, request: Request):
-        nl = lang_of(request) == "nl"
-        return self._refusal(request, Unauthenticated(
-            "log in of stuur een API-token" if nl else "log in or send an API token"))
+        _ = translator(lang_of(request))
+        return self._refusal(request, Unauthenticated(_("log in or send an API token")))
 
     def _too_large(self, request: Request, limit: int, setting: str):
-        nl = lang_of(request) == "nl"
-        return self._refusal(request, TooLarge(
-            f"het verzoek is groter dan {_size(limit)}, de grens voor {request.url.path} "
-            f"(instelling {setting})" if nl else
-            f"the request is larger than {_size(limit)}, the limit for {request.url.path} "
-            f"(setting {setting})"))
+        _ = translator(lang_of(request))
+        return self._refusal(request, TooLarge(_(
+            "the request is larger than {size}, the limit for {path} (setting {setting})").format(
+            size=_size(limit), path=request.url.path, setting=setting)))
 
 
 __all__ = ["BodyGuard", "route_limit"]

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() returns
 
 from .. import codes
-from ..i18n import install_jinja
+from ..i18n import LANGS, N_, install_jinja, translator
 from ..registry import validation as v
 from ..registry.audit import Actor
 from ..registry.security import same
@@ -47,126 +47,46 @@ install_jinja(TEMPLATES.env)  # _("...") in the page's language
 LOGIN_CSRF_COOKIE = "zicht_login_csrf"
 PAGE_SIZE = 50
 
-# (nl, en) texts of the pages
-T = {
-    "home": ("Start", "Home"), "reports": ("Meldingen", "Reports"),
-    "new_report": ("Nieuwe melding", "New report"), "import": ("Bestand importeren", "Import file"),
-    "admin": ("Beheer", "Administration"), "audit": ("Auditlog", "Audit log"),
-    "login": ("Inloggen", "Log in"), "logout": ("Uitloggen", "Log out"),
-    "username": ("Gebruikersnaam", "User name"), "password": ("Wachtwoord", "Password"),
-    "login_failed": ("Gebruikersnaam of wachtwoord onjuist.", "Wrong user name or password."),
-    "errors_title": ("Er ging iets mis", "There is a problem"),
-    "save": ("Melding opslaan", "Save report"), "saved": ("Melding opgeslagen", "Report saved"),
-    "identity": ("Identiteit (wordt bij ontvangst gepseudonimiseerd)",
-                 "Identity (pseudonymised on receipt)"),
-    "identity_help": ("Naam en geboortedatum worden direct omgezet in versleutelde "
-                      "koppelcodes en niet bewaard.",
-                      "Name and birth date are turned into keyed linkage codes at once and "
-                      "are not stored."),
-    "report_section": ("Melding", "Report"), "victim": ("Mogelijk slachtoffer", "Possible victim"),
-    "exploitation": ("Uitbuiting", "Exploitation"), "process": ("Verloop", "Process"),
-    "choose": ("Kies", "Choose"), "id": ("Kenmerk", "Identifier"),
-    "organisation": ("Organisatie", "Organisation"), "none_yet": ("Nog geen meldingen.",
-                                                                  "No reports yet."),
-    "filter": ("Filteren", "Filter"), "year": ("Peiljaar", "Reference year"),
-    "previous": ("Vorige", "Previous"), "next": ("Volgende", "Next"),
-    "upload": ("Importeren", "Import"), "file": ("Bestand (CSV of XLSX)", "File (CSV or XLSX)"),
-    "import_help": ("Alle rijen worden geregistreerd, of geen enkele: bij een fout krijgt u "
-                    "een lijst van alle fouten.",
-                    "Every row is registered, or none: on an error you get a list of every "
-                    "error."),
-    "import_done": ("Import voltooid", "Import complete"), "row": ("Rij", "Row"),
-    "identity_legend": ("Identiteit", "Identity"),
-    "no_identity": ("Zonder identiteit: het bestand heeft bewust geen kolom met naam of "
-                    "geboortedatum (deze meldingen kunnen nooit aan andere worden gekoppeld)",
-                    "Without identity: the file deliberately has no name or birth-date column "
-                    "(these reports can never be linked to others)"),
-    "errors_found": ("{total} fout(en); er is niets geregistreerd.",
-                     "{total} error(s); nothing was registered."),
-    "errors_more": ("De eerste {listed} staan hieronder; herstel ze en importeer opnieuw om de "
-                    "volgende te zien.",
-                    "The first {listed} are listed below; correct them and import again to see "
-                    "the next."),
-    "field": ("Veld", "Field"), "message": ("Melding", "Message"),
-    "forbidden": ("Geen toegang", "No access"),
-    "forbidden_text": ("U heeft geen toegang tot deze pagina.",
-                       "You do not have access to this page."),
-    "not_found": ("Niet gevonden", "Not found"),
-    "not_found_text": ("Deze pagina of melding bestaat niet of is niet voor u zichtbaar.",
-                       "This page or report does not exist or is not visible to you."),
-    "welcome": ("Welkom", "Welcome"), "role": ("Rol", "Role"),
-    "organisations": ("Organisaties", "Organisations"), "users": ("Gebruikers", "Users"),
-    "add_org": ("Organisatie toevoegen", "Add organisation"), "code": ("Code", "Code"),
-    "name": ("Naam", "Name"), "category": ("Meldercategorie", "Reporter category"),
-    "add_user": ("Gebruiker toevoegen", "Add user"), "active": ("Actief", "Active"),
-    "add_token": ("API-token aanmaken", "Create API token"),
-    "token_once": ("Bewaar dit token nu: het wordt maar één keer getoond.",
-                   "Keep this token now: it is shown only once."),
-    "purpose": ("Doel", "Purpose"), "yes": ("ja", "yes"), "no": ("nee", "no"),
-    "verify": ("Keten controleren", "Verify chain"),
-    "verify_ok": ("Auditlog intact", "Audit log intact"),
-    "verify_bad": ("Auditlog NIET intact", "Audit log NOT intact"),
-    "when": ("Tijdstip", "Time"), "who": ("Wie", "Who"), "action": ("Actie", "Action"),
-    "object": ("Object", "Object"), "from": ("Vanaf", "From"),
-    "intro_reporter": ("Registreer een melding van een mogelijk slachtoffer, of importeer een "
-                       "bestand met meldingen.",
-                       "Register a report of a possible victim, or import a file of reports."),
-    "intro_analyst": ("U ziet de gepseudonimiseerde meldingen van alle organisaties.",
-                      "You see the pseudonymised reports of every organisation."),
-    "intro_admin": ("Beheer organisaties, gebruikers en API-tokens.",
-                    "Manage organisations, users and API tokens."),
-    "intro_auditor": ("Bekijk en controleer het auditlog.", "Read and verify the audit log."),
-    "created": ("aangemaakt", "created"), "existing": ("al aanwezig", "already present"),
-}
-
-FIELD_TEXT = {  # label, description (nl, en)
-    "source_ref": (("Uw referentie", "Your reference"),
-                   ("Optioneel; voorkomt dubbele registratie.",
-                    "Optional; prevents registering twice.")),
-    "received_date": (("Datum melding", "Date of report"), None),
-    "reference_year": (("Peiljaar", "Reference year"), None),
-    "legal_basis": (("Grondslag", "Legal basis"), None),
-    "consent_registration": (("Toestemming voor registratie", "Consent to registration"), None),
-    "consent_care_referral": (("Toestemming voor doorverwijzing naar zorg",
-                               "Consent to care referral"), None),
-    "given_name": (("Voornamen", "Given names"), None),
-    "surname_prefix": (("Tussenvoegsel", "Surname prefix"), None),
-    "surname": (("Achternaam", "Surname"), None),
-    "birth_date": (("Geboortedatum", "Date of birth"), None),
-    "birth_year": (("Geboortejaar (als de datum onbekend is)",
-                    "Year of birth (when the date is unknown)"), None),
-    "age_at_report": (("Leeftijd bij melding", "Age at report"), None),
-    "sex": (("Geslacht", "Sex"), None),
-    "nationality": (("Nationaliteit", "Nationality"), None),
-    "country_of_birth": (("Geboorteland", "Country of birth"), None),
-    "residence_status": (("Verblijfsstatus", "Residence status"), None),
-    "exploitation_forms": (("Vormen van uitbuiting", "Forms of exploitation"), None),
-    "sector": (("Sector", "Sector"), None),
-    "nr_group": (("NR-groep", "NR group"), None),
-    "place_of_exploitation": (("Plaats van uitbuiting", "Place of exploitation"),
-                              ("CBS-gemeentecode (GM0363), BQ-BO, BQ-SE, BQ-SA, of een land.",
-                               "CBS municipality code (GM0363), BQ-BO, BQ-SE, BQ-SA, or a "
-                               "country.")),
-    "complaint_filed": (("Aangifte gedaan", "Complaint filed"), None),
-    "reflection_period": (("Bedenktijd", "Reflection period"), None),
-    "shelter_requested": (("Opvang gevraagd", "Shelter requested"), None),
-    "shelter_placed": (("Opvang geplaatst", "Shelter placed"), None),
+# the form's fields: label, description (English msgids, translated at use)
+FIELD_TEXT = {
+    "source_ref": (N_("Your reference"), N_("Optional; prevents registering twice.")),
+    "received_date": (N_("Date of report"), None),
+    "reference_year": (N_("Reference year"), None),
+    "legal_basis": (N_("Legal basis"), None),
+    "consent_registration": (N_("Consent to registration"), None),
+    "consent_care_referral": (N_("Consent to care referral"), None),
+    "given_name": (N_("Given names"), None),
+    "surname_prefix": (N_("Surname prefix"), None),
+    "surname": (N_("Surname"), None),
+    "birth_date": (N_("Date of birth"), None),
+    "birth_year": (N_("Year of birth (when the date is unknown)"), None),
+    "age_at_report": (N_("Age at report"), None),
+    "sex": (N_("Sex"), None),
+    "nationality": (N_("Nationality"), None),
+    "country_of_birth": (N_("Country of birth"), None),
+    "residence_status": (N_("Residence status"), None),
+    "exploitation_forms": (N_("Forms of exploitation"), None),
+    "sector": (N_("Sector"), None),
+    "nr_group": (N_("NR group"), None),
+    "place_of_exploitation": (N_("Place of exploitation"),
+                              N_("CBS municipality code (GM0363), BQ-BO, BQ-SE, BQ-SA, or a "
+                                 "country.")),
+    "complaint_filed": (N_("Complaint filed"), None),
+    "reflection_period": (N_("Reflection period"), None),
+    "shelter_requested": (N_("Shelter requested"), None),
+    "shelter_placed": (N_("Shelter placed"), None),
 }
 
 CHOICES = {  # value lists of the validation module, labelled
-    "legal_basis": {"obligation": ("wettelijke plicht", "legal obligation"),
-                    "consent": ("toestemming", "consent"), "other": ("anders", "other")},
-    "consent": {"yes": ("ja", "yes"), "no": ("nee", "no"),
-                "not_required": ("niet nodig", "not required"),
-                "unknown": ("onbekend", "unknown")},
-    "complaint_filed": {"yes": ("ja", "yes"), "no": ("nee", "no"),
-                        "considering": ("overweegt", "considering"),
-                        "unknown": ("onbekend", "unknown")},
-    "reflection_period": {"offered": ("aangeboden", "offered"),
-                          "granted": ("verleend", "granted"), "no": ("nee", "no"),
-                          "unknown": ("onbekend", "unknown"),
-                          "not_applicable": ("niet van toepassing", "not applicable")},
-    "yes_no": {"yes": ("ja", "yes"), "no": ("nee", "no"), "unknown": ("onbekend", "unknown")},
+    "legal_basis": {"obligation": N_("legal obligation"), "consent": N_("consent"),
+                    "other": N_("other")},
+    "consent": {"yes": N_("yes"), "no": N_("no"), "not_required": N_("not required"),
+                "unknown": N_("unknown")},
+    "complaint_filed": {"yes": N_("yes"), "no": N_("no"), "considering": N_("considering"),
+                        "unknown": N_("unknown")},
+    "reflection_period": {"offered": N_("offered"), "granted": N_("granted"), "no": N_("no"),
+                          "unknown": N_("unknown"), "not_applicable": N_("not applicable")},
+    "yes_no": {"yes": N_("yes"), "no": N_("no"), "unknown": N_("unknown")},
 }
 assert set(CHOICES["legal_basis"]) == set(v.LEGAL_BASES)
 assert set(CHOICES["consent"]) == set(v.CONSENTS)
@@ -176,17 +96,26 @@ assert set(CHOICES["yes_no"]) == set(v.YES_NO)
 
 FORM_FIELDS = tuple(FIELD_TEXT)
 NAV = {  # role -> pages in the menu
-    "reporter": (("/", "home"), ("/reports", "reports"), ("/reports/new", "new_report"),
-                 ("/import", "import")),
-    "analyst": (("/", "home"), ("/reports", "reports")),
-    "admin": (("/", "home"), ("/admin", "admin")),
-    "auditor": (("/", "home"), ("/audit", "audit")),
+    "reporter": (("/", N_("Home")), ("/reports", N_("Reports")),
+                 ("/reports/new", N_("New report")), ("/import", N_("Import file"))),
+    "analyst": (("/", N_("Home")), ("/reports", N_("Reports"))),
+    "admin": (("/", N_("Home")), ("/admin", N_("Administration"))),
+    "auditor": (("/", N_("Home")), ("/audit", N_("Audit log"))),
+}
+INTRO = {  # role -> the home page's first sentence
+    "reporter": N_("Register a report of a possible victim, or import a file of reports."),
+    "analyst": N_("You see the pseudonymised reports of every organisation."),
+    "admin": N_("Manage organisations, users and API tokens."),
+    "auditor": N_("Read and verify the audit log."),
 }
 
 
 def _opts(table: dict, lang: str) -> list[tuple[str, str]]:
-    i = 0 if lang == "nl" else 1
-    return [(code, f"{labels[i]}") for code, labels in table.items()]
+    """(code, label) in ``lang`` of a table of English msgids, or of one of ``zicht.codes``'
+    tables of (nl, en) pairs (whose labels are not in the catalogue)."""
+    _ = translator(lang)
+    return [(code, _(label) if isinstance(label, str) else label[LANGS.index(lang)])
+            for code, label in table.items()]
 
 
 @lru_cache(maxsize=2)
@@ -197,11 +126,11 @@ def countries(lang: str) -> list[tuple[str, str]]:
 
     import pycountry
 
-    translate = (gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["nl"],
-                                     fallback=True).gettext if lang == "nl" else (lambda s: s))
+    translate = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
+                                    fallback=True).gettext
+    _ = translator(lang)
     items = [(c.alpha_3, translate(c.name)) for c in pycountry.countries]
-    special = [("STATELESS", "staatloos" if lang == "nl" else "stateless"),
-               ("UNK", "onbekend" if lang == "nl" else "unknown")]
+    special = [("STATELESS", _("stateless")), ("UNK", _("unknown"))]
     return special + sorted(items, key=lambda x: x[1])
 
 
@@ -211,17 +140,14 @@ class Page:
     def __init__(self, request: Request, actor: Actor | None, csrf: str | None):
         self.request, self.actor, self.csrf = request, actor, csrf
         self.lang = lang_of(request)
-
-    def t(self, key: str) -> str:
-        nl, en = T[key]
-        return nl if self.lang == "nl" else en
+        self._ = translator(self.lang)
 
     def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
         here = self.request.url.path
-        nav = [(href, self.t(key), href == here)
-               for href, key in NAV.get(self.actor.role if self.actor else "", ())]
+        nav = [(href, self._(label), href == here)
+               for href, label in NAV.get(self.actor.role if self.actor else "", ())]
         response = TEMPLATES.TemplateResponse(self.request, template, {
-            "lang": self.lang, "t": self.t, "actor": self.actor, "csrf": self.csrf,
+            "lang": self.lang, "actor": self.actor, "csrf": self.csrf,
             "nav_items": nav, "field_label": self.field_label, **context}, status_code=status)
         lang_param = self.request.query_params.get("lang")
         if lang_param in ("nl", "en"):
@@ -231,15 +157,13 @@ class Page:
 
     def field_label(self, name: str) -> str:
         entry = FIELD_TEXT.get(name)
-        if entry is None:
-            return name
-        return entry[0][0 if self.lang == "nl" else 1]
+        return name if entry is None else self._(entry[0])
 
     def field_help(self, name: str) -> str | None:
         entry = FIELD_TEXT.get(name)
         if entry is None or entry[1] is None:
             return None
-        return entry[1][0 if self.lang == "nl" else 1]
+        return self._(entry[1])
 
     def _secure(self) -> bool:
         return registry_of(self.request).settings.cookie_secure
@@ -278,14 +202,15 @@ def install(app: FastAPI) -> None:
             target = "/login?" + urlencode({"next": request.url.path})
             return RedirectResponse(target, status_code=303)
         page = any_page(request)
+        _ = page._
         if isinstance(exc, NotFound):
-            return page.render("message.html", 404, title=page.t("not_found"),
-                               text=page.t("not_found_text"))
+            return page.render("message.html", 404, title=_("Not found"), text=_(
+                "This page or report does not exist or is not visible to you."))
         if isinstance(exc, AccessDenied):
-            return page.render("message.html", 403, title=page.t("forbidden"),
-                               text=page.t("forbidden_text"))
+            return page.render("message.html", 403, title=_("No access"),
+                               text=_("You do not have access to this page."))
         return page.render("message.html", getattr(exc, "status", 400),
-                           title=page.t("errors_title"), text=str(exc))
+                           title=_("There is a problem"), text=str(exc))
 
     app.state.pages_error = pages_error
     app.add_exception_handler(_LoginRequired, pages_error)
@@ -293,9 +218,7 @@ def install(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request):
         page = _page(request)
-        intro = {"reporter": "intro_reporter", "analyst": "intro_analyst",
-                 "admin": "intro_admin", "auditor": "intro_auditor"}[page.actor.role]
-        return page.render("home.html", intro=page.t(intro))
+        return page.render("home.html", intro=page._(INTRO[page.actor.role]))
 
     # -- login ---------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -320,12 +243,12 @@ def install(app: FastAPI) -> None:
         page = Page(request, None, None)
         cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not cookie or not csrf_token or not same(cookie, csrf_token):
-            return _login_page(page, page.t("errors_title"), 403)
+            return _login_page(page, page._("There is a problem"), 403)
         try:
             secret, _csrf, _actor = registry_of(request).login(username, password,
                                                                client_address(request))
         except Unauthenticated:
-            return _login_page(page, page.t("login_failed"), 401)
+            return _login_page(page, page._("Wrong user name or password."), 401)
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="strict",
@@ -423,7 +346,7 @@ def install(app: FastAPI) -> None:
         upload = form.get("file")
         no_identity = form.get("no_identity") == "1"
         if not isinstance(upload, UploadFile) or not upload.filename:
-            msg = "Kies een bestand." if page.lang == "nl" else "Choose a file."
+            msg = page._("Choose a file.")
             return page.render("import.html", 422, result=None, total=1,
                                errors=[{"row": None, "field": "file", "message": msg}])
         # parsing, validation and staging in a worker thread: never on the event loop; the

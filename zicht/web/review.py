@@ -27,6 +27,7 @@ import pandas as pd
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ..i18n import N_, format_number
 from ..linkage.review import (
     DECISIONS,
     REVIEW_BAND,
@@ -36,7 +37,6 @@ from ..linkage.review import (
 )
 from ..registry.audit import Event
 from ..registry.service import AccessDenied
-from . import dashboard
 from .deps import check_csrf, registry_of
 from .pages import Page, _page
 
@@ -47,142 +47,111 @@ MAX_ID = 120  # report ids longer than this are not in any queue
 
 # the reports' non-identifying attributes that `zicht link` writes beside the levels
 ATTRIBUTES = {
-    "reporter_category": ("meldercategorie", "reporter category"),
-    "organisation": ("organisatie", "organisation"),
-    "reference_year": ("peiljaar", "reference year"),
-    "sex": ("geslacht", "sex"),
-    "nationality": ("nationaliteit", "nationality"),
-    "age_band": ("leeftijdsgroep", "age band"),
-    "place_of_exploitation": ("plaats van uitbuiting", "place of exploitation"),
+    "reporter_category": N_("reporter category"),
+    "organisation": N_("organisation"),
+    "reference_year": N_("reference year"),
+    "sex": N_("sex"),
+    "nationality": N_("nationality"),
+    "age_band": N_("age band"),
+    "place_of_exploitation": N_("place of exploitation"),
 }
 COMPARISONS = {
-    "name": ("naam", "name"), "birth_date": ("geboortedatum", "birth date"),
-    "age": ("geboortejaar volgens leeftijd", "birth year implied by age"),
-    "year": ("jaren tussen de meldingen", "years between the reports"),
-    "sex": ("geslacht", "sex"), "context": ("plaats en vorm van uitbuiting",
-                                            "place and form of exploitation"),
+    "name": N_("name"),
+    "birth_date": N_("birth date"),
+    "age": N_("birth year implied by age"),
+    "year": N_("years between the reports"),
+    "sex": N_("sex"),
+    "context": N_("place and form of exploitation"),
 }
-# Dutch for the level labels of zicht.linkage.model (the English label is the model's own)
-LEVELS_NL = {
-    "no name to compare": "geen naam om te vergelijken",
-    "all name parts equal (order free)": "alle naamdelen gelijk (volgorde vrij)",
-    "one part equal, the other similar": "één deel gelijk, het andere lijkt erop",
-    "both parts similar (Dice >= 0.75)": "beide delen lijken erop (Dice >= 0,75)",
-    "all parts similar, order free (Dice >= 0.8)":
-        "alle delen lijken erop, volgorde vrij (Dice >= 0,8)",
-    "surname equal, given name missing": "achternaam gelijk, voornaam ontbreekt",
-    "given name equal, surname missing": "voornaam gelijk, achternaam ontbreekt",
-    "one part missing, the other similar": "één deel ontbreekt, het andere lijkt erop",
-    "surname equal": "achternaam gelijk", "given name equal": "voornaam gelijk",
-    "all parts loosely similar (Dice >= 0.55)": "alle delen lijken enigszins (Dice >= 0,55)",
-    "different": "verschillend",
-    "birth year unknown": "geboortejaar onbekend", "date equal": "datum gelijk",
-    "day and month swapped": "dag en maand verwisseld",
-    "year and month equal": "jaar en maand gelijk",
-    "day and month equal, year differs": "dag en maand gelijk, jaar verschilt",
-    "year equal, date known on one side only": "jaar gelijk, datum aan één kant bekend",
-    "year equal, date differs": "jaar gelijk, datum verschilt",
-    "age unknown, or birth years compared": "leeftijd onbekend, of geboortejaren vergeleken",
-    "same implied birth year": "zelfde afgeleide geboortejaar",
-    "implied birth years 1 apart": "afgeleide geboortejaren 1 jaar uit elkaar",
-    "implied birth years 2-3 apart": "afgeleide geboortejaren 2-3 jaar uit elkaar",
-    "year unknown": "jaar onbekend", "same year": "zelfde jaar",
-    "1 year apart": "1 jaar uit elkaar", "2-3 years apart": "2-3 jaar uit elkaar",
-    "further apart": "verder uit elkaar",
-    "nothing to compare": "niets om te vergelijken",
-    "place and forms equal": "plaats en vormen gelijk", "place equal": "plaats gelijk",
-    "sex unknown": "geslacht onbekend", "sex equal": "geslacht gelijk",
-}
+# the comparison levels of zicht.linkage.model (its English labels are the msgids)
+LEVELS = (
+    N_("no name to compare"),
+    N_("all name parts equal (order free)"),
+    N_("one part equal, the other similar"),
+    N_("both parts similar (Dice >= 0.75)"),
+    N_("all parts similar, order free (Dice >= 0.8)"),
+    N_("surname equal, given name missing"),
+    N_("given name equal, surname missing"),
+    N_("one part missing, the other similar"),
+    N_("surname equal"),
+    N_("given name equal"),
+    N_("all parts loosely similar (Dice >= 0.55)"),
+    N_("different"),
+    N_("birth year unknown"),
+    N_("date equal"),
+    N_("day and month swapped"),
+    N_("year and month equal"),
+    N_("day and month equal, year differs"),
+    N_("year equal, date known on one side only"),
+    N_("year equal, date differs"),
+    N_("age unknown, or birth years compared"),
+    N_("same implied birth year"),
+    N_("implied birth years 1 apart"),
+    N_("implied birth years 2-3 apart"),
+    N_("year unknown"),
+    N_("same year"),
+    N_("1 year apart"),
+    N_("2-3 years apart"),
+    N_("further apart"),
+    N_("nothing to compare"),
+    N_("place and forms equal"),
+    N_("place equal"),
+    N_("sex unknown"),
+    N_("sex equal"),
+)
 DECISION_TEXT = {
-    "match": ("zelfde persoon (match)", "same person (match)"),
-    "no_match": ("verschillende personen (geen match)", "different persons (no match)"),
-    "undecided": ("onzeker: blijft in de wachtrij", "unsure: stays in the queue"),
+    "match": N_("same person (match)"),
+    "no_match": N_("different persons (no match)"),
+    "undecided": N_("unsure: stays in the queue"),
 }
 assert set(DECISION_TEXT) == set(DECISIONS)
 TEXT = {
-    "intro": ("Deze paren meldingen heeft het koppelmodel niet met zekerheid aan één persoon "
-              "toegekend of juist gescheiden (kans op een match tussen {low} en {high}). Het "
-              "meest onzekere paar staat bovenaan. U ziet alleen gepseudonimiseerde gegevens: "
-              "kenmerken van de meldingen, de kans en per vergelijking het niveau; geen namen, "
-              "geboortedata of koppelcodes.",
-              "The linkage model could not tell whether these pairs of reports are one person "
-              "(match probability between {low} and {high}). The most uncertain pair comes "
-              "first. You see pseudonymised data only: the reports' identifiers, the "
-              "probability and each comparison's level; no names, birth dates or tokens."),
-    "effect": ("Een beslissing telt vanaf de volgende run van zicht link naar deze map: een "
-               "match koppelt het paar, geen match verbreekt de directe koppeling. Tot die run "
-               "blijven de personen, capture-histories en schattingen zoals ze zijn. Onzeker "
-               "legt alleen vast dat u het paar heeft bekeken; het blijft in de wachtrij. Een "
-               "beslissing wijzigen of intrekken kan op de server met zicht link review MAP "
-               "--pair ID_L ID_R --decide undecided.",
-               "A decision counts from the next run of zicht link into this folder on: a match "
-               "links the pair, no match removes their direct link. Until that run the persons, "
-               "capture histories and estimates stay as they are. Unsure only records that you "
-               "looked at the pair; it stays in the queue. To change or withdraw a decision, "
-               "use zicht link review FOLDER --pair ID_L ID_R --decide undecided on the "
-               "server."),
-    "counts": ("{total} paren in de wachtrij van de laatste koppelrun: {decided} beslist, "
-               "{open} nog te beoordelen.",
-               "{total} pairs in the queue of the last linkage run: {decided} decided, "
-               "{open} still to review."),
-    "empty": ("Er zijn geen paren meer te beoordelen.", "There are no pairs left to review."),
-    "no_linkage": ("Er is geen koppeling ingesteld. Start de server met zicht serve --linkage "
-                   "MAP (de map van zicht link --out), of zet ZICHT_LINKAGE.",
-                   "No linkage is configured. Start the server with zicht serve --linkage "
-                   "FOLDER (the folder of zicht link --out), or set ZICHT_LINKAGE."),
-    "no_queue": ("De ingestelde koppelmap heeft geen leesbare review_queue.csv. Draai eerst zicht "
-                 "link naar die map.",
-                 "The configured linkage folder has no readable review_queue.csv. Run zicht "
-                 "link into that folder first."),
-    "log_unreadable": ("Het beslissingenlogboek (decisions.jsonl) is niet leesbaar: {error}",
-                       "The decisions log (decisions.jsonl) cannot be read: {error}"),
-    "pair": ("Paar {number}", "Pair {number}"),
-    "probability": ("Kans op een match: {p}", "Match probability: {p}"),
-    "levels": ("Vergelijkingen van paar {number}", "Comparisons of pair {number}"),
-    "comparison": ("vergelijking", "comparison"), "level": ("niveau", "level"),
-    "reports": ("Meldingen van paar {number}", "Reports of pair {number}"),
-    "attribute": ("kenmerk", "attribute"),
-    "decision": ("Uw beslissing over paar {number}", "Your decision on pair {number}"),
-    "record": ("Beslissing vastleggen", "Record decision"),
-    "recorded": ("Vastgelegd: {l} en {r}: {decision} (door {by}, {at}). Dit telt vanaf de "
-                 "volgende run van zicht link.",
-                 "Recorded: {l} and {r}: {decision} (by {by}, {at}). This counts from the next "
-                 "run of zicht link on."),
-    "page_of": ("Pagina {number} van {pages}", "Page {number} of {pages}"),
-    "pagination": ("Paginering", "Pagination"),
-    "csrf": ("Het formulier is verlopen of ongeldig (CSRF-token). Laad de pagina opnieuw en "
-             "probeer het nog eens; er is niets vastgelegd.",
-             "The form has expired or is invalid (CSRF token). Reload the page and try again; "
-             "nothing was recorded."),
-    "choose": ("Kies een beslissing voor dit paar; er is niets vastgelegd.",
-               "Choose a decision for this pair; nothing was recorded."),
-    "bad_decision": ("Onbekende beslissing {decision!r}: kies {choices}. Er is niets "
-                     "vastgelegd.",
-                     "Unknown decision {decision!r}: choose {choices}. Nothing was recorded."),
-    "unknown_pair": ("Het paar {l} en {r} staat niet in de wachtrij van deze koppeling. Er is "
-                     "niets vastgelegd.",
-                     "The pair {l} and {r} is not in this linkage's review queue. Nothing was "
-                     "recorded."),
-    "already": ("Over het paar {l} en {r} is al beslist ({decision}, door {by}). Er is niets "
-                "vastgelegd.",
-                "The pair {l} and {r} has already been decided ({decision}, by {by}). Nothing "
-                "was recorded."),
-    "conflict": ("Over het paar {l} en {r} is al beslist nadat u de pagina laadde: "
-                 "{decision} (door {by}, {at}). Er is niets vastgelegd.",
-                 "The pair {l} and {r} has been decided since you loaded the page: "
-                 "{decision} (by {by}, {at}). Nothing was recorded."),
-    "conflict_unsure": ("Nadat u de pagina laadde, is over het paar {l} en {r} vastgelegd: "
-                        "{decision} (door {by}, {at}). Er is niets vastgelegd; bekijk het paar "
-                        "opnieuw.",
-                        "Since you loaded the page, this was recorded about the pair {l} and "
-                        "{r}: {decision} (by {by}, {at}). Nothing was recorded; look at the "
-                        "pair again."),
-    "stale": ("Het beslissingenlogboek is gewijzigd sinds u de pagina laadde. Er is niets "
-              "vastgelegd; bekijk het paar {l} en {r} opnieuw.",
-              "The decisions log has changed since you loaded the page. Nothing was recorded; "
-              "look at the pair {l} and {r} again."),
-    "write_failed": ("De beslissing kon niet worden opgeslagen: {error}",
-                     "The decision could not be stored: {error}"),
+    "intro": N_("The linkage model could not tell whether these pairs of reports are one person "
+                "(match probability between {low} and {high}). The most uncertain pair comes "
+                "first. You see pseudonymised data only: the reports' identifiers, the probability "
+                "and each comparison's level; no names, birth dates or tokens."),
+    "effect": N_("A decision counts from the next run of zicht link into this folder on: a match "
+                 "links the pair, no match removes their direct link. Until that run the persons, "
+                 "capture histories and estimates stay as they are. Unsure only records that you "
+                 "looked at the pair; it stays in the queue. To change or withdraw a decision, use "
+                 "zicht link review FOLDER --pair ID_L ID_R --decide undecided on the server."),
+    "counts": N_("{total} pairs in the queue of the last linkage run: {decided} decided, {open} "
+                 "still to review."),
+    "empty": N_("There are no pairs left to review."),
+    "no_linkage": N_("No linkage is configured. Start the server with zicht serve --linkage FOLDER "
+                     "(the folder of zicht link --out), or set ZICHT_LINKAGE."),
+    "no_queue": N_("The configured linkage folder has no readable review_queue.csv. Run zicht link "
+                   "into that folder first."),
+    "log_unreadable": N_("The decisions log (decisions.jsonl) cannot be read: {error}"),
+    "pair": N_("Pair {number}"),
+    "probability": N_("Match probability: {p}"),
+    "levels": N_("Comparisons of pair {number}"),
+    "comparison": N_("comparison"),
+    "level": N_("level"),
+    "reports": N_("Reports of pair {number}"),
+    "attribute": N_("attribute"),
+    "decision": N_("Your decision on pair {number}"),
+    "record": N_("Record decision"),
+    "recorded": N_("Recorded: {l} and {r}: {decision} (by {by}, {at}). This counts from the next "
+                   "run of zicht link on."),
+    "page_of": N_("Page {number} of {pages}"),
+    "pagination": N_("Pagination"),
+    "csrf": N_("The form has expired or is invalid (CSRF token). Reload the page and try again; "
+               "nothing was recorded."),
+    "choose": N_("Choose a decision for this pair; nothing was recorded."),
+    "bad_decision": N_("Unknown decision {decision!r}: choose {choices}. Nothing was recorded."),
+    "unknown_pair": N_("The pair {l} and {r} is not in this linkage's review queue. Nothing was "
+                       "recorded."),
+    "already": N_("The pair {l} and {r} has already been decided ({decision}, by {by}). Nothing "
+                  "was recorded."),
+    "conflict": N_("The pair {l} and {r} has been decided since you loaded the page: {decision} "
+                   "(by {by}, {at}). Nothing was recorded."),
+    "conflict_unsure": N_("Since you loaded the page, this was recorded about the pair {l} and "
+                          "{r}: {decision} (by {by}, {at}). Nothing was recorded; look at the pair "
+                          "again."),
+    "stale": N_("The decisions log has changed since you loaded the page. Nothing was recorded; "
+                "look at the pair {l} and {r} again."),
+    "write_failed": N_("The decision could not be stored: {error}"),
 }
 
 
@@ -272,46 +241,39 @@ def linkage_path(request: Request) -> Path | None:
 
 
 def _tt(page: Page, key: str, **kw) -> str:
-    nl, en = TEXT[key] if key in TEXT else dashboard.TEXT[key]  # the nav's keys
-    return (nl if page.lang == "nl" else en).format(**kw)
-
-
-def _lang(page: Page, pair: tuple[str, str]) -> str:
-    return pair[0 if page.lang == "nl" else 1]
+    return page._(TEXT[key]).format(**kw)
 
 
 def _prob(p: float, lang: str) -> str:
-    text = f"{p:.2f}"
-    return text.replace(".", ",") if lang == "nl" else text
+    return format_number(p, lang, decimals=2, grouping=False)
 
 
 def _number(x: float, lang: str) -> str:
-    text = f"{x:g}"
-    return text.replace(".", ",") if lang == "nl" else text
+    return format_number(x, lang, grouping=False)
 
 
 def _decision_text(page: Page, decision: str) -> str:
-    return _lang(page, DECISION_TEXT.get(decision, (decision, decision)))
+    return page._(DECISION_TEXT[decision]) if decision in DECISION_TEXT else decision
 
 
 def _level_text(page: Page, label: str) -> str:
-    if page.lang != "nl":
-        return label
-    if label in LEVELS_NL:
-        return LEVELS_NL[label]
-    for suffix, nl in ((" unknown", " onbekend"), (" equal", " gelijk")):  # tok_extra_* levels
-        if label.endswith(suffix):
-            return label[: -len(suffix)] + nl
+    if label in LEVELS:
+        return page._(label)
+    # the levels of the tok_extra_* comparisons: "<name> unknown", "<name> equal"
+    if label.endswith(" unknown"):
+        return page._("{name} unknown").format(name=label[: -len(" unknown")])
+    if label.endswith(" equal"):
+        return page._("{name} equal").format(name=label[: -len(" equal")])
     return label
 
 
 def _pair_view(page: Page, row: pd.Series, number: int, standing: dict | None) -> dict:
-    levels = [(_lang(page, COMPARISONS.get(c[6:], (c[6:], c[6:]))), _level_text(page, row[c]))
+    _ = page._
+    levels = [(_(COMPARISONS[c[6:]]) if c[6:] in COMPARISONS else c[6:], _level_text(page, row[c]))
               for c in row.index if c.startswith("level_") and row[c] != ""]
-    unknown = "onbekend" if page.lang == "nl" else "unknown"
-    attributes = [(_lang(page, names), row.get(f"{a}_l") or unknown,
-                   row.get(f"{a}_r") or unknown)
-                  for a, names in ATTRIBUTES.items()
+    unknown = _("unknown")
+    attributes = [(_(name), row.get(f"{a}_l") or unknown, row.get(f"{a}_r") or unknown)
+                  for a, name in ATTRIBUTES.items()
                   if f"{a}_l" in row.index or f"{a}_r" in row.index]
     return {"number": number, "id_l": row["id_l"], "id_r": row["id_r"],
             "probability": _prob(row["match_probability"], page.lang),
@@ -343,7 +305,7 @@ def install(app: FastAPI) -> None:
                 confirmation: str | None = None) -> HTMLResponse:
         """The page at ``page_no`` with an ``error`` about the pair ``failed`` (its radio
         group is marked invalid when it is on the page) or a ``confirmation``."""
-        context = {"tt": lambda key, **kw: _tt(page, key, **kw), "state": "ready", "pairs": [],
+        context = {"state": "ready", "pairs": [],
                    "errors": [], "error_of": {}, "confirmation": confirmation,
                    "page_no": 1, "pages": 1, "counts": None, "band": None,
                    "choices": [(d, _decision_text(page, d)) for d in DECISIONS]}

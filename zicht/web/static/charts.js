@@ -20,14 +20,16 @@
 (() => {
   "use strict";
 
-  const NL = document.documentElement.lang === "nl";
-  // number format of the pages' tables (format_value): 1.234,5 in Dutch, 1,234.5 in English
-  const FORMAT_LOCALE = NL
-    ? { decimal: ",", thousands: ".", grouping: [3], currency: ["€ ", ""] }
-    : { decimal: ".", thousands: ",", grouping: [3], currency: ["€", ""] };
-  const HINT = NL
-    ? "Interactieve grafiek: de pijltjestoetsen tonen de waarden."
-    : "Interactive chart: the arrow keys show the values.";
+  // the page's language comes from the server (dashboard_scripts.html): the hint's text and
+  // the number format of the pages' tables (1.234,5 in Dutch, 1,234.5 in English)
+  const OPTIONS = (document.currentScript && document.currentScript.dataset) || {};
+  const FORMAT_LOCALE = {
+    decimal: OPTIONS.decimal || ".",
+    thousands: OPTIONS.group || ",",
+    grouping: [3],
+    currency: [OPTIONS.currency || "€", ""],
+  };
+  const HINT = OPTIONS.hint || "Interactive chart: the arrow keys show the values.";
   const TOOLTIP_ID = "zicht-chart-tooltip";
   const STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
 
