@@ -28,8 +28,10 @@ deterministic for a given ``numpy.random.Generator`` state.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass, replace
 from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -111,209 +113,52 @@ def romanise(text: str, system: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-written heads (the common names of each culture) and extra names Faker lacks
+# Name lists (data/names.json): hand-written heads (the common names of each culture), extra
+# names Faker lacks, Vietnamese shares, romanised Arabic names, the generic pool's locales and
+# the pinyin of Faker's zh_CN hanzi
 # ---------------------------------------------------------------------------------------------
 
-_NLD_SURNAME_HEAD = (
-    "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser",
-    "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks",
-    "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "de Graaf",
-    "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan", "Vermeulen", "van den Heuvel",
-    "van der Veen", "van den Broek", "de Bruijn", "de Bruin", "van der Heijden", "Schouten",
-    "van Beek", "Willems", "van Vliet", "van de Ven", "Hoekstra", "Maas", "Verhoeven", "Koster",
-    "van Dam", "van der Wal", "Prins", "Blom", "Huisman", "Peeters", "de Jonge", "Kuipers",
-    "van Wijk", "Post", "Kuiper", "Veenstra", "Kramer", "van den Brink", "Scholten",
-)  # fmt: skip
-_NLD_GIVEN_HEAD = {
-    "M": ("Jan", "Peter", "Mark", "Thomas", "Dennis", "Kevin", "Daan", "Tim", "Lucas", "Jeroen",
-          "Stefan", "Sander", "Martijn", "Niels", "Bram", "Ruben", "Jesse", "Mohamed", "Rick",
-          "Lars", "Milan", "Thijs", "Luuk", "Sem", "Max", "Kees", "Wim", "Hans"),
-    "F": ("Lisa", "Anna", "Sanne", "Emma", "Laura", "Julia", "Sophie", "Maria", "Iris", "Lotte",
-          "Eva", "Kim", "Fleur", "Anouk", "Demi", "Femke", "Esther", "Linda", "Naomi", "Sara",
-          "Romy", "Chantal", "Melissa", "Samantha", "Priscilla", "Fatima", "Ingrid", "Marieke"),
-}  # fmt: skip
 
-_POL_GIVEN_HEAD = {
-    "M": ("Piotr", "Krzysztof", "Tomasz", "Paweł", "Michał", "Marcin", "Andrzej", "Łukasz",
-          "Jan", "Adam", "Jakub", "Kamil", "Mateusz", "Marek", "Grzegorz", "Dariusz", "Wojciech",
-          "Mariusz", "Rafał", "Robert", "Bartosz", "Sebastian", "Zbigniew", "Przemysław"),
-    "F": ("Anna", "Katarzyna", "Małgorzata", "Agnieszka", "Maria", "Barbara", "Ewa", "Krystyna",
-          "Magdalena", "Joanna", "Aleksandra", "Monika", "Natalia", "Karolina", "Justyna",
-          "Paulina", "Marta", "Beata", "Dorota", "Wiktoria", "Zofia", "Julia", "Żaneta", "Jolanta"),
-}  # fmt: skip
+def _frozen(value):
+    """JSON lists as tuples (the lists are constants), objects as dicts of the same."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    return value
 
-_ROU_SURNAME_HEAD = (
-    "Popa", "Popescu", "Pop", "Radu", "Dumitru", "Stan", "Stoica", "Gheorghe", "Matei",
-    "Ciobanu", "Ionescu", "Rusu", "Munteanu", "Constantin", "Mihai", "Marin", "Lungu", "Ilie",
-    "Moldovan", "Lăcătuș", "Vasile", "Ion", "Florea", "Dinu", "Cojocaru", "Nistor", "Tudor",
-    "Barbu", "Oprea", "Dobre", "Sandu", "Mocanu", "Manea", "Lazăr", "Bălan", "Sârbu", "Neagu",
-    "Tănase", "Ungureanu", "Cristea", "Iordache", "Nedelcu", "Zamfir", "Roman", "Avram",
-    "Căldăraru", "Olteanu", "Ene", "Enache", "Voicu", "Niculescu", "Anghel", "Bogdan",
-    "Iliescu", "Crăciun", "Chiriac", "Dragomir", "Diaconu", "Vlad", "Toma", "Pîrvu", "Surdu",
-    "Păun", "Moraru", "Rădulescu", "Petrescu", "Stanciu", "Grigore", "Gavrilă", "Costea",
-    "Istrate", "Bratu", "Petre", "Sima", "Coman", "Cazacu", "Paraschiv", "Ardeleanu", "Bucur",
-    "Bejan", "Arsene", "Spiridon", "Vasilescu", "Mitrea", "Lupu", "Țurcanu", "Neacșu",
-    "Dumitrache", "Boboc", "Popovici", "Rotaru", "Cozma", "Filip", "Nicolae", "Mihăilă",
-    "Moise", "Zaharia", "Câmpeanu", "Tănăsescu", "Ursu", "Suciu", "Husar", "Buzatu", "Fieraru",
-)  # fmt: skip
-_ROU_GIVEN_HEAD = {
-    "M": ("Andrei", "Alexandru", "Ion", "Gheorghe", "Mihai", "Constantin", "Vasile", "Nicolae",
-          "Ionuț", "Florin", "Marian", "Adrian", "Ștefan", "Daniel", "Cristian", "Gabriel",
-          "Dumitru", "Costel", "Marius", "Bogdan", "Cătălin", "Răzvan", "Sorin", "Petrică"),
-    "F": ("Maria", "Elena", "Ioana", "Ana", "Mihaela", "Andreea", "Gabriela", "Cristina",
-          "Florentina", "Daniela", "Alexandra", "Nicoleta", "Ionela", "Georgiana", "Mariana",
-          "Alina", "Adriana", "Ramona", "Roxana", "Denisa", "Larisa", "Bianca", "Ștefania"),
-}  # fmt: skip
 
-_BGR_SURNAME_HEAD = (
-    "Ivanov", "Georgiev", "Dimitrov", "Petrov", "Nikolov", "Hristov", "Stoyanov", "Todorov",
-    "Iliev", "Vasilev", "Atanasov", "Petkov", "Angelov", "Yordanov", "Kolev", "Marinov", "Popov",
-    "Mihaylov", "Stefanov", "Dimov", "Kostov", "Nikolaev", "Kirov", "Pavlov", "Aleksandrov",
-    "Yankov", "Krastev", "Mitev", "Simeonov", "Tsvetkov", "Stoev", "Ahmedov", "Mehmedov",
-    "Asenov", "Rusev", "Borisov", "Valchev", "Genov", "Zhelev", "Ganchev", "Slavov", "Lazarov",
-)  # fmt: skip
-_BGR_GIVEN_HEAD = {
-    "M": ("Georgi", "Ivan", "Dimitar", "Nikolay", "Petar", "Hristo", "Stoyan", "Todor",
-          "Aleksandar", "Vasil", "Atanas", "Angel", "Yordan", "Krasimir", "Plamen", "Stefan",
-          "Ivaylo", "Kaloyan", "Martin", "Nikola", "Emil", "Valentin", "Tsvetan", "Asen",
-          "Mihail", "Lyubomir", "Rumen", "Simeon", "Kiril", "Mehmed"),
-    "F": ("Maria", "Ivanka", "Elena", "Yordanka", "Penka", "Violeta", "Galina", "Daniela",
-          "Desislava", "Petya", "Nadezhda", "Snezhana", "Tsvetanka", "Radka", "Rositsa", "Svetla",
-          "Teodora", "Gergana", "Nikol", "Viktoria", "Aleksandra", "Milena", "Silvia", "Kristina",
-          "Stefka", "Diana", "Margarita", "Zhivka", "Ralitsa", "Ayshe"),
-}  # fmt: skip
+_LISTS = {k: _frozen(v) for k, v in json.loads(
+    resources.files(__package__).joinpath("data", "names.json").read_text(encoding="utf-8")
+).items() if not k.startswith("_")}
 
-_UKR_GIVEN_HEAD = {
-    "M": ("Oleksandr", "Serhii", "Andrii", "Volodymyr", "Mykola", "Oleksii", "Dmytro", "Ivan",
-          "Yurii", "Viktor", "Vasyl", "Ihor", "Maksym", "Petro", "Mykhailo", "Vitalii", "Roman",
-          "Taras", "Bohdan", "Artem", "Denys", "Ruslan", "Vadym", "Yevhen"),
-    "F": ("Olena", "Tetiana", "Nataliia", "Iryna", "Svitlana", "Oksana", "Yuliia", "Liudmyla",
-          "Mariia", "Kateryna", "Anna", "Olha", "Viktoriia", "Halyna", "Nadiia", "Valentyna",
-          "Anastasiia", "Alina", "Daria", "Yana", "Inna", "Larysa", "Khrystyna", "Sofiia"),
-}  # fmt: skip
-
-_UKR_SURNAME_HEAD = (
-    "Melnyk", "Shevchenko", "Boiko", "Kovalenko", "Bondarenko", "Tkachenko", "Kovalchuk",
-    "Kravchenko", "Oliinyk", "Shevchuk", "Koval", "Polishchuk", "Bondar", "Tkachuk", "Moroz",
-    "Marchenko", "Lysenko", "Rudenko", "Savchenko", "Petrenko", "Kravchuk", "Pavlenko",
-    "Klymenko", "Ivanenko", "Kuzmenko", "Ponomarenko", "Savchuk", "Vasylenko", "Levchenko",
-    "Kharchenko", "Karpenko", "Kushnir", "Melnychuk", "Romanenko", "Yakovenko", "Sydorenko",
-    "Honcharenko", "Hnatiuk", "Lytvynenko", "Kozak", "Pshenychnyi", "Ostapenko",
-)  # fmt: skip
-
-_NGA_SURNAME_HEAD = (  # Edo (Benin City) names are over-represented among Nigerian victims
-    "Osagie", "Omoregie", "Igbinedion", "Aigbe", "Osayande", "Idahosa", "Ogbebor", "Uwaifo",
-    "Ehigiator", "Obasuyi", "Iyamu", "Osazee", "Ekhator", "Edobor", "Izevbigie", "Oviawe",
-    "Imafidon", "Okonkwo", "Okafor", "Eze", "Ibrahim", "Adeyemi", "Musa", "Bello", "Okoro",
-    "Nwachukwu", "Olawale", "Chukwu", "Obi", "Ogunleye", "Ojo", "Balogun", "Igbinoba", "Eweka",
-    "Osaghae", "Aghedo", "Ogiemwonyi", "Enabulele", "Erhabor", "Uyi",
-)  # fmt: skip
-_NGA_GIVEN_HEAD = {
-    "M": ("John", "Emmanuel", "Osaro", "Osas", "Eghosa", "Samuel", "David", "Michael", "Joseph",
-          "Daniel", "Godwin", "Peter", "Efosa", "Friday", "Sunday", "Ibrahim", "Chukwuemeka",
-          "Uyi", "Ehis", "Kingsley", "Victor", "Stanley"),
-    "F": ("Blessing", "Joy", "Precious", "Mercy", "Gift", "Faith", "Favour", "Esther", "Grace",
-          "Glory", "Princess", "Happiness", "Patience", "Beauty", "Osasere", "Eki", "Ivie",
-          "Osayuwamen", "Mary", "Victoria", "Success", "Peace", "Comfort", "Loveth", "Osaretin"),
-}  # fmt: skip
-
+_NLD_SURNAME_HEAD = _LISTS["NLD_SURNAME_HEAD"]
+_NLD_GIVEN_HEAD = _LISTS["NLD_GIVEN_HEAD"]
+_POL_GIVEN_HEAD = _LISTS["POL_GIVEN_HEAD"]
+_ROU_SURNAME_HEAD = _LISTS["ROU_SURNAME_HEAD"]
+_ROU_GIVEN_HEAD = _LISTS["ROU_GIVEN_HEAD"]
+_BGR_SURNAME_HEAD = _LISTS["BGR_SURNAME_HEAD"]
+_BGR_GIVEN_HEAD = _LISTS["BGR_GIVEN_HEAD"]
+_UKR_GIVEN_HEAD = _LISTS["UKR_GIVEN_HEAD"]
+_UKR_SURNAME_HEAD = _LISTS["UKR_SURNAME_HEAD"]
+_NGA_SURNAME_HEAD = _LISTS["NGA_SURNAME_HEAD"]  # Edo (Benin City) names are over-represented
+_NGA_GIVEN_HEAD = _LISTS["NGA_GIVEN_HEAD"]
 # Hungarian surnames beyond Faker's top 100 (Faker's weights are relative to its top 100,
 # which cover only about half of the population).
-_HUN_SURNAME_TAIL = (
-    "Lakatos", "Oláh", "Rácz", "Orsós", "Sárközi", "Kolompár", "Rostás", "Berki", "Csonka",
-    "Mezei", "Márkus", "Nyitrai", "Vida", "Dobos", "Pálfi", "Szőke", "Szép", "Dani", "Kun",
-    "Csizmadia", "Hajdú", "Pataki", "Balla", "Faragó", "Kerekes", "Borbély", "Barta", "Péter",
-    "Szekeres", "Virág", "Barna", "Novák", "Soós", "Tamás", "Nemes", "Major", "Orbán", "Bakos",
-    "Dudás", "Pásztor", "Gáspár", "Székely", "Máté", "Kozma", "Jónás", "Halász", "Bodnár",
-    "Fábián", "Lengyel", "Bognár", "Vörös", "Illés", "Pál", "Bálint", "Pap", "Deák", "Vincze",
-    "Budai", "Veres", "Fülöp", "Somogyi", "Orosz", "Antal", "Kelemen", "Fazekas", "Boros",
-    "Sándor", "Bogdán", "Jakab", "László", "Katona", "Király", "Biró", "Gulyás", "Lukács",
-    "Magyar", "Sipos", "Szalai", "Fodor", "Pintér", "Kocsis", "Szűcs", "Kis", "Gál", "Balázs",
-    "Fehér", "Török", "Szilágyi", "Fekete", "Simon", "Mészáros", "Juhász", "Takács", "Papp",
-    "Balogh", "Bencze", "Csordás", "Erdős", "Fenyő", "Gergely", "Hegyi", "Ignácz", "Jenei",
-    "Kardos", "Lovász", "Madár", "Nagy-Tóth", "Ördög", "Pécsi", "Rigó", "Sebestyén", "Tóth-Kovács",
-    "Ujvári", "Vadász", "Zsigmond", "Bárány", "Czibere", "Dózsa", "Egri", "Fazakas", "Gombos",
-    "Hámori", "Ilyés", "Kalányos", "Lőrinc", "Mohácsi", "Nyári", "Oszlánczi", "Puskás",
-)  # fmt: skip
-# Toponymic surnames (place + -i: Szegedi, Debreceni …) lengthen the Hungarian tail.
-_HUN_PLACES = (
-    "Szeged", "Debrecen", "Miskolc", "Győr", "Sopron", "Pest", "Kassa", "Tokaj", "Várad",
-    "Kolozsvár", "Komárom", "Esztergom", "Vác", "Kecskemét", "Szolnok", "Hatvan", "Gyula",
-    "Makó", "Baja", "Tata", "Pápa", "Veszprém", "Zala", "Somogy", "Tolna", "Bihar", "Csanád",
-    "Szatmár", "Ungvár", "Nyitra", "Pozsony", "Zsámbék", "Gödöllő", "Monor", "Cegléd",
-    "Nagykáta", "Jászberény", "Karcag", "Szentes", "Orosháza", "Békés", "Sárvár", "Kőszeg",
-    "Szekszárd", "Mohács", "Siklós", "Kaposvár", "Marcal", "Rába", "Tisza", "Maros", "Szamos",
-)  # fmt: skip
-
+_HUN_SURNAME_TAIL = _LISTS["HUN_SURNAME_TAIL"]
+# Toponymic surnames (place + -i: Szegedi, Debreceni ...) lengthen the Hungarian tail.
+_HUN_PLACES = _LISTS["HUN_PLACES"]
 # Vietnamese surname shares (per cent, approximate national frequencies).
-_VNM_SURNAMES = {
-    "Nguyễn": 38.4, "Trần": 11.0, "Lê": 9.5, "Phạm": 7.1, "Hoàng": 4.0, "Huỳnh": 2.1,
-    "Phan": 4.5, "Vũ": 2.8, "Võ": 1.1, "Đặng": 2.1, "Bùi": 2.0, "Đỗ": 1.4, "Hồ": 1.3,
-    "Ngô": 1.3, "Dương": 1.0, "Lý": 0.5, "Mai": 0.5, "Trịnh": 0.5, "Đinh": 0.5, "Lâm": 0.4,
-    "Đào": 0.4, "Cao": 0.3, "Lương": 0.3, "Tạ": 0.2, "Đoàn": 0.3, "Vương": 0.2, "Tô": 0.2,
-    "Châu": 0.2, "Thái": 0.2, "Hà": 0.2,
-}  # fmt: skip
-_VNM_MIDDLE = {
-    "M": {"Văn": 45.0, "Đức": 10.0, "Minh": 10.0, "Quang": 8.0, "Hữu": 8.0, "Thành": 6.0,
-          "Công": 5.0, "Xuân": 4.0, "Ngọc": 4.0},
-    "F": {"Thị": 60.0, "Ngọc": 10.0, "Thu": 8.0, "Thanh": 7.0, "Kim": 5.0, "Hồng": 5.0,
-          "Minh": 5.0},
-}  # fmt: skip
-_VNM_GIVEN_EXTRA = {
-    "M": ("Hùng", "Dũng", "Tuấn", "Long", "Nam", "Hải", "Sơn", "Cường", "Thắng", "Hiếu", "Huy",
-          "Phúc", "Quân", "Tùng", "Trung", "Khánh", "Việt", "Bình", "Toàn", "Đạt", "Hoàng",
-          "Kiên", "Lợi", "Tài", "Thịnh", "Vinh", "Hào", "Lộc", "Phát", "Tiến", "Thuận", "Duy",
-          "Hưng", "Khải", "Nghĩa", "Quý", "Sang", "Tâm", "Thái", "Trí", "Vũ", "Vĩnh", "Bảo",
-          "Chiến", "Định", "Giang", "Hậu", "Hòa", "Luân", "Mạnh"),
-    "F": ("Hoa", "Trang", "Hằng", "Nhung", "Thủy", "Nga", "Phương", "Loan", "Thúy", "Huyền",
-          "Quỳnh", "Trinh", "Nhi", "Giang", "Hiền", "Tâm", "Oanh", "Diệp", "Liên", "Nhàn", "Hạnh",
-          "Uyên", "Vy", "Tuyết", "Trâm", "My", "Nguyệt", "Ngân", "Thơ", "Hiên", "Dung", "Gấm",
-          "Khánh", "Lệ", "Mỹ", "Na", "Như", "Sương", "Thắm", "Thoa", "Tiên", "Trúc", "Xuyến"),
-}  # fmt: skip
-
+_VNM_SURNAMES = _LISTS["VNM_SURNAMES"]
+_VNM_MIDDLE = _LISTS["VNM_MIDDLE"]
+_VNM_GIVEN_EXTRA = _LISTS["VNM_GIVEN_EXTRA"]
 # Pinyin of the hanzi in Faker's zh_CN pools (surnames and given-name characters).
-_PINYIN = dict(
-    zip(
-        "王李张刘陈杨黄吴赵周徐孙马朱胡林郭何高罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏"
-        "魏程吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾"
-        "毛郝龚邵万钱严赖覃洪武莫孔伟强磊洋勇军杰涛超明刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁欢佳"
-        "阳建国亮成峰晨瑞志兵东博彬坤想岩文利楠红霞芳娜敏静秀英丽艳娟兰燕玲桂丹萍玉梅莉珍婷凤晶"
-        "颖雪慧倩琴畅云洁柳淑春海冬荣琳欣香芝小花璐瑜",
-        (
-            "Wang Li Zhang Liu Chen Yang Huang Wu Zhao Zhou Xu Sun Ma Zhu Hu Lin Guo He Gao Luo "
-            "Zheng Liang Xie Song Tang Xu Deng Feng Han Cao Zeng Peng Xiao Cai Pan Tian Dong Yuan "
-            "Yu Yu Ye Jiang Du Su Wei Cheng Lyu Ding Shen Ren Yao Lu Fu Zhong Jiang Cui Tan Liao "
-            "Fan Wang Lu Jin Shi Dai Jia Wei Xia Qiu Fang Hou Zou Xiong Meng Qin Bai Jiang Yan Xue "
-            "Yin Duan Lei Li Shi Long Tao He Gu Mao Hao Gong Shao Wan Qian Yan Lai Qin Hong Wu Mo "
-            "Kong Wei Qiang Lei Yang Yong Jun Jie Tao Chao Ming Gang Ping Hui Peng Hua Fei Xin Bo "
-            "Bin Yu Hao Kai Jian Jun Fan Shuai Xu Ning Huan Jia Yang Jian Guo Liang Cheng Feng "
-            "Chen Rui Zhi Bing Dong Bo Bin Kun Xiang Yan Wen Li Nan Hong Xia Fang Na Min Jing Xiu "
-            "Ying Li Yan Juan Lan Yan Ling Gui Dan Ping Yu Mei Li Zhen Ting Feng Jing Ying Xue Hui "
-            "Qian Qin Chang Yun Jie Liu Shu Chun Hai Dong Rong Lin Xin Xiang Zhi Xiao Hua Lu Yu"
-        ).split(),
-        strict=True,
-    )
-)
-
+_PINYIN = dict(zip(_LISTS["PINYIN"]["hanzi"], _LISTS["PINYIN"]["pinyin"].split(), strict=True))
 # Romanised Arabic names (Faker's ar_AA is in Arabic script) for the generic pool.
-_ARABIC = {
-    "M": ("Mohammed", "Ahmed", "Ali", "Hassan", "Hussein", "Omar", "Khaled", "Youssef",
-          "Mahmoud", "Mustafa", "Ibrahim", "Abdullah", "Said", "Karim", "Tariq", "Samir",
-          "Rashid", "Adel", "Nabil", "Walid", "Bilal", "Hamza", "Amir", "Jamal"),
-    "F": ("Fatima", "Aisha", "Maryam", "Zainab", "Khadija", "Amina", "Nour", "Layla", "Sara",
-          "Hana", "Rania", "Salma", "Yasmin", "Huda", "Samira", "Leila", "Mona", "Rasha", "Dina",
-          "Asma", "Ranya", "Nadia", "Iman", "Lina"),
-    "S": ("Al-Sayed", "Haddad", "Khalil", "Hassan", "Ibrahim", "Mansour", "Nasser", "Saleh",
-          "Abdallah", "Othman", "Aziz", "Hamdan", "Yousef", "Al-Masri", "Darwish", "Haidar",
-          "Suleiman", "Qasim", "Bakr", "El Amrani", "Benali", "Bouzid", "Tahiri", "Mahmoud",
-          "Farouk", "Shami", "Jaber", "Karimi", "Al-Amin", "Idrissi"),
-}  # fmt: skip
-
+_ARABIC = _LISTS["ARABIC"]
 # Generic pool: Faker locales (Latin script, or romanised) and their mixing weights.
-_GENERIC_LOCALES = (
-    ("en_GB", 0.18), ("fr_FR", 0.12), ("es_ES", 0.10), ("ar_Latn", 0.14), ("tr_TR", 0.10),
-    ("pt_BR", 0.10), ("ru_RU", 0.10), ("id_ID", 0.06), ("de_DE", 0.10),
-)  # fmt: skip
+_GENERIC_LOCALES = _LISTS["GENERIC_LOCALES"]
+
 
 
 # ---------------------------------------------------------------------------------------------
