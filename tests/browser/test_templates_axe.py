@@ -14,6 +14,8 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
+from zicht.i18n import install_jinja
+
 from .helpers import axe_violations, describe
 
 WEB = Path(__file__).resolve().parents[2] / "zicht" / "web"
@@ -131,6 +133,7 @@ def render(lang: str, with_errors: bool) -> str:
         autoescape=jinja2.select_autoescape(),  # as starlette's Jinja2Templates
         undefined=jinja2.StrictUndefined,
     )
+    install_jinja(env)  # base.html's texts come from the message catalogue, as in the app
     labels = LABELS[lang]
     err = dict.fromkeys(FIELDS)
     if with_errors:
