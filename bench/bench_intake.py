@@ -266,8 +266,8 @@ def report_rows(url: str, key: str, sqlite_sync: str, count: int) -> tuple[Any, 
     from zicht.registry import migrate
     from zicht.registry.audit import Actor
     from zicht.registry.models import Organisation, User
-    from zicht.registry.pseudonymise import Pseudonymiser
     from zicht.registry.service import Registry
+    from zicht.tokens import Pseudonymiser
 
     reg = Registry(settings_for(url, key, sqlite_sync), Pseudonymiser(bytes.fromhex(key)))
     migrate.upgrade(reg.engine)
