@@ -93,10 +93,13 @@ def _lang(lang: str | None) -> str:
     return lang if lang in LANGS else "en"
 
 
-@lru_cache(maxsize=len(LANGS))
 def translator(lang: str | None = DEFAULT_LANG) -> Translator:
     """The (cached) translator of ``lang``, "nl" or "en" (None: Dutch; another: English)."""
-    lang = _lang(lang)
+    return _translator(_lang(lang))
+
+
+@lru_cache(maxsize=len(LANGS))
+def _translator(lang: str) -> Translator:
     path = catalogue_path(lang)
     if not path.exists():  # English: the msgids themselves
         return Translator(lang, NullTranslations())
