@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..i18n import N_, translator
+
 BLUE, PURPLE, GREY = "#01689b", "#8b4a6a", "#d9d9d9"
-LABELS = {"year": ("jaar", "year"), "persons": ("personen", "persons"),
-          "registered": ("geregistreerd", "registered"), "estimated": ("geschat", "estimated"),
-          "method": ("methode", "method"), "family": ("soort model", "family"),
-          "verdict": ("oordeel", "verdict"), "low": ("95% -", "95% -"), "high": ("95% +", "95% +"),
-          "log_size": ("populatiegrootte (logaritmische schaal)", "population size (log scale)")}
-# the estimator families of zicht.mse.compare: Dutch name and colour
-FAMILIES = {"log-linear": ("log-lineair", BLUE),
-            "log-linear with covariates": ("log-lineair met covariaten", "#42145f"),
-            "classical (Rcapture)": ("klassiek (Rcapture)", "#e17000"),
-            "graph averaging (dga)": ("graafmiddeling (dga)", "#39870c"),
-            "latent classes": ("latente klassen", PURPLE)}
+# axis and tooltip titles (English msgids; the catalogue holds the Dutch)
+LABELS = {"year": N_("year"), "persons": N_("persons"), "registered": N_("registered"),
+          "estimated": N_("estimated"), "method": N_("method"), "family": N_("family"),
+          "verdict": N_("verdict"), "low": "95% -", "high": "95% +",
+          "log_size": N_("population size (log scale)")}
+# the estimator families of zicht.mse.compare (their names are msgids) and their colours
+FAMILIES = {N_("log-linear"): BLUE, N_("log-linear with covariates"): "#42145f",
+            N_("classical (Rcapture)"): "#e17000", N_("graph averaging (dga)"): "#39870c",
+            N_("latent classes"): PURPLE}
 
 
 def _label(key: str, lang: str) -> str:
-    return LABELS[key][0 if lang == "nl" else 1]
+    return translator(lang)(LABELS[key])
 
 
 def registered_by_year(doc: dict) -> dict[int, float | None]:
@@ -126,7 +126,7 @@ def comparison(comp: dict, lang: str = "nl", width: int = 440):
         return None
 
     def family(f: str) -> str:
-        return FAMILIES[f][0] if lang == "nl" and f in FAMILIES else f
+        return translator(lang)(f) if f in FAMILIES else f
 
     frame = pd.DataFrame([{
         "method": r["method"], "family": family(r.get("family") or ""),
@@ -146,7 +146,7 @@ def comparison(comp: dict, lang: str = "nl", width: int = 440):
     y = alt.Y("method:N", sort=order, title=None)
     color = alt.Color("family:N", title=_label("family", lang),
                       scale=alt.Scale(domain=[family(f) for f in present],
-                                      range=[FAMILIES.get(f, (f, GREY))[1] for f in present]),
+                                      range=[FAMILIES.get(f, GREY) for f in present]),
                       legend=alt.Legend(orient="bottom", columns=3))
     tip = [alt.Tooltip("method:N", title=_label("method", lang)),
            alt.Tooltip("family:N", title=_label("family", lang)),

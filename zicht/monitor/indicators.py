@@ -20,11 +20,13 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from ..i18n import number_symbols
 from .inputs import MonitorData, MonitorInputError, is_missing
 
 PERSON_BREAKDOWNS = ("sex", "age_band", "minor", "form", "nationality_group", "dutch", "region")
@@ -406,18 +408,24 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
 )}
 
 
+@lru_cache(maxsize=8)
+def _symbols(lang: str) -> dict[str, str]:
+    return number_symbols(lang)
+
+
 def format_value(value: float, unit: str, lang: str = "en") -> str:
     """A value as people read it: shares as percentages, ratios and rates with two decimals,
-    counts whole; Dutch uses a decimal comma and a thousands point."""
+    counts whole; in the language's decimal sign and digit grouping (Dutch: decimal comma,
+    thousands point)."""
     if unit == "share":
         text = f"{value:.1%}"
     elif unit in ("ratio", "rate"):
         text = f"{value:,.2f}"
     else:
         text = f"{value:,.0f}"
-    if lang == "nl":  # 1,234.5 -> 1.234,5
-        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return text
+    symbols = _symbols(lang)  # the locale's signs: 1,234.5 -> 1.234,5 in Dutch
+    return text.replace(",", "\u2009").replace(".", symbols["decimal"]).replace(
+        "\u2009", symbols["group"])
 
 
 def recorded_versions() -> dict[str, dict[str, str]]:

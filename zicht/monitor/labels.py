@@ -1,36 +1,36 @@
 """How the publication's codes read in Dutch and English, for the dashboard and the report:
-breakdown names, the levels of each breakdown, target statuses and method verdicts."""
+breakdown names, the levels of each breakdown, target statuses and method verdicts.  The names
+of breakdowns, statuses and verdicts are English msgids of the catalogue (:mod:`zicht.i18n`);
+the levels are the (Dutch, English) names of :mod:`zicht.codes`."""
 
 from __future__ import annotations
 
 from ..codes import NATIONALITY_GROUPS, NR_GROUPS, REGIONS, REPORTER_CATEGORIES, SEXES
+from ..i18n import N_, translator
 
-BREAKDOWN_NAMES = {"sex": ("geslacht", "sex"), "age_band": ("leeftijdsgroep", "age band"),
-                   "form": ("vorm van uitbuiting", "form of exploitation"),
-                   "nationality_group": ("nationaliteit", "nationality"),
-                   "region": ("regio van uitbuiting", "region of exploitation")}
+BREAKDOWN_NAMES = {"sex": N_("sex"), "age_band": N_("age band"),
+                   "form": N_("form of exploitation"), "nationality_group": N_("nationality"),
+                   "region": N_("region of exploitation")}
+# the levels by code: (Dutch, English) pairs, as zicht.codes names them
 # sex X is not written "x", which marks a suppressed cell in the report
 LEVELS = {"sex": {**SEXES, "X": ("overig (X)", "other (X)")}, "form": NR_GROUPS,
           "nationality_group": NATIONALITY_GROUPS, "region": REGIONS,
           "age_band": {"unknown": ("onbekend", "unknown")}}
-STATUS = {"on track": ("op koers", "on track"), "at risk": ("risico", "at risk"),
-          "off track": ("uit koers", "off track"), "no data": ("geen gegevens", "no data")}
-VERDICTS = {"ok": ("geen bezwaar", "ok"), "no estimate": ("geen schatting", "no estimate"),
-            "boundary": ("op de rand", "boundary"),
-            "open interval": ("open interval", "open interval"),
-            "prior-sensitive": ("gevoelig voor de prior", "prior-sensitive"),
-            "poor fit": ("slechte fit", "poor fit"),
-            "below observed": ("onder het waargenomen aantal", "below observed"),
-            "poor mixing": ("slechte menging", "poor mixing"),
-            "not applicable": ("niet van toepassing", "not applicable")}
+STATUS = {"on track": N_("on track"), "at risk": N_("at risk"),
+          "off track": N_("off track"), "no data": N_("no data")}
+# method verdicts: msgids in the context "verdict" ("ok" reads "geen bezwaar" in Dutch)
+VERDICT_CONTEXT = "verdict"
+VERDICTS = {v: v for v in ("ok", "no estimate", "boundary", "open interval", "prior-sensitive",
+                           "poor fit", "below observed", "poor mixing", "not applicable")}
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
+    """The language's name of a (Dutch, English) pair of zicht.codes."""
     return pair[0] if lang == "nl" else pair[1]
 
 
 def breakdown_name(by: str, lang: str) -> str:
-    return _pick(BREAKDOWN_NAMES.get(by, (by, by)), lang)
+    return translator(lang)(BREAKDOWN_NAMES[by]) if by in BREAKDOWN_NAMES else by
 
 
 def level(by: str, code: str, lang: str) -> str:
@@ -45,11 +45,11 @@ def reporters(combo: str, lang: str) -> str:
 
 
 def status(value: str, lang: str) -> str:
-    return _pick(STATUS.get(value, (value, value)), lang)
+    return translator(lang)(STATUS[value]) if value in STATUS else value
 
 
 def verdict(value: str, lang: str) -> str:
-    return _pick(VERDICTS.get(value, (value, value)), lang)
+    return translator(lang).pgettext(VERDICT_CONTEXT, value) if value in VERDICTS else value
 
 
 def target_indicator(target: dict, indicators: dict, lang: str) -> str:

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..i18n import N_, number_symbols, translator
 from .indicators import INDICATORS, format_value
 
 DIRECTIONS = ("at_least", "at_most")
@@ -175,14 +176,23 @@ def _fmt(x: float, unit: str, lang: str) -> str:
 
 def _slope(x: float, unit: str, lang: str) -> str:
     """A trend per year: percentage points for shares, else the indicator's unit."""
+    _ = translator(lang)
     if unit == "share":
-        text = f"{x * 100:+.2f}"
-        text = text.replace(".", ",") if lang == "nl" else text
-        return f"{text} procentpunt per jaar" if lang == "nl" else \
-            f"{text} percentage points a year"
+        text = f"{x * 100:+.2f}".replace(".", number_symbols(lang)["decimal"])
+        return _("{value} percentage points a year").format(value=text)
     sign = "+" if x >= 0 else "-"
     text = sign + format_value(abs(x), "ratio" if unit == "count" else unit, lang)
-    return f"{text} per jaar" if lang == "nl" else f"{text} a year"
+    return _("{value} a year").format(value=text)
+
+
+# how the trend reads when the latest value misses the target (the status's reason ends so)
+TRENDS = {"on track": N_("on track"), "at risk": N_("moving towards it, too slowly"),
+          "off track": N_("flat or moving away")}
+
+
+def _reasons(reason) -> tuple[str, str]:
+    """A reason in Dutch and in English: ``reason(_, lang)`` builds it with a translator."""
+    return reason(translator("nl"), "nl"), reason(translator("en"), "en")
 
 
 def assess(target: Target, values: dict[int, float], today: int) -> Status:
@@ -193,41 +203,45 @@ def assess(target: Target, values: dict[int, float], today: int) -> Status:
         series = {y: v for y, v in series.items() if y >= target.baseline_year}
     if not series:
         return Status(target, "no data", None, None, None,
-                      "geen waarden voor deze indicator", "no values for this indicator")
+                      *_reasons(lambda _, lang: _("no values for this indicator")))
     year = max(series)
     latest = series[year]
     sign = 1.0 if target.direction == "at_least" else -1.0
-    goal_nl = "minstens" if sign > 0 else "hoogstens"
-    goal_en = "at least" if sign > 0 else "at most"
+    goal = N_("at least") if sign > 0 else N_("at most")
     unit = INDICATORS[target.indicator].unit
-    head_nl = f"{year}: {_fmt(latest, unit, 'nl')}, doel {goal_nl} " \
-              f"{_fmt(target.target, unit, 'nl')} in {target.deadline}"
-    head_en = f"{year}: {_fmt(latest, unit, 'en')}, target {goal_en} " \
-              f"{_fmt(target.target, unit, 'en')} by {target.deadline}"
+
+    def head(_, lang: str) -> str:
+        return _("{year}: {latest}, target {goal} {target} by {deadline}").format(
+            year=year, latest=_fmt(latest, unit, lang), goal=_(goal),
+            target=_fmt(target.target, unit, lang), deadline=target.deadline)
+
+    def ending(message: str):
+        return lambda _, lang: _(message).format(head=head(_, lang))
+
     if sign * (latest - target.target) >= 0:
-        return Status(target, "on track", year, latest, None, f"{head_nl}: gehaald",
-                      f"{head_en}: met", series)
+        return Status(target, "on track", year, latest, None, *_reasons(ending(N_("{head}: met"))),
+                      series)
     if today > target.deadline:
         return Status(target, "off track", year, latest, None,
-                      f"{head_nl}: niet gehaald, de termijn is verstreken",
-                      f"{head_en}: not met and the deadline has passed", series)
+                      *_reasons(ending(N_("{head}: not met and the deadline has passed"))), series)
     if len(series) < 2:
         return Status(target, "off track", year, latest, None,
-                      f"{head_nl}: niet gehaald; één jaar is te weinig voor een trend",
-                      f"{head_en}: not met; one year is too few for a trend", series)
+                      *_reasons(ending(N_("{head}: not met; one year is too few for a trend"))),
+                      series)
     years = np.array(sorted(series), dtype=float)
     slope, intercept = np.polyfit(years, [series[int(y)] for y in years], 1)
     projected = float(slope * target.deadline + intercept)
-    trend_nl = f"trend {_slope(slope, unit, 'nl')}, {_fmt(projected, unit, 'nl')} verwacht " \
-               f"in {target.deadline}"
-    trend_en = f"trend {_slope(slope, unit, 'en')}, {_fmt(projected, unit, 'en')} expected by " \
-               f"{target.deadline}"
     if sign * (projected - target.target) >= 0:
-        status, nl, en = "on track", "op koers", "on track"
+        status = "on track"
     elif sign * slope > 0:
-        status, nl, en = "at risk", "de goede kant op, maar te langzaam", \
-            "moving towards it, too slowly"
+        status = "at risk"
     else:
-        status, nl, en = "off track", "de verkeerde kant op of vlak", "flat or moving away"
-    return Status(target, status, year, latest, projected, f"{head_nl}; {trend_nl}: {nl}",
-                  f"{head_en}; {trend_en}: {en}", series)
+        status = "off track"
+
+    def reason(_, lang: str) -> str:
+        trend = _("trend {slope}, {projected} expected by {deadline}").format(
+            slope=_slope(slope, unit, lang), projected=_fmt(projected, unit, lang),
+            deadline=target.deadline)
+        return f"{head(_, lang)}; {trend}: {_(TRENDS[status])}"
+
+    return Status(target, status, year, latest, projected, *_reasons(reason), series)

@@ -27,25 +27,23 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, number_symbols, translator
 from ..mse import EstimateNotAvailable, MSEInputError, make_estimator
 from ..simulate import Scenario, ScenarioError, simulate_year
 from ..simulate import calibrate as calibrate_scenario
 
 YEAR = 2024
 # the result's rows as the command and the what-if page show them: key of summary(), unit,
-# Dutch and English label
+# label (an English msgid of the catalogue)
 ROWS = (
-    ("detected by category", "count", "gedetecteerd door de categorie",
-     "detected by the category"),
-    ("reports by category", "count", "meldingen van de categorie", "reports by the category"),
-    ("registered", "count", "geregistreerde personen", "registered persons"),
-    ("detection rate", "share", "detectiegraad", "detection rate"),
-    ("estimate", "count", "schatting", "estimate"),
-    ("relative bias", "share", "relatieve afwijking van de schatting",
-     "relative bias of the estimate"),
-    ("interval width / truth", "share", "breedte 95%-interval / werkelijk aantal",
-     "95% interval width / true number"),
-    ("coverage", "share", "dekking van het 95%-interval", "coverage of the 95% interval"),
+    ("detected by category", "count", N_("detected by the category")),
+    ("reports by category", "count", N_("reports by the category")),
+    ("registered", "count", N_("registered persons")),
+    ("detection rate", "share", N_("detection rate")),
+    ("estimate", "count", N_("estimate")),
+    ("relative bias", "share", N_("relative bias of the estimate")),
+    ("interval width / truth", "share", N_("95% interval width / true number")),
+    ("coverage", "share", N_("coverage of the 95% interval")),
 )
 
 
@@ -95,30 +93,33 @@ class WhatIfResult:
         difference (shares in percentage points); ``-`` where no replicate had a value."""
         from .indicators import format_value
 
+        _ = translator(lang)
+
         def value(x: float, unit: str) -> str:
             return "-" if not math.isfinite(x) else format_value(x, unit, lang)
 
         def difference(d: float, unit: str) -> str:
             if not math.isfinite(d):
                 return "-"
-            if unit == "share":
-                text = f"{d * 100:+.1f}"
-                return (text.replace(".", ",") + " %-punt") if lang == "nl" else text + " pt"
+            if unit == "share":  # percentage points
+                text = f"{d * 100:+.1f}".replace(".", number_symbols(lang)["decimal"])
+                return _("{value} pt").format(value=text)
             return ("+" if d >= 0 else "-") + format_value(abs(d), unit, lang)
 
         s = self.summary()
-        return [(nl if lang == "nl" else en, value(s.loc["now", key], unit),
+        return [(_(label), value(s.loc["now", key], unit),
                  value(s.loc["obligation", key], unit),
                  difference(s.loc["obligation", key] - s.loc["now", key], unit))
-                for key, unit, nl, en in ROWS]
+                for key, unit, label in ROWS]
 
     def narrowing_text(self, lang: str = "en") -> str:
         """How much the 95 % interval narrows (or widens) with the obligation, in words."""
+        _ = translator(lang)
         change = 1 - self.narrowing
-        if lang == "nl":
-            return f"Het 95%-interval wordt {abs(change):.0%} " + \
-                ("smaller." if change > 0 else "breder.")
-        return f"The 95% interval {'narrows' if change > 0 else 'widens'} by {abs(change):.0%}."
+        share = f"{abs(change):.0%}"
+        if change > 0:
+            return _("The 95% interval narrows by {share}.").format(share=share)
+        return _("The 95% interval widens by {share}.").format(share=share)
 
     def to_dict(self) -> dict:
         s = self.summary()
