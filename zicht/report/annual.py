@@ -21,11 +21,14 @@ What it shows and where the numbers come from:
   denominator) is read from :data:`zicht.monitor.indicators.INDICATORS` when the installed
   definition has the published version.
 
+The texts are English msgids of the message catalogue (:mod:`zicht.i18n`; Dutch in
+``zicht/locale/nl/LC_MESSAGES/zicht.po``), numbers and dates are formatted by locale.
+
 The parts: :mod:`.source` reads the publication through :mod:`zicht.monitor.publication`
-(which checks it, as for the dashboard), :mod:`.context` assembles what the template
-shows from one function per chapter (:mod:`.chapters`), :mod:`.formatting` writes values in the
-report's language, :mod:`.render` renders and writes the file.  This module keeps the names the
-report has always offered.
+(which checks it, as for the dashboard), :mod:`.data` holds it with the report's year and
+language, :mod:`.context` assembles what the template shows from one function per chapter
+(:mod:`.chapters`), :mod:`.formatting` writes values in the report's language, :mod:`.render`
+renders and writes the file.  This module keeps the names the report has always offered.
 """
 
 from .chapters.breakdowns import BREAKDOWNS

@@ -11,10 +11,14 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import __version__
+from ..i18n import N_
 from .chapters import appendix, breakdowns, estimate, overlap, overview, summary, targets
 from .data import CHAPTERS, ReportData
 from .formatting import MISSING, Numbering
 from .source import read_publication
+
+LEGEND = N_("x = suppressed: not published because it concerns fewer than {k} persons, or to "
+            "prevent such a count from being derived from the other figures.")
 
 
 def _resource(name: str) -> str:
@@ -25,7 +29,7 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
     """Everything the template shows, as plain strings and lists."""
     pub = read_publication(doc)
     data = ReportData(pub, year, lang)
-    fmt, n = data.fmt, Numbering()
+    fmt, _, n = data.fmt, data.fmt._, Numbering()
     content = {
         "summary": summary(data, n),
         "overview": overview(data, n),
@@ -36,10 +40,13 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
         "appendix": appendix(data, n),
     }
     return {
-        "lang": lang, "t": fmt.t, "year": year, "k": data.k, "first": data.years[0],
+        "lang": lang, "year": year, "k": data.k, "first": data.years[0],
         "latest": pub.latest_year, "built": fmt.date(pub.get("built_at")),
         "version": pub.get("zicht_version") or MISSING, "renderer": __version__,
         "chapters": CHAPTERS, **content,
-        "legend": fmt.t("legend", k=data.k), "legend_missing": fmt.t("legend_missing"),
+        "legend": _(LEGEND).format(k=data.k), "legend_missing": _("\u2013 = not available."),
+        # the software's own texts (findings, notes, indicator terms) are English: said where
+        # the report is in another language
+        "english_notes": lang != "en",
         "css": Markup(_resource("report.css")),
     }

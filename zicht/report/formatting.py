@@ -1,5 +1,6 @@
-"""How the report writes its values: numbers, dates, codes and charts in the report's language,
-and the numbering of its tables and figures."""
+"""How the report writes its values: numbers, dates, codes and charts in the report's language
+(numbers and dates by locale through :mod:`zicht.i18n`), and the numbering of its tables and
+figures."""
 
 from __future__ import annotations
 
@@ -8,61 +9,61 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from ..i18n import LANGS, format_date, format_number, format_percent, translator
 from ..monitor import charts, labels
-from ..monitor.indicators import format_value
 from .errors import ReportError
-from .texts import TEXT
 
 SUPPRESSED, MISSING, INFINITY = "x", "\u2013", "\u221e"
 NL_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["\u20ac\u00a0", ""]}
 CHART_FONT = "Open Sans"  # report.css's font; `make install` installs it (fonts-open-sans)
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december")
-LANGS = ("nl", "en")
+DECIMALS = {"count": 0, "ratio": 2, "rate": 2}  # shares are percentages with one decimal
 
 
 class Formatter:
-    """Texts and values in one language (``nl`` or ``en``)."""
+    """Texts and values in one language (``nl`` or ``en``): ``_`` translates an English
+    msgid of the message catalogue."""
 
     def __init__(self, lang: str):
         if lang not in LANGS:
             raise ReportError(f"language {lang!r}: choose nl or en")
         self.lang = lang
-        self.i = 0 if lang == "nl" else 1
+        self._ = translator(lang)
 
-    def t(self, key: str, **kw) -> str:
-        return TEXT[key][self.i].format(**kw)
-
-    def pick(self, pair) -> str:
-        return pair[self.i]
+    def field(self, entry: dict, name: str) -> str:
+        """A field the publication holds in both languages: ``name_nl`` or ``name_en``."""
+        return entry[f"{name}_{self.lang}"]
 
     def num(self, value, unit: str = "count", missing: str = SUPPRESSED) -> str:
+        """A value as people read it: shares as percentages (one decimal), ratios and rates
+        with two decimals, counts whole; ``missing`` for None or a value that is not finite."""
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return missing
-        return format_value(value, unit, self.lang)
+        if unit == "share":
+            return format_percent(value, self.lang, decimals=1)
+        return format_number(value, self.lang, decimals=DECIMALS.get(unit, 0))
 
     def interval(self, low, high, missing: str = MISSING) -> str:
         """``low–high``, or ``missing`` when there is no lower bound."""
         return missing if low is None else f"{self.num(low)}\u2013{self.num(high)}"
 
     def signed(self, value: float, unit: str) -> str:
+        """A change with its sign; a change of shares in percentage points."""
         sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
-        if unit == "share":  # a difference of shares in percentage points
-            text = f"{abs(value) * 100:.1f}"
-            text = text.replace(".", ",") if self.lang == "nl" else text
-            return f"{sign}{text} {self.t('pp')}"
-        return sign + format_value(abs(value), unit, self.lang)
+        if unit == "share":
+            points = format_number(abs(value) * 100, self.lang, decimals=1)
+            unit_name = self._("percentage points")
+            return f"{sign}{points} {unit_name}"
+        return sign + self.num(abs(value), unit)
 
     def date(self, iso: str | None) -> str:
+        """An ISO date (or timestamp) as "6 December 2026"; as it is when it is no date."""
         if not iso:
             return MISSING
         try:
             d = datetime.fromisoformat(iso)
         except ValueError:
             return iso
-        if self.lang == "nl":
-            return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
-        return f"{d.day} {d.strftime('%B')} {d.year}"
+        return format_date(d, self.lang, "d MMMM y")
 
     def level(self, by: str, code: str) -> str:
         return labels.level(by, code, self.lang)
@@ -82,7 +83,7 @@ class Formatter:
         config = spec.get("config") or {}
         config = {**config, "font": CHART_FONT,
                   "axisX": {**config.get("axisX", {}), "labelAngle": 0}}
-        if self.lang == "nl":  # 1.234,5 on the axes
+        if self.lang == "nl":  # the d3 locale of Vega's axes: 1.234,5
             config["locale"] = {"number": NL_NUMBERS}
         svg = charts.to_svg({**spec, "config": config})
         return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))

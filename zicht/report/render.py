@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..i18n import install_jinja
 from .context import report_context
 from .errors import ReportError
 from .source import load_publication, read_publication, report_year
@@ -29,9 +30,11 @@ class Report:
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=PackageLoader("zicht.report", "templates"),
-                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("zicht.report", "templates"),
+                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    install_jinja(env)  # _() and pgettext() in the template translate for its lang
+    return env
 
 
 def render_html(doc: Mapping[str, Any], year: int | None = None, lang: str = "nl") -> str:

@@ -4,59 +4,87 @@ methods, the data sources (with the population table) and the publication's prov
 from __future__ import annotations
 
 from ... import __version__
+from ...i18n import N_
 from ...monitor import labels
 from ...monitor.indicators import INDICATORS
 from ..data import CHAPTERS, ReportData
 from ..formatting import MISSING, Formatter, Numbering
 from .breakdowns import BREAKDOWNS
 
-UNITS = {"count": ("aantal", "count"), "share": ("aandeel", "share"),
-         "ratio": ("verhouding", "ratio"), "rate": ("per 100.000", "per 100,000")}
+DISCLOSURE = N_(
+    "No published count of persons is below k = {k}. Smaller counts are suppressed (primary "
+    "suppression). Because row and year totals are published, other cells are suppressed where "
+    "needed (secondary suppression), so that no suppressed count can be derived from the "
+    "published cells and totals; this was verified for every table by linear programming. A "
+    "year that cannot be protected this way is withheld whole. Indicator values resting on "
+    "fewer than k persons are withheld. Estimates of the total number of victims are not counts "
+    "of identifiable persons and are not suppressed.")
+ESTIMATION = N_(
+    "Multiple systems estimation counts how many persons each combination of reporters (lists) "
+    "saw and fits a log-linear model to those counts; the model predicts the number of persons "
+    "on no list at all. The models allow interactions between pairs of lists; the model used is "
+    "chosen per year ({methods}). The interval is the model's profile likelihood interval. The "
+    "linkage band repeats the estimate over plausible linkages of reports into persons; the "
+    "combined interval includes both. As a check, Rcapture's classical models, graph averaging "
+    "(dga) and a latent class model (LCMCR) are applied to the same table (chapter {chapter}). "
+    "Lists with few persons are merged.")
+SOURCES = N_(
+    "Reports: the registry of reports, pseudonymised at intake. Persons: the linkage of those "
+    "reports. Population on 1 January (for the rates per 100,000): the published tables in the "
+    "table below; a year without a published population gets no rate.")
 
 
 def appendix(data: ReportData, n: Numbering) -> dict:
-    f, pub, public = data.fmt, data.pub, data.public
+    f, _, pub = data.fmt, data.fmt._, data.pub
     suppressed = "; ".join(
-        f"{labels.breakdown_name(by, f.lang)} {public['breakdowns'][by].get('suppressed', 0)}"
-        for by in BREAKDOWNS if by in public["breakdowns"])
+        f"{labels.breakdown_name(by, f.lang)} {table.get('suppressed', 0)}"
+        for by in BREAKDOWNS if (table := pub.breakdown(by)) is not None)
     methods_used = sorted({e.get("method") for e in data.estimates.values() if e.get("method")})
     inputs = pub.get("inputs") or {}
     return {
         "definitions": definitions(data), "definitions_table": n.next_table(),
-        "disclosure": f.t("disclosure_text", k=data.k),
-        "suppressed": f.t("suppressed_cells", cells=suppressed),
-        "estimation": f.t("estimation_text", methods=", ".join(methods_used) or MISSING,
-                          chapter=CHAPTERS["estimate"]),
-        "sources": f.t("sources_text"),
+        "disclosure": _(DISCLOSURE).format(k=data.k),
+        "suppressed": _("Suppressed cells per breakdown: {cells}.").format(cells=suppressed),
+        "estimation": _(ESTIMATION).format(methods=", ".join(methods_used) or MISSING,
+                                           chapter=CHAPTERS["estimate"]),
+        "sources": _(SOURCES),
         "population": population_rows(f, data.years), "population_table": n.next_table(),
-        "about": [(f.t("about_built"), f.date(pub.get("built_at"))),
-                  (f.t("about_version"), f"zicht {pub.get('zicht_version') or MISSING}"),
-                  (f.t("about_report"), f"zicht {__version__}"),
-                  (f.t("about_years"), f.span(pub.years)),
-                  (f.t("about_k"), str(data.k)),
-                  (f.t("about_reports"), inputs.get("reports_sha256") or MISSING),
-                  (f.t("about_persons"), inputs.get("persons_sha256") or MISSING),
-                  (f.t("about_chain"), str(inputs.get("chain_version") or f.t("none")))],
+        "about": [
+            (_("Publication built on"), f.date(pub.get("built_at"))),
+            (_("Made with"), f"zicht {pub.get('zicht_version') or MISSING}"),
+            (_("Report typeset with"), f"zicht {__version__}"),
+            (_("Years in the publication"), f.span(pub.years)),
+            (_("Threshold k"), str(data.k)),
+            (_("SHA-256 of the reports"), inputs.get("reports_sha256") or MISSING),
+            (_("SHA-256 of the persons"), inputs.get("persons_sha256") or MISSING),
+            (_("Version of the chain figures"), str(inputs.get("chain_version") or _("none")))],
     }
 
 
 def definitions(data: ReportData) -> list[dict]:
     """The published indicators' definitions, in the order of the monitor's list."""
-    f = data.fmt
+    f, _ = data.fmt, data.fmt._
     out = []
     for key, ind in data.indicators.items():
         numerator, denominator = _terms(ind, f)
         out.append({
             "domain": ind.get("domain") or "", "key": key,
-            "name": ind["name_nl"] if f.lang == "nl" else ind["name_en"],
-            "counts": ind.get("counts_nl" if f.lang == "nl" else "counts_en") or "",
+            "name": f.field(ind, "name"), "counts": ind.get(f"counts_{f.lang}") or "",
             "numerator": numerator, "denominator": denominator,
-            "unit": f.pick(UNITS.get(ind["unit"], (ind["unit"],) * 2)),
+            "unit": _unit(f, ind["unit"]),
             "source": ind.get("source") or MISSING, "version": ind["version"],
             "fingerprint": ind.get("fingerprint") or MISSING})
     out.sort(key=lambda d: (tuple(int(p) for p in d["domain"].split(".") if p.isdigit()),
                             d["key"]))
     return out
+
+
+def _unit(f: Formatter, unit: str) -> str:
+    """The name of an indicator's unit (an unknown unit as it is)."""
+    _ = f._
+    names = {"count": _.pgettext("unit", "count"), "share": _.pgettext("unit", "share"),
+             "ratio": _.pgettext("unit", "ratio"), "rate": _.pgettext("unit", "per 100,000")}
+    return names.get(unit, unit)
 
 
 def _terms(ind: dict, f: Formatter) -> tuple[str, str]:
@@ -67,7 +95,8 @@ def _terms(ind: dict, f: Formatter) -> tuple[str, str]:
         return ind["numerator"] or MISSING, ind.get("denominator") or MISSING
     installed = INDICATORS.get(ind["key"])
     if installed is None or installed.version != ind["version"]:
-        return f.t("not_recorded"), f.t("not_recorded")
+        missing = f._("not recorded for this version")
+        return missing, missing
     return installed.numerator, installed.denominator or MISSING
 
 
@@ -84,5 +113,5 @@ def population_rows(f: Formatter, years: list[int]) -> list[tuple]:
             r = table.loc[y]
             rows.append((y, f.num(int(r["population"])), r["source"], r["status"]))
         else:
-            rows.append((y, MISSING, f.t("no_population"), MISSING))
+            rows.append((y, MISSING, f._("not available"), MISSING))
     return rows

@@ -16,7 +16,7 @@ def breakdowns(data: ReportData, n: Numbering) -> list[dict]:
 
 
 def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
-    f, year = data.fmt, data.year
+    f, _, year = data.fmt, data.fmt._, data.year
     cols = [i for i, y in enumerate(table["years"]) if int(y) <= year]
     shown_years = [int(table["years"][i]) for i in cols]
     whole = len(cols) == len(table["years"])
@@ -38,8 +38,10 @@ def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
         "by": by, "name": name, "years": shown_years, "rows": rows,
         "totals": [f.num(year_totals[i]) for i in cols],
         "show_total": whole and any(r["total"] != SUPPRESSED for r in rows),
-        "all_years": f.t("all_years", first=shown_years[0], last=shown_years[-1]),
-        "withheld": f.t("withheld", years=", ".join(map(str, withheld))) if withheld else None,
+        "all_years": _("Total {first}\u2013{last}").format(first=shown_years[0],
+                                                            last=shown_years[-1]),
+        "withheld": _("Not published for {years}: too few persons to protect the counts.")
+        .format(years=", ".join(map(str, withheld))) if withheld else None,
         "caribbean": data.pub.caribbean(by),
         "chart": None if chart is None else f.svg(chart),
         "figure": None if chart is None else n.next_figure(),

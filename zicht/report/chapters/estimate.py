@@ -5,51 +5,94 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...i18n import N_
 from ...monitor import charts, labels
 from ..data import ReportData
 from ..formatting import INFINITY, MISSING, Numbering
 from .strata import strata
 
+INTRO = N_("The total number of victims is estimated with multiple systems estimation "
+           "(capture-recapture): how often the same persons are seen by different reporters "
+           "tells how many no one saw.")
+COMPARISON = N_("Every method was applied to the same table of {year} ({observed} persons on "
+                "{lists} lists: {names}). The verdict per method says what a reader must know "
+                "before using the number; the spread between the methods shows how much the "
+                "answer depends on the choice of model.")
+# caveats: "Head. Body", printed with the head in bold
+HETEROGENEITY = N_(
+    "Heterogeneity. The estimate assumes that victims are about equally visible to a reporter, "
+    "or that the model captures the differences. When some victims are hard to see for every "
+    "reporter, for instance because they never meet any organisation, the estimate is too low, "
+    "and so is its interval.")
+DEPENDENCE = N_(
+    "Cooperation between reporters. Organisations that refer victims to each other see the "
+    "same persons more often. The models allow for such pairs of reporters; a stronger or "
+    "different dependence than the model allows biases the estimate.")
+LINKAGE_BAND = N_(
+    "Linkage uncertainty. Reports are linked into persons on encrypted identifiers. A missed "
+    "link turns one person into two and shrinks the overlap, so the estimate rises; a false "
+    "link does the opposite. The interval above includes this uncertainty (the linkage band "
+    "{low} to {high}).")
+LINKAGE_NONE = N_(
+    "Linkage uncertainty. Reports are linked into persons on encrypted identifiers. A missed "
+    "link turns one person into two and shrinks the overlap, so the estimate rises; a false "
+    "link does the opposite. The interval of {year} does not include this uncertainty.")
+INTERVAL = N_(
+    "What the interval does not include. The 95% interval gives the statistical uncertainty "
+    "under the chosen model. It does not include the choice of model (see the comparison of "
+    "methods), victims whom no reporter can see, changes in how organisations report from one "
+    "year to the next, or errors in the reported data. The true number can therefore lie "
+    "outside the interval.")
+YEARS = N_(
+    "Comparing years. Each year is estimated on its own. A difference between two years that "
+    "lies within the intervals is not a demonstrated change.")
+
 
 def estimate(data: ReportData, n: Numbering) -> dict:
-    f, year, est = data.fmt, data.year, data.estimate
+    _, year, est = data.fmt._, data.year, data.estimate
     out: dict[str, Any] = {"year": year, "present": bool(est)}
     if est:
-        out["intro"] = f.t("estimate_intro") + (
-            " " + f.t("estimate_method", method=est["method"]) if est.get("method") else "")
+        out["intro"] = _(INTRO)
+        if est.get("method"):
+            out["intro"] += " " + _("Method used: {method}.").format(method=est["method"])
         out["rows"] = _estimate_rows(data, est)
         out["table"] = n.next_table()
     else:
         raw = data.pub.estimates.get(year)
         why = f" ({raw['status']})" if raw and raw.get("status") not in (None, "ok") else ""
-        out["note"] = f.t("no_estimate", year=year, why=why)
+        out["note"] = _("The publication holds no estimate for {year}{why}.").format(year=year,
+                                                                                    why=why)
     out["comparison"] = comparison(data, n)
     if out["comparison"] is None:
-        out["no_comparison"] = f.t("no_comparison", year=year)
+        out["no_comparison"] = _("The publication holds no comparison of estimation methods "
+                                 "for {year}.").format(year=year)
     out["strata"] = strata(data, n)
     out["caveats"] = caveats(data)
     return out
 
 
 def _estimate_rows(data: ReportData, est: dict) -> list[tuple[str, str]]:
-    f = data.fmt
+    f, _ = data.fmt, data.fmt._
     rows = []
     if est.get("observed") is not None:
-        rows.append((f.t("observed"), f.num(est["observed"])))
-    rows.append((f.t("point"), f.num(est["estimate"])))
+        rows.append((_("Registered persons in the estimate"), f.num(est["observed"])))
+    rows.append((_("Estimate"), f.num(est["estimate"])))
     if est.get("ci_low") is not None:
-        rows.append((f.t("ci_stat"), f.interval(est["ci_low"], est["ci_high"])))
+        rows.append((_("95% interval (statistical)"),
+                     f.interval(est["ci_low"], est["ci_high"])))
     if est.get("band_low") is not None:
-        rows.append((f.t("band"), f.interval(est["band_low"], est["band_high"])))
+        rows.append((_("Linkage band (estimate over plausible linkages)"),
+                     f.interval(est["band_low"], est["band_high"])))
     if est.get("combined_low") is not None:
-        rows.append((f.t("ci_combined"), f.interval(est["combined_low"], est["combined_high"])))
+        rows.append((_("95% interval including linkage uncertainty"),
+                     f.interval(est["combined_low"], est["combined_high"])))
     return rows
 
 
 def comparison(data: ReportData, n: Numbering) -> dict | None:
     """Every estimation method on the year's table (the analyst part's comparison), or None
     when the publication holds none for the year."""
-    f, year = data.fmt, data.year
+    f, _, year = data.fmt, data.fmt._, data.year
     comp = data.pub.comparison
     if not comp or comp.get("year") != year:
         return None
@@ -65,8 +108,8 @@ def comparison(data: ReportData, n: Numbering) -> dict | None:
     lists = comp.get("lists") or []
     chart = charts.comparison(comp, f.lang)
     return {
-        "intro": f.t("comparison_intro", year=year, observed=f.num(comp.get("observed")),
-                     lists=len(lists), names=", ".join(lists)),
+        "intro": _(COMPARISON).format(year=year, observed=f.num(comp.get("observed")),
+                                      lists=len(lists), names=", ".join(lists)),
         "rows": rows, "findings": comp.get("findings") or [],
         "chart": None if chart is None else f.svg(chart),
         "figure": None if chart is None else n.next_figure(),
@@ -75,12 +118,12 @@ def comparison(data: ReportData, n: Numbering) -> dict | None:
 
 def caveats(data: ReportData) -> list[list[str]]:
     """What the estimate assumes and what its interval leaves out, as (head, body) pairs."""
-    f, est = data.fmt, data.estimate
-    texts = [f.t("caveat_heterogeneity"), f.t("caveat_dependence")]
+    f, _, est = data.fmt, data.fmt._, data.estimate
+    texts = [_(HETEROGENEITY), _(DEPENDENCE)]
     if est and est.get("band_low") is not None and est.get("combined_low") is not None:
-        texts.append(f.t("caveat_linkage_band", low=f.num(est["band_low"]),
-                         high=f.num(est["band_high"])))
+        texts.append(_(LINKAGE_BAND).format(low=f.num(est["band_low"]),
+                                            high=f.num(est["band_high"])))
     else:
-        texts.append(f.t("caveat_linkage_none", year=data.year))
-    texts += [f.t("caveat_interval"), f.t("caveat_years")]
+        texts.append(_(LINKAGE_NONE).format(year=data.year))
+    texts += [_(INTERVAL), _(YEARS)]
     return [c.split(". ", 1) for c in texts]

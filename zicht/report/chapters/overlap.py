@@ -11,18 +11,22 @@ UPSET_MAX = 15  # combinations drawn in the UpSet chart (the table lists them al
 
 
 def overlap(data: ReportData, n: Numbering) -> dict:
-    f, year = data.fmt, data.year
+    f, _, year = data.fmt, data.fmt._, data.year
     ov = data.pub.overlap
     out = {"year": ov.get("year"), "state": "absent", "rows": [], "chart": None, "share": None}
     share = data.value("overlap", year)
     if share is not None:
-        out["share"] = f.t("overlap_share", year=year, share=f.num(share, "share"))
+        out["share"] = _("In {year}, {share} of the registered persons were reported by two or "
+                         "more reporter categories.").format(year=year,
+                                                             share=f.num(share, "share"))
     if ov and ov.get("year") != year:
         out["state"] = "other_year"
-        out["note"] = f.t("overlap_other_year", other=ov.get("year"), year=year)
+        out["note"] = _("The publication holds the combinations of {other} only, not those of "
+                        "{year}.").format(other=ov.get("year"), year=year)
     elif ov.get("withheld"):
         out["state"] = "withheld"
-        out["note"] = f.t("overlap_withheld", year=year)
+        out["note"] = _("The combinations of {year} are not published: too few persons to "
+                        "protect them.").format(year=year)
     elif ov:
         combos = ov.get("combinations") or []
         out["state"] = "shown"
@@ -36,6 +40,6 @@ def overlap(data: ReportData, n: Numbering) -> dict:
             out["shown"] = len(shown)
         out["table"] = n.next_table()
         codes = sorted({r for c in combos for r in c["reporters"].split("+")})
-        out["codes"] = f.t("reporter_codes", codes="; ".join(
+        out["codes"] = _("Reporter categories: {codes}.").format(codes="; ".join(
             f"{c} = {labels.reporters(c, f.lang)}" for c in codes))
     return out

@@ -13,7 +13,7 @@ from ..formatting import MISSING, SUPPRESSED, Numbering
 
 
 def strata(data: ReportData, n: Numbering) -> list[dict]:
-    f, year = data.fmt, data.year
+    f, _, year = data.fmt, data.fmt._, data.year
     out: list[dict] = []
     by_group = data.pub.strata
     if not by_group or by_group.get("year") != year:
@@ -30,9 +30,11 @@ def strata(data: ReportData, n: Numbering) -> list[dict]:
                          SUPPRESSED if small else f.num(r["estimate"], "count", MISSING),
                          SUPPRESSED if small else f.interval(r.get("ci_low"), r.get("ci_high"))))
         total = None if withheld else part.get("total")
-        rows.append((f.t("strata_sum"), MISSING if total is None else f.num(total["estimate"]),
-                     MISSING if total is None else f.interval(total.get("ci_low"),
-                                                              total.get("ci_high"))))
+        if total is None:
+            rows.append((_("sum of the groups"), MISSING, MISSING))
+        else:
+            rows.append((_("sum of the groups"), f.num(total["estimate"]),
+                         f.interval(total.get("ci_low"), total.get("ci_high"))))
         out.append({"by": by, "table": n.next_table(),
                     "name": labels.breakdown_name(by, f.lang), "rows": rows})
     return out

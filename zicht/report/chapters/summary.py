@@ -13,23 +13,32 @@ KEY_INDICATORS = ("registered_persons", "reports", "reports_per_person", "estima
 
 
 def summary(data: ReportData, n: Numbering) -> dict:
-    f, year, est = data.fmt, data.year, data.estimate
+    f, _, year, est = data.fmt, data.fmt._, data.year, data.estimate
     reg = data.value("registered_persons", year)
     detection, dark = data.value("detection_rate", year), data.value("dark_number", year)
     low, high = data.pub.estimate_interval(year)
     if est:
-        lead = f.t("summary_lead", year=year, registered=f.num(reg),
-                   estimate=f.num(est["estimate"]), low=f.num(low), high=f.num(high),
-                   rate=f.num(detection, "share"), dark=f.num(dark))
+        lead = _("In {year} organisations reported {registered} distinct persons as possible "
+                 "victims of human trafficking. Far from every victim is seen: from the overlap "
+                 "between the reporters, the number of victims in {year} is estimated at "
+                 "{estimate} (95% interval {low} to {high}). About {rate} of them were "
+                 "registered; the dark number, the victims no one reported, is estimated at "
+                 "{dark}.").format(year=year, registered=f.num(reg),
+                                   estimate=f.num(est["estimate"]), low=f.num(low),
+                                   high=f.num(high), rate=f.num(detection, "share"),
+                                   dark=f.num(dark))
     else:
-        lead = f.t("summary_no_estimate", year=year, registered=f.num(reg))
+        lead = _("In {year} organisations reported {registered} distinct persons as possible "
+                 "victims of human trafficking. The publication holds no estimate of the total "
+                 "number of victims for {year}.").format(year=year, registered=f.num(reg))
+    interval = ""
+    if est and low is not None:
+        interval = _("95% interval {low}\u2013{high}").format(low=f.num(low), high=f.num(high))
     key_figures = [
-        (f.num(reg), f.t("kf_registered"), f.t("kf_registered_note")),
-        (f.num(est["estimate"]) if est else MISSING, f.t("kf_estimated"),
-         f.t("kf_interval", low=f.num(low), high=f.num(high)) if est and low is not None
-         else ""),
-        (f.num(detection, "share", MISSING), f.t("kf_detection"), f.t("kf_detection_note")),
-        (f.num(dark, "count", MISSING), f.t("kf_dark"), f.t("kf_dark_note")),
+        (f.num(reg), _("registered persons"), _("after linking the reports")),
+        (f.num(est["estimate"]) if est else MISSING, _("estimated victims"), interval),
+        (f.num(detection, "share", MISSING), _("detection rate"), _("registered / estimated")),
+        (f.num(dark, "count", MISSING), _("dark number"), _("estimated, not registered")),
     ]
     previous = year - 1 if year - 1 in data.years else None
     return {"lead": lead, "key_figures": key_figures, "rows": _key_rows(data, previous),
@@ -49,7 +58,7 @@ def _key_rows(data: ReportData, previous: int | None) -> list[dict]:
         before = values.get(previous) if previous else None
         change = (f.signed(now - before, unit) if now is not None and before is not None
                   else MISSING)
-        rows.append({"name": ind["name_nl"] if f.lang == "nl" else ind["name_en"], "key": key,
+        rows.append({"name": f.field(ind, "name"), "key": key,
                      "previous": f.num(before, unit) if previous and previous in values
                      else MISSING,
                      "value": f.num(now, unit), "change": change})

@@ -3,36 +3,37 @@ line's capacity and budget in the report's year or the last year before it."""
 
 from __future__ import annotations
 
+from ...i18n import N_
 from ...monitor import labels
 from ...monitor.indicators import INDICATORS
 from ..data import ReportData
 from ..formatting import MISSING, Numbering
 
-DIRECTION = {"at_least": ("minstens", "at least"), "at_most": ("hoogstens", "at most")}
+DIRECTION = {"at_least": N_("at least"), "at_most": N_("at most")}
 
 
 def targets(data: ReportData, n: Numbering) -> list[dict]:
-    f = data.fmt
+    f, _ = data.fmt, data.fmt._
     lines: dict[int, dict] = {}
 
     def line_of(entry: dict) -> dict:
-        name = entry["line_nl"] if f.lang == "nl" else entry["line_en"]
-        return lines.setdefault(entry["line"], {
-            "line": entry["line"], "title": f.t("line", line=entry["line"], name=name),
-            "rows": [], "capacity": None})
+        title = _("Development line {line}: {name}").format(line=entry["line"],
+                                                            name=f.field(entry, "line"))
+        return lines.setdefault(entry["line"], {"line": entry["line"], "title": title,
+                                                "rows": [], "capacity": None})
 
     for t in data.pub.targets:
         unit = _unit(data, t)
+        direction = _(DIRECTION[t["direction"]]) if t["direction"] in DIRECTION else t["direction"]
         line_of(t)["rows"].append({
             "indicator": labels.target_indicator(t, data.indicators, f.lang),
-            "target": f"{f.pick(DIRECTION.get(t['direction'], (t['direction'],) * 2))} "
-                      f"{f.num(t['target'], unit)}",
+            "target": f"{direction} {f.num(t['target'], unit)}",
             "deadline": t.get("deadline") or MISSING,
             "latest": MISSING if t.get("latest") is None else
             f"{f.num(t['latest'], unit)} ({t.get('latest_year')})",
             "status": labels.status(t["status"], f.lang),
             "status_class": t["status"].replace(" ", "-"),
-            "reason": t["reason_nl"] if f.lang == "nl" else t["reason_en"]})
+            "reason": f.field(t, "reason")})
     # capacity (FTE) and budget per line in the report's year or the last year before it
     for p in data.pub.programme:
         shown = [y for y in p["years"] if int(y) <= data.year]
@@ -40,9 +41,10 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
             continue
         y = max(shown, key=int)
         cell = p["years"][y]
-        line_of(p)["capacity"] = f.t("capacity", year=y,
-                                     fte=f.num(cell.get("fte"), "ratio", MISSING),
-                                     budget=f.num(cell.get("budget_eur"), "count", MISSING))
+        line_of(p)["capacity"] = _("Capacity and budget in {year}: {fte} FTE, {budget} euro."
+                                   ).format(year=y, fte=f.num(cell.get("fte"), "ratio", MISSING),
+                                            budget=f.num(cell.get("budget_eur"), "count",
+                                                         MISSING))
     out = []
     for line in sorted(lines.values(), key=lambda x: x["line"]):
         line["table"] = n.next_table() if line["rows"] else None
