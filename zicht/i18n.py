@@ -87,7 +87,7 @@ class Translator:
 
 def _lang(lang: str | None) -> str:
     """"nl" or "en": Dutch when no language is given, English for a language without a
-    catalogue (as the interface's ``nl if lang == "nl" else en`` choices did)."""
+    catalogue (as the interface's inline choices between two texts did)."""
     if lang is None:
         return DEFAULT_LANG
     return lang if lang in LANGS else "en"

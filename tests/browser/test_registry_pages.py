@@ -250,6 +250,9 @@ def test_dashboard_charts_are_interactive_under_the_csp_and_show_the_numbers(sit
         years = sorted(y for y, v in registered.items() if v != "geheim")
         assert len(years) >= 2, "the sample publication has two years with a bar"
         assert _tooltip(page) == {"jaar": years[0], "geregistreerd": registered[years[0]]}
+        # the hint in the page's language (from the catalogue, through the script's data-hint)
+        assert chart.get_attribute("aria-label") == (
+            "Interactieve grafiek: de pijltjestoetsen tonen de waarden.")
         assert page.locator(".zicht-chart__focus").is_visible()
         page.keyboard.press("ArrowRight")
         assert _tooltip(page) == {"jaar": years[1], "geregistreerd": registered[years[1]]}
