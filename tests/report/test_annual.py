@@ -282,3 +282,26 @@ def test_the_publication_is_checked_by_its_reader(doc, tmp_path):
     with pytest.raises(ReportError, match="k is a string, not an integer"):
         render_html(broken)
     assert list(tmp_path.iterdir()) == [tmp_path / "newer.json"]
+
+
+def test_every_text_of_the_report_has_its_dutch():
+    """Every msgid the report's code and template use is translated in the Dutch catalogue,
+    apart from the few that read the same in both languages."""
+    from pathlib import Path
+
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    import zicht.report
+    from zicht.i18n import translator
+
+    same = {"dark number", "Dark number", "zicht {version}", "Indicator", "Codes", "Model",
+            "Status"}
+    root = Path(zicht.report.__file__).parent
+    found = list(extract_from_dir(str(root), [("**.py", "python"),
+                                              ("**/templates/**.html", "jinja2")],
+                                  keywords={**DEFAULT_KEYWORDS, "N_": None}))
+    assert len(found) > 150
+    nl = translator("nl")
+    untranslated = {(f, m) for f, _, m, _, ctx in found
+                    if (nl.pgettext(ctx, m) if ctx else nl(m)) == m and m not in same}
+    assert not untranslated
