@@ -174,3 +174,17 @@ def test_the_result_table_as_people_read_it(doubled):
     assert doubled.narrowing_text("en") == f"The 95% interval narrows by " \
                                            f"{1 - doubled.narrowing:.0%}."
     assert doubled.narrowing_text("nl").endswith("smaller.")
+
+
+def test_the_pages_scenario_is_fitted_to_the_publication():
+    from zicht.monitor.whatif import fitted_scenario
+
+    base, none = fitted_scenario(None)
+    assert base == load_scenario("nl-baseline") and none is None
+    found = {"year": 2024, "victims": 4000.0, "persons": {"ZC": 250}}
+    fitted, used = fitted_scenario(found)
+    assert used == found and fitted.victims_per_year == 4000
+    assert fitted.reporters["ZC"].rate == 250 / 4000
+    assert fitted.name == "nl-baseline, calibrated to 2024"
+    unknown, dropped = fitted_scenario({**found, "persons": {"XYZ": 3}})
+    assert unknown == base and dropped is None

@@ -29,10 +29,11 @@ import pandas as pd
 
 from ..i18n import N_, number_symbols, translator
 from ..mse import EstimateNotAvailable, MSEInputError, make_estimator
-from ..simulate import Scenario, ScenarioError, simulate_year
+from ..simulate import Scenario, ScenarioError, load_scenario, simulate_year
 from ..simulate import calibrate as calibrate_scenario
 
 YEAR = 2024
+BASELINE = "nl-baseline"  # the scenario the what-if page fits to a publication
 # the result's rows as the command and the what-if page show them: key of summary(), unit,
 # label (an English msgid of the catalogue)
 ROWS = (
@@ -141,6 +142,20 @@ def calibrate(scenario: Scenario, victims: float, persons: dict[str, int],
         return calibrate_scenario(scenario, victims, persons, year)
     except ScenarioError as exc:
         raise WhatIfError(str(exc)) from None
+
+
+def fitted_scenario(found: dict | None, name: str = BASELINE) -> tuple[Scenario, dict | None]:
+    """The what-if's scenario for a publication: the shipped scenario ``name`` fitted by
+    :func:`calibrate` to ``found`` (a publication's ``analyst.calibration``: the latest
+    estimated year) and that calibration, or the scenario as shipped and None when there is
+    none or it names categories the scenario does not know."""
+    scenario = load_scenario(name)
+    if found:
+        try:
+            return calibrate(scenario, **found), found
+        except WhatIfError:  # categories the scenario does not know: its own rates
+            pass
+    return scenario, None
 
 
 def calibration(data, year: int | None = None) -> dict:
