@@ -25,6 +25,8 @@ from ..codes import CARIBBEAN_REGIONS
 from ..i18n import format_number, format_percent, translator
 from ..monitor import charts, labels
 from ..monitor.indicators import format_value
+from ..monitor.publication import Publication
+from ..monitor.publication import load as load_publication
 from .pages import _page, any_page
 
 KEY_INDICATORS = ("registered_persons", "reports", "estimated_victims", "detection_rate",
@@ -37,11 +39,11 @@ def _publication_path(request: Request) -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def _load(path: str, mtime: float) -> Publication:
+    return load_publication(path)
 
 
-def publication(request: Request) -> dict | None:
+def publication(request: Request) -> Publication | None:
     path = _publication_path(request)
     if path is None or not path.exists():
         return None
@@ -289,18 +291,11 @@ def install(app: FastAPI) -> None:
                     replicates: str = "20"):
         # simulations cost seconds of CPU: for analysts, not for anonymous visitors
         page = _page(request, "analyst")
-        from ..monitor.whatif import WhatIfError, calibrate, whatif
-        from ..simulate import load_scenario
+        from ..monitor.whatif import WhatIfError, fitted_scenario, whatif
 
         # the scenario fitted to the publication's latest estimated year, when it has one
-        scenario = load_scenario("nl-baseline")
         doc = publication(request)
-        fitted = None if doc is None else doc["analyst"].get("calibration")
-        if fitted:
-            try:
-                scenario = calibrate(scenario, **fitted)
-            except WhatIfError:  # categories the scenario does not know: its own rates
-                fitted = None
+        scenario, fitted = fitted_scenario(None if doc is None else doc.calibration)
         _ = page._
         options = [(c, f"{c} ({format_percent(r.rate, page.lang, decimals=2)})")
                    for c, r in scenario.reporters.items()]
