@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import lru_cache
 
+from babel import Locale
 from markupsafe import Markup
 
 from ..i18n import LANGS, format_date, format_number, format_percent, translator
@@ -14,7 +16,6 @@ from ..monitor import charts, labels
 from .errors import ReportError
 
 SUPPRESSED, MISSING, INFINITY = "x", "\u2013", "\u221e"
-NL_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["\u20ac\u00a0", ""]}
 CHART_FONT = "Open Sans"  # report.css's font; `make install` installs it (fonts-open-sans)
 DECIMALS = {"count": 0, "ratio": 2, "rate": 2}  # shares are percentages with one decimal
 
@@ -83,10 +84,18 @@ class Formatter:
         config = spec.get("config") or {}
         config = {**config, "font": CHART_FONT,
                   "axisX": {**config.get("axisX", {}), "labelAngle": 0}}
-        if self.lang == "nl":  # the d3 locale of Vega's axes: 1.234,5
-            config["locale"] = {"number": NL_NUMBERS}
+        config["locale"] = {"number": _d3_numbers(self.lang)}  # 1.234,5 on Dutch axes
         svg = charts.to_svg({**spec, "config": config})
         return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+@lru_cache(maxsize=len(LANGS))
+def _d3_numbers(lang: str) -> dict:
+    """The number format of Vega's axes (a d3 locale) with the language's decimal sign and
+    digit grouping."""
+    symbols = Locale.parse(lang).number_symbols["latn"]
+    return {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
+            "currency": ["", ""]}
 
 
 class Numbering:
