@@ -61,7 +61,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from zicht.simulate.scenario import load_scenario
+    from zicht.simulate import load_scenario
     from zicht.study import StudySpec, run_study, summarise
 
     con = Console(highlight=False, width=140)
