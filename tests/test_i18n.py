@@ -31,17 +31,17 @@ PACKAGE = ROOT / "zicht"
 PO = catalogue_path("nl")
 
 
-def _extracted() -> dict[str, str]:
-    """msgid -> the first file that uses it, as `pybabel extract -F babel.cfg ... zicht` finds
-    them (plural forms by their singular)."""
+def _extracted() -> dict[tuple[str | None, str], str]:
+    """(msgctxt, msgid) -> the first place that uses it, as `pybabel extract -F babel.cfg ...
+    zicht` finds them (plural forms by their singular)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str | None, str], str] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(PACKAGE), method_map, options_map):
-        for msgid in (message,) if isinstance(message, str) else message[:1]:
-            if msgid:
-                found.setdefault(msgid, f"{filename}:{lineno}")
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid:
+            found.setdefault((context, msgid), f"{filename}:{lineno}")
     return found
 
 
@@ -73,15 +73,16 @@ def _catalogue():
 
 def test_every_extracted_msgid_has_a_dutch_translation():
     catalogue = _catalogue()
-    missing = [f"{where}: {msgid!r}" for msgid, where in _extracted().items()
-               if not ((m := catalogue.get(msgid)) and (m.string if isinstance(m.string, str)
-                                                         else all(m.string)))]
+    missing = [f"{where}: {msgid!r}" + (f" (msgctxt {context!r})" if context else "")
+               for (context, msgid), where in _extracted().items()
+               if not ((m := catalogue.get(msgid, context=context))
+                       and (m.string if isinstance(m.string, str) else all(m.string)))]
     assert missing == [], "untranslated (append them to zicht.po):\n" + "\n".join(missing)
 
 
 def test_the_web_marks_its_texts_for_extraction():
     """The pages' texts are found by extraction (a sample from each kind of place)."""
-    found = _extracted()
+    found = {msgid for _context, msgid in _extracted()}
     for msgid in ("Skip to main content", "Home", "Sight of human trafficking",
                   "Estimation methods", "Interactive chart: the arrow keys show the values.",
                   "day and month swapped", "{field} is required", "invalid request",
