@@ -34,7 +34,7 @@ from .. import __version__
 from .disclosure import protect, protect_series
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
-from .publication import FORMAT_VERSION
+from .publication import FORMAT_VERSION, check
 
 BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
 COMPARE_LEVEL = 0.95
@@ -350,6 +350,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
         },
     }
     doc = _clean(doc)
+    check(doc, str(out))  # the shape publication.load() reads
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
