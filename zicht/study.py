@@ -18,17 +18,26 @@ import numpy as np
 import pandas as pd
 
 from .mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
+from .mse.methods import HISTORIES, lookup, names
 from .simulate import Scenario, simulate_year
 
 STUDY_YEAR = 2024
+STUDY_METHODS = names(input=HISTORIES)  # what a study can run (the CLI's --method choices)
 
 
 @dataclass(frozen=True)
 class StudySpec:
+    """What a study runs: the estimators registered in :mod:`zicht.mse.methods` for capture
+    histories (:data:`STUDY_METHODS`), by name, with the interval ``ci`` at ``level``."""
+
     scenario: Scenario
     methods: tuple[str, ...]
     ci: str = "profile"
     level: float = 0.95
+
+    def __post_init__(self) -> None:
+        for method in self.methods:  # an unknown name fails here, not in every replicate
+            lookup(method, HISTORIES)
 
 
 def replicate_table(scenario: Scenario, seed: int) -> tuple[int, CaptureHistories | None]:
@@ -50,7 +59,8 @@ def run_replicates(spec: StudySpec, seeds: Sequence[int]) -> list[dict]:
                 row["status"] = "fewer than two lists saw anyone"
             else:
                 try:
-                    res = make_estimator(method).fit(table, ci=spec.ci, level=spec.level)
+                    est = make_estimator(method, ci=spec.ci, level=spec.level)
+                    res = est.fit(table)
                     row.update(estimate=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high)
                 except (EstimateNotAvailable, MSEInputError) as exc:
                     row["status"] = str(exc)

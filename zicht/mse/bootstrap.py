@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri  # normal cdf and quantile (scipy.stats costs 1 s)
 
 from .data import CaptureHistories
+from .errors import InvalidSetting
 
 SPARSEMSE_ALPHAS = (0.025, 0.05, 0.1, 0.16, 0.84, 0.9, 0.95, 0.975)
 
@@ -47,7 +49,7 @@ class BootstrapResult:
                 bca_limit(self.replicates, self.estimate, self.z0, self.acceleration, hi)
         return _quantile(self.replicates, lo), _quantile(self.replicates, hi)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         finite = self.replicates[np.isfinite(self.replicates)]
         return {
             "nboot": int(self.replicates.size), "seed": self.seed, "z0": self.z0,
@@ -87,10 +89,11 @@ def rows_to_cells(table: CaptureHistories, row_counts: np.ndarray) -> np.ndarray
     row_counts = np.atleast_2d(row_counts)
     onehot = np.zeros((table.counts.size, 2**table.k - 1))
     onehot[np.arange(table.counts.size), table.codes - 1] = 1.0
-    return row_counts @ onehot
+    return np.asarray(row_counts @ onehot)
 
 
-def jackknife(table: CaptureHistories, estimate_batch: BatchEstimator):
+def jackknife(table: CaptureHistories, estimate_batch: BatchEstimator
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Delete-one-individual jackknife over the rows with a positive count."""
     rows = np.flatnonzero(table.counts > 0)
     R = np.tile(table.counts, (rows.size, 1))
@@ -115,7 +118,8 @@ def bias_correction(replicates: np.ndarray, estimate: float) -> float:
     return float(ndtri(share))
 
 
-def bca_limit(replicates, estimate, z0, a, alpha) -> float:
+def bca_limit(replicates: np.ndarray, estimate: float, z0: float, a: float, alpha: float
+              ) -> float:
     za = ndtri(alpha)
     if not (np.isfinite(z0) and np.isfinite(a)):  # BCa undefined: say so, do not guess
         return float("nan")
@@ -151,7 +155,7 @@ def bootstrap(
 ) -> BootstrapResult:
     """Resample the input rows, re-estimate each replicate, and compute BCa limits."""
     if nboot < 2:
-        raise ValueError("nboot must be at least 2")
+        raise InvalidSetting("nboot must be at least 2")
     rng = np.random.default_rng(seed)
     n = table.n_observed
     samples = rng.multinomial(n, table.counts / n, size=nboot)

@@ -24,18 +24,22 @@ step; all other models use :func:`zicht.mse.glm.fit_poisson`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .base import MSEEstimator
+from ._types import Array
+from .base import FitSettings, MSEEstimator
 from .data import CaptureHistories
 from .design import cell_patterns
 from .errors import EstimateNotAvailable, MSEInputError
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson, poisson_deviance, poisson_loglik
 from .identifiability import IdentCache
+from .result import MSEResult
 
 CLOSEDP_MODELS = (
     "M0", "Mt", "Mh Chao (LB)", "Mh Poisson2", "Mh Darroch", "Mh Gamma3.5",
@@ -48,7 +52,7 @@ CLI_NAMES = {
     "Mth-chao": "Mth Chao (LB)", "Mth-poisson2": "Mth Poisson2", "Mth-darroch": "Mth Darroch",
     "Mth-gamma3.5": "Mth Gamma3.5",
 }
-_HET = {
+_HET: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str]] = {
     "Poisson2": (lambda c: 2.0**c - 1.0, "tau"),
     "Darroch": (lambda c: c**2 / 2.0, "tau"),
     "Gamma3.5": (lambda c: np.log(3.5) - np.log(3.5 + c), "tau"),
@@ -56,7 +60,7 @@ _HET = {
 
 
 def _captures(k: int) -> np.ndarray:
-    return cell_patterns(k).sum(axis=1).astype(float)
+    return np.asarray(cell_patterns(k).sum(axis=1), dtype=float)
 
 
 def _heterogeneity(k: int, kind: str) -> tuple[np.ndarray, list[str]]:
@@ -68,7 +72,8 @@ def _heterogeneity(k: int, kind: str) -> tuple[np.ndarray, list[str]]:
     return f(c)[:, None], [name]
 
 
-def _glm_fit_r(X: np.ndarray, y: np.ndarray, eps: float = 1e-8, maxit: int = 200):
+def _glm_fit_r(X: np.ndarray, y: np.ndarray, eps: float = 1e-8, maxit: int = 200
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]:
     """R's ``glm.fit`` iterations (start mu = y + 0.1, stop when the relative change of the
     deviance is below ``eps``).  Like ``summary.glm``, the covariance comes from the weights of
     the last least-squares step, i.e. of the previous iterate, not of the final fit."""
@@ -191,7 +196,8 @@ def fit_closedp(k: int, y: np.ndarray, model: str) -> ModelFit:
     return fit
 
 
-def closedp_table(table: CaptureHistories, models=None) -> pd.DataFrame:
+def closedp_table(table: CaptureHistories, models: Sequence[str] | None = None
+                  ) -> pd.DataFrame:
     """Rcapture's ``closedp.t`` results table: one row per model (M0, Mt, Mb for 2 lists)."""
     y = table.cell_counts()
     if models is None:
@@ -208,8 +214,9 @@ def closedp_table(table: CaptureHistories, models=None) -> pd.DataFrame:
 class ClosedP(MSEEstimator):
     """One of Rcapture's ``closedp.t`` models as an estimator (``ClosedP("Mth Darroch")``)."""
 
-    def __init__(self, model: str = "Mt"):
-        super().__init__()
+    def __init__(self, model: str = "Mt", ci: str = "profile", level: float = 0.95,
+                 nboot: int = 1000, seed: int | None = 1234):
+        super().__init__(ci=ci, level=level, nboot=nboot, seed=seed)
         name = CLI_NAMES.get(model, model)
         if name not in CLOSEDP_MODELS:
             raise MSEInputError(
@@ -218,13 +225,14 @@ class ClosedP(MSEEstimator):
         self.model = name
         self.method = name
 
-    def fit(self, data, ci: str = "profile", **kwargs):
-        if self.model in ("Mb", "Mbh") and ci in ("profile", "model"):
+    def _fit(self, data: Any, settings: FitSettings) -> MSEResult:
+        if self.model in ("Mb", "Mbh") and settings.ci in ("profile", "model"):
             raise EstimateNotAvailable(
-                f"{self.model}: N is not n + exp(intercept), so there is no {ci} interval "
-                "(Rcapture's closedpCI.t refuses it too); use --ci bootstrap, bca or none"
+                f"{self.model}: N is not n + exp(intercept), so there is no {settings.ci} "
+                "interval (Rcapture's closedpCI.t refuses it too); use --ci bootstrap, bca or "
+                "none"
             )
-        return super().fit(data, ci=ci, **kwargs)
+        return super()._fit(data, settings)
 
-    def _select(self, k, y):
+    def _select(self, k: int, y: Array) -> tuple[ModelFit, dict[str, Any]]:
         return fit_closedp(k, y, self.model), {}

@@ -24,6 +24,10 @@ not applicable the method does not take this table (too many or too few lists)
 Besides the rows, ``findings`` says what holds for the table as a whole: which two-list models
 have no estimate, whether the model with every two-list interaction is identifiable, and how far
 the methods disagree.  Sources of the methods: ``../shared/MSE_METHODS.md``.
+
+The methods come from the registry (:mod:`zicht.mse.methods`) and are fitted through the
+estimator contract (``make().fit(data, ci=..., level=...)``); with covariates, the covariate
+models get the stratified table and the others the table summed over the strata.
 """
 
 from __future__ import annotations
@@ -32,22 +36,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from .base import MAX_LISTS
-from .closedp import ClosedP
+from .base import MAX_LISTS, Estimator
+from .closedp import CLOSEDP_MODELS
 from .data import CaptureHistories, as_capture_histories
-from .dga import DGA, DGAResult, _delta_label
+from .design import all_pairs
+from .dga import DGAResult, _delta_label
 from .errors import EstimateNotAvailable, MSEInputError
+from .frequency import CaptureFrequencies
 from .identifiability import MESSAGES, check_all_models
-from .loglinear import LogLinear, MainEffects
+from .methods import HISTORIES, STRATA, Method, entries, lookup
 from .result import MSEResult, _finite, _num
-from .search import ModelSearch
-from .stepwise import Stepwise
 
 FAMILIES = ("log-linear with covariates", "log-linear", "classical (Rcapture)",
             "graph averaging (dga)", "latent classes")
@@ -119,7 +124,7 @@ class Comparison:
                 return r
         raise KeyError(method)
 
-    def plot(self):
+    def plot(self) -> Any:
         """Estimates with their intervals, one line per method, the observed count as a rule."""
         import altair as alt
 
@@ -163,101 +168,90 @@ class Comparison:
 
 @dataclass(frozen=True)
 class MethodSpec:
+    """A row of the comparison: the estimator ``make()`` builds is fitted with
+    ``fit(data, ci=ci, level=level)``; ``input`` says which data (``histories``: the table, or
+    with covariates the table summed over the strata; ``strata``: the stratified table)."""
+
     name: str
     family: str
-    make: Callable[[], Any]
+    make: Callable[[], Estimator[Any]]
     ci: str = "profile"
+    input: str = HISTORIES
+
+
+# the registry's families as the comparison labels them
+FAMILY_LABELS = {"loglinear": "log-linear", "closedp": "classical (Rcapture)",
+                 "frequency": "classical (Rcapture)", "bayesian": "graph averaging (dga)",
+                 "latent class": "latent classes", "covariates": "log-linear with covariates",
+                 "stratified": "log-linear with covariates"}
+
+
+def _spec(name: str, method: Method, ci: str = "profile", **settings: Any) -> MethodSpec:
+    return MethodSpec(name, FAMILY_LABELS[method.family], partial(method.make, **settings), ci,
+                      method.inputs[0])
 
 
 def default_methods(table: CaptureHistories, seed: int = 1234,
-                    lcmcr_settings: dict | None = None) -> list[MethodSpec]:
+                    lcmcr_settings: dict[str, Any] | None = None) -> list[MethodSpec]:
     """The methods ``compare`` runs, in the order of the table."""
-    from .design import all_pairs
-
     k = table.k
     pairs = [f"{table.lists[a]}:{table.lists[b]}" for a, b in all_pairs(min(k, MAX_LISTS))]
     specs = [
-        MethodSpec("stepwise", "log-linear", lambda: Stepwise(0.02)),
-        MethodSpec("bic", "log-linear", lambda: ModelSearch("bic")),
-        MethodSpec("aic", "log-linear", lambda: ModelSearch("aic")),
-        MethodSpec("all pairs", "log-linear", lambda: LogLinear(pairs)),
-        MethodSpec("Mt", "log-linear", MainEffects),
+        _spec("stepwise", lookup("stepwise")),
+        _spec("bic", lookup("bic")),
+        _spec("aic", lookup("aic")),
+        _spec("all pairs", lookup("model"), terms=pairs),
+        _spec("Mt", lookup("Mt")),
     ]
-    for name in ("M0", "Mh Chao (LB)", "Mh Poisson2", "Mh Darroch", "Mh Gamma3.5",
-                 "Mth Chao (LB)", "Mth Poisson2", "Mth Darroch", "Mth Gamma3.5", "Mb", "Mbh"):
-        ci = "none" if name in ("Mb", "Mbh") else "profile"
-        specs.append(MethodSpec(name, "classical (Rcapture)",
-                                lambda name=name: ClosedP(name), ci))
-    specs.append(MethodSpec(f"dga (delta = {_delta_label(2.0 ** -k, k).split(' ')[0]})",
-                            "graph averaging (dga)", lambda: DGA(None, sensitivity=(0.5, 1.0)),
-                            "posterior"))
-    settings = {"seed": seed, **(lcmcr_settings or {})}
-    specs.append(MethodSpec("latent classes", "latent classes",
-                            lambda: _lcmcr(**settings), "posterior"))
+    closedp = sorted(entries(family="closedp"), key=lambda m: CLOSEDP_MODELS.index(m.display))
+    for m in closedp:  # in Rcapture's order; Mb and Mbh have no profile interval
+        specs.append(_spec(m.display, m, "none" if m.name in ("Mb", "Mbh") else "profile"))
+    specs.append(_spec(f"dga (delta = {_delta_label(2.0 ** -k, k).split(' ')[0]})",
+                       lookup("dga"), "posterior", sensitivity=(0.5, 1.0)))
+    specs.append(_spec("latent classes", lookup("lcmcr"), "posterior",
+                       **{"seed": seed, **(lcmcr_settings or {})}))
     return specs
 
 
 def frequency_methods() -> list[MethodSpec]:
     """For frequency-of-capture data: Rcapture's ``closedp.0`` models, and the other families
     listed as not applicable (they need to know who is on which list)."""
-    from .frequency import FREQUENCY_MODELS, ClosedP0
-
-    specs = [MethodSpec(name, "classical (Rcapture)", lambda name=name: ClosedP0(name))
-             for name in FREQUENCY_MODELS]
+    specs = [_spec(m.display, m) for m in entries(family="frequency")]
     for name, family in (("stepwise", "log-linear"), ("dga", "graph averaging (dga)"),
                          ("latent classes", "latent classes")):
         specs.append(MethodSpec(name, family, _needs_histories, "none"))
     return specs
 
 
-def _needs_histories():
+def _needs_histories() -> Estimator[Any]:
     raise MSEInputError("frequency-of-capture data: this method needs capture histories "
                         "(who is on which list), not only how often each unit was caught")
 
 
-class _OnStrata:
-    """A covariate estimator in a compare run: fitted on the strata, not the collapsed table."""
-
-    def __init__(self, make, strata):
-        self.make, self.strata = make, strata
-
-    def fit(self, table, ci: str = "lognormal", level: float = 0.95, **_ignored):
-        return self.make(level).fit(self.strata)
-
-
-def covariate_methods(strata) -> list[MethodSpec]:
+def covariate_methods(strata: object = None) -> list[MethodSpec]:
     """With covariates: one model over all strata (BIC search over list x covariate and list x
-    list terms) and a separate stepwise model in each stratum, summed."""
-    from .covariates import CovariateSearch, StratifiedEstimate
-
-    family = "log-linear with covariates"
+    list terms) and a separate stepwise model in each stratum, summed.  (``strata`` is no
+    longer needed: :func:`compare` hands each method the data of its ``input``.)"""
     return [
-        MethodSpec("covariates (bic)", family, lambda: _OnStrata(
-            lambda level: CovariateSearch("bic", level=level), strata)),
-        MethodSpec("stratified (stepwise)", family, lambda: _OnStrata(
-            lambda level: StratifiedEstimate("stepwise", level=level), strata)),
+        _spec("covariates (bic)", lookup("bic", STRATA, "covariates"), "lognormal"),
+        _spec("stratified (stepwise)", lookup("stepwise", STRATA, "stratified")),
     ]
 
 
-def _lcmcr(**settings):
-    from .lcmcr import LCMCR
-
-    return LCMCR(**settings)
-
-
-def compare(data, methods: list[MethodSpec] | None = None, level: float = 0.95,
-            seed: int = 1234, lcmcr_settings: dict | None = None,
+def compare(data: object, methods: list[MethodSpec] | None = None, level: float = 0.95,
+            seed: int = 1234, lcmcr_settings: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> Comparison:
     """Run every applicable method on ``data``: capture histories (a table, DataFrame, path or
     dataset), or :class:`~zicht.mse.frequency.CaptureFrequencies` (Rcapture's ``closedp.0``
     models only)."""
     from .covariates import StratifiedHistories
-    from .frequency import CaptureFrequencies
 
+    strata = None
+    table: CaptureHistories | CaptureFrequencies
     if isinstance(data, StratifiedHistories):  # the methods on the collapsed table + covariates
-        table = data.collapse()
+        strata, table = data, data.collapse()
         specs = methods if methods is not None else [
-            *covariate_methods(data), *default_methods(table, seed, lcmcr_settings)]
+            *covariate_methods(), *default_methods(table, seed, lcmcr_settings)]
     elif isinstance(data, CaptureFrequencies):
         table = data
         specs = methods if methods is not None else frequency_methods()
@@ -271,16 +265,18 @@ def compare(data, methods: list[MethodSpec] | None = None, level: float = 0.95,
     for spec in specs:
         if progress is not None:
             progress(spec.name)
-        rows.extend(_run(spec, table, level))
+        given = strata if spec.input == STRATA and strata is not None else table
+        rows.extend(_run(spec, given, table, level))
     lists = getattr(table, "lists", ())
     return Comparison(lists, table.n_observed, level, rows, _findings(table, rows))
 
 
-def _run(spec: MethodSpec, table, level: float) -> list[Row]:
+def _run(spec: MethodSpec, data: Any, table: Any, level: float) -> list[Row]:
+    """Fit ``spec`` on ``data``; ``table`` is what the verdicts compare with (the observed)."""
     row = Row(spec.name, spec.family)
     start = time.process_time()
     try:
-        result = spec.make().fit(table, ci=spec.ci, level=level)
+        result = spec.make().fit(data, ci=spec.ci, level=level)
     except MSEInputError as exc:
         row.verdicts, row.notes = ["not applicable"], [str(exc)]
         return [row]
@@ -309,12 +305,12 @@ def _why(exc: EstimateNotAvailable) -> str:
     return text.split(": ", 1)[-1]
 
 
-def _fill(row: Row, result, table) -> None:
+def _fill(row: Row, result: Any, table: CaptureHistories | CaptureFrequencies) -> None:
     from .covariates import CovariateResult
 
     row.result = result
     row.estimate = float(result.estimate)
-    ci = result.total.ci if isinstance(result, CovariateResult) else result.ci
+    ci = result.ci
     if ci is not None:
         row.ci_low, row.ci_high = map(float, ci)
     row.interval = result.ci_method
@@ -368,7 +364,7 @@ def _fill(row: Row, result, table) -> None:
         verdicts.append("below observed")
 
 
-def _findings(table, rows: list[Row]) -> list[str]:
+def _findings(table: CaptureHistories | CaptureFrequencies, rows: list[Row]) -> list[str]:
     out = []
     if isinstance(table, CaptureHistories) and 2 <= table.k <= 6:
         check = check_all_models(table.k, table.cell_counts(), table.lists)
@@ -385,17 +381,17 @@ def _findings(table, rows: list[Row]) -> list[str]:
         elif check["full_model_ierr"] & 1:
             out.append("the model with all two-list interactions has no maximum likelihood "
                        "estimate")
-    usable = [r for r in rows if r.estimate is not None and r.estimate >= table.n_observed
+    usable = [(r.estimate, r) for r in rows if r.estimate is not None
+              and r.estimate >= table.n_observed
               and not {"no estimate", "below observed"} & set(r.verdicts)]
     if len(usable) >= 2:
-        lo = min(usable, key=lambda r: r.estimate)
-        hi = max(usable, key=lambda r: r.estimate)
-        ratio = hi.estimate / lo.estimate
-        out.append(f"estimates range from {lo.estimate:,.0f} ({lo.method}) to "
-                   f"{hi.estimate:,.0f} ({hi.method}), a factor {ratio:.1f}")
-    clean = [r for r in usable if not r.verdicts]
+        low, lo = min(usable, key=lambda pair: pair[0])
+        high, hi = max(usable, key=lambda pair: pair[0])
+        out.append(f"estimates range from {low:,.0f} ({lo.method}) to "
+                   f"{high:,.0f} ({hi.method}), a factor {high / low:.1f}")
+    clean = [estimate for estimate, r in usable if not r.verdicts]
     if clean:
-        middle = float(np.median([r.estimate for r in clean]))
+        middle = float(np.median(clean))
         out.append(f"{len(clean)} method(s) without a verdict; their median estimate is "
                    f"{middle:,.0f}")
     return out

@@ -13,14 +13,17 @@ import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
+from ._types import Array, IntArray
 from .errors import MSEInputError
 
 COUNT = "count"
 MAX_COUNT = 2**53  # largest count a float64 holds exactly
+CsvSource = str | os.PathLike[str] | io.TextIOBase | IO[str]  # a CSV file by name, or open
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class CaptureHistories:
     patterns: np.ndarray  # (rows, k) of 0/1, input order
     counts: np.ndarray  # (rows,) non-negative integers
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         pats = np.asarray(self.patterns, dtype=np.int8)
         cnts = np.asarray(self.counts, dtype=np.int64)
         object.__setattr__(self, "patterns", pats)
@@ -47,7 +50,7 @@ class CaptureHistories:
 
     @classmethod
     def from_csv(
-        cls, path: str | os.PathLike | io.TextIOBase, count: str = COUNT
+        cls, path: CsvSource, count: str = COUNT
     ) -> CaptureHistories:
         """Read a CSV file in the shared format (``A,B,...,count``)."""
         frame = read_csv_strict(path)
@@ -151,14 +154,15 @@ class CaptureHistories:
 def pattern_codes(patterns: np.ndarray) -> np.ndarray:
     """Cell code of each 0/1 row: bit i set when list i is 1 (cells are indexed code - 1)."""
     patterns = np.asarray(patterns)
-    return (patterns.astype(np.int64) << np.arange(patterns.shape[-1])).sum(axis=-1)
+    return np.asarray(np.sum(patterns.astype(np.int64) << np.arange(patterns.shape[-1]),
+                             axis=-1))
 
 
-def read_csv_strict(path: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
+def read_csv_strict(path: CsvSource) -> pd.DataFrame:
     """A CSV file as strings, every way it can fail turned into a one-line
     :class:`MSEInputError` naming the file (and the line, where one is at fault); a repeated
     column name is refused.  Shared by every reader of :mod:`zicht.mse`."""
-    name = os.fspath(path) if not isinstance(path, io.TextIOBase) else "<stream>"
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else "<stream>"
     try:
         # index_col=False: a row with an extra field must not silently become the index
         with warnings.catch_warnings():
@@ -185,23 +189,25 @@ def read_csv_strict(path: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
     return frame
 
 
-def _check_header(path, name: str) -> None:
+def _check_header(path: CsvSource, name: str) -> None:
     """pandas renames a repeated column to ``A.1``; read the raw header to refuse it."""
-    if isinstance(path, io.IOBase):
+    first: str
+    if isinstance(path, str | os.PathLike):
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+    else:
         if not path.seekable():
             return
         path.seek(0)
         first = path.readline()
-    else:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
     header = [c.strip() for c in next(csv.reader([first]), [])]
     dup = sorted({c for c in header if header.count(c) > 1})
     if dup:
         raise MSEInputError(f"{name}: duplicate column name(s) in the header: {', '.join(dup)}")
 
 
-def _aggregate(lists, pats: np.ndarray, counts: np.ndarray) -> CaptureHistories:
+def _aggregate(lists: Sequence[str], pats: np.ndarray, counts: np.ndarray
+               ) -> CaptureHistories:
     """Drop all-zero patterns, sum duplicate patterns (first-seen order kept)."""
     pats = np.asarray(pats, dtype=np.int8)
     seen = pats.sum(axis=1) > 0
@@ -216,15 +222,15 @@ def _aggregate(lists, pats: np.ndarray, counts: np.ndarray) -> CaptureHistories:
     return CaptureHistories(tuple(lists), pats[first[order]], summed)
 
 
-def _long_row(path) -> str:
+def _long_row(path: CsvSource) -> str:
     """'line n' of the first row with more fields than the header, for the error message."""
     try:
-        if isinstance(path, io.TextIOBase):
-            path.seek(0)
-            text = path.read()
-        else:
+        if isinstance(path, str | os.PathLike):
             with open(path, encoding="utf-8", newline="") as fh:
                 text = fh.read()
+        else:
+            path.seek(0)
+            text = path.read()
     except (OSError, ValueError):
         return "a row"
     reader = csv.reader(io.StringIO(text), skipinitialspace=True)
@@ -239,50 +245,79 @@ def _row_label(i: int, line_offset: int | None) -> str:
     return f"row {i + 1}" + (f" (line {i + line_offset})" if line_offset is not None else "")
 
 
-def _from_frame(
-    frame: pd.DataFrame, count: str, line_offset: int | None
-) -> CaptureHistories:
+# -- the row checks every reader shares (capture histories, frequencies, strata) ------------------
+def frame_with_names(frame: object) -> pd.DataFrame:
+    """A copy of ``frame`` with its column names as stripped strings (a DataFrame is required)."""
     if not isinstance(frame, pd.DataFrame):
         raise MSEInputError("expected a pandas DataFrame")
-    columns = [str(c).strip() for c in frame.columns]
-    frame = frame.copy()
-    frame.columns = columns
-    if "nbcap" in columns and (count not in columns or len(columns) == 2):
-        raise MSEInputError(
-            "this is frequency-of-capture data (column 'nbcap'), not a capture-history table: "
-            "give the number of capture occasions (--occasions T, or inf) to estimate from it"
-        )
-    if count not in columns:
+    out = frame.copy()
+    out.columns = [str(c).strip() for c in frame.columns]
+    return out
+
+
+def require_column(columns: Sequence[str], name: str, hint: str = "") -> None:
+    """Refuse a table without column ``name``, listing the columns it has."""
+    if name not in columns:
         found = ", ".join(columns) or "none"
-        raise MSEInputError(f"missing column {count!r} (columns found: {found})")
-    if len(set(columns)) != len(columns):
-        dup = sorted({c for c in columns if columns.count(c) > 1})
+        raise MSEInputError(f"missing column {name!r} (columns found: {found}){hint}")
+
+
+def require_unique_columns(columns: Sequence[str]) -> None:
+    dup = sorted({c for c in columns if list(columns).count(c) > 1})
+    if dup:
         raise MSEInputError(f"duplicate column name(s): {', '.join(dup)}")
-    lists = [c for c in columns if c != count]
+
+
+def require_rows(frame: pd.DataFrame) -> None:
     if len(frame) == 0:
         raise MSEInputError("the table has no rows")
-    if len(lists) < 2:
-        raise MSEInputError(f"need at least two list columns besides {count!r}, found {len(lists)}")
-    pats = np.empty((len(frame), len(lists)), dtype=np.int8)
-    for j, name in enumerate(lists):
-        pats[:, j] = _column_01(frame[name], name, line_offset)
-    counts = _column_counts(frame[count], count, line_offset)
+
+
+def refuse_unobserved_rows(pats: Array, line_offset: int | None) -> None:
+    """Refuse a row whose list columns are all 0 (nobody can be observed on no list)."""
     zero = np.flatnonzero(pats.sum(axis=1) == 0)
     if zero.size:
         raise MSEInputError(
             f"{_row_label(int(zero[0]), line_offset)}: all list columns are 0 — the unobserved "
             "pattern cannot be in the table"
         )
-    # each pattern once
-    codes = pattern_codes(pats)
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    dups = np.flatnonzero(first[inverse] != np.arange(len(codes)))
+
+
+def refuse_repeats(keys: Array, line_offset: int | None, what: str, rule: str) -> None:
+    """Refuse the first row whose key repeats an earlier row's (``what`` repeat(s) ...)."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    dups = np.flatnonzero(first[inverse] != np.arange(len(keys)))
     if dups.size:
         i = int(dups[0])
         raise MSEInputError(
-            f"{_row_label(i, line_offset)}: pattern repeats "
-            f"{_row_label(int(first[inverse[i]]), line_offset)}; each pattern must appear once"
+            f"{_row_label(i, line_offset)}: {what} "
+            f"{_row_label(int(first[inverse[i]]), line_offset)}; {rule}"
         )
+
+
+def _from_frame(
+    frame: pd.DataFrame, count: str, line_offset: int | None
+) -> CaptureHistories:
+    frame = frame_with_names(frame)
+    columns = list(frame.columns)
+    if "nbcap" in columns and (count not in columns or len(columns) == 2):
+        raise MSEInputError(
+            "this is frequency-of-capture data (column 'nbcap'), not a capture-history table: "
+            "give the number of capture occasions (--occasions T, or inf) to estimate from it"
+        )
+    require_column(columns, count)
+    require_unique_columns(columns)
+    lists = [c for c in columns if c != count]
+    require_rows(frame)
+    if len(lists) < 2:
+        raise MSEInputError(f"need at least two list columns besides {count!r}, found {len(lists)}")
+    pats = np.empty((len(frame), len(lists)), dtype=np.int8)
+    for j, name in enumerate(lists):
+        pats[:, j] = _column_01(frame[name], name, line_offset)
+    counts = _column_counts(frame[count], count, line_offset)
+    refuse_unobserved_rows(pats, line_offset)
+    refuse_repeats(pattern_codes(pats), line_offset, "pattern repeats",
+                   "each pattern must appear once")
     return CaptureHistories(tuple(lists), pats, counts)
 
 
@@ -301,35 +336,32 @@ def _column_01(col: pd.Series, name: str, line_offset: int | None) -> np.ndarray
     return out
 
 
-def _column_counts(col: pd.Series, name: str, line_offset: int | None) -> np.ndarray:
+def _column_counts(col: pd.Series, name: str, line_offset: int | None) -> IntArray:
     values = col.to_numpy()
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(values):
-        s = str(v).strip()
-        try:
-            f = float(s)
-        except ValueError:
-            f = float("nan")
-        if not np.isfinite(f) or f != int(f):
-            shown = repr(v) if s else "empty"
-            raise MSEInputError(
-                f"{_row_label(i, line_offset)}, column {name!r}: count {shown} is not a whole "
-                "number"
-            )
-        if f < 0:
-            raise MSEInputError(
-                f"{_row_label(i, line_offset)}, column {name!r}: count {s} is negative"
-            )
-        if f > MAX_COUNT:  # beyond this float arithmetic no longer counts people exactly
-            raise MSEInputError(
-                f"{_row_label(i, line_offset)}, column {name!r}: count {s} is too large "
-                f"(at most {MAX_COUNT:,})"
-            )
-        out[i] = int(f)
+        out[i] = parse_count(v, f"{_row_label(i, line_offset)}, column {name!r}")
     return out
 
 
-def as_capture_histories(data) -> CaptureHistories:
+def parse_count(v: object, where: str) -> int:
+    """One count: a whole number from 0 to :data:`MAX_COUNT` (``where`` names row and column)."""
+    s = str(v).strip()
+    try:
+        f = float(s)
+    except ValueError:
+        f = float("nan")
+    if not np.isfinite(f) or f != int(f):
+        shown = repr(v) if s else "empty"
+        raise MSEInputError(f"{where}: count {shown} is not a whole number")
+    if f < 0:
+        raise MSEInputError(f"{where}: count {s} is negative")
+    if f > MAX_COUNT:  # beyond this float arithmetic no longer counts people exactly
+        raise MSEInputError(f"{where}: count {s} is too large (at most {MAX_COUNT:,})")
+    return int(f)
+
+
+def as_capture_histories(data: object) -> CaptureHistories:
     """Accept a :class:`CaptureHistories`, a DataFrame or a CSV path."""
     if isinstance(data, CaptureHistories):
         return data

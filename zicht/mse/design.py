@@ -39,7 +39,7 @@ def term_column(k: int, term: Term) -> np.ndarray:
     pats = cell_patterns(k)
     col = pats[:, list(term)].prod(axis=1).astype(float)
     col.flags.writeable = False
-    return col
+    return np.asarray(col)
 
 
 def design_matrix(k: int, terms: Sequence[Term], extra: np.ndarray | None = None) -> np.ndarray:

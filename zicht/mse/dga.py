@@ -18,16 +18,22 @@ callers show estimates at several values rather than one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from .data import CaptureHistories
+from ._types import Array, FloatArray
+from .base import Estimator, FitSettings, check_level
+from .data import CaptureHistories, as_capture_histories
 from .errors import MSEInputError
 from .posterior import PosteriorResult
+
+LogPrior = Callable[[FloatArray], Array]  # log p(N) for an array of N
 
 __all__ = ["DGA", "DGAResult", "Graph", "decomposable_graphs", "dga_posterior",
            "negative_binomial_log_prior"]
@@ -67,7 +73,7 @@ def _is_chordal(p: int, adj: list[set[int]]) -> bool:
 
 
 def _maximal_cliques(p: int, adj: list[set[int]]) -> list[frozenset[int]]:
-    cliques = []
+    cliques: list[frozenset[int]] = []
     for size in range(p, 0, -1):
         for subset in combinations(range(p), size):
             s = frozenset(subset)
@@ -110,7 +116,7 @@ def decomposable_graphs(p: int) -> tuple[Graph, ...]:
     out = []
     for mask in range(1 << len(pairs)):
         edges = frozenset(pr for b, pr in enumerate(pairs) if mask >> b & 1)
-        adj = [set() for _ in range(p)]
+        adj: list[set[int]] = [set() for _ in range(p)]
         for a, b in edges:
             adj[a].add(b)
             adj[b].add(a)
@@ -120,12 +126,12 @@ def decomposable_graphs(p: int) -> tuple[Graph, ...]:
     return tuple(out)
 
 
-def negative_binomial_log_prior(a: float, b: float):
+def negative_binomial_log_prior(a: float, b: float) -> LogPrior:
     """log p(N) of a negative binomial prior with shape ``a`` and odds ``b`` (mean a*b), as
     in dga's Madigan-York example (a = 13.14, b = 55.17): for ``dga_posterior(log_prior=)``."""
 
     def log_prior(n: np.ndarray) -> np.ndarray:
-        return (n * np.log(b) - (n + a) * np.log1p(b) + gammaln(n + a) - gammaln(n + 1)
+        return np.asarray(n * np.log(b) - (n + a) * np.log1p(b) + gammaln(n + a) - gammaln(n + 1)
                 - gammaln(a))
 
     return log_prior
@@ -145,7 +151,7 @@ class DGAResult(PosteriorResult):
     posterior: np.ndarray  # P(N) on the grid
     graphs: tuple[Graph, ...]
     model_probabilities: np.ndarray  # P(graph)
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     level: float = 0.95
     method: str = "dga"
 
@@ -179,7 +185,7 @@ class DGAResult(PosteriorResult):
         return [(self.graphs[i].label(self.lists), float(self.model_probabilities[i]))
                 for i in order]
 
-    def _summary_rows(self):
+    def _summary_rows(self) -> dict[str, Any]:
         rows = {"delta": _delta_label(self.delta, len(self.lists)),
                 "grid": f"N = {self.n_grid[0]:,.0f} .. {self.n_grid[-1]:,.0f}, step "
                         f"{self.details.get('grid_step') or 1:,.0f}",
@@ -192,7 +198,7 @@ class DGAResult(PosteriorResult):
                 f"{s['ci_low']:,.0f} - {s['ci_high']:,.0f}")
         return rows
 
-    def _dict_extra(self):
+    def _dict_extra(self) -> dict[str, Any]:
         return {"delta": self.delta, "posterior_mode": self.mode,
                 "model": self.model_label, "n_graphs": len(self.graphs),
                 "top_models": [{"cliques": c, "probability": p} for c, p in self.top_models(5)],
@@ -202,7 +208,7 @@ class DGAResult(PosteriorResult):
                 **{k: v for k, v in self.details.items()
                    if k in ("delta_sensitivity", "grid_extended")}}
 
-    def plot(self):
+    def plot(self) -> Any:
         """Posterior density of N at this delta and at the others (Altair)."""
         import altair as alt
         import pandas as pd
@@ -249,7 +255,7 @@ def _marginal_counts(table: CaptureHistories, subset: frozenset[int]) -> np.ndar
 
 def dga_posterior(table: CaptureHistories, delta: float | None = None,
                   dark_grid: np.ndarray | None = None,
-                  log_prior=None) -> DGAResult:
+                  log_prior: LogPrior | None = None) -> DGAResult:
     """Exact posterior of N over the decomposable graphs (see the module's text).
 
     ``delta``: hyper-Dirichlet pseudo-count per cell of the full table (default 2^-p, a
@@ -263,7 +269,7 @@ def dga_posterior(table: CaptureHistories, delta: float | None = None,
     delta = 2.0 ** -p if delta is None else float(delta)
     if not delta > 0:
         raise MSEInputError("delta must be positive")
-    dark = np.arange(0, 10 * n + 1) if dark_grid is None else np.asarray(dark_grid)
+    dark: Array = np.arange(0, 10 * n + 1) if dark_grid is None else np.asarray(dark_grid)
     if dark.ndim != 1 or len(dark) == 0 or (dark < 0).any():
         raise MSEInputError("the grid of unobserved counts must be non-negative numbers")
     dark = dark.astype(float)
@@ -308,7 +314,7 @@ def auto_grid(n: int, multiple: float = 10, points: int = MAX_GRID_POINTS) -> np
     return np.arange(0, top + 1, step)
 
 
-class DGA:
+class DGA(Estimator[DGAResult]):
     """Decomposable graphical model averaging as an estimator: ``DGA(delta).fit(table)``.
 
     ``delta`` defaults to 2^-p (total prior weight one, dga's documented suggestion).  Without a
@@ -317,29 +323,30 @@ class DGA:
     1,000 x observed), then recomputed on the range holding all but 1e-6 of it with the finest
     step that fits in 20,001 points (step 1 where the range allows).  The fit also computes the
     posterior at the other ``sensitivity`` deltas the same way, so that the dependence on delta
-    is shown, not hidden.
+    is shown, not hidden.  The interval is always the equal-tailed posterior interval at
+    ``level`` (``ci`` is accepted so that every estimator takes the same settings).
     """
 
     method = "dga"
+    ci_methods = None
     lists_supported = (2, 5)  # R dga ships graphs for 3-5 lists; 2 is trivial
 
-    def __init__(self, delta: float | None = None, dark_grid: np.ndarray | None = None,
-                 log_prior=None, sensitivity=SENSITIVITY_DELTAS):
+    def __init__(self, delta: float | None = None, dark_grid: Array | None = None,
+                 log_prior: LogPrior | None = None,
+                 sensitivity: Sequence[float | str] | None = SENSITIVITY_DELTAS,
+                 ci: str = "posterior", level: float = 0.95):
         if delta is not None and not delta > 0:
             raise MSEInputError("delta must be positive")
         self.delta = delta
         self.dark_grid = dark_grid
         self.log_prior = log_prior
         self.sensitivity = tuple(sensitivity or ())
-        self.result_: DGAResult | None = None
+        self.ci = ci
+        self.level = check_level(level)
 
-    def fit(self, data, ci: str = "posterior", level: float = 0.95, **_ignored) -> DGAResult:
-        """Posterior of N; ``ci`` is always the equal-tailed posterior interval at ``level``
-        (the argument is accepted so that every estimator takes the same call)."""
-        from .data import as_capture_histories
-
-        if not 0 < level < 1:
-            raise ValueError("level must be between 0 and 1")
+    def _fit(self, data: Any, settings: FitSettings) -> DGAResult:
+        """Posterior of N and its equal-tailed interval at ``level``."""
+        level = settings.level
         table = as_capture_histories(data)
         p = table.k
         low, high = self.lists_supported
@@ -362,10 +369,10 @@ class DGA:
         result.details["delta_sensitivity"] = [
             {"delta": r.delta, "delta_label": _delta_label(r.delta, p), "median": r.median,
              "ci_low": r.ci_low, "ci_high": r.ci_high} for r in others]
-        self.result_ = result
         return result
 
-    def _posterior(self, table, delta, grid) -> DGAResult:
+    def _posterior(self, table: CaptureHistories, delta: float, grid: Array | None
+                   ) -> DGAResult:
         if grid is not None:
             return dga_posterior(table, delta, grid, self.log_prior)
         n = table.n_observed

@@ -47,7 +47,7 @@ class ModelFit:
     @property
     def n_params(self) -> int:
         """Parameters, counting each term at minus infinity as one (SparseMSE, Rcapture)."""
-        return self.X.shape[1] + len(self.minus_inf)
+        return int(self.X.shape[1]) + len(self.minus_inf)
 
     @property
     def dark_figure(self) -> float:
@@ -74,7 +74,7 @@ class ModelFit:
     @property
     def bic(self) -> float:
         """Rcapture's BIC: AIC + (log n - 2) * parameters, n = observed individuals."""
-        return -2.0 * self.loglik + np.log(self.n_obs) * self.n_params
+        return -2.0 * self.loglik + float(np.log(self.n_obs)) * self.n_params
 
     @property
     def df(self) -> int:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, xlogy
 
+from ._types import Array
+
 _BLAS = None
 
 
@@ -55,12 +57,14 @@ class BatchFit:
 def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Poisson deviance summed over the last axis (cells with y = mu = 0 contribute 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 2.0 * (xlogy(y, y) - xlogy(y, np.where(mu > 0, mu, 1.0)) - (y - mu)).sum(axis=-1)
+        dev = 2.0 * (xlogy(y, y) - xlogy(y, np.where(mu > 0, mu, 1.0)) - (y - mu))
+        return np.asarray(np.sum(dev, axis=-1))
 
 
 def poisson_loglik(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (xlogy(y, np.where(mu > 0, mu, 1.0)) - mu - gammaln(y + 1.0)).sum(axis=-1)
+        return np.asarray(np.sum(xlogy(y, np.where(mu > 0, mu, 1.0)) - mu - gammaln(y + 1.0),
+                                 axis=-1))
 
 
 def fit_poisson_batch(
@@ -96,10 +100,10 @@ def fit_poisson_batch(
     # the parts of the deviance that do not depend on mu
     y_const = (xlogy(y, y) - y).sum(axis=1)
 
-    def deviance(rows, mu_rows):
+    def deviance(rows: Array | slice, mu_rows: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):
             fit_part = (xlogy(y[rows], np.where(mu_rows > 0, mu_rows, 1.0)) - mu_rows).sum(axis=1)
-        return 2.0 * (y_const[rows] - fit_part)
+        return np.asarray(2.0 * (y_const[rows] - fit_part))
     # pairwise products of design columns, for H = X' diag(mu) X as one matrix product
     XX = (X[:, :, None] * X[:, None, :]).reshape(m, p * p)
     free = colmask.astype(float)
@@ -206,7 +210,7 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, rowmask: np.ndarray | None = None,
     Xk, yk = X[keep], y_all[keep]
     const = float((xlogy(yk, yk) - yk).sum())
 
-    def dev_of(mu):
+    def dev_of(mu: Array) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
             return 2.0 * (const - float((xlogy(yk, np.where(mu > 0, mu, 1.0)) - mu).sum()))
 
@@ -247,12 +251,13 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, rowmask: np.ndarray | None = None,
 
 def _solve1(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     try:
-        return np.linalg.solve(H, g)
+        return np.asarray(np.linalg.solve(H, g))
     except np.linalg.LinAlgError:
-        return np.linalg.lstsq(H, g, rcond=None)[0]
+        return np.asarray(np.linalg.lstsq(H, g, rcond=None)[0])
 
 
-def newton_warm(X: np.ndarray, y: np.ndarray, beta: np.ndarray, maxit: int = 30):
+def newton_warm(X: np.ndarray, y: np.ndarray, beta: np.ndarray, maxit: int = 30
+                ) -> tuple[Array, float, Array] | None:
     """Plain Newton from a good start (the profile likelihood's neighbouring N): a few numpy
     calls per iteration instead of the batch machinery.  Returns (beta, deviance, last
     information matrix), or None when

@@ -24,6 +24,9 @@ when a positive table really exists, so the verdicts are those of the LP.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -41,7 +44,8 @@ class IdentCache:
     def __init__(self) -> None:
         self.exist: dict[tuple[bytes, bytes], bool] = {}
         self.rank: dict[bytes, int] = {}
-        self.keyed: dict[tuple, int] = {}  # verdicts keyed by callers that know the design
+        # verdicts keyed by callers that know the design
+        self.keyed: dict[tuple[object, ...], int] = {}
 
     def check(self, A: np.ndarray, y: np.ndarray) -> int:
         """ierr for design A (kept cells x columns) and counts y over the same cells."""
@@ -55,14 +59,16 @@ class IdentCache:
             exists = True  # the observed table itself is strictly positive
         else:
             key = (key_a, np.packbits(support).tobytes())
-            exists = self.exist.get(key)
-            if exists is None:
+            known = self.exist.get(key)
+            if known is None:
                 exists = (
                     support_spans(A, support, rank)
                     or (A.shape[0] <= 1024 and positive_certificate(A, support))
                     or mle_exists(A, np.asarray(y, dtype=float))
                 )
                 self.exist[key] = exists
+            else:
+                exists = known
         return (0 if exists else 1) + (0 if rank == A.shape[1] else 2)
 
 
@@ -113,7 +119,8 @@ def mle_exists(A: np.ndarray, y: np.ndarray) -> bool:
     return bool(-res.fun > 1e-9 * scale)
 
 
-def check_all_models(k: int, y: np.ndarray, lists=None, cache: IdentCache | None = None) -> dict:
+def check_all_models(k: int, y: np.ndarray, lists: Sequence[str] | None = None,
+                     cache: IdentCache | None = None) -> dict[str, Any]:
     """SparseMSE's ``checkallmodels``: every two-way model whose extended MLE does not exist.
 
     Removing a pair with a non-empty overlap cannot destroy existence, so for each subset S of
@@ -128,7 +135,7 @@ def check_all_models(k: int, y: np.ndarray, lists=None, cache: IdentCache | None
 
     cache = cache or IdentCache()
     y = np.asarray(y, dtype=float)
-    lists = list(lists) if lists is not None else [str(i + 1) for i in range(k)]
+    names = list(lists) if lists is not None else [str(i + 1) for i in range(k)]
     pairs = all_pairs(k)
     nstar = pair_cells(k) @ y
     empty = [j for j in range(len(pairs)) if nstar[j] == 0]
@@ -155,8 +162,8 @@ def check_all_models(k: int, y: np.ndarray, lists=None, cache: IdentCache | None
                     failing.add(model)
                     stack.extend(model - {j} for j in model if nstar[j] > 0)
 
-    def name(model):
-        return "+".join(f"{lists[pairs[j][0]]}:{lists[pairs[j][1]]}" for j in sorted(model))
+    def name(model: frozenset[int]) -> str:
+        return "+".join(f"{names[pairs[j][0]]}:{names[pairs[j][1]]}" for j in sorted(model))
 
     full = frozenset(range(len(pairs)))
     return {

@@ -15,12 +15,15 @@ of ``lcmCR`` / ``lcmCR_PostSampl``, one sweep in the package's order (MSE_METHOD
 5. the classes of the n0 unobserved, multinomial ~ pi_k prod_j (1 - lambda_jk);
 6. ``alpha ~ Gamma(a_alpha + K - 1, rate b_alpha - log pi_K)``.
 
-Like the package the sampler works on the aggregated table (count of individuals per class in
-each observed cell), so a sweep costs O(cells * K * J) whatever n is, and it keeps ``lambda`` and
-``pi`` on the log scale.  The draws are exact but not drawn as GSL draws them: a Beta with a
-shape of 1 (an empty class) in closed form, others as Gamma ratios, on the log scale when a
-shape is below 1 (the tiny ``alpha`` of the last sticks); a multinomial as one categorical draw
-per individual for up to 8 individuals, else as conditional binomials, heaviest class first.
+The sweep and its draws are compiled with numba in :mod:`zicht.mse.lcmcr_kernel`; this module
+holds the sampler's driver (:func:`lcmcr_posterior`), the result and its diagnostics, and the
+estimator (:class:`LCMCR`).  Like the package the sampler works on the aggregated table (count
+of individuals per class in each observed cell), so a sweep costs O(cells * K * J) whatever n
+is, and it keeps ``lambda`` and ``pi`` on the log scale.  The draws are exact but not drawn as
+GSL draws them: a Beta with a shape of 1 (an empty class) in closed form, others as Gamma
+ratios, on the log scale when a shape is below 1 (the tiny ``alpha`` of the last sticks); a
+multinomial as one categorical draw per individual for up to 8 individuals, else as conditional
+binomials, heaviest class first.
 When ``n0`` keeps landing above the cap (64 redraws in a row: nearly all the negative binomial's
 mass is above it) it is drawn exactly from the truncated law by inversion instead of redrawing
 on; ``details`` counts both (``n0_cap_redraws``, ``n0_cap_exact_draws``).
@@ -34,7 +37,7 @@ warm-up is not counted in ``burnin`` (as in R, where ``lcmCR`` runs it before
 ``lcmCR_PostSampl``).
 
 Python does not reproduce R's chain (R uses GSL's generator); the posterior quantiles agree
-within Monte Carlo error (tests/test_lcmcr.py).  Given ``seed`` the chain is reproducible.
+within Monte Carlo error (tests/mse/test_lcmcr.py).  Given ``seed`` the chain is reproducible.
 """
 
 from __future__ import annotations
@@ -46,284 +49,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-# Hand-written sampler compiled with numba: no Python library implements the LCMCR model (PyMC
-# and friends have neither the count-per-cell class updates nor the truncated negative binomial
-# step for N), and a sweep is a few hundred scalar draws, which only a compiled loop does at R's
-# speed (110,000 sweeps in ~1.5-3.7 CPU seconds).  The kernel draws from a NumPy Generator
-# (PCG64, seeded by ``seed``) passed in as an argument: reproducible, and the state carries over
-# between the chunks of sweeps run under a progress bar.
-from numba import njit
-
+from .base import Estimator, FitSettings, check_level
 from .data import as_capture_histories
 from .errors import MSEInputError
+from .lcmcr_kernel import (  # noqa: F401  (the draws are re-exported for the tests)
+    N0_CAP,
+    _draw_n0,
+    _init_sticks,
+    _multinomial,
+    _sweeps,
+    _truncated_negbin,
+)
 from .posterior import PosteriorResult
 from .result import _num
 
 METHOD = "LCMCR"
 WARMUP = 500  # warm-up sweeps of lcmCR's initialisation (alpha fixed)
-N0_CAP = 20  # n0 is redrawn while n0 > N0_CAP * n, as in LCMCR 0.4.14
-_MAX_REDRAWS = 64  # then draw the truncated negative binomial exactly by inversion
-_SMALL_CELL = 8  # cells up to this count: one categorical draw per individual
 _CHUNK = 5_000  # sweeps per kernel call when a progress bar is shown
-
-
-# -- the numba kernel ------------------------------------------------------------------------------
-@njit(cache=True)
-def _gamma(rng, a):
-    """Gamma(a, 1), a > 0."""
-    return rng.gamma(a, 1.0)
-
-
-@njit(cache=True)
-def _log_gamma(rng, a):
-    """Log of a Gamma(a, 1) draw; for a < 1 via Gamma(a) = Gamma(a + 1) U^(1/a) (no underflow)."""
-    if a < 1.0:
-        u = 1.0 - rng.random()  # (0, 1]
-        return math.log(max(_gamma(rng, a + 1.0), 1e-300)) + math.log(u) / a
-    return math.log(max(_gamma(rng, a), 1e-300))
-
-
-@njit(cache=True)
-def _log_beta(rng, a, b):
-    """(log V, log(1 - V)) of V ~ Beta(a, b); closed form when a or b is 1 (empty classes)."""
-    if a == 1.0:  # 1 - V = U^(1/b)
-        lb = math.log1p(-rng.random()) / b
-        return math.log(-math.expm1(lb)) if lb < 0.0 else -np.inf, lb
-    if b == 1.0:  # V = U^(1/a)
-        la = math.log1p(-rng.random()) / a
-        return la, math.log(-math.expm1(la)) if la < 0.0 else -np.inf
-    if a >= 1.0 and b >= 1.0:  # no underflow: Gamma(>= 1) draws are not near 0
-        ga = _gamma(rng, a)
-        gb = _gamma(rng, b)
-        if ga > 0.0 and gb > 0.0:
-            s = ga + gb
-            return math.log(ga / s), math.log(gb / s)
-    la = _log_gamma(rng, a)
-    lb = _log_gamma(rng, b)
-    hi = max(la, lb)
-    ls = hi + math.log1p(math.exp(-abs(la - lb)))
-    return la - ls, lb - ls
-
-
-@njit(cache=True)
-def _multinomial(rng, total, w, norm, out, order):
-    """``out`` ~ Multinomial(total, w / norm), w >= 0 unnormalised; ``order`` is work space."""
-    kk = w.shape[0]
-    for k in range(kk):
-        out[k] = 0
-    if total <= _SMALL_CELL:  # one categorical draw per individual
-        for _ in range(total):
-            u = rng.random() * norm
-            k = 0
-            c = w[0]
-            while c <= u and k < kk - 1:
-                k += 1
-                c += w[k]
-            out[k] += 1
-        return
-    # conditional binomials (as gsl_ran_multinomial), heaviest classes first so that the
-    # remainder is usually used up after a few draws
-    for k in range(kk):
-        order[k] = k
-    for k in range(1, kk):
-        i = order[k]
-        h = k - 1
-        while h >= 0 and w[order[h]] < w[i]:
-            order[h + 1] = order[h]
-            h -= 1
-        order[h + 1] = i
-    rem = total
-    left = norm
-    for h in range(kk - 1):
-        k = order[h]
-        wk = w[k]
-        if rem == 0 or wk <= 0.0:
-            break
-        p = wk / left
-        x = rem if p >= 1.0 else rng.binomial(rem, p)
-        out[k] = x
-        rem -= x
-        left -= wk
-    out[order[kk - 1]] += rem
-
-
-@njit(cache=True)
-def _truncated_negbin(rng, n, p0, cap):
-    """n0 ~ NegBin(n, 1 - p0) conditioned on n0 <= cap, exactly, by inversion.
-
-    The pmf is log-concave, so its weights relative to the (truncated) mode fall off
-    geometrically on both sides; terms below 1e-18 of the mode are dropped.  Cost O(spread),
-    not O(cap).  f(k + 1) / f(k) = (n + k) p0 / (k + 1).
-    """
-    m = (n - 1.0) * p0 / (1.0 - p0) if p0 < 1.0 else np.inf
-    mode = cap if m >= cap else int(m)
-    lo = mode  # weights relative to f(mode) = 1; f(lo) = w_lo
-    w_lo = 1.0
-    total = 1.0
-    while lo > 0:
-        w = w_lo * lo / ((n + lo - 1.0) * p0)
-        if w < 1e-18:
-            break
-        lo -= 1
-        w_lo = w
-        total += w
-    hi = mode
-    w = 1.0
-    while hi < cap:
-        w *= (n + hi) * p0 / (hi + 1.0)
-        if w < 1e-18:
-            break
-        hi += 1
-        total += w
-    u = rng.random() * total
-    c = 0.0
-    w = w_lo
-    k = lo
-    while k < hi:
-        c += w
-        if c > u:
-            return k
-        w *= (n + k) * p0 / (k + 1.0)
-        k += 1
-    return hi
-
-
-@njit(cache=True)
-def _draw_n0(rng, n, p0, cap, istate):
-    """NegBin(n, 1 - p0) redrawn while above ``cap`` (istate[1] counts redraws)."""
-    if p0 <= 0.0:
-        return 0
-    if p0 < 1.0:
-        odds = p0 / (1.0 - p0)
-        for _ in range(_MAX_REDRAWS):
-            lam = _gamma(rng, float(n)) * odds  # Gamma-Poisson mixture, as GSL
-            if lam < 1e15:
-                k = rng.poisson(lam)
-                if k <= cap:
-                    return k
-            istate[1] += 1
-    istate[4] += 1  # nearly all mass above the cap: exact draw of the truncated law
-    return _truncated_negbin(rng, n, p0, cap)
-
-
-@njit(cache=True, nogil=True)
-def _sweeps(rng, x, freq, n, log_lam, log_nu, cnt, cnt0, fstate, istate, n_sweeps, update_alpha,
-            record, thin, a_alpha, b_alpha, out_n, out_alpha):
-    """Run ``n_sweeps`` Gibbs sweeps, updating the state arrays in place.
-
-    x (M, J) 0/1 observed cells, freq (M,) their counts, n = freq.sum();
-    log_lam (J, K, 2): log(1 - lambda), log(lambda); log_nu (K,) log class weights;
-    cnt (M, K) class counts per cell; cnt0 (K,) classes of the unobserved;
-    fstate = [alpha]; istate = [n0, n0 redraws, kept-phase sweeps, draws stored, exact draws].
-    """
-    m_cells, n_lists = x.shape
-    kk = log_nu.shape[0]
-    cap = N0_CAP * n
-    lp = np.empty(kk)
-    w = np.empty(kk)
-    ones = np.empty((n_lists, kk), dtype=np.int64)
-    zeros = np.empty((n_lists, kk), dtype=np.int64)
-    count_k = np.empty(kk, dtype=np.int64)
-    order = np.empty(kk, dtype=np.int64)
-    for _ in range(n_sweeps):
-        alpha = fstate[0]
-        n0 = istate[0]
-        # 1. classes of the observed individuals, cell by cell
-        for m in range(m_cells):
-            hi = -np.inf
-            for k in range(kk):
-                s = log_nu[k]
-                for j in range(n_lists):
-                    s += log_lam[j, k, x[m, j]]
-                lp[k] = s
-                if s > hi:
-                    hi = s
-            norm = 0.0
-            for k in range(kk):
-                w[k] = math.exp(lp[k] - hi)
-                norm += w[k]
-            _multinomial(rng, freq[m], w, norm, cnt[m], order)
-        # 2. lambda from Beta(1 + #in, 1 + #out), the unobserved (previous sweep) all "out"
-        for k in range(kk):
-            for j in range(n_lists):
-                ones[j, k] = 0
-                zeros[j, k] = cnt0[k]
-        for m in range(m_cells):
-            for k in range(kk):
-                c = cnt[m, k]
-                if c:
-                    for j in range(n_lists):
-                        if x[m, j]:
-                            ones[j, k] += c
-                        else:
-                            zeros[j, k] += c
-        for j in range(n_lists):
-            for k in range(kk):
-                l1, l0 = _log_beta(rng, 1.0 + ones[j, k], 1.0 + zeros[j, k])
-                log_lam[j, k, 1] = l1
-                log_lam[j, k, 0] = l0
-        # 3. sticks
-        for k in range(kk):
-            count_k[k] = cnt0[k]
-        for m in range(m_cells):
-            for k in range(kk):
-                count_k[k] += cnt[m, k]
-        acc = 0
-        lacc = 0.0
-        for k in range(kk - 1):
-            acc += count_k[k]
-            lv, l1v = _log_beta(rng, 1.0 + count_k[k], alpha + (n + n0 - acc))
-            log_nu[k] = lv + lacc
-            lacc += l1v
-        log_nu[kk - 1] = lacc
-        # 4. p0 and n0
-        p0 = 0.0
-        hi = -np.inf
-        for k in range(kk):
-            s = log_nu[k]
-            for j in range(n_lists):
-                s += log_lam[j, k, 0]
-            lp[k] = s
-            p0 += math.exp(s)
-            if s > hi:
-                hi = s
-        n0 = _draw_n0(rng, n, p0, cap, istate)
-        istate[0] = n0
-        # 5. classes of the unobserved
-        if n0 == 0:
-            for k in range(kk):
-                cnt0[k] = 0
-        else:
-            norm = 0.0
-            for k in range(kk):
-                w[k] = math.exp(lp[k] - hi)
-                norm += w[k]
-            _multinomial(rng, n0, w, norm, cnt0, order)
-        # 6. alpha
-        if update_alpha:
-            alpha = _gamma(rng, a_alpha + kk - 1.0) / (b_alpha - log_nu[kk - 1])
-            fstate[0] = alpha
-        if record:
-            istate[2] += 1
-            if istate[2] % thin == 0:
-                d = istate[3]
-                out_n[d] = n + n0
-                out_alpha[d] = alpha
-                istate[3] = d + 1
-
-
-@njit(cache=True)
-def _init_sticks(rng, kk):
-    """Log weights from Beta(1, 1) sticks, as LCMCR's initialisation."""
-    log_nu = np.empty(kk)
-    lacc = 0.0
-    for k in range(kk - 1):
-        lv, l1v = _log_beta(rng, 1.0, 1.0)
-        log_nu[k] = lv + lacc
-        lacc += l1v
-    log_nu[kk - 1] = lacc
-    return log_nu
 
 
 # -- the result ------------------------------------------------------------------------------------
@@ -344,7 +88,7 @@ class LCMCRResult(PosteriorResult):
     method = METHOD
     ci_method = "posterior quantiles (MCMC)"
 
-    def quantile(self, q) -> float:
+    def quantile(self, q: float) -> float:
         """Posterior quantile, R's type 7 (``quantile()``'s default; NumPy's ``linear``)."""
         q = float(q)
         if not 0.0 <= q <= 1.0:
@@ -375,12 +119,12 @@ class LCMCRResult(PosteriorResult):
     def model_label(self) -> str:
         return f"up to {self.K} latent classes, lists independent within a class"
 
-    def _summary_rows(self):
+    def _summary_rows(self) -> dict[str, Any]:
         return {"posterior sd": round(self.sd, 2), "classes (K)": self.K,
                 "draws": int(self.samples.size), "effective sample size": round(self.ess, 1),
                 "seed": self.details.get("settings", {}).get("seed")}
 
-    def _dict_extra(self):
+    def _dict_extra(self) -> dict[str, Any]:
         return {"K": self.K, "sd": self.sd, "ess": self.ess, "n_draws": int(self.samples.size),
                 "alpha_mean": float(np.mean(self.alpha)), "share_at_cap": self.share_at_cap,
                 "model": self.model_label, **{k: _plain(v) for k, v in self.details.items()}}
@@ -392,7 +136,7 @@ class LCMCRResult(PosteriorResult):
             out["draws"] = [int(v) for v in self.samples]
         return out
 
-    def plot(self):
+    def plot(self) -> Any:
         """Trace of N over the kept draws next to its histogram (Altair chart)."""
         import altair as alt
 
@@ -417,7 +161,7 @@ class LCMCRResult(PosteriorResult):
         return alt.hconcat(trace, hist + rules).properties(title=title)
 
 
-def _plain(v):
+def _plain(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
@@ -430,7 +174,7 @@ def _plain(v):
 
 
 # -- diagnostics -----------------------------------------------------------------------------------
-def effective_sample_size(draws) -> float:
+def effective_sample_size(draws: ArrayLike) -> float:
     """ESS of one chain by Geyer's (1992) initial monotone sequence estimator.
 
     Autocorrelations from the FFT; sums of adjacent pairs are kept while positive and made
@@ -456,7 +200,7 @@ def effective_sample_size(draws) -> float:
     return float(min(n / tau, n)) if tau > 0 else float(n)
 
 
-def quantile_mcse(draws, q: float) -> float:
+def quantile_mcse(draws: ArrayLike, q: float) -> float:
     """Monte Carlo standard error of the type-7 quantile ``q`` of one chain.
 
     The ESS of the indicator 1{draw <= quantile} gives the SE of the tail probability,
@@ -475,7 +219,7 @@ def quantile_mcse(draws, q: float) -> float:
 
 
 # -- the sampler -----------------------------------------------------------------------------------
-def lcmcr_posterior(table, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 0.25,
+def lcmcr_posterior(table: Any, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 0.25,
                     burnin: int = 10_000, samples: int = 1_000, thinning: int = 100,
                     seed: int | None = 123, progress: bool = False) -> LCMCRResult:
     """Posterior draws of N under LCMCR's latent-class model (``lcmCR`` + ``lcmCR_PostSampl``).
@@ -499,7 +243,8 @@ def lcmcr_posterior(table, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 
                 or not math.isfinite(v) or v <= 0:
             raise MSEInputError(f"{name} must be a positive number, got {v!r}")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy)
+        entropy = np.random.SeedSequence().entropy  # an int when drawn fresh
+        seed = int(entropy) if isinstance(entropy, int) else 0
     seed = _int_setting("seed", seed, 0)
 
     # aggregate the observed cells (drop zero counts, merge repeated patterns)
@@ -532,7 +277,8 @@ def lcmcr_posterior(table, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 
     out_alpha = np.zeros(samples)
     a_alpha, b_alpha = float(a_alpha), float(b_alpha)
 
-    def run(n_sweeps: int, update_alpha: bool, record: bool, bar) -> None:
+    def run(n_sweeps: int, update_alpha: bool, record: bool, bar: tuple[Any, Any] | None
+            ) -> None:
         step = _CHUNK if bar is not None else n_sweeps
         done = 0
         while done < n_sweeps:
@@ -585,7 +331,7 @@ def lcmcr_posterior(table, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 
     )
 
 
-def _int_setting(name: str, value, minimum: int) -> int:
+def _int_setting(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         if isinstance(value, float | np.floating) and float(value).is_integer():
             value = int(value)
@@ -596,26 +342,34 @@ def _int_setting(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-class LCMCR:
+class LCMCR(Estimator[LCMCRResult]):
     """Latent-class MSE as an estimator: ``LCMCR(K=10, seed=123).fit(table)`` (the settings of
-    :func:`lcmcr_posterior`; the defaults are the help-page example the references used)."""
+    :func:`lcmcr_posterior`; the defaults are the help-page example the references used).  The
+    interval is always the posterior's at ``level`` (``ci`` is accepted so that every estimator
+    takes the same settings)."""
 
     method = METHOD
+    ci_methods = None
 
     def __init__(self, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 0.25,
                  burnin: int = 10_000, samples: int = 1_000, thinning: int = 100,
-                 seed: int | None = 123):
-        self.settings = {"K": K, "a_alpha": a_alpha, "b_alpha": b_alpha, "burnin": burnin,
-                         "samples": samples, "thinning": thinning, "seed": seed}
-        self.result_: LCMCRResult | None = None
+                 seed: int | None = 123, ci: str = "posterior", level: float = 0.95):
+        self.K, self.a_alpha, self.b_alpha = K, a_alpha, b_alpha
+        self.burnin, self.samples, self.thinning = burnin, samples, thinning
+        self.seed = seed
+        self.ci = ci
+        self.level = check_level(level)
 
-    def fit(self, data, ci: str = "posterior", level: float = 0.95, progress: bool = False,
-            **_ignored) -> LCMCRResult:
-        """Posterior of N; ``ci`` is always the posterior interval at ``level`` (the argument is
-        accepted so that every estimator takes the same call)."""
-        if not 0 < level < 1:
-            raise ValueError("level must be between 0 and 1")
-        result = lcmcr_posterior(data, progress=progress, **self.settings)
-        result.level = level
-        self.result_ = result
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The sampler's settings, as :func:`lcmcr_posterior` takes them."""
+        return {"K": self.K, "a_alpha": self.a_alpha, "b_alpha": self.b_alpha,
+                "burnin": self.burnin, "samples": self.samples, "thinning": self.thinning,
+                "seed": self.seed}
+
+    def _fit(self, data: Any, settings: FitSettings) -> LCMCRResult:
+        """Posterior of N and its interval at ``level``."""
+        result = lcmcr_posterior(data, progress=settings.progress,
+                                 **{**self.settings, "seed": settings.seed})
+        result.level = settings.level
         return result

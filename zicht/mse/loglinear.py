@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .base import MSEEstimator
+from ._types import Array, FloatArray
+from .base import FitSettings, MSEEstimator
+from .data import as_capture_histories
 from .design import Term, all_pairs, design_matrix, pair_cells, pair_model_masks, parse_terms
-from .fitting import fit_loglinear
+from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
+from .result import MSEResult
 
 
 class LogLinear(MSEEstimator):
@@ -21,33 +25,36 @@ class LogLinear(MSEEstimator):
 
     method = "model"
 
-    def __init__(self, terms: str | Iterable[str] | Iterable[Term] | None = None):
-        super().__init__()
+    def __init__(self, terms: str | Iterable[str] | Iterable[Term] | None = None,
+                 ci: str = "profile", level: float = 0.95, nboot: int = 1000,
+                 seed: int | None = 1234):
+        super().__init__(ci=ci, level=level, nboot=nboot, seed=seed)
         self.terms = terms
         self._terms: list[Term] | None = None  # resolved against the list names by fit()
 
-    def _resolve(self, k: int, lists=None) -> list[Term]:
+    def _resolve(self, k: int, lists: Sequence[str] | None = None) -> list[Term]:
         t = self.terms
         if t is None:
             return []
-        if isinstance(t, str) or (t and isinstance(next(iter(t)), str)):
+        if isinstance(t, str):
             return parse_terms(t, lists or [str(i) for i in range(k)])
-        return [tuple(sorted(x)) for x in t]
+        items: list[Any] = list(t)  # names ("A:B") or index tuples
+        if items and isinstance(items[0], str):
+            return parse_terms([str(x) for x in items], lists or [str(i) for i in range(k)])
+        return [tuple(sorted(int(i) for i in x)) for x in items if not isinstance(x, str)]
 
-    def fit(self, data, **kwargs):
-        from .data import as_capture_histories
-
+    def _fit(self, data: Any, settings: FitSettings) -> MSEResult:
         table = as_capture_histories(data)
         self._terms = self._resolve(table.k, table.lists)
-        return super().fit(table, **kwargs)
+        return super()._fit(table, settings)
 
     def _current_terms(self, k: int) -> list[Term]:
         return self._terms if self._terms is not None else self._resolve(k)
 
-    def _select(self, k, y):
+    def _select(self, k: int, y: Array) -> tuple[ModelFit, dict[str, Any]]:
         return fit_loglinear(k, y, self._current_terms(k), cache=self.cache), {}
 
-    def _estimate_batch(self, k, Y):
+    def _estimate_batch(self, k: int, Y: Array) -> FloatArray:
         terms = self._current_terms(k)
         if any(len(t) != 2 for t in terms):
             return super()._estimate_batch(k, Y)
@@ -74,5 +81,6 @@ class MainEffects(LogLinear):
 
     method = "Mt"
 
-    def __init__(self):
-        super().__init__(None)
+    def __init__(self, ci: str = "profile", level: float = 0.95, nboot: int = 1000,
+                 seed: int | None = 1234):
+        super().__init__(None, ci=ci, level=level, nboot=nboot, seed=seed)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from .result import _finite, _num, headline
+from .result import ResultBase, _finite, _num, headline
 
 
-class PosteriorResult(ABC):
+class PosteriorResult(ResultBase, ABC):
     """Mixin for results that hold a posterior of N (a grid or draws)."""
 
     method: str
@@ -33,6 +33,15 @@ class PosteriorResult(ABC):
     @property
     @abstractmethod
     def mean(self) -> float: ...
+
+    @property
+    @abstractmethod
+    def model_label(self) -> str:
+        """The model, in words."""
+
+    @abstractmethod
+    def plot(self) -> Any:
+        """The posterior as an Altair chart."""
 
     @abstractmethod
     def _summary_rows(self) -> dict[str, Any]:
@@ -51,10 +60,6 @@ class PosteriorResult(ABC):
     def estimate(self) -> float:
         return self.median
 
-    @property
-    def dark_figure(self) -> float:
-        return self.estimate - self.observed
-
     def interval(self, level: float | None = None) -> tuple[float, float]:
         level = self.level if level is None else level
         return self.quantile((1 - level) / 2), self.quantile((1 + level) / 2)
@@ -62,14 +67,6 @@ class PosteriorResult(ABC):
     @property
     def ci(self) -> tuple[float, float]:
         return self.interval()
-
-    @property
-    def ci_low(self) -> float:
-        return self.ci[0]
-
-    @property
-    def ci_high(self) -> float:
-        return self.ci[1]
 
     def summary(self) -> pd.DataFrame:
         low, high = self.ci

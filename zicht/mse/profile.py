@@ -11,6 +11,7 @@ than 1e-3 of a log-likelihood unit for such N.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +115,8 @@ def profile_ci(fit: ModelFit, level: float = 0.95, cap: float = 3.0) -> ProfileC
     return ProfileCI(nmax, low, high, low_at_bound, high_at_bound)
 
 
-def _crossing(f, inside: float, guess: float, edge: float, slope) -> tuple[float, bool]:
+def _crossing(f: Callable[[float], float], inside: float, guess: float, edge: float,
+              slope: Callable[[float], tuple[float, float]] | None) -> tuple[float, bool]:
     """Where f falls from > 0 at ``inside`` to <= 0 towards ``edge``, searched from ``guess``.
 
     With the profile's derivative (``slope``): Newton steps from the guess.  The profile is

@@ -1,10 +1,20 @@
-"""The result every estimator returns: estimate, interval, model, fit statistics, fitted cells."""
+"""What every estimator returns.
+
+:class:`Result` is the protocol all results satisfy (:class:`MSEResult` here, the posterior
+results of dga and LCMCR, the covariate results): ``method``, ``lists``, ``observed``,
+``estimate``, ``ci`` with ``ci_low``/``ci_high``, ``ci_method``, ``level``, ``dark_figure``,
+``model_label``, ``summary()``, ``to_dict()``, ``plot()``.  :class:`ResultBase` writes the
+derived ones (``dark_figure``, ``ci_low``, ``ci_high``) once for all of them.
+:class:`MSEResult` is the log-linear one: estimate, interval, model, fit statistics, fitted
+cells.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -13,8 +23,66 @@ from .design import cell_patterns, term_name
 from .fitting import ModelFit
 
 
+class _Interval(Protocol):
+    @property
+    def observed(self) -> int: ...
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def ci(self) -> tuple[float, float] | None: ...
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every estimator's result offers (``Estimator.fit`` returns one)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def lists(self) -> tuple[str, ...]: ...
+    @property
+    def observed(self) -> int: ...
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def ci(self) -> tuple[float, float] | None: ...
+    @property
+    def ci_method(self) -> str: ...
+    @property
+    def level(self) -> float: ...
+    @property
+    def ci_low(self) -> float | None: ...
+    @property
+    def ci_high(self) -> float | None: ...
+    @property
+    def dark_figure(self) -> float: ...
+    @property
+    def model_label(self) -> str: ...
+    def summary(self) -> pd.DataFrame: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def plot(self) -> Any: ...
+
+
+class ResultBase:
+    """The readings every result derives the same way from ``observed``, ``estimate`` and
+    ``ci`` (a mixin: the subclass holds those three as fields or properties)."""
+
+    @property
+    def dark_figure(self: _Interval) -> float:
+        """The estimated number of people no list saw: estimate - observed."""
+        return self.estimate - self.observed
+
+    @property
+    def ci_low(self: _Interval) -> float | None:
+        return None if self.ci is None else self.ci[0]
+
+    @property
+    def ci_high(self: _Interval) -> float | None:
+        return None if self.ci is None else self.ci[1]
+
+
 @dataclass
-class MSEResult:
+class MSEResult(ResultBase):
     """Outcome of :meth:`MSEEstimator.fit`.
 
     ``estimate`` is the estimated population size (observed + dark figure).  ``ci`` is the
@@ -40,7 +108,8 @@ class MSEResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_fit(cls, method: str, lists, fit: ModelFit, **details) -> MSEResult:
+    def from_fit(cls, method: str, lists: Sequence[str], fit: ModelFit, **details: Any
+                 ) -> MSEResult:
         return cls(
             method=method, lists=tuple(lists), observed=fit.n_obs, estimate=fit.estimate,
             ci=None, ci_method="none", level=0.95,
@@ -52,22 +121,10 @@ class MSEResult:
 
     # -- derived --------------------------------------------------------------------------------
     @property
-    def dark_figure(self) -> float:
-        return self.estimate - self.observed
-
-    @property
     def model_label(self) -> str:
         """The model for people: terms at minus infinity marked, 'main effects only' if none."""
         terms = [f"{t} (-inf)" if t in self.minus_inf else t for t in self.model]
         return ", ".join(terms) or "main effects only"
-
-    @property
-    def ci_low(self) -> float | None:
-        return None if self.ci is None else self.ci[0]
-
-    @property
-    def ci_high(self) -> float | None:
-        return None if self.ci is None else self.ci[1]
 
     @property
     def fitted(self) -> pd.DataFrame:
@@ -122,7 +179,7 @@ class MSEResult:
                 out[key] = _finite(value)
         return out
 
-    def plot(self):
+    def plot(self) -> Any:
         """Observed against fitted cell counts (Altair chart; ``.save('x.png')`` renders it)."""
         import altair as alt
 
@@ -153,7 +210,7 @@ class MSEResult:
         return (line + points).properties(title=title, width=360, height=360)
 
 
-def headline(result) -> dict[str, Any]:
+def headline(result: Result) -> dict[str, Any]:
     """The fields every result's JSON starts with (log-linear, posterior, frequency)."""
     return {
         "method": result.method,
@@ -168,14 +225,15 @@ def headline(result) -> dict[str, Any]:
     }
 
 
-def _num(x):
+def _num(x: Any) -> float | None:
+    """A finite float, or None (for JSON)."""
     if x is None:
         return None
-    x = float(x)
-    return x if math.isfinite(x) else None
+    f = float(x)
+    return f if math.isfinite(f) else None
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """Replace inf/NaN (not valid JSON) by None, recursively."""
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
@@ -186,5 +244,5 @@ def _finite(value):
     return value
 
 
-def _jsonable(value) -> bool:
+def _jsonable(value: object) -> bool:
     return isinstance(value, str | int | float | bool | list | dict | type(None))

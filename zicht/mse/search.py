@@ -14,15 +14,20 @@ Their rows stay in the table, flagged, so a user can see what was refused.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from .base import MSEEstimator
+from ._types import Array, FloatArray
+from .base import FitSettings, MSEEstimator
+from .data import as_capture_histories
 from .design import all_pairs, design_matrix, pair_cells, pair_model_masks, rcapture_name
-from .errors import EstimateNotAvailable, MSEInputError
+from .errors import EstimateNotAvailable, InvalidSetting, MSEInputError
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
 from .identifiability import IdentCache
+from .result import MSEResult
 
 CRITERIA = ("aic", "bic")
 MAX_SEARCH_LISTS = 6
@@ -86,7 +91,7 @@ def select_model(
     """
     criterion = criterion.lower()
     if criterion not in CRITERIA:
-        raise ValueError(f"criterion must be one of {CRITERIA}")
+        raise InvalidSetting(f"criterion must be one of {CRITERIA}")
     cache = cache or IdentCache()
     y = np.asarray(y, dtype=float)
     table = fit_all_models(k, y)
@@ -127,18 +132,17 @@ def model_name(k: int, code: int) -> str:
 class ModelSearch(MSEEstimator):
     """Best hierarchical model (pairs only) by AIC or BIC (Rcapture ``closedpMS.t``)."""
 
-    def __init__(self, criterion: str = "bic", top: int = 10):
-        super().__init__()
+    def __init__(self, criterion: str = "bic", top: int = 10, ci: str = "profile",
+                 level: float = 0.95, nboot: int = 1000, seed: int | None = 1234):
+        super().__init__(ci=ci, level=level, nboot=nboot, seed=seed)
         if criterion.lower() not in CRITERIA:
-            raise ValueError(f"criterion must be one of {CRITERIA}")
+            raise InvalidSetting(f"criterion must be one of {CRITERIA}")
         self.criterion = criterion.lower()
         self.method = self.criterion
         self.top = top
         self.ranking_: pd.DataFrame | None = None
 
-    def fit(self, data, **kwargs):
-        from .data import as_capture_histories
-
+    def _fit(self, data: Any, settings: FitSettings) -> MSEResult:
         table = as_capture_histories(data)
         if table.k > MAX_SEARCH_LISTS:
             models = 2 ** (table.k * (table.k - 1) // 2)
@@ -146,9 +150,9 @@ class ModelSearch(MSEEstimator):
                 f"exhaustive search over {table.k} lists means {models:,} models; supported up "
                 f"to {MAX_SEARCH_LISTS} lists (32,768 models): use stepwise, or merge lists"
             )
-        return super().fit(table, **kwargs)
+        return super()._fit(table, settings)
 
-    def _estimate_batch(self, k, Y):
+    def _estimate_batch(self, k: int, Y: Array) -> FloatArray:
         """Bootstrap replicates: re-run the search on each table (``ranking_`` untouched)."""
         out = np.full(Y.shape[0], np.inf)
         for b, y in enumerate(Y):
@@ -158,7 +162,7 @@ class ModelSearch(MSEEstimator):
                 pass
         return out
 
-    def _select(self, k, y):
+    def _select(self, k: int, y: Array) -> tuple[ModelFit, dict[str, Any]]:
         fit, ranked = select_model(k, y, self.criterion, self.cache, top=self.top)
         self.ranking_ = ranked
         head = ranked.head(self.top)

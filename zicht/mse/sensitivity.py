@@ -9,10 +9,11 @@ a genuinely different table, estimated with the same method.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
-from .base import MSEEstimator
+from .base import Estimator
 from .data import CaptureHistories
 from .errors import EstimateNotAvailable, MSEInputError
 
@@ -32,9 +33,9 @@ def variants(table: CaptureHistories) -> list[tuple[str, str, CaptureHistories]]
 
 def sensitivity(
     table: CaptureHistories,
-    make_estimator: Callable[[], MSEEstimator],
+    make_estimator: Callable[[], Estimator[Any]],
     ci: str = "profile",
-    **fit_kwargs,
+    **fit_kwargs: Any,
 ) -> pd.DataFrame:
     """Estimate on every variant of :func:`variants`; one row each, failures explained."""
     rows = []

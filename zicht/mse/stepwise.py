@@ -17,12 +17,15 @@ that would otherwise be chosen; the answers are the same as checking every candi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import pdtr, pdtrc
 
+from ._types import Array, FloatArray
 from .base import MSEEstimator
 from .design import all_pairs, design_matrix, pair_cells, pair_model_masks
+from .errors import InvalidSetting
 from .fitting import ModelFit, fit_loglinear
 from .glm import fit_poisson_batch
 from .identifiability import IdentCache
@@ -32,7 +35,8 @@ from .identifiability import IdentCache
 class StepwiseBatch:
     estimate: np.ndarray  # (B,) n_obs + exp(intercept)
     models: list[list[int]]  # per table: indices into all_pairs(k), in the order added
-    paths: list[list[dict]] | None  # per table, per cycle: candidates, p-values, refused, added
+    # per table, per cycle: candidates, p-values, refused, added
+    paths: list[list[dict[str, Any]]] | None
 
 
 def tail_p(nstar: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -64,7 +68,7 @@ def stepwise_batch(
     fit = fit_poisson_batch(X, Y, colmask, rowmask, want_cov=False)
     beta, mu, converged = fit.beta, fit.mu, fit.converged
     models: list[list[int]] = [[] for _ in range(B)]
-    paths: list[list[dict]] | None = [[] for _ in range(B)] if record_path else None
+    paths: list[list[dict[str, Any]]] | None = [[] for _ in range(B)] if record_path else None
     support = Y > 0
     active = np.ones(B, dtype=bool)
     while active.any():
@@ -117,7 +121,8 @@ def stepwise_batch(
     return StepwiseBatch(estimate=estimate, models=models, paths=paths)
 
 
-def _ierr(cache, k, X, y, support, code, nstar) -> int:
+def _ierr(cache: IdentCache, k: int, X: np.ndarray, y: np.ndarray, support: np.ndarray,
+          code: int, nstar: np.ndarray) -> int:
     """Existence/identifiability of the pair set ``code``; keyed by (pair set, support), which
     fixes the design (terms at -inf follow from the support) and hence the verdict."""
     key = (k, code, np.packbits(support).tobytes())
@@ -131,12 +136,13 @@ def _ierr(cache, k, X, y, support, code, nstar) -> int:
 
 def stepwise_select(
     k: int, y: np.ndarray, pthresh: float = 0.02, cache: IdentCache | None = None
-) -> tuple[ModelFit, list[dict]]:
+) -> tuple[ModelFit, list[dict[str, Any]]]:
     """Select on one table; return the final model refitted in full, and the selection path."""
     cache = cache or IdentCache()
     res = stepwise_batch(k, y, pthresh, cache, record_path=True)
     pairs = all_pairs(k)
     fit = fit_loglinear(k, y, [pairs[j] for j in res.models[0]], cache=cache)
+    assert res.paths is not None  # record_path=True
     return fit, res.paths[0]
 
 
@@ -145,15 +151,16 @@ class Stepwise(MSEEstimator):
 
     method = "stepwise"
 
-    def __init__(self, pthresh: float = 0.02):
-        super().__init__()
+    def __init__(self, pthresh: float = 0.02, ci: str = "profile", level: float = 0.95,
+                 nboot: int = 1000, seed: int | None = 1234):
+        super().__init__(ci=ci, level=level, nboot=nboot, seed=seed)
         if not 0 <= pthresh <= 1:
-            raise ValueError("pthresh must be between 0 and 1")
+            raise InvalidSetting("pthresh must be between 0 and 1")
         self.pthresh = pthresh
 
-    def _select(self, k, y):
+    def _select(self, k: int, y: Array) -> tuple[ModelFit, dict[str, Any]]:
         fit, path = stepwise_select(k, y, self.pthresh, self.cache)
         return fit, {"pthresh": self.pthresh, "steps": len(path) - 1}
 
-    def _estimate_batch(self, k, Y):
+    def _estimate_batch(self, k: int, Y: Array) -> FloatArray:
         return stepwise_batch(k, Y, self.pthresh, self.cache).estimate

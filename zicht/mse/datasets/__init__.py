@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..data import CaptureHistories
 from ..errors import MSEInputError
+
+if TYPE_CHECKING:
+    from ..frequency import CaptureFrequencies
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ DATASETS = {d.name: d for d in _ALL}
 _BY_FILE = {d.file: d for d in _ALL}
 
 
-def path(name: str):
+def path(name: str) -> Traversable:
     """Filesystem path of a shipped dataset (by short name or file name)."""
     d = _lookup(name)
     return resources.files(__package__).joinpath("data", d.file)
@@ -124,7 +129,7 @@ def load_frequencies(name: str) -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
-def load_capture_frequencies(name: str):
+def load_capture_frequencies(name: str) -> CaptureFrequencies:
     """A shipped frequency-of-capture table with its number of occasions, as
     :class:`~zicht.mse.frequency.CaptureFrequencies` (for ``ClosedP0`` and ``compare``)."""
     from ..frequency import CaptureFrequencies

@@ -1,0 +1,88 @@
+"""The design matrix over all cells of all strata for a universe of terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from ..design import cell_patterns
+from .data import StratifiedHistories
+from .terms import CovTerm
+
+
+class _Design:
+    """Design over all cells of all strata (row s * M + c) for a universe of terms.
+
+    Columns: one indicator per stratum, k list main effects, then each term's columns (a list
+    part - the product of its lists' bits - times each combination of non-reference levels of
+    its covariates).
+    """
+
+    def __init__(self, data: StratifiedHistories, terms: Sequence[CovTerm]):
+        self.data = data
+        S, k = data.n_strata, data.k
+        M = 2**k - 1
+        self.S, self.k, self.M = S, k, M
+        pats = cell_patterns(k).astype(float)
+        levels = data.levels
+        # per covariate: (S, L - 1) indicators and the level names
+        self.dummies: list[tuple[np.ndarray, list[str]]] = []
+        for c in data.covariates:
+            lv = levels[c]
+            vals = data.strata[c].to_numpy()
+            self.dummies.append((np.column_stack([vals == v for v in lv[1:]]).astype(float)
+                                 if len(lv) > 1 else np.zeros((S, 0)), list(lv[1:])))
+        cols = [np.kron(np.eye(S), np.ones((M, 1))), np.tile(pats, (S, 1))]
+        names = [f"stratum[{lab}]" for lab in data.labels()] + list(data.lists)
+        self.slices: dict[CovTerm, slice] = {}
+        self.list_part: dict[CovTerm, np.ndarray] = {}
+        p = S + k
+        for t in terms:
+            lp = pats[:, list(t.lists)].prod(axis=1)
+            self.list_part[t] = lp.astype(bool)
+            cov_cols, cov_names = [np.ones(S)], [""]
+            for j in t.covs:
+                dm, names_j = self.dummies[j]
+                cov_cols = [a * dm[:, i] for a in cov_cols for i in range(dm.shape[1])]
+                cov_names = [f"{n}:{data.covariates[j]}[{names_j[i]}]" for n in cov_names
+                             for i in range(dm.shape[1])]
+            base = ":".join(data.lists[i] for i in t.lists)
+            for a, n in zip(cov_cols, cov_names, strict=True):
+                cols.append(np.outer(a, lp).reshape(-1, 1))
+                names.append(base + n)
+            self.slices[t] = slice(p, p + len(cov_cols))
+            p += len(cov_cols)
+        self.X = np.hstack(cols)
+        self.names = names
+        self.terms = list(terms)
+
+    def cells_of(self, t: CovTerm) -> np.ndarray:
+        """(S * M,) cells whose people are on every list of ``t``."""
+        return np.tile(self.list_part[t], self.S)
+
+    def masks(self, model: Iterable[CovTerm], y: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, list[CovTerm], list[CovTerm], int]:
+        """Columns and cells of ``model`` on counts ``y`` (S * M,): list x list terms whose lists
+        share nobody go to minus infinity (cells deleted, column dropped), with every term whose
+        lists include theirs.  Returns (cols, rows, finite terms, minus-inf terms, n_params)."""
+        terms = sorted(set(model), key=CovTerm.sort_key)
+        rows = np.ones(self.S * self.M, dtype=bool)
+        dead = []
+        for t in terms:
+            if t.pure and not y[self.cells_of(t)].any():
+                dead.append(t)
+                rows &= ~self.cells_of(t)
+        finite: list[CovTerm] = []
+        minus_inf: list[CovTerm] = []
+        cols = np.zeros(self.X.shape[1], dtype=bool)
+        cols[: self.S + self.k] = True
+        extra = 0
+        for t in terms:
+            if any(set(d.lists) <= set(t.lists) for d in dead):
+                minus_inf.append(t)
+                extra += self.slices[t].stop - self.slices[t].start
+            else:
+                finite.append(t)
+                cols[self.slices[t]] = True
+        return cols, rows, finite, minus_inf, int(cols.sum()) + extra
