@@ -1,6 +1,11 @@
-"""Helpers shared by the test packages: R reference look-ups and error-message checks."""
+"""Helpers shared by the test packages: R reference look-ups, error-message checks, and
+folders built once per test session (shared by the pytest-xdist workers)."""
+import fcntl
 import json
+import os
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from zicht.mse.data import CaptureHistories
@@ -50,3 +55,40 @@ def assert_error_names(message: str, row: int | None, column: str | None, text: 
     assert row is None or names_row(message, row), message
     assert column is None or names_column(message, column), message
     assert text is None or text in message, message
+
+
+# -- built once per session ------------------------------------------------------------------
+def shared_root(tmp_path_factory) -> Path:
+    """A folder every process of this test session sees: pytest's base temp of the session
+    (under pytest-xdist the parent of the workers' own base temps, which is per session too)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_once(tmp_path_factory, name: str, build: Callable[[Path], object]):
+    """``build(folder)`` run once per test session however many xdist workers ask, into
+    ``<shared root>/<name>``; returns ``(folder, what build returned)`` - a JSON value, read back
+    by the workers that did not build.  The first worker to ask builds while the others wait
+    on a lock file; a build that fails is tried again by the next worker to ask (each then
+    reports the error).  The folder is shared: a test that changes it must work on a copy."""
+    root = shared_root(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                if folder.exists():
+                    shutil.rmtree(folder)  # what a failed attempt left
+                folder.mkdir()
+                done_value = build(folder)
+                done.write_text(json.dumps({"value": done_value}))
+            return folder, json.loads(done.read_text())["value"]
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time: compared before and
+    after the tests that share a folder, so that one writing into it is found."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}

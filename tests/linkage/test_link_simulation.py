@@ -1,8 +1,14 @@
 """Linkage end to end on simulations with known truth: the accuracy targets on ten years of
 nl-baseline, exact capture histories without noise, review decisions on a later run, the
-estimate with its linkage band, and the command line (bad input: exit 2, nothing written)."""
+estimate with its linkage band, and the command line (bad input: exit 2, nothing written).
+
+The ten years are linked once per session (``baseline``); the review, command-line and export
+tests start from the session's two linked years (``linked_simulation``, tests/conftest.py)."""
 
 import json
+import shutil
+from dataclasses import fields
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -11,7 +17,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests.support import build_once
 from zicht.cli import app
+from zicht.linkage.evaluate import Evaluation
 from zicht.linkage.run import link
 from zicht.linked_estimate import estimate_with_linkage
 from zicht.mse import CaptureHistories, make_estimator
@@ -33,24 +41,38 @@ def simulate(out, *args, formats="parquet"):
     return out
 
 
+def _ten_years(folder):
+    sim = simulate(folder / "sim", "--years", "2015-2024", "--seed", "1")
+    result = link(sim, folder / "linked", pseudonymiser=Pseudonymiser(KEY))
+    return result.evaluation.as_dict()
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
-    """Ten years of nl-baseline with default noise, linked once (about 15 s)."""
-    sim = simulate(tmp_path_factory.mktemp("sim10"), "--years", "2015-2024", "--seed", "1")
-    out = tmp_path_factory.mktemp("linked")
-    result = link(sim, out, pseudonymiser=Pseudonymiser(KEY))
-    return sim, out, result
+    """Ten years of nl-baseline with default noise, linked once per session (read only);
+    (simulation, linkage folder, evaluation against the simulation's truth)."""
+    folder, evaluation = build_once(tmp_path_factory, "linked-ten-years", _ten_years)
+    evaluation = Evaluation(**{f.name: evaluation[f.name] for f in fields(Evaluation)})
+    return folder / "sim", folder / "linked", evaluation
 
 
+def _first_run(out):
+    """What a LinkResult holds, read back from its folder: persons of reports, pairs, summary."""
+    person = pd.read_parquet(out / "report_persons.parquet").set_index("report_id")["person_id"]
+    summary = json.loads((out / "summary.json").read_text())
+    return person, pd.read_parquet(out / "pairs.parquet"), summary
+
+
+@pytest.mark.slow
 def test_accuracy_targets_on_ten_years_of_nl_baseline(baseline):
-    _, _, result = baseline
-    e = result.evaluation
+    _, _, e = baseline
     assert e.reports > 11_000 and e.true_persons > 8_500
     assert e.pairwise_f1 >= 0.97, e
     assert e.cluster_f1 >= 0.97, e
     assert abs(e.persons_error) <= 0.02, e
 
 
+@pytest.mark.slow
 def test_estimates_on_linked_persons_stay_close_to_the_true_links(baseline):
     sim, out, _ = baseline
     linked = pd.read_csv(out / "capture_histories.csv")
@@ -69,6 +91,7 @@ def test_estimates_on_linked_persons_stay_close_to_the_true_links(baseline):
     assert (ratios - 1).abs().max() <= 0.05, ratios
 
 
+@pytest.mark.slow
 def test_linkage_band_beside_the_statistical_interval(baseline):
     _, out, _ = baseline
     result = estimate_with_linkage(out, 2020, "Mt")
@@ -79,10 +102,11 @@ def test_linkage_band_beside_the_statistical_interval(baseline):
     assert result.combined[1] >= max(result.interval[1], high)
 
 
+@pytest.mark.slow
 def test_outputs_of_a_run(baseline):
-    _, out, result = baseline
+    _, out, evaluation = baseline
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["reports"] == result.evaluation.reports
+    assert summary["reports"] == evaluation.reports
     persons = pd.read_parquet(out / "persons.parquet")
     assert len(persons) == summary["persons"] and persons["n_reports"].sum() == summary["reports"]
     assert set(pd.read_parquet(out / "report_persons.parquet")["person_id"]) == \
@@ -124,13 +148,12 @@ def _scenario_file(name: str):
     return resources.files("zicht.simulate").joinpath("scenarios", f"{name}.yaml")
 
 
-def test_review_decisions_override_the_model_on_the_next_run(tmp_path):
-    sim = simulate(tmp_path / "sim", "--years", "2024", "--victims", "3000", "--seed", "4")
-    out = tmp_path / "linked"
-    first = link(sim, out, pseudonymiser=Pseudonymiser(KEY), band_method="none")
-    person = pd.Series(first.labels, index=first.reports["unique_id"])
+def test_review_decisions_override_the_model_on_the_next_run(linked_simulation, tmp_path):
+    sim = linked_simulation.sim
+    out = Path(shutil.copytree(linked_simulation.linked, tmp_path / "linked"))  # the first run
+    person, first_pairs, first_summary = _first_run(out)
     sizes = person.value_counts()
-    pairs = first.pairs.assign(p_l=lambda d: person.reindex(d.id_l).to_numpy(),
+    pairs = first_pairs.assign(p_l=lambda d: person.reindex(d.id_l).to_numpy(),
                                p_r=lambda d: person.reindex(d.id_r).to_numpy())
     # a linked pair that is a whole person of two reports (no chain can rejoin it) ...
     linked = pairs[(pairs.p_l == pairs.p_r) & pairs.p_l.map(sizes).eq(2)].iloc[0]
@@ -146,7 +169,7 @@ def test_review_decisions_override_the_model_on_the_next_run(tmp_path):
     assert again[linked.id_l] != again[linked.id_r]
     assert again[apart.id_l] == again[apart.id_r]
     assert second.summary["decisions"] == 2
-    assert second.summary["persons"] == first.summary["persons"]  # one split, one join
+    assert second.summary["persons"] == first_summary["persons"]  # one split, one join
     # withdrawn: the model decides again
     runner.invoke(app, ["link", "review", str(out), "--pair", linked.id_l, linked.id_r,
                         "--decide", "undecided"])
@@ -157,12 +180,10 @@ def test_review_decisions_override_the_model_on_the_next_run(tmp_path):
     assert shown.exit_code == 0 and "analyst:test" in shown.output
 
 
-def test_cli_link_evaluate_and_estimate(tmp_path):
-    sim = simulate(tmp_path / "sim", "--years", "2023-2024", "--victims", "2500", "--seed", "9")
-    out = tmp_path / "linked"
-    result = runner.invoke(app, ["link", str(sim), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "pairwise P / R / F1" in result.output
+def test_cli_link_evaluate_and_estimate(linked_simulation):
+    """On the session's `zicht link` run (made by the command line, its output kept)."""
+    sim, out = linked_simulation.sim, linked_simulation.linked
+    assert "pairwise P / R / F1" in linked_simulation.output
     ev = runner.invoke(app, ["link", "evaluate", str(out), "--truth", str(sim), "--estimates",
                              "--method", "Mt", "--format", "json"])
     assert ev.exit_code == 0, ev.output
@@ -216,11 +237,12 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     assert not out.exists()
 
 
-def test_a_registry_export_links_like_the_simulation_it_holds(tmp_path, monkeypatch):
+def test_a_registry_export_links_like_the_simulation_it_holds(linked_simulation, tmp_path,
+                                                              monkeypatch):
     """Simulated reports imported into the registry, exported, linked: the same persons as
-    linking the simulation folder itself (one pseudonymisation function, one key)."""
-    sim = simulate(tmp_path / "sim", "--years", "2024", "--victims", "1500", "--seed", "5",
-                   formats="csv,parquet")
+    linking the simulation folder itself (one pseudonymisation function, one key; the
+    session's linkage of it, made with the same threshold)."""
+    sim = linked_simulation.sim
     monkeypatch.setenv("ZICHT_DATABASE_URL", f"sqlite:///{tmp_path / 'z.db'}")
     imported = runner.invoke(app, ["import", str(sim / "reports.csv"), "--create-orgs"])
     assert imported.exit_code == 0, imported.output
@@ -230,12 +252,12 @@ def test_a_registry_export_links_like_the_simulation_it_holds(tmp_path, monkeypa
     result = runner.invoke(app, ["link", str(tmp_path / "export"), "--out", str(from_export),
                                  "--band", "none"])
     assert result.exit_code == 0, result.output
-    direct = link(sim, None, pseudonymiser=Pseudonymiser(KEY), band_method="none")
+    direct = json.loads((linked_simulation.linked / "summary.json").read_text())
     persons = pd.read_parquet(from_export / "report_persons.parquet")
     # the registry numbers reports itself; its source_ref is the simulation's report id
-    truth = direct.reports["unique_id"]
+    truth = pd.read_parquet(linked_simulation.linked / "report_persons.parquet")["report_id"]
     assert len(persons) == len(truth)
     summary = json.loads((from_export / "summary.json").read_text())
     assert summary["source"] == "export"
     assert summary["key_fingerprint"] == Pseudonymiser(KEY).fingerprint
-    assert abs(summary["persons"] - direct.summary["persons"]) <= 2
+    assert abs(summary["persons"] - direct["persons"]) <= 2

@@ -8,25 +8,18 @@ import pytest
 from typer.testing import CliRunner
 
 from zicht.cli import app
-from zicht.linkage.run import link
 from zicht.monitor.indicators import INDICATORS
 from zicht.monitor.inputs import MonitorData
-from zicht.registry.pseudonymise import Pseudonymiser
 
-KEY = bytes(range(32))
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    """Two years of nl-baseline (2,500 victims a year), linked and estimated."""
-    sim = tmp_path_factory.mktemp("sim")
-    result = runner.invoke(app, ["simulate", "--formats", "parquet", "--out", str(sim),
-                                 "--years", "2023-2024", "--victims", "2500", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    linked = tmp_path_factory.mktemp("linked")
-    link(sim, linked, pseudonymiser=Pseudonymiser(KEY))
-    estimates = sim / "estimates.csv"
+def chain(linked_simulation, tmp_path_factory):
+    """The session's linked simulation (two years of nl-baseline, 2,500 victims a year, see
+    tests/conftest.py) with its estimates (in a folder of this module's own)."""
+    sim, linked = linked_simulation.sim, linked_simulation.linked
+    estimates = tmp_path_factory.mktemp("estimates") / "estimates.csv"
     result = runner.invoke(app, ["monitor", "estimates", str(linked), "--out", str(estimates)])
     assert result.exit_code == 0, result.output
     return sim, linked, estimates
