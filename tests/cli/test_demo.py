@@ -1,7 +1,11 @@
 """`zicht demo` (what `make demo` runs): the whole chain on a small simulation - registry,
 export, linkage, estimates, chain figures, publication, reports - then the dashboard served
 over real HTTP.  Names never reach the database in clear; the same seed gives the same figures;
-a folder that is not a demo is never overwritten."""
+a folder that is not a demo is never overwritten.
+
+Two demo builds in all, each made once per session and shared by the xdist workers: ``built``,
+and ``rebuilt`` - a copy of it with a part removed, built again from scratch with the same
+seed (so also the second build that the same-seed test compares).  Both are ``slow``."""
 
 import json
 import os
@@ -17,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.browser.helpers import free_port
+from tests.support import build_once
 from zicht import demo
 from zicht.cli import app
 
@@ -24,15 +29,39 @@ YEARS, VICTIMS = [2023, 2024], 1500
 runner = CliRunner()
 
 
+def _build(folder: Path) -> list[str]:
+    stages = []
+    demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS,
+               step=lambda name, seconds: stages.append(name))
+    return stages
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    stages = []
-    d = demo.build(folder, YEARS, seed=2, victims=VICTIMS,
-                   step=lambda name, seconds: stages.append(name))
-    return d, stages
+    """The demo, built once per session (its stages as they ran); tests that change it work on
+    a copy.  The Demo is what `build` gives for the finished folder."""
+    folder, stages = build_once(tmp_path_factory, "demo", _build)
+    return demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS), stages
 
 
+@pytest.fixture(scope="module")
+def rebuilt(built, tmp_path_factory):
+    """A copy of the demo without its publication, built again (with the same seed)."""
+    import shutil
+
+    d, _ = built
+
+    def build_again(folder: Path) -> bool:
+        copy = folder / "copy"
+        shutil.copytree(d.folder, copy)
+        (copy / "publication.json").unlink()
+        return demo.build(copy, YEARS, seed=2, victims=VICTIMS).reused
+
+    folder, reused = build_once(tmp_path_factory, "demo-rebuilt", build_again)
+    return demo.Demo(folder / "copy", YEARS, seed=2, victims=VICTIMS, reused=reused)
+
+
+@pytest.mark.slow  # a demo build
 def test_every_stage_runs_and_leaves_its_files(built):
     d, stages = built
     assert stages == ["simulate", "registry", "export", "link", "estimate", "chain", "publish",
@@ -45,6 +74,7 @@ def test_every_stage_runs_and_leaves_its_files(built):
     assert marker["complete"] and set(marker["timings"]) == set(stages)
 
 
+@pytest.mark.slow  # a demo build
 def test_the_annual_reports_are_built_in_both_languages(built):
     from pypdf import PdfReader
 
@@ -60,6 +90,7 @@ def test_the_annual_reports_are_built_in_both_languages(built):
     assert "Summary" in html and "<svg" in html
 
 
+@pytest.mark.slow  # a demo build
 def test_the_registry_holds_every_report_and_no_name_in_clear(built):
     d, _ = built
     sim = pd.read_csv(d.folder / "sim" / "reports.csv", dtype=str)
@@ -76,6 +107,7 @@ def test_the_registry_holds_every_report_and_no_name_in_clear(built):
     assert [b for b in births if b.encode() in raw] == []
 
 
+@pytest.mark.slow  # a demo build
 def test_the_publication_covers_the_years_and_the_chain(built):
     d, _ = built
     doc = json.loads(d.publication.read_text())
@@ -90,6 +122,7 @@ def test_the_publication_covers_the_years_and_the_chain(built):
     assert doc["analyst"]["comparison"]["year"] == 2024
 
 
+@pytest.mark.slow  # a demo build
 def test_the_served_demo_pseudonymises_with_the_key_it_was_built_with(built):
     """A report entered in the served demo must link to the imported ones: the served
     registry's key fingerprint is the one the export was made under."""
@@ -110,6 +143,7 @@ def test_the_served_demo_pseudonymises_with_the_key_it_was_built_with(built):
     assert not (d.folder / "zicht.key").exists()
 
 
+@pytest.mark.slow  # a demo build
 def test_demo_users_can_log_in(built):
     from zicht.registry.service import Registry
     from zicht.registry.settings import Settings
@@ -125,6 +159,7 @@ def test_demo_users_can_log_in(built):
         reg.dispose()
 
 
+@pytest.mark.slow  # a demo build
 def test_same_parameters_reuse_the_build_and_other_folders_are_refused(built, tmp_path):
     d, _ = built
     again = demo.build(d.folder, YEARS, seed=2, victims=VICTIMS)
@@ -146,23 +181,18 @@ def test_a_marker_that_is_not_a_zicht_demo_s_is_refused(tmp_path):
         assert (folder / "reports" / "q3-board.pdf").read_text() == "keep me"
 
 
-def test_a_demo_missing_a_part_is_built_again(built, tmp_path):
-    import shutil
-
-    d, _ = built
-    copy = tmp_path / "copy"
-    shutil.copytree(d.folder, copy)
-    (copy / "publication.json").unlink()
-    again = demo.build(copy, YEARS, seed=2, victims=VICTIMS)
-    assert not again.reused and again.publication.exists()
+@pytest.mark.slow  # a demo build
+def test_a_demo_missing_a_part_is_built_again(rebuilt):
+    assert not rebuilt.reused and rebuilt.publication.exists()
 
 
-def test_the_same_seed_gives_the_same_figures(built, tmp_path):
+@pytest.mark.slow  # a demo build
+def test_the_same_seed_gives_the_same_figures(built, rebuilt):
     """The same simulation and reports; the registry's random report ids change the order of
     Splink's floating-point sums (m values differ by ~1e-6), so a pair on the threshold may
     link differently: figures agree to 1 %, not to the last digit."""
     d, _ = built
-    other = demo.build(tmp_path / "again", YEARS, seed=2, victims=VICTIMS)
+    other = rebuilt
     for name in ("sim/reports.csv", "chain.csv"):
         assert (d.folder / name).read_bytes() == (other.folder / name).read_bytes()
     a, b = (json.loads(p.read_text())["public"] for p in (d.publication, other.publication))
@@ -175,6 +205,7 @@ def test_the_same_seed_gives_the_same_figures(built, tmp_path):
         assert reg[0][year] == pytest.approx(reg[1][year], rel=0.01)
 
 
+@pytest.mark.slow  # a demo build
 def test_cli_prints_the_login_and_refuses_a_foreign_folder(built, tmp_path):
     d, _ = built
     result = runner.invoke(app, ["demo", "--out", str(d.folder), "--years", "2023-2024",
@@ -187,6 +218,7 @@ def test_cli_prints_the_login_and_refuses_a_foreign_folder(built, tmp_path):
     assert result.exit_code == 2 and "not a zicht demo" in result.output
 
 
+@pytest.mark.slow  # a demo build
 def test_demo_serves_the_dashboard_over_http(built):
     d, _ = built
     port = free_port()
