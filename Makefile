@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 CHROMIUM := /usr/bin/chromium
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: demo test lint bench install dev browser report-deps clean
+.PHONY: demo test test-fast lint bench install dev browser report-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "zicht needs Python 3.11+"'
@@ -49,8 +49,12 @@ demo: install  ## the whole chain on ten simulated years, then the dashboard on 
 lint: dev
 	$(BIN)/ruff check zicht tests bench
 
+# docs/TESTING.md: the slow marker, the Hypothesis profiles, what is built once per session.
 test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
-	$(BIN)/python -m pytest -q -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q -n 2
+
+test-fast: dev lint  ## the quick loop: no slow test, few Hypothesis examples
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 .PHONY: screenshots
 screenshots: dev  ## the dashboard's pages as PNG into docs/screenshots/ (the demo's, once built)
