@@ -88,6 +88,11 @@ def test_registry_families_and_inputs():
     assert type(make_estimator("M0")).__name__ == "ClosedP"
     with pytest.raises(mse.MSEInputError, match="unknown family"):
         entries(family="nope")
+    from zicht.mse.compare import FAMILIES as COMPARE_LABELS
+    from zicht.mse.compare import FAMILY_LABELS
+
+    assert set(FAMILY_LABELS) == set(FAMILIES)  # compare labels every registered family
+    assert set(FAMILY_LABELS.values()) == set(COMPARE_LABELS)
 
 
 def test_make_estimator_passes_the_settings_each_class_takes():
