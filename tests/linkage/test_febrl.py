@@ -51,6 +51,7 @@ def febrl_reports(*files: str) -> Reports:
     return Reports(tokens, key.fingerprint, "febrl", truth)
 
 
+@pytest.mark.slow  # 5,000 and 10,000 records linked
 @pytest.mark.parametrize("files", [("dataset3.csv",), ("dataset4a.csv", "dataset4b.csv")],
                          ids=["FEBRL3", "FEBRL4"])
 def test_febrl_through_the_pseudonymisation(files):

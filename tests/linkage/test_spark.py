@@ -21,6 +21,7 @@ def _java() -> bool:
                 or glob.glob("/usr/lib/jvm/java-17-openjdk*"))
 
 
+@pytest.mark.slow  # Spark's start and job overhead
 @pytest.mark.skipif(not _java(), reason="the Spark backend needs Java 17")
 def test_spark_backend_links_like_duckdb(tmp_path):
     from typer.testing import CliRunner
