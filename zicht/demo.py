@@ -184,8 +184,7 @@ def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int
 
 # -- the stages -----------------------------------------------------------------------------
 def _simulate(demo: Demo) -> None:
-    from .simulate.reports import write_run
-    from .simulate.scenario import load_scenario
+    from .simulate import load_scenario, write_run
 
     overrides = None if demo.victims is None else {"victims_per_year": demo.victims}
     scenario = load_scenario("nl-baseline", overrides)

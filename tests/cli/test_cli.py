@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from tests.support import assert_error_names, names_column, names_row
+from zicht.cli import app
 from zicht.mse import datasets
 
 BIN_DIR = Path(sys.executable).parent
@@ -391,3 +393,21 @@ def test_covariate_model_from_the_command_line(runs, tmp):
     assert set(strata) == {"F", "M"}
     assert sum(s["estimate"] for s in strata.values()) == pytest.approx(payload["estimate"])
     assert "A:sex" in payload["model"]
+
+
+def test_the_method_choices_are_the_registry_s():
+    """``--method`` is written out (so that ``zicht --help`` does not import numpy); it must
+    list exactly the registry's methods for capture histories, in its order."""
+    from zicht.cli.estimate import Method
+    from zicht.mse.methods import names
+
+    assert [m.value for m in Method] == list(names(input="histories"))
+
+
+@pytest.mark.parametrize("method", ["Mb", "Mbh"])
+def test_estimate_takes_every_registered_method(method, capsys):
+    """Mb and Mbh were in the registry (and `simulate study`) but not in `zicht estimate`."""
+    result = CliRunner().invoke(app, ["estimate", "uk5", "--method", method, "--ci", "none",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["method"].startswith(method)

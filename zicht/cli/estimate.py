@@ -30,20 +30,26 @@ from .common import save_chart as _save_chart
 
 
 class Method(StrEnum):
+    """``--method``: the names of :func:`zicht.mse.methods.names` for capture histories, written
+    out so that ``zicht --help`` does not import numpy (tests/cli/test_cli.py checks that the two
+    agree)."""
+
     stepwise = "stepwise"
     aic = "aic"
     bic = "bic"
     model = "model"
-    M0 = "M0"
     Mt = "Mt"
-    Mth_chao = "Mth-chao"
-    Mth_darroch = "Mth-darroch"
-    Mth_poisson2 = "Mth-poisson2"
-    Mth_gamma = "Mth-gamma3.5"
+    M0 = "M0"
+    Mb = "Mb"
+    Mbh = "Mbh"
     Mh_chao = "Mh-chao"
-    Mh_darroch = "Mh-darroch"
     Mh_poisson2 = "Mh-poisson2"
+    Mh_darroch = "Mh-darroch"
     Mh_gamma = "Mh-gamma3.5"
+    Mth_chao = "Mth-chao"
+    Mth_poisson2 = "Mth-poisson2"
+    Mth_darroch = "Mth-darroch"
+    Mth_gamma = "Mth-gamma3.5"
     dga = "dga"
     lcmcr = "lcmcr"
 
@@ -85,9 +91,6 @@ def _read(source: str, occasions: str | None = None):
     return CaptureHistories.from_csv(source)
 
 
-FREQUENCY_METHODS = ("M0", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5")
-
-
 def estimate(
     file: str = typer.Argument(..., help="Capture-history CSV (0/1 list columns + count), or "
                                            "the name of a shipped dataset (see `zicht datasets`)."),
@@ -125,7 +128,7 @@ def estimate(
 ):
     """Estimate the population size from a capture-history table."""
     from ..mse import MSEInputError, sensitivity
-    from ..mse.methods import make_estimator
+    from ..mse.methods import make_estimator, names
 
     if covariates is not None and compare_:
         return _compare(file, occasions, level, seed, plot, format, covariates, sum_over)
@@ -146,15 +149,14 @@ def estimate(
 
         def make():
             if not hasattr(table, "lists"):  # capture frequencies: Rcapture's closedp.0
-                from ..mse.frequency import ClosedP0
-
-                if method.value not in FREQUENCY_METHODS or sensitivity_ or \
+                frequency = names(family="frequency")
+                if method.value not in frequency or sensitivity_ or \
                         ci not in (CI.profile, CI.model, CI.none):
                     raise MSEInputError(
                         "frequency-of-capture data take --method "
-                        f"{', '.join(FREQUENCY_METHODS)} (or --compare) with --ci profile, "
+                        f"{', '.join(frequency)} (or --compare) with --ci profile, "
                         "model or none, and no --sensitivity")
-                return ClosedP0(method.value)
+                return make_estimator(method.value, input="frequencies")
             return make_estimator(method.value, terms, pthresh, delta=delta, seed=seed)
 
         est = make()
@@ -186,34 +188,29 @@ def _estimate_covariates(file, covariates, sum_over, method, terms, stratified, 
                          nboot, seed, plot, format) -> None:
     """``--covariates``: one model over all strata (or ``--stratified``: one per stratum)."""
     from ..mse import MSEInputError
-    from ..mse.covariates import (
-        CovariateLogLinear,
-        CovariateSearch,
-        StratifiedEstimate,
-    )
+    from ..mse.methods import make_estimator, names
 
     with _estimation_errors():
         data = _read_strata(file, covariates, sum_over)
         if stratified:
-            if method not in (Method.stepwise, Method.aic, Method.bic, Method.model, Method.Mt):
-                raise MSEInputError("--stratified takes --method stepwise, aic, bic, model or Mt")
-            est = StratifiedEstimate(method=method.value, terms=terms, ci=ci.value, level=level)
+            per_stratum = names(family="stratified")
+            if method.value not in per_stratum:
+                raise MSEInputError(f"--stratified takes --method {', '.join(per_stratum)}")
+            est = make_estimator(method.value, terms, input="strata", family="stratified",
+                                 ci=ci.value, level=level)
         else:
             kind = {CI.profile: "lognormal", CI.model: "lognormal", CI.bootstrap: "bootstrap",
                     CI.none: "none"}.get(ci)
             if kind is None:
                 raise MSEInputError("with --covariates the interval is log-normal (the default),"
                                     " bootstrap or none")
-            if method == Method.model:
-                est = CovariateLogLinear(terms, ci=kind, level=level, nboot=nboot, seed=seed)
-            elif method in (Method.aic, Method.bic):
-                if terms:
-                    raise MSEInputError("--terms is only used with --method model")
-                est = CovariateSearch(method.value, ci=kind, level=level, nboot=nboot,
-                                      seed=seed)
-            else:
+            if method.value not in names(family="covariates"):
                 raise MSEInputError("with --covariates, --method is model (with --terms), aic or"
                                     " bic; or add --stratified")
+            if terms and method != Method.model:
+                raise MSEInputError("--terms is only used with --method model")
+            est = make_estimator(method.value, terms, input="strata", family="covariates",
+                                 ci=kind, level=level, nboot=nboot, seed=seed)
         result = est.fit(data)
         if plot is not None:
             _save_chart(result.plot(), plot)

@@ -81,7 +81,7 @@ def run(
     from ..linkage import LinkageInputError, load_reports
     from ..linkage.persons import parse_lists
     from ..linkage.run import link
-    from ..registry.pseudonymise import Pseudonymiser, PseudonymKeyError
+    from ..tokens import Pseudonymiser, PseudonymKeyError
 
     if threshold <= 0:
         _fail("--threshold must be above 0")

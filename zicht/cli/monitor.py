@@ -96,7 +96,7 @@ def indicators(
     lang: Lang = typer.Option(Lang.nl, help="Language of the names."),
     format: Format = typer.Option(Format.text, "--format"),
 ):
-    """Compute the indicators (DOMAIN.md section 6) with their definitions' versions."""
+    """Compute the indicators (docs/DOMAIN.md section 6) with their definitions' versions."""
     from ..monitor.indicators import INDICATORS, publish
     from ..monitor.inputs import MonitorInputError
 
@@ -285,7 +285,7 @@ def whatif(
     from ..monitor.whatif import whatif as run
     from ..mse import MSEInputError
     from ..mse.methods import METHODS
-    from ..simulate.scenario import ScenarioError, load_scenario
+    from ..simulate import ScenarioError, load_scenario
 
     if method not in METHODS:
         _fail(f"unknown method {method!r} (choose from {', '.join(METHODS)})")

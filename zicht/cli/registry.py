@@ -27,9 +27,9 @@ registry_app = typer.Typer(help="Registry maintenance (retention).", add_complet
 
 
 def _registry(upgrade: bool = True):
-    from ..registry.pseudonymise import PseudonymKeyError
     from ..registry.service import Registry
     from ..registry.settings import Settings, SettingsError
+    from ..tokens import PseudonymKeyError
 
     try:
         reg = Registry(Settings.from_env())
@@ -50,8 +50,8 @@ def _run(fn, *args, **kwargs):
 
 def _refuse(exc: Exception) -> None:
     from ..registry.errors import TooLarge
-    from ..registry.pseudonymise import PseudonymKeyError
     from ..registry.service import RegistryError, ValidationFailed
+    from ..tokens import PseudonymKeyError
 
     if isinstance(exc, TooLarge):
         _fail(str(exc), 2)
@@ -204,6 +204,7 @@ def tokens_add(username: str, name: str = typer.Option("api", help="What the tok
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: str):
+    """Revoke an API token by its id (as `zicht tokens add` printed it); refused at once."""
     from ..registry.service import operator
 
     _run(_registry().revoke_token, operator(), token_id)

@@ -20,7 +20,7 @@ app = typer.Typer(help="Synthetic victims, detections and reports with known tru
 
 
 def _scenario(name: str, victims: int | None):
-    from ..simulate.scenario import ScenarioError, load_scenario
+    from ..simulate import ScenarioError, load_scenario
 
     try:
         return load_scenario(name, {"victims_per_year": victims} if victims is not None else None)
@@ -44,7 +44,7 @@ def simulate(
         return
     from rich.progress import Progress
 
-    from ..simulate.reports import write_run
+    from ..simulate import write_run
 
     if out_dir is None:
         _fail("--out DIR is required (the folder to write the reports and truth files to)", 2)
