@@ -1,4 +1,4 @@
-"""Code lists of the domain (DOMAIN.md section 5), shared by every stage.
+"""Code lists of the domain (docs/DOMAIN.md section 5), shared by every stage.
 
 Each list maps a code to its Dutch and English label.  They are domain facts, not a stage's
 internals: the simulator draws from them, the registry validates against them, the monitor
@@ -75,7 +75,7 @@ NATIONALITY_CODES = {
     "ALB": ("AL", "Albania", "Albanese"), "CHE": ("CH", "Switzerland", "Zwitserse"),
 }  # fmt: skip
 
-# European Union member states (alpha-3), for the nationality groups of DOMAIN.md section 6
+# European Union member states (alpha-3), for the nationality groups of docs/DOMAIN.md section 6
 EU_MEMBERS = frozenset((
     "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
     "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",

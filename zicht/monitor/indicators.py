@@ -1,4 +1,4 @@
-"""Indicators as declared, versioned definitions (DOMAIN.md section 6).
+"""Indicators as declared, versioned definitions (docs/DOMAIN.md section 6).
 
 Each :class:`Indicator` says in Dutch and English what it counts, its numerator and denominator,
 the breakdowns it allows, its data source and its version, and holds the function that computes
@@ -48,7 +48,7 @@ class Indicator:
     unit: str  # count, share, ratio, rate
     breakdowns: tuple[str, ...]
     source: str
-    domain: str  # the item of DOMAIN.md section 6 it implements
+    domain: str  # the item of docs/DOMAIN.md section 6 it implements
     fn: Callable[[MonitorData, tuple[str, ...]], pd.DataFrame]
 
     @property

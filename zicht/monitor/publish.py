@@ -215,7 +215,7 @@ STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 
 
 def _strata(linkage_dir: Path, year: int) -> dict | None:
-    """The estimate by stratum (DOMAIN 6.8, "where the data allow"): for each breakdown, a
+    """The estimate by stratum (docs/DOMAIN.md 6.8, "where the data allow"): for each breakdown, a
     stepwise estimate per level of the year's capture histories (``zicht link``'s
     ``capture_histories_by_stratum.csv``) and their sum with a log-normal interval
     (``StratifiedEstimate``); a level without an estimate says why, and then there is no sum."""
@@ -267,7 +267,7 @@ def _calibration(data: MonitorData) -> dict | None:
 
 def _programme(data: MonitorData, names: dict[int, tuple[str, str]]) -> list[dict]:
     """Capacity (FTE) and budget per development line and year from the chain figures
-    (DOMAIN 6.12), beside the targets; empty without chain figures."""
+    (docs/DOMAIN.md 6.12), beside the targets; empty without chain figures."""
     chain = data.chain
     if chain is None or chain.empty:
         return []

@@ -1,9 +1,9 @@
 """Programme targets per development line, and their status with the reasoning shown.
 
 The programme "Samen tegen mensenhandel" (2018) has five development lines and set no
-quantified targets (DOMAIN.md section 3); the field asked for them.  Targets therefore live in a
-small YAML file the coordinator edits (``targets.yaml`` beside this module is an *example*, not
-adopted policy)::
+quantified targets (docs/DOMAIN.md section 3); the field asked for them.  Targets therefore live
+in a small YAML file the coordinator edits (``targets.yaml`` beside this module is an
+*example*, not adopted policy)::
 
     lines:
       - line: 1

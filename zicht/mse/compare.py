@@ -23,7 +23,7 @@ not applicable the method does not take this table (too many or too few lists)
 
 Besides the rows, ``findings`` says what holds for the table as a whole: which two-list models
 have no estimate, whether the model with every two-list interaction is identifiable, and how far
-the methods disagree.  Sources of the methods: ``../shared/MSE_METHODS.md``.
+the methods disagree.  Sources of the methods: ``docs/METHODS.md``.
 
 The methods come from the registry (:mod:`zicht.mse.methods`) and are fitted through the
 estimator contract (``make().fit(data, ci=..., level=...)``); with covariates, the covariate

@@ -2,7 +2,7 @@
 
 The posterior of the population size N is computed exactly on a grid of dark-figure values,
 averaged over every decomposable (chordal) graph on the lists with a hyper-Dirichlet prior
-(``delta`` pseudo-counts per cell of the full table) - see ``../shared/MSE_METHODS.md`` 5.3.
+(``delta`` pseudo-counts per cell of the full table) - see ``docs/METHODS.md`` 5.3.
 
 * :func:`decomposable_graphs` enumerates the labelled chordal graphs on p lists (8, 61, 822 for
   3, 4, 5 lists) with their maximal cliques and separators.  It is written here rather than

@@ -3,7 +3,7 @@
 The population is a truncated (K classes) stick-breaking Dirichlet-process mixture of latent
 classes; within class k an individual is on list j independently with probability
 ``lambda[j, k]``.  With the prior p(N) ~ 1/N the posterior of N is explored by the Gibbs sampler
-of ``lcmCR`` / ``lcmCR_PostSampl``, one sweep in the package's order (MSE_METHODS.md section 5.4):
+of ``lcmCR`` / ``lcmCR_PostSampl``, one sweep in the package's order (docs/METHODS.md section 5.4):
 
 1. class counts of every observed cell, multinomial with probabilities
    ~ pi_k prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j);

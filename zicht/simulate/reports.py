@@ -2,7 +2,7 @@
 
 Every detection of a victim by a reporter category in a year yields one report, plus more with
 probability ``duplicate_rate`` each (the same organisation reporting the same person again).
-A report carries the fields of the report data model (DOMAIN.md section 5) in the registry's
+A report carries the fields of the report data model (docs/DOMAIN.md section 5) in the registry's
 import format; its name and birth-date fields pass through :func:`zicht.simulate.noise.apply_noise`.
 
 Output files (all from one seed, byte-identical on rerun):
