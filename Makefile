@@ -48,6 +48,7 @@ demo: install  ## the whole chain on ten simulated years, then the dashboard on 
 
 lint: dev
 	$(BIN)/ruff check zicht tests bench
+	$(BIN)/mypy  # strict on zicht/mse ([tool.mypy] in pyproject.toml)
 
 # docs/TESTING.md: the slow marker, the Hypothesis profiles, what is built once per session.
 test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
@@ -55,6 +56,12 @@ test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
 
 test-fast: dev lint  ## the quick loop: no slow test, few Hypothesis examples
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+.PHONY: messages
+messages: dev  ## refresh the Dutch catalogue from the code and templates (then translate the new msgids)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -o build/zicht.pot --no-location --omit-header zicht
+	$(BIN)/pybabel update -i build/zicht.pot -d zicht/locale -D zicht -l nl --no-fuzzy-matching --ignore-obsolete
 
 .PHONY: screenshots
 screenshots: dev  ## the dashboard's pages as PNG into docs/screenshots/ (the demo's, once built)
