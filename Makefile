@@ -60,7 +60,7 @@ test-fast: dev lint  ## the quick loop: no slow test, few Hypothesis examples
 .PHONY: messages
 messages: dev  ## refresh the Dutch catalogue from the code and templates (then translate the new msgids)
 	mkdir -p build
-	$(BIN)/pybabel extract -F babel.cfg -o build/zicht.pot --no-location --omit-header zicht
+	$(BIN)/pybabel extract -F babel.cfg -k NC_:1c,2 -o build/zicht.pot --no-location --omit-header zicht
 	$(BIN)/pybabel update -i build/zicht.pot -d zicht/locale -D zicht -l nl --no-fuzzy-matching --ignore-obsolete
 
 .PHONY: screenshots

@@ -46,7 +46,8 @@ DOMAIN = "zicht"
 LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
 
-__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "N_", "Translator", "catalogue_path",
+__all__ = ["DOMAIN", "KEYWORDS", "LANGS", "LOCALE_DIR", "N_", "NC_", "Translator",
+           "catalogue_path",
            "format_date", "format_number", "format_percent", "install_jinja", "number_symbols",
            "translator"]
 
@@ -54,6 +55,16 @@ __all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "N_", "Translator", "catalogue_path"
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it (for module-level tables)."""
     return message
+
+
+def NC_(context: str, message: str) -> str:
+    """Mark ``message`` in ``context`` for extraction (translated later with ``pgettext``);
+    extraction knows it as the keyword ``NC_:1c,2`` (see ``KEYWORDS``)."""
+    return message
+
+
+#: extraction keywords beyond Babel's defaults (``pybabel extract -k NC_:1c,2``)
+KEYWORDS = {"NC_": ((1, "c"), 2)}
 
 
 def catalogue_path(lang: str) -> Path:

@@ -128,7 +128,8 @@ def indicators(
         return
     if not breakdown:  # one table: an indicator per row, a year per column
         years = sorted({int(y) for _, frame in results for y in frame["year"]})
-        t = Table(title=translator(lang.value)("Indicators"))
+        _ = translator(lang.value)
+        t = Table(title=_("Indicators"))
         t.add_column("indicator")
         t.add_column("v", justify="right")
         for y in years:
@@ -174,7 +175,8 @@ def targets(
     except (MonitorInputError, TargetsError) as exc:
         _fail(str(exc))
     names = {line.line: (line.name_nl if lang == Lang.nl else line.name_en) for line in lines}
-    t = Table(title=translator(lang.value)("Programme targets"))
+    _ = translator(lang.value)
+    t = Table(title=_("Programme targets"))
     for col in ("line", "indicator", "status", "reasoning"):
         t.add_column(col)
     for s in statuses:

@@ -6,7 +6,7 @@ the levels are the (Dutch, English) names of :mod:`zicht.codes`."""
 from __future__ import annotations
 
 from ..codes import NATIONALITY_GROUPS, NR_GROUPS, REGIONS, REPORTER_CATEGORIES, SEXES
-from ..i18n import N_, translator
+from ..i18n import N_, NC_, translator
 
 BREAKDOWN_NAMES = {"sex": N_("sex"), "age_band": N_("age band"),
                    "form": N_("form of exploitation"), "nationality_group": N_("nationality"),
@@ -20,8 +20,11 @@ STATUS = {"on track": N_("on track"), "at risk": N_("at risk"),
           "off track": N_("off track"), "no data": N_("no data")}
 # method verdicts: msgids in the context "verdict" ("ok" reads "geen bezwaar" in Dutch)
 VERDICT_CONTEXT = "verdict"
-VERDICTS = {v: v for v in ("ok", "no estimate", "boundary", "open interval", "prior-sensitive",
-                           "poor fit", "below observed", "poor mixing", "not applicable")}
+VERDICTS = frozenset((
+    NC_("verdict", "ok"), NC_("verdict", "no estimate"), NC_("verdict", "boundary"),
+    NC_("verdict", "open interval"), NC_("verdict", "prior-sensitive"),
+    NC_("verdict", "poor fit"), NC_("verdict", "below observed"), NC_("verdict", "poor mixing"),
+    NC_("verdict", "not applicable")))
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:

@@ -80,7 +80,8 @@ def _interval(low, high, lang: str) -> str:
 
 def _fmt(value, unit: str, lang: str) -> str:
     if value is None:
-        return translator(lang)("suppressed")
+        _ = translator(lang)
+        return _("suppressed")
     return format_value(value, unit, lang)
 
 
@@ -200,7 +201,8 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
     # lists' table); the chosen linkage is marked in the linkage table
     lists = sens.get("lists") or []
     base = lists[0]["estimate"] if lists else None
-    linkage = [{**r, "note": translator(lang)("the chosen linkage")
+    _ = translator(lang)
+    linkage = [{**r, "note": _("the chosen linkage")
                 if r["label"] == sens.get("chosen")
                 else r.get("note", "")} for r in sens.get("linkage") or []]
     return rows(lists, base, True), rows(linkage, base, False)
