@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..i18n import N_, translator
 from .errors import MAX_LISTED, RegistryError, TooLarge, ValidationFailed
 from .validation import FieldError
 
@@ -91,17 +92,11 @@ ALIASES = {
     "opvang_gevraagd": "shelter_requested",
     "opvang_geplaatst": "shelter_placed",
 }
-# names too vague to map: the message says what to use instead
-AMBIGUOUS = {
-    "naam": ("voornaam/voornamen en achternaam (en tussenvoegsel)",
-             "given_name and surname (and surname_prefix)"),
-    "name": ("voornaam/voornamen en achternaam (en tussenvoegsel)",
-             "given_name and surname (and surname_prefix)"),
-    "volledige_naam": ("voornaam/voornamen en achternaam (en tussenvoegsel)",
-                       "given_name and surname (and surname_prefix)"),
-    "full_name": ("voornaam/voornamen en achternaam (en tussenvoegsel)",
-                  "given_name and surname (and surname_prefix)"),
-}
+# names too vague to map: the message says what to use instead (an English msgid; the Dutch is
+# in the catalogue, zicht/i18n.py)
+_USE_NAME_PARTS = N_("given_name and surname (and surname_prefix)")
+AMBIGUOUS = {"naam": _USE_NAME_PARTS, "name": _USE_NAME_PARTS,
+             "volledige_naam": _USE_NAME_PARTS, "full_name": _USE_NAME_PARTS}
 assert set(ALIASES.values()) <= set(FORMAT_COLUMNS)
 
 
@@ -124,17 +119,14 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s\-/]+", "_", text).strip("_")
 
 
-def _error(field: str, code: str, nl: str, en: str, lang: str) -> FieldError:
-    return FieldError(field, code, nl if lang == "nl" else en)
-
-
-def _refuse(field: str, code: str, nl: str, en: str, lang: str) -> ValidationFailed:
-    return ValidationFailed([(None, _error(field, code, nl, en, lang))])
+def _refuse(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed([(None, FieldError(field, code, message))])
 
 
 def map_columns(headers: list[str], lang: str, allow_no_identity: bool) -> list[str | None]:
     """The import-format name of each header (None: an empty header, ignored if its column is
     empty); raises ValidationFailed naming every unknown, ambiguous or repeated column."""
+    _ = translator(lang)
     out: list[str | None] = []
     errors: list[FieldError] = []
     where: dict[str, str] = {}
@@ -147,43 +139,33 @@ def map_columns(headers: list[str], lang: str, allow_no_identity: bool) -> list[
         name = key if key in FORMAT_COLUMNS else ALIASES.get(key)
         if name is None:
             if key in AMBIGUOUS:
-                nl, en = AMBIGUOUS[key]
-                errors.append(_error(
-                    shown, "column", f"kolom '{shown}' is niet eenduidig: gebruik {nl}",
-                    f"column '{shown}' is ambiguous: use {en}", lang))
+                errors.append(FieldError(shown, "column", _(
+                    "column '{column}' is ambiguous: use {instead}").format(
+                    column=shown, instead=_(AMBIGUOUS[key]))))
             else:
-                errors.append(_error(
-                    shown, "column",
-                    f"kolom '{shown}' is onbekend (zie het importformaat en de Nederlandse "
-                    "kolomnamen in de documentatie)",
-                    f"column '{shown}' is unknown (see the import format and its Dutch "
-                    "column names in the documentation)", lang))
+                errors.append(FieldError(shown, "column", _(
+                    "column '{column}' is unknown (see the import format and its Dutch column "
+                    "names in the documentation)").format(column=shown)))
             out.append(None)
             continue
         if name == "report_id":
             name = "source_ref"
         if name in where:
-            errors.append(_error(
-                shown, "column", f"kolom '{shown}' en '{where[name]}' zijn hetzelfde veld "
-                f"({name})", f"columns '{shown}' and '{where[name]}' are the same field "
-                f"({name})", lang))
+            errors.append(FieldError(shown, "column", _(
+                "columns '{column}' and '{other}' are the same field ({field})").format(
+                column=shown, other=where[name], field=name)))
         where[name] = shown
         out.append(name)
     if errors:
         raise ValidationFailed([(None, e) for e in errors])
     if "received_date" not in where:
         raise _refuse("file", "columns",
-                      "bestand: kolom received_date (datum melding) ontbreekt",
-                      "file: column received_date is missing (see the import format)", lang)
+                      _("file: column received_date is missing (see the import format)"))
     if not allow_no_identity and not set(IDENTIFYING) & set(where):
-        raise _refuse(
-            "file", "identity",
-            "bestand: geen kolom met naam of geboortedatum, dus deze meldingen kunnen nooit "
-            "aan andere worden gekoppeld; bedoelt u dat, kies dan 'zonder identiteit' "
-            "(zicht import --no-identity)",
+        raise _refuse("file", "identity", _(
             "file: no column with a name or birth date, so these reports can never be linked "
             "to others; if that is what you mean, choose 'without identity' (zicht import "
-            "--no-identity)", lang)
+            "--no-identity)"))
     return out
 
 
@@ -202,26 +184,22 @@ class TableReader:
         self.lang = lang
         self.limits = limits or ImportLimits()
         self.allow_no_identity = allow_no_identity
+        _ = translator(lang)
         name = filename.lower()
         if name.endswith((".xlsx", ".xlsm")):
             self.format = ".xlsx"
         elif name.endswith((".csv", ".txt")):
             self.format = ".csv"
         else:
-            raise _refuse("file", "format", "bestand: alleen CSV of XLSX",
-                          "file: CSV or XLSX only", lang)
+            raise _refuse("file", "format", _("file: CSV or XLSX only"))
         self.stream.seek(0, io.SEEK_END)
         self.size = self.stream.tell()
         self.stream.seek(0)
         if self.size > self.limits.max_bytes:
-            raise self._too_large("bestand groter dan {} MB (instelling ZICHT_LIMIT_IMPORT)",
-                                  "file larger than {} MB (setting ZICHT_LIMIT_IMPORT)",
-                                  self.limits.max_bytes // 2**20)
+            raise TooLarge(_("file larger than {limit} MB (setting ZICHT_LIMIT_IMPORT)").format(
+                limit=self.limits.max_bytes // 2**20))
         self.rows = 0
         self.columns: list[str | None] = []
-
-    def _too_large(self, nl: str, en: str, *values) -> TooLarge:
-        return TooLarge((nl if self.lang == "nl" else en).format(*values))
 
     # -- the raw rows of each format -----------------------------------------------------------
     def _lines(self, text) -> Iterator[str]:
@@ -229,17 +207,18 @@ class TableReader:
         longer than a full row of the widest cells (quotes doubled) is refused before it is
         split, so that one line of a million separators never becomes a million cells."""
         limit = self.limits.max_columns * (2 * self.limits.max_cell + 3) + 2
+        _ = translator(self.lang)
         while True:
             line = text.readline(limit + 1)
             if not line:
                 return
             if len(line) > limit:
-                raise self._too_large("rij {}: regel langer dan {} tekens",
-                                      "row {}: a line longer than {} characters",
-                                      self.rows + 1, limit)
+                raise TooLarge(_("row {row}: a line longer than {limit} characters").format(
+                    row=self.rows + 1, limit=limit))
             yield line
 
     def _csv_rows(self) -> Iterator[list[str]]:
+        _ = translator(self.lang)
         text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
         try:
             lines = self._lines(text)
@@ -252,15 +231,13 @@ class TableReader:
             # setting of the whole process, and the line bound above is the tighter one
             yield from csv.reader(itertools.chain([first], lines), delimiter=sep)
         except UnicodeDecodeError:
-            raise _refuse("file", "encoding", "bestand: geen UTF-8-tekst",
-                          "file: not UTF-8 text", self.lang) from None
+            raise _refuse("file", "encoding", _("file: not UTF-8 text")) from None
         except csv.Error as exc:
             if "field larger" in str(exc):
-                raise self._too_large("rij {}: een cel is langer dan {} tekens",
-                                      "row {}: a cell is longer than {} characters",
-                                      self.rows + 1, self.limits.max_cell) from None
-            raise _refuse("file", "format", f"bestand onleesbaar na rij {self.rows}: {exc}",
-                          f"file unreadable after row {self.rows}: {exc}", self.lang) from None
+                raise TooLarge(_("row {row}: a cell is longer than {limit} characters").format(
+                    row=self.rows + 1, limit=self.limits.max_cell)) from None
+            raise _refuse("file", "format", _("file unreadable after row {row}: {error}").format(
+                row=self.rows, error=exc)) from None
         finally:
             text.detach()  # the caller's stream stays open
 
@@ -274,27 +251,26 @@ class TableReader:
                                 "switched off (OPENPYXL_DEFUSEDXML)")
             err.status = 503
             raise err
+        _ = translator(self.lang)
         buffer = self.stream
         try:
             with zipfile.ZipFile(buffer) as archive:
                 parts = archive.infolist()
                 unzipped = sum(p.file_size for p in parts)
         except zipfile.BadZipFile:
-            raise _refuse("file", "format", "bestand: geen geldig XLSX-bestand",
-                          "file: not a valid XLSX file", self.lang) from None
+            raise _refuse("file", "format", _("file: not a valid XLSX file")) from None
         if len(parts) > self.limits.max_parts:
-            raise self._too_large("XLSX-bestand met meer dan {} onderdelen",
-                                  "XLSX file with more than {} parts", self.limits.max_parts)
+            raise TooLarge(_("XLSX file with more than {limit} parts").format(
+                limit=self.limits.max_parts))
         if unzipped > self.limits.max_unzipped:
-            raise self._too_large("XLSX-bestand is uitgepakt groter dan {} MB",
-                                  "XLSX file larger than {} MB uncompressed",
-                                  self.limits.max_unzipped // 2**20)
+            raise TooLarge(_("XLSX file larger than {limit} MB uncompressed").format(
+                limit=self.limits.max_unzipped // 2**20))
         buffer.seek(0)
         try:
             book = openpyxl.load_workbook(buffer, read_only=True, data_only=True)
         except Exception as exc:  # defusedxml's refusals, openpyxl's own format errors
-            raise _refuse("file", "format", f"bestand onleesbaar: {type(exc).__name__}",
-                          f"file unreadable: {type(exc).__name__}", self.lang) from None
+            raise _refuse("file", "format", _("file unreadable: {error}").format(
+                error=type(exc).__name__)) from None
         try:
             sheet = book.worksheets[0]
             # the sheet's declared size may be wrong (openpyxl would stop at its last row and
@@ -308,10 +284,9 @@ class TableReader:
             except (TooLarge, ValidationFailed):
                 raise
             except Exception as exc:
-                raise _refuse("file", "format",
-                              f"bestand onleesbaar na rij {self.rows}: {type(exc).__name__}",
-                              f"file unreadable after row {self.rows}: {type(exc).__name__}",
-                              self.lang) from None
+                raise _refuse("file", "format", _(
+                    "file unreadable after row {row}: {error}").format(
+                    row=self.rows, error=type(exc).__name__)) from None
         finally:
             book.close()
 
@@ -323,12 +298,12 @@ class TableReader:
         build = getattr(sheet, "_get_row", None)
         if build is None:
             return
+        _ = translator(self.lang)
 
         def checked(row, min_col=1, max_col=None, values_only=False):
             if row and max(cell["column"] for cell in row) > width:
-                raise self._too_large("rij {}: meer dan {} kolommen",
-                                      "row {}: more than {} columns", self.rows + 1,
-                                      self.limits.max_columns)
+                raise TooLarge(_("row {row}: more than {limit} columns").format(
+                    row=self.rows + 1, limit=self.limits.max_columns))
             return build(row, min_col, max_col, values_only)
 
         sheet._get_row = checked
@@ -337,6 +312,7 @@ class TableReader:
     def records(self) -> Iterator[tuple[int, dict]]:
         raw = self._xlsx_rows() if self.format == ".xlsx" else self._csv_rows()
         limits, lang = self.limits, self.lang
+        _ = translator(lang)
         header = None
         for header in raw:
             if any(str(c).strip() for c in header):
@@ -344,41 +320,39 @@ class TableReader:
         else:
             header = None
         if header is None:
-            raise _refuse("file", "empty", "bestand: leeg", "file: empty", lang)
+            raise _refuse("file", "empty", _("file: empty"))
         last = max((i for i, c in enumerate(header) if str(c).strip()), default=-1)
         header = header[:last + 1]  # trailing empty cells (one cut: a loop was quadratic)
         if len(header) > limits.max_columns:
-            raise self._too_large("bestand met meer dan {} kolommen",
-                                  "file with more than {} columns", limits.max_columns)
+            raise TooLarge(_("file with more than {limit} columns").format(
+                limit=limits.max_columns))
         self.columns = map_columns(header, lang, self.allow_no_identity)
         width = len(self.columns)
         scanned = 0
         for cells in raw:
             scanned += 1
             if scanned > 2 * limits.max_rows:
-                raise self._too_large("blad loopt door tot voorbij rij {}",
-                                      "sheet runs on past row {}", 2 * limits.max_rows)
+                raise TooLarge(_("sheet runs on past row {row}").format(
+                    row=2 * limits.max_rows))
             if not any(c.strip() for c in cells):
                 continue
             self.rows += 1
             if self.rows > limits.max_rows:
-                raise self._too_large("bestand met meer dan {} rijen",
-                                      "file with more than {} rows", limits.max_rows)
+                raise TooLarge(_("file with more than {limit} rows").format(
+                    limit=limits.max_rows))
             record = {}
             for i, value in enumerate(cells):
                 if len(value) > limits.max_cell:
-                    raise self._too_large("rij {}: een cel is langer dan {} tekens",
-                                          "row {}: a cell is longer than {} characters",
-                                          self.rows, limits.max_cell)
+                    raise TooLarge(_("row {row}: a cell is longer than {limit} characters")
+                                   .format(row=self.rows, limit=limits.max_cell))
                 name = self.columns[i] if i < width else None
                 if name is not None:
                     record[name] = value.strip()
                 elif value.strip():
-                    raise ValidationFailed([(self.rows, _error(
+                    raise ValidationFailed([(self.rows, FieldError(
                         f"column {i + 1}", "column",
-                        f"rij {self.rows}: waarde in kolom {i + 1}, die geen kolomnaam heeft",
-                        f"row {self.rows}: a value in column {i + 1}, which has no header",
-                        lang))])
+                        _("row {row}: a value in column {column}, which has no header").format(
+                            row=self.rows, column=i + 1)))])
             yield self.rows, record
 
     def chunks(self) -> Iterator[list[tuple[int, dict]]]:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .. import codes
-from ..i18n import N_, translator
+from ..i18n import N_, NC_, Translator, translator
 from ..tokens import normalise_country  # (also imported from here, as before)
 
 CHANNELS = ("form", "api", "bulk")
@@ -45,18 +45,21 @@ MESSAGES = {  # English msgids; the Dutch is in the catalogue (zicht/i18n.py)
     "length": N_("{field}: longer than {limit} characters"),
     "character": N_("{field}: contains a NUL character (0x00)"),
 }
-FIELD_LABELS = {  # Dutch field names for the Dutch messages
-    "organisation": "organisatie", "reporter_category": "meldercategorie",
-    "received_date": "ontvangstdatum", "reference_year": "peiljaar", "channel": "kanaal",
-    "legal_basis": "grondslag", "consent_registration": "toestemming registratie",
-    "consent_care_referral": "toestemming doorverwijzing", "birth_date": "geboortedatum",
-    "birth_year": "geboortejaar", "age_at_report": "leeftijd bij melding",
-    "age_band": "leeftijdsklasse", "sex": "geslacht", "nationality": "nationaliteit",
-    "country_of_birth": "geboorteland", "exploitation_forms": "uitbuitingsvormen",
-    "nr_group": "NR-groep", "place_of_exploitation": "plaats van uitbuiting",
-    "complaint_filed": "aangifte", "reflection_period": "bedenktijd",
-    "shelter_requested": "opvang gevraagd", "shelter_placed": "opvang geplaatst",
-}
+FIELD_CONTEXT = "field"  # msgctxt of a field's name in a message
+# the fields named in Dutch in the Dutch messages (the catalogue has their names, in the
+# context "field"); in English, and for the other fields, a message names the field as it is
+FIELD_LABELS = (
+    NC_("field", "organisation"), NC_("field", "reporter_category"),
+    NC_("field", "received_date"), NC_("field", "reference_year"), NC_("field", "channel"),
+    NC_("field", "legal_basis"), NC_("field", "consent_registration"),
+    NC_("field", "consent_care_referral"), NC_("field", "birth_date"),
+    NC_("field", "birth_year"), NC_("field", "age_at_report"), NC_("field", "age_band"),
+    NC_("field", "sex"), NC_("field", "nationality"), NC_("field", "country_of_birth"),
+    NC_("field", "exploitation_forms"), NC_("field", "nr_group"),
+    NC_("field", "place_of_exploitation"), NC_("field", "complaint_filed"),
+    NC_("field", "reflection_period"), NC_("field", "shelter_requested"),
+    NC_("field", "shelter_placed"),
+)
 
 
 @dataclass(frozen=True)
@@ -70,16 +73,14 @@ def validate_report(record: dict, lang: str = "nl",
                     today: dt.date | None = None) -> tuple[dict, list[FieldError]]:
     """(normalised record, errors) for one report; errors empty means valid."""
     today = today or dt.date.today()
-    nl = lang == "nl"
     _ = translator(lang)
     errors: list[FieldError] = []
     out = {k: ("" if v is None or v != v else str(v).strip()) for k, v in record.items()}
 
     def err(field: str, code: str, **kw) -> None:
-        label = FIELD_LABELS.get(field, field) if nl else field
-        if nl and "other" in kw:
-            kw["other"] = FIELD_LABELS.get(kw["other"], kw["other"])
-        text = _(MESSAGES[code]).format(field=label, **kw)
+        if "other" in kw:
+            kw["other"] = field_label(kw["other"], _)
+        text = _(MESSAGES[code]).format(field=field_label(field, _), **kw)
         errors.append(FieldError(field, code, text))
 
     for field, value in list(out.items()):  # PostgreSQL cannot store NUL in text
@@ -161,6 +162,12 @@ def validate_report(record: dict, lang: str = "nl",
         else:
             err("place_of_exploitation", "place", value=place)
     return out, errors
+
+
+def field_label(field: str, _: Translator) -> str:
+    """``field`` by its name in the translator's language (the field's own name in English
+    and for a field without a translated name)."""
+    return _.pgettext(FIELD_CONTEXT, field) if field in FIELD_LABELS else field
 
 
 def _date(out, field, err, today, earliest) -> dt.date | None:

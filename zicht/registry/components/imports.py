@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ...i18n import translator
 from .. import audit
 from ..audit import Actor, Event
 from ..errors import MAX_LISTED, Conflict, RowConflicts, TooLarge, ValidationFailed
@@ -47,6 +48,7 @@ class Imports:
         ``max_errors`` (None: all, for the command line's error file) bounds the list."""
         store = self.store
         store.require(actor, "reporter")
+        _ = translator(lang)
         reader = TableReader(data, filename, lang, store.settings.imports, allow_no_identity)
         import_id = str(uuid.uuid4())
         # keyed: the file holds names and birth dates
@@ -59,8 +61,8 @@ class Imports:
         analysed = STAGE_ROWS // 4  # statistics refreshed after the first job, then at x4
         try:
             for chunk in reader.chunks():
-                numbers = [n for n, _ in chunk]
-                records = [r for _, r in chunk]
+                numbers = [n for n, _record in chunk]
+                records = [r for _number, r in chunk]
                 if default_organisation:
                     for r in records:
                         r["organisation"] = r.get("organisation") or default_organisation
@@ -84,11 +86,9 @@ class Imports:
                         conflicts += len(exc.errors)
                         break
                     except IntegrityError:  # another writer took a reference meanwhile
-                        errors.extend([(None, field_error(
-                            "source_ref", "conflict", "een bronreferentie werd tegelijk door "
-                            "een andere melding geregistreerd; probeer het opnieuw", "a "
-                            "source_ref was registered by another report at the same time; "
-                            "try again", lang))])
+                        errors.extend([(None, field_error("source_ref", "conflict", _(
+                            "a source_ref was registered by another report at the same time; "
+                            "try again")))])
                         break
                     body = outcome.body()
                     created += body["created"]
@@ -117,9 +117,8 @@ class Imports:
             raise errors.failure()
         if reader.rows == 0:
             self._discard_import(actor, import_id, reader, 0)
-            raise ValidationFailed([(None, field_error(
-                "file", "empty", "bestand: geen rijen met meldingen", "file: no rows of reports",
-                lang))])
+            raise ValidationFailed([(None, field_error("file", "empty",
+                                                       _("file: no rows of reports")))])
         summary = {"format": reader.format, "file_digest": file_digest, "rows": reader.rows,
                    "created": created, "existing": existing}
 

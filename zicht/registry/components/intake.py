@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ...i18n import translator
 from ...tokens import CLEAR_COLUMNS, Identity
 from .. import audit, security
 from ..audit import Actor, Event
@@ -35,8 +36,10 @@ MAX_BATCH = 1000
 WRITE_TIMEOUT = 120.0  # seconds a caller waits for the group writer's commit
 
 
-def field_error(field_name: str, code: str, nl: str, en: str, lang: str) -> FieldError:
-    return FieldError(field_name, code, nl if lang == "nl" else en)
+def field_error(field_name: str, code: str, message: str) -> FieldError:
+    """An error of ``field_name``; ``message`` in the caller's language (from the catalogue,
+    zicht/i18n.py)."""
+    return FieldError(field_name, code, message)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Intake:
         (default 1, 2, ...); ``seen_refs`` carries the source references of earlier chunks of
         the same import, so a reference repeated anywhere in a file is caught."""
         own = actor.organisation
+        _ = translator(lang)
         wanted = {str(r.get("organisation") or "").strip() for r in records} | {own or ""}
         wanted.discard("")
         orgs = self.store.org_cache
@@ -102,14 +106,13 @@ class Intake:
             org = orgs.get(org_code)
             row_errors = []
             if actor.role != "operator" and org_code != own:
-                row_errors.append(field_error(
-                    "organisation", "forbidden",
-                    f"organisatie: u meldt alleen voor uw eigen organisatie ({own})",
-                    f"organisation: you report only for your own organisation ({own})", lang))
+                row_errors.append(field_error("organisation", "forbidden", _(
+                    "organisation: you report only for your own organisation ({own})").format(
+                    own=own)))
             elif org_code and org is None:
-                row_errors.append(field_error(
-                    "organisation", "unknown", f"organisatie: '{org_code}' is niet bekend",
-                    f"organisation: '{org_code}' is not known", lang))
+                row_errors.append(field_error("organisation", "unknown", _(
+                    "organisation: '{organisation}' is not known").format(
+                    organisation=org_code)))
             record["organisation"] = org_code
             if not str(record.get("reporter_category") or "").strip():
                 # from the organisation; for an unknown one the row already errs on that
@@ -120,15 +123,12 @@ class Intake:
             ref = str(record.get("source_ref") or record.get("report_id") or "").strip() or None
             if ref and len(ref) > 120:
                 row_errors.append(field_error("source_ref", "length",
-                                              "bronreferentie: langer dan 120 tekens",
-                                              "source_ref: longer than 120 characters", lang))
+                                              _("source_ref: longer than 120 characters")))
             seen_key = f"{org_code}\x1f{ref}"  # one string: 100,000 of them stay small
             if ref and seen_key in seen_refs:
-                row_errors.append(field_error(
-                    "source_ref", "duplicate",
-                    f"bronreferentie '{ref}' staat ook in rij {seen_refs[seen_key]}",
-                    f"source_ref '{ref}' also appears in row {seen_refs[seen_key]}",
-                    lang))
+                row_errors.append(field_error("source_ref", "duplicate", _(
+                    "source_ref '{ref}' also appears in row {row}").format(
+                    ref=ref, row=seen_refs[seen_key])))
             elif ref:
                 seen_refs[seen_key] = i
             errors.extend((i, e) for e in row_errors)
@@ -182,9 +182,9 @@ class Intake:
         :meth:`record_rejected` off the event loop."""
         require(actor, "reporter")
         if not records:
+            _ = translator(lang)
             raise ValidationFailed([(None, field_error("reports", "required",
-                                                       "geen meldingen ontvangen",
-                                                       "no reports received", lang))])
+                                                       _("no reports received")))])
         # keyed: a plain hash of the request would let anyone holding a copy of the database
         # test names and birth dates against it (the rest of the request is in the report row)
         request_digest = self.store.digests.hex(hashlib.sha256(
@@ -220,8 +220,8 @@ class Intake:
             found = s.execute(select(Report.id, Report.organisation_id, Report.source_ref,
                                      Report.content_sha256, Report.import_id, Import.state)
                               .outerjoin(Import, Report.import_id == Import.id)
-                              .where(Report.organisation_id.in_({o for o, _ in chunk}),
-                                     Report.source_ref.in_({r for _, r in chunk})))
+                              .where(Report.organisation_id.in_({o for o, _ref in chunk}),
+                                     Report.source_ref.in_({r for _org, r in chunk})))
             for rid, org_id, ref, digest, import_id, state in found:
                 staged = import_id if state in ("pending", "failed") else None
                 existing[(org_id, ref)] = (rid, digest, staged)
@@ -252,24 +252,20 @@ class Intake:
                         stored[1], json.loads(stored[2])["reports"], replayed=True)))
                     continue
             results, new, conflicts = [], [], []
+            _ = translator(sub.lang)
             for row in (dict(r) for r in sub.rows):
                 org_code, number = row.pop("_org"), row.pop("_row")
                 ref = row["source_ref"]
                 if ref and (row["organisation_id"], ref) in existing:
                     rid, digest, staged = existing[(row["organisation_id"], ref)]
                     if staged is not None and staged != sub.import_id:
-                        conflicts.append((number, field_error(
-                            "source_ref", "conflict",
-                            f"bronreferentie '{ref}' wordt op dit moment door een andere import "
-                            "geregistreerd; probeer het later opnieuw",
-                            f"source_ref '{ref}' is being registered by another import right "
-                            "now; try again later", sub.lang)))
+                        conflicts.append((number, field_error("source_ref", "conflict", _(
+                            "source_ref '{ref}' is being registered by another import right "
+                            "now; try again later").format(ref=ref))))
                     elif digest != row["content_sha256"]:
-                        conflicts.append((number, field_error(
-                            "source_ref", "conflict",
-                            f"bronreferentie '{ref}' is al geregistreerd met andere gegevens",
-                            f"source_ref '{ref}' is already registered with different content",
-                            sub.lang)))
+                        conflicts.append((number, field_error("source_ref", "conflict", _(
+                            "source_ref '{ref}' is already registered with different "
+                            "content").format(ref=ref))))
                     results.append({"id": rid, "source_ref": ref, "organisation": org_code,
                                     "status": "existing"})
                     continue
