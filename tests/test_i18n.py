@@ -7,17 +7,23 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import html
+import io
 import re
 from pathlib import Path
 
 import jinja2
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, unescape
+from babel.support import Translations
 
 from zicht.i18n import (
+    KEYWORDS,
     N_,
+    Translator,
     catalogue_path,
     format_date,
     format_number,
@@ -38,7 +44,7 @@ def _extracted() -> dict[tuple[str | None, str], str]:
         method_map, options_map = parse_mapping_cfg(fh)
     found: dict[tuple[str | None, str], str] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-            str(PACKAGE), method_map, options_map):
+            str(PACKAGE), method_map, options_map, keywords={**DEFAULT_KEYWORDS, **KEYWORDS}):
         msgid = message if isinstance(message, str) else message[0]
         if msgid:
             found.setdefault((context, msgid), f"{filename}:{lineno}")
@@ -78,6 +84,16 @@ def test_every_extracted_msgid_has_a_dutch_translation():
                if not ((m := catalogue.get(msgid, context=context))
                        and (m.string if isinstance(m.string, str) else all(m.string)))]
     assert missing == [], "untranslated (append them to zicht.po):\n" + "\n".join(missing)
+
+
+def test_every_catalogue_entry_is_used():
+    """Every entry is found by extraction: `make messages` (pybabel update --ignore-obsolete)
+    would otherwise drop its Dutch, and a text with a context marker extraction does not know
+    (NC_) would lose its translation on the next update."""
+    extracted = set(_extracted())
+    unused = [f"{msgid!r}" + (f" (msgctxt {context!r})" if context else "")
+              for context, msgid in _entries() if (context, msgid) not in extracted]
+    assert unused == [], "in zicht.po but used nowhere:\n" + "\n".join(unused)
 
 
 def test_the_web_marks_its_texts_for_extraction():
@@ -120,8 +136,22 @@ def test_translation_by_language():
     assert en("Skip to main content") == "Skip to main content"
     assert nl("a text nobody has translated") == "a text nobody has translated"
     assert translator(None) is nl and translator("de")("Home") == "Home"
+    assert nl.ngettext("{n} thing", "{n} things", 1) == "{n} thing"  # untranslated: English
+    assert nl.ngettext("{n} thing", "{n} things", 3) == "{n} things"
+
+
+def test_plural_forms_follow_the_catalogue():
+    """ngettext picks the Dutch form by the catalogue's plural rule (no text of zicht needs a
+    plural yet, so the catalogue here is made in the test)."""
+    catalogue = Catalog(locale="nl")
+    catalogue.add(("{n} report", "{n} reports"), ("{n} melding", "{n} meldingen"))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    nl = Translator("nl", Translations(buffer))
     assert nl.ngettext("{n} report", "{n} reports", 1).format(n=1) == "1 melding"
     assert nl.ngettext("{n} report", "{n} reports", 3).format(n=3) == "3 meldingen"
+    assert nl.ngettext("{n} report", "{n} reports", 0).format(n=0) == "0 meldingen"
     assert N_("Home") == "Home"
 
 

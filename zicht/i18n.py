@@ -14,7 +14,9 @@ In Python::
     _.ngettext("{n} report", "{n} reports", n).format(n=n)
 
 Module-level text tables mark their entries with :func:`N_` (which returns the string as it
-is, so ``pybabel extract`` finds it) and translate at use: ``_(label)``.
+is, so ``pybabel extract`` finds it) and translate at use: ``_(label)``.  A text whose
+meaning depends on its context is marked ``NC_(context, text)`` and translated with
+``_.pgettext(context, text)``.
 
 In the web's Jinja templates ``{{ _("Skip to main content") }}`` translates for the page's
 ``lang`` (see :func:`install_jinja`).  Numbers, percentages and dates are formatted by locale
