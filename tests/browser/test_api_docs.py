@@ -19,6 +19,7 @@ from zicht.web.app import SECURITY_HEADERS, create_app
 
 from .helpers import serving
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
 KEY = "5c" * 32
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # every CSP violation of the document, recorded before any of the page's scripts runs

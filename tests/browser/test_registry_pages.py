@@ -19,6 +19,7 @@ from zicht.web.app import create_app
 
 from .helpers import axe_violations, describe, login, serving
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
 PASSWORD = "Correct-Horse-9-Battery"
 KEY = "5c" * 32
 

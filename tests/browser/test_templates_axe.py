@@ -18,6 +18,7 @@ from zicht.i18n import install_jinja
 
 from .helpers import axe_violations, describe
 
+pytestmark = pytest.mark.slow  # a real browser
 WEB = Path(__file__).resolve().parents[2] / "zicht" / "web"
 
 SAMPLE = """

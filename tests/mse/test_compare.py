@@ -172,6 +172,7 @@ def test_empty_table_refused():
         compare(table)
 
 
+@pytest.mark.slow  # every method, samplers included, on every dataset
 @pytest.mark.parametrize("name", list(datasets.DATASETS))
 def test_runs_on_every_shipped_dataset(name):
     if datasets.DATASETS[name].kind == "frequency":  # Rcapture's closedp.0 models only

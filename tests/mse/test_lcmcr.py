@@ -104,6 +104,7 @@ def agreement(entry, runs: list[LCMCRResult]) -> list[dict]:
     return out
 
 
+@pytest.mark.slow  # long samplers
 @pytest.mark.parametrize("entry", ENTRIES, ids=ids(ENTRIES))
 def test_quantiles_match_r_within_mc_error(entry, chains):
     runs = chains(entry)

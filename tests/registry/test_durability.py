@@ -201,6 +201,7 @@ def _stored_refs_via_api(base: str, token: str) -> list[str]:
                 return refs
 
 
+@pytest.mark.slow  # a real server killed under load
 def test_acknowledged_reports_survive_sigkill(database_url, tmp_path):
     env = _env(database_url)
     _cli(env, tmp_path, "orgs", "add", ORG, "--category", "ZC")

@@ -78,6 +78,7 @@ def fuzz_tokens(tmp_path_factory):
     reg.dispose()
 
 
+@pytest.mark.slow  # fuzzing every operation as every role
 @pytest.mark.parametrize("role", list(ROLES))
 @schema.parametrize()
 def test_no_server_error(case, role, fuzz_tokens):

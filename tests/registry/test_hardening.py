@@ -346,6 +346,7 @@ def _get_routes(app) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(out.items())
 
 
+@pytest.mark.slow  # every GET parameter of every route, as four roles
 def test_unicode_digits_in_any_query_never_give_a_server_error(world):
     """Before: /reports?year=²²²² answered 500 (isdigit() passes it, int() refuses it); so did
     /dashboard/whatif?replicates=².  Each parameter alone, so that a typed one refused first

@@ -80,6 +80,7 @@ def _leaks(blob: bytes, secrets: set[str]) -> list[str]:
     return sorted(words & secrets)
 
 
+@pytest.mark.slow  # a real server, its log and the export searched
 def test_no_name_or_birth_date_anywhere(database_url, simulated, tmp_path):
     env = {**os.environ, "ZICHT_DATABASE_URL": database_url, "ZICHT_PSEUDONYM_KEY": KEY}
     frame = simulated
