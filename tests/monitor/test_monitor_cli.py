@@ -104,6 +104,7 @@ def test_bad_input_exits_2(chain, tmp_path, args, text):
     assert text in result.output
 
 
+@pytest.mark.slow  # the method comparison, samplers included
 def test_publish(chain, tmp_path):
     sim, linked, estimates = chain
     out = tmp_path / "publication.json"

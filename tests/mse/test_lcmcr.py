@@ -138,6 +138,7 @@ def test_uk6_chain_spread_study():
     assert np.all(ranks > 0.02)
 
 
+@pytest.mark.slow  # long samplers (the chains of every table)
 def test_posterior_mean_in_the_same_range_as_r(chains):
     """Not a within-MC-error test (the mean's MC error is not estimated): a coarse check that
     the means agree to 20 % on the tables where the posterior is unimodal."""

@@ -84,7 +84,7 @@ def _pg_cleanup():
         _drop(admin_url, _TEMPLATE.pop("name"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request, tmp_path):
     """A fresh, migrated database; yields its URL."""
     if request.param == "sqlite":
