@@ -44,6 +44,7 @@ def pytest_collection_modifyitems(config, items):
         return
     for item in items:
         test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)  # a test method: its function
         own = getattr(test, "_hypothesis_internal_use_settings", None)
         if own is not None and own.max_examples > DEV_EXAMPLES:
             test._hypothesis_internal_use_settings = settings(own, max_examples=DEV_EXAMPLES)
