@@ -7,47 +7,25 @@ Hypothesis profiles, chosen by ``HYPOTHESIS_PROFILE``:
   test's own ``max_examples``; ``make test`` uses it, and Hypothesis loads it by itself where it
   sees a CI (the ``CI`` variable);
 - ``dev`` (the default elsewhere): at most ``DEV_EXAMPLES`` examples a test, also where a test
-  asks for more, for a quick loop; a failure found there is as real as one found in ``ci``.
+  asks for more through ``tests.support.examples(n)``, for a quick loop; a failure found there
+  is as real as one found in ``ci``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from tests.support import build_once, snapshot
+from tests.support import PROFILE, build_once, snapshot
 
-try:
-    from hypothesis._settings import is_in_ci  # what Hypothesis itself takes for a CI
-except ImportError:  # pragma: no cover - moved in a later Hypothesis
-    def is_in_ci() -> bool:
-        return "CI" in os.environ
-
-DEV_EXAMPLES = 10
-settings.register_profile("dev", max_examples=DEV_EXAMPLES, deadline=None)
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if is_in_ci() else "dev")
 settings.load_profile(PROFILE)
 
 
 def pytest_report_header(config):
     return f"hypothesis profile: {PROFILE} (HYPOTHESIS_PROFILE; see docs/TESTING.md)"
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under ``dev``, cap the examples of tests that name their own ``max_examples`` (an
-    explicit ``@settings`` wins over a profile)."""
-    if PROFILE != "dev":
-        return
-    for item in items:
-        test = getattr(item, "obj", None)
-        test = getattr(test, "__func__", test)  # a test method: its function
-        own = getattr(test, "_hypothesis_internal_use_settings", None)
-        if own is not None and own.max_examples > DEV_EXAMPLES:
-            test._hypothesis_internal_use_settings = settings(own, max_examples=DEV_EXAMPLES)
 
 
 # -- one linked simulation per session ---------------------------------------------------------

@@ -8,8 +8,29 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import settings
+
 from zicht.mse.data import CaptureHistories
 from zicht.mse.datasets import path as dataset_path
+
+# -- Hypothesis profiles (loaded by tests/conftest.py, chosen by HYPOTHESIS_PROFILE) ------------
+try:
+    from hypothesis._settings import is_in_ci  # what Hypothesis itself takes for a CI
+except ImportError:  # pragma: no cover - moved in a later Hypothesis
+    def is_in_ci() -> bool:
+        return "CI" in os.environ
+
+DEV_EXAMPLES = 10
+settings.register_profile("dev", max_examples=DEV_EXAMPLES, deadline=None)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if is_in_ci() else "dev")
+
+
+def examples(n: int) -> int:
+    """A test's own number of Hypothesis examples: all ``n`` in the ``ci`` profile (``make
+    test``), at most ``DEV_EXAMPLES`` in ``dev`` (the quick loop).  Write
+    ``@settings(max_examples=examples(400))``: an explicit ``@settings`` wins over a profile."""
+    return n if PROFILE != "dev" else min(n, DEV_EXAMPLES)
+
 
 REF_DIR = Path(__file__).parent / "references"
 REFERENCES = json.loads((REF_DIR / "reference.json").read_text())["results"]

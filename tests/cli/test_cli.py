@@ -1,8 +1,10 @@
-"""The installed ``zicht`` console script, run as a user runs it (subprocess, real exit codes).
+"""The ``zicht`` command: exit codes, one-line errors on stderr, text and JSON on stdout.
 
-Every command starts a fresh interpreter (seconds of imports), so the module fixture starts all
-of them on a small thread pool and each test waits for its own result: on a machine with free
-cores they overlap instead of running one after another.
+The cases in ``PROCESS`` (one of each exit code, a JSON answer and a narrow terminal) run the
+installed console script as a user runs it, in a fresh interpreter (seconds of imports each),
+started together on a small thread pool.  The other cases run the same Typer app in this
+process (``CliRunner``: its own stdout and stderr, the real exit code), one after another, so
+that the quick test loop does not pay an interpreter start per case.
 """
 
 from __future__ import annotations
@@ -121,11 +123,12 @@ CASES.update({
 })
 
 
-SLOW = ("compare_korea_json", "compare_artificial_text_svg", "json_profile_sensitivity_svg",
-        "text_png", "datasets", "dga_json")
+# through the installed console script: exit codes 0, 2 (input, file, option) and 3, JSON
+PROCESS = ("json", "not_01", "missing_file", "delta_without_dga", "not_identifiable",
+           "frequency_dataset_json")
 
 
-def _run(case_name: str, case: Case, tmp: Path) -> Run:
+def _args(case_name: str, case: Case, tmp: Path) -> list[str]:
     args = [a.replace("{tmp}", str(tmp)) for a in case.args]
     if case.csv is not None:
         path = tmp / f"{case_name}.csv"
@@ -134,11 +137,42 @@ def _run(case_name: str, case: Case, tmp: Path) -> Run:
         else:
             path.write_text(case.csv, encoding="utf-8")
         args.append(str(path))
+    return args
+
+
+def _env(case: Case) -> dict[str, str]:
+    return {"COLUMNS": str(case.columns), "LINES": "50", "NO_COLOR": "1"}
+
+
+def _run(case_name: str, case: Case, tmp: Path) -> Run:
+    """The installed console script in a fresh interpreter."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(COLUMNS=str(case.columns), LINES="50", NO_COLOR="1")
-    proc = subprocess.run([ZICHT, *args], capture_output=True, text=True, cwd=tmp, env=env,
-                          timeout=120)
+    env.update(_env(case))
+    proc = subprocess.run([ZICHT, *_args(case_name, case, tmp)], capture_output=True,
+                          text=True, cwd=tmp, env=env, timeout=120)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _invoke(case_name: str, case: Case, tmp: Path) -> Run:
+    """The same app in this process (not thread-safe: CliRunner swaps sys.stdout)."""
+    result = CliRunner().invoke(app, _args(case_name, case, tmp), env=_env(case))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+class _Lazy(dict):
+    """Case name -> Future of its run; an in-process case is run on first access."""
+
+    def __init__(self, started: dict[str, Future], tmp: Path):
+        super().__init__(started)
+        self.tmp = tmp
+
+    def __missing__(self, name: str) -> Future:
+        future: Future = Future()
+        future.set_result(_invoke(name, CASES[name], self.tmp))
+        self[name] = future
+        return future
 
 
 @pytest.fixture(scope="module")
@@ -150,12 +184,12 @@ def tmp(tmp_path_factory) -> Path:
 def runs(tmp) -> dict[str, Future]:
     if ZICHT is None:
         pytest.fail(f"console script 'zicht' not installed in {BIN_DIR}")
-    workers = max(2, min(8, (os.cpu_count() or 2) + 1))
+    workers = max(2, min(len(PROCESS), (os.cpu_count() or 2) + 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        # the slow successful commands first, so they overlap with the quick error cases
-        order = sorted(CASES, key=lambda n: n not in SLOW)
-        futures = {name: pool.submit(_run, name, CASES[name], tmp) for name in order}
-        yield futures
+        # the console-script runs in the background; the others when a test asks for them
+        # (with xdist, each worker runs only its own tests' cases)
+        futures = {name: pool.submit(_run, name, CASES[name], tmp) for name in PROCESS}
+        yield _Lazy(futures, tmp)
 
 
 def _result(runs, name: str) -> Run:

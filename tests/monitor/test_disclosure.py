@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from tests.support import examples
 from zicht.monitor.disclosure import (
     feasibility_intervals,
     protect,
@@ -582,7 +583,7 @@ def unprotectable(x, k, protection, attacker, margins=True, known_col=False, kno
             stand_in.published.iloc[where[kind](index)] = value
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(x=tables(), opts=options())
 def test_random_tables_are_safe(x, opts):
     k, protection, attacker = opts
@@ -612,7 +613,7 @@ def repair(x, k, known_col, known_row):
     return x
 
 
-@settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(220), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(x=tables(max_side=6), opts=options(), margins=st.booleans(),
        known=st.sampled_from([(True, False), (False, True), (True, True)]),
        repaired=st.booleans())
@@ -644,14 +645,14 @@ def test_random_tables_with_known_totals_are_safe(x, opts, margins, known, repai
     assert_safe(x, p)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(x=tables(), k=st.sampled_from([5, 10, 11]))
 def test_random_tables_give_the_same_pattern_twice(x, k):
     a, b = protect(pd.DataFrame(x), k=k), protect(pd.DataFrame(x.copy()), k=k)
     assert a.published.equals(b.published) and a.secondary.equals(b.secondary)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(x=tables(), k=st.sampled_from([5, 10]))
 def test_random_tables_without_margins_only_lose_their_small_cells(x, k):
     p = protect(pd.DataFrame(x), k=k, margins=False)
@@ -659,7 +660,7 @@ def test_random_tables_without_margins_only_lose_their_small_cells(x, k):
     assert_safe(x, p)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(x=st.lists(COUNTS, min_size=1, max_size=12), k=st.sampled_from([3, 10, 11]),
        attacker=st.sampled_from(["informed", "basic"]), total=st.booleans(),
        known_total=st.booleans())

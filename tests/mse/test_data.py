@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tests.support import assert_error_names, names_column, names_row
+from tests.support import assert_error_names, examples, names_column, names_row
 from zicht.mse.data import CaptureHistories
 from zicht.mse.errors import MSEInputError
 
@@ -288,7 +288,7 @@ def membership(draw):
     return seen
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(membership(), st.data())
 def test_property_cell_counts_and_drop_list(members, data):
     n, k = members.shape

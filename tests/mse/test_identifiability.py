@@ -4,6 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support import examples
 from zicht.mse.design import all_pairs, cells_containing, design_matrix
 from zicht.mse.identifiability import (
     IdentCache,
@@ -13,7 +14,7 @@ from zicht.mse.identifiability import (
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(k=st.integers(3, 5), data=st.data())
 def test_certificate_agrees_with_lp(k, data):
     pairs = all_pairs(k)

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from tests.support import examples
 from zicht import codes
 from zicht.registry import validation as v
 from zicht.registry.service import Registry, operator
@@ -133,7 +134,7 @@ def test_near_valid_reports_never_a_server_error(world):
     counter = itertools.count()
     statuses: collections.Counter = collections.Counter()
 
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=examples(40), deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(record=NEAR_VALID_REPORT)
     def post(record):
