@@ -148,6 +148,7 @@ def _scenario_file(name: str):
     return resources.files("zicht.simulate").joinpath("scenarios", f"{name}.yaml")
 
 
+@pytest.mark.slow  # two Splink linkage runs
 def test_review_decisions_override_the_model_on_the_next_run(linked_simulation, tmp_path):
     sim = linked_simulation.sim
     out = Path(shutil.copytree(linked_simulation.linked, tmp_path / "linked"))  # the first run

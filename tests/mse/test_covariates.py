@@ -333,6 +333,7 @@ def test_batch_fits_equal_single_fits():
         assert math.isclose(batch.total_high[b], one.total.ci_high, rel_tol=1e-6)
 
 
+@pytest.mark.slow  # a simulation study of coverage (many fits)
 def test_coverage_and_bias_on_simulated_covariate_population():
     """1,200 replicates (12 populations of 6,000 victims x 100 detection draws): the Monte Carlo
     standard error of a 95 % coverage is 0.63 %, so 93-97 % is about +-3 standard errors."""

@@ -202,6 +202,7 @@ def test_models_names_and_small_t():
         ClosedP0("M0").fit(CaptureFrequencies(10, [5]))
 
 
+@pytest.mark.slow  # a simulation study of coverage (many fits)
 def test_m0_profile_coverage_simulation():
     """N = 2000, t = 8, everybody caught with probability 0.2 on every occasion (M0 true):
     the 95 % profile interval covers N in about 95 % of 200 replicates."""

@@ -164,6 +164,7 @@ def simulate_two_class(n_total: int, seed: int) -> CaptureHistories:
     return CaptureHistories.from_individuals(pd.DataFrame(seen, columns=list("ABCD")))
 
 
+@pytest.mark.slow  # a sampler run on a simulated population
 def test_simulated_latent_class_population_is_covered():
     """N = 2000 from the model itself.  (Over 24 such populations the 95 % interval covered N
     23 times, the median of the posterior medians was 1,955.  With capture probabilities of

@@ -205,6 +205,7 @@ def test_capacity_and_budget_per_line(doc):
     assert "Capaciteit en budget" not in _text(render_html(doc, lang="nl"))
 
 
+@pytest.mark.slow  # a PDF typeset by WeasyPrint
 def test_pdf(pdf):
     texts = {}
     for lang, (report, reader) in pdf.items():

@@ -212,6 +212,7 @@ def test_cli_errors_exit_2_naming_the_key(tmp_path):
         assert needle in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.slow  # a simulation study of coverage
 def test_study_coverage_under_independence():
     """Independent, homogeneous lists: the Mt model's 95 % profile intervals should cover the
     truth in about 95 % of replicates; 120 replicates give a Monte Carlo sd of 2 %."""
