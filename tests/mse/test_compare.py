@@ -15,6 +15,7 @@ from zicht.mse.compare import (
     covariate_methods,
     default_methods,
 )
+from zicht.mse.errors import InvalidSetting
 from zicht.mse.identifiability import MESSAGES
 from zicht.mse.loglinear import LogLinear
 
@@ -231,3 +232,18 @@ def test_a_stratified_estimate_with_a_failed_stratum_has_no_total():
     row = compare(data, methods=covariate_methods(data)).row("stratified (stepwise)")
     assert row.estimate is None and row.verdicts == ["no estimate"]
     assert any("stratum" in note for note in row.notes)
+
+
+def test_the_latent_class_settings_are_used_as_given():
+    """compare's seed and lcmcr_settings reach LCMCR as given: seed=None is a fresh seed (not
+    the class default), and a setting LCMCR does not take is refused rather than dropped."""
+    table = load("SparseMSE__Artificial_3.csv")
+
+    def lcmcr(specs):
+        return next(s for s in specs if s.name == "latent classes").make()
+
+    assert lcmcr(default_methods(table, seed=None)).seed is None
+    assert lcmcr(default_methods(table, seed=7)).seed == 7
+    assert lcmcr(default_methods(table, lcmcr_settings={"samples": 50})).samples == 50
+    with pytest.raises(InvalidSetting, match="sample"):
+        lcmcr(default_methods(table, lcmcr_settings={"sample": 50}))

@@ -20,10 +20,13 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-# piped output (make demo, CI logs) gets room for wide tables instead of 80 columns; markup and
-# emoji off: a file name or cell value like "[red]" or ":x:" is printed as is
+# piped output (make demo, CI logs) gets room for the tables instead of 80 columns: 120, and 140
+# for the linkage, monitor and report tables (wider ones); markup and emoji off: a file name or
+# cell value like "[red]" or ":x:" is printed as is
 out = Console(highlight=False, markup=False, emoji=False,
-              width=None if sys.stdout.isatty() else 140)
+              width=None if sys.stdout.isatty() else 120)
+wide_out = Console(highlight=False, markup=False, emoji=False,
+                   width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 

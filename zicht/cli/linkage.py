@@ -18,8 +18,9 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from .common import err, out
+from .common import err
 from .common import fail as _fail
+from .common import wide_out as out
 
 
 class _LinkGroup(TyperGroup):

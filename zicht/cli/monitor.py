@@ -16,8 +16,9 @@ import typer
 from rich.table import Table
 
 from ..i18n import translator
-from .common import Format, Lang, err, out
+from .common import Format, Lang, err
 from .common import fail as _fail
+from .common import wide_out as out
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Indicators, estimates per year and programme targets.")

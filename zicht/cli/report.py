@@ -12,8 +12,9 @@ from pathlib import Path
 
 import typer
 
-from .common import Lang, out
+from .common import Lang
 from .common import fail as _fail
+from .common import wide_out as out
 
 
 def report(

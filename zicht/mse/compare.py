@@ -187,8 +187,8 @@ FAMILY_LABELS = {"loglinear": "log-linear", "closedp": "classical (Rcapture)",
 
 
 def _spec(name: str, method: Method, ci: str = "profile", **settings: Any) -> MethodSpec:
-    return MethodSpec(name, FAMILY_LABELS[method.family], partial(method.make, **settings), ci,
-                      method.inputs[0])
+    return MethodSpec(name, FAMILY_LABELS[method.family],
+                      partial(method.make, strict=True, **settings), ci, method.inputs[0])
 
 
 def default_methods(table: CaptureHistories, seed: int = 1234,

@@ -25,7 +25,7 @@ from typing import Any
 
 from .base import Estimator
 from .closedp import CLI_NAMES
-from .errors import MSEInputError
+from .errors import InvalidSetting, MSEInputError
 
 HISTORIES, FREQUENCIES, STRATA = "histories", "frequencies", "strata"
 INPUTS = (HISTORIES, FREQUENCIES, STRATA)
@@ -69,10 +69,20 @@ class Method:
                                             self.cls_name)
         return cls
 
-    def make(self, **settings: Any) -> Estimator[Any]:
-        """The estimator, with the settings its class takes (``None`` means its default)."""
+    def make(self, strict: bool = False, **settings: Any) -> Estimator[Any]:
+        """The estimator, with the settings its class takes (``None`` means its default).
+
+        ``strict``: every setting is the caller's choice for this method, as given (``None``
+        too, e.g. ``seed=None`` for a fresh seed); one the class does not take is refused
+        instead of left out."""
         cls = self.estimator_class()
         takes = set(cls._param_names())
+        if strict:
+            unknown = sorted(set(settings) - takes)
+            if unknown:
+                raise InvalidSetting(f"{self.name}: no setting {', '.join(map(repr, unknown))} "
+                                     f"(it takes {', '.join(sorted(takes))})")
+            return cls(**{**settings, **self.fixed})
         given = {k: v for k, v in settings.items() if k in takes and v is not None}
         return cls(**{**given, **self.fixed})
 
