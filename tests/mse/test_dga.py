@@ -125,3 +125,30 @@ def test_posterior_plot_shows_each_prior():
     values = [v for data in spec["datasets"].values() for v in data]
     assert {v["delta"] for v in values if "delta" in v} == \
         {"delta = 1/8 (= 2^-p)", "delta = 1/2", "delta = 1"}
+
+
+@pytest.mark.parametrize(("name", "delta", "ample"), [
+    # a second mode far out: on the Dutch 5-list table at 2^-5 a grid widened only while its
+    # top held mass stopped at 11 x observed and gave an upper limit of 55,456
+    ("SparseMSE__Ned_5.csv", 2.0 ** -5, 90),
+    # a sharp peak at the observed number and a long tail: a coarse even grid put the median
+    # at 101 (each point counted as a bin of 5)
+    ("SparseMSE__Artificial_3.csv", 2.0 ** -3, 1_000),
+])
+def test_the_automatic_grid_equals_an_ample_one(name, delta, ample):
+    """The automatic grid misses no part of the posterior: its median and interval equal those
+    on an explicit grid reaching ``ample`` x observed (step 1 where that is small enough)."""
+    from zicht.mse.dga import DGA
+
+    table = load(name)
+    n = table.n_observed
+    step = max(1, ample * n // 200_000)
+    explicit = DGA(delta, dark_grid=np.arange(0, ample * n + 1, step), sensitivity=()).fit(table)
+    auto = DGA(delta, sensitivity=()).fit(table)
+    # within the grids' resolution: the automatic one is log-spaced far from the observed
+    tolerance = max(2 * step, 1e-3 * explicit.estimate)
+    assert explicit.top_mass < 1e-3  # the explicit grid itself reaches the tail
+    assert abs(auto.estimate - explicit.estimate) <= tolerance
+    assert abs(auto.ci[0] - explicit.ci[0]) <= tolerance
+    assert abs(auto.ci[1] - explicit.ci[1]) <= tolerance
+    assert not auto.details["grid_truncated"]

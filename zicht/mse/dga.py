@@ -186,9 +186,10 @@ class DGAResult(PosteriorResult):
                 for i in order]
 
     def _summary_rows(self) -> dict[str, Any]:
+        step = self.details.get("grid_step") or 1.0
         rows = {"delta": _delta_label(self.delta, len(self.lists)),
                 "grid": f"N = {self.n_grid[0]:,.0f} .. {self.n_grid[-1]:,.0f}, step "
-                        f"{self.details.get('grid_step') or 1:,.0f}",
+                        + ("1" if step <= 1 else f"at most {step:,.0f}"),
                 "posterior mode": round(self.mode, 2)}
         for i, (label, prob) in enumerate(self.top_models(3), start=1):
             rows[f"model {i}"] = f"{label} ({prob:.3f})"
@@ -216,10 +217,10 @@ class DGAResult(PosteriorResult):
         curves = [self, *self.details.get("_sensitivity", [])]
         frames = []
         for r in curves:
-            step = float(np.diff(r.n_grid).mean()) if len(r.n_grid) > 1 else 1.0
+            width = np.gradient(r.n_grid) if len(r.n_grid) > 1 else np.ones(1)
             keep = r.n_grid <= r.quantile(0.995)
             frames.append(pd.DataFrame({
-                "N": r.n_grid[keep], "density": r.posterior[keep] / step,
+                "N": r.n_grid[keep], "density": r.posterior[keep] / width[keep],
                 "delta": f"delta = {_delta_label(r.delta, len(r.lists))}"}))
         frame = pd.concat(frames, ignore_index=True)
         lines = alt.Chart(frame).mark_line().encode(
@@ -296,15 +297,40 @@ def dga_posterior(table: CaptureHistories, delta: float | None = None,
         value = sum(comp_log_ml(c) for c in graph.cliques)
         value = value - sum((comp_log_ml(s) for s in graph.separators), np.zeros_like(dark))
         logpost[g] = value + (len(graph.cliques) - len(graph.separators)) * norm + common
+    if len(dark) > 1:  # each point holds the mass of its share of the axis (uneven grids)
+        logpost += np.log(np.gradient(dark))
     logpost -= logsumexp(logpost)
     joint = np.exp(logpost)
     return DGAResult(table.lists, n, delta, total, joint.sum(axis=0), graphs, joint.sum(axis=1),
-                     {"grid_step": float(dark[1] - dark[0]) if len(dark) > 1 else None})
+                     {"grid_step": float(np.diff(dark).max()) if len(dark) > 1 else None})
 
 
 MAX_GRID_POINTS = 20_001  # graphs x grid log-posteriors are held at once: 822 x 20,001 = 132 MB
 MAX_GRID_MULTIPLE = 1_000  # the grid grows to at most 1,000 x the number observed
 SENSITIVITY_DELTAS = ("2^-p", 0.5, 1.0)
+
+
+LOCATE_POINTS = 2_001
+
+
+def locate_grid(n: int) -> Array:
+    """Dark figures 0 and ~``LOCATE_POINTS`` log-spaced values up to ``MAX_GRID_MULTIPLE`` x
+    ``n`` (whole numbers): where the posterior is looked for before it is computed finely."""
+    top = MAX_GRID_MULTIPLE * max(n, 1)
+    spaced = np.round(np.geomspace(1.0, top, LOCATE_POINTS))
+    return np.unique(np.concatenate(([0.0], spaced)))
+
+
+def refine_grid(low: int, high: int, points: int = MAX_GRID_POINTS) -> Array:
+    """Dark figures ``low`` .. ``high``: step 1 where the range allows, else step 1 over the
+    first half of the points and log-spaced beyond (a sharp peak near the observed number keeps
+    its resolution, a long tail its reach; each point is weighted by its spacing)."""
+    if high - low + 1 <= points:
+        return np.arange(low, high + 1, dtype=float)
+    half = points // 2
+    exact = np.arange(low, low + half, dtype=float)
+    spaced = np.round(np.geomspace(low + half, high, points - half))
+    return np.unique(np.concatenate((exact, spaced)))
 
 
 def auto_grid(n: int, multiple: float = 10, points: int = MAX_GRID_POINTS) -> np.ndarray:
@@ -318,10 +344,11 @@ class DGA(Estimator[DGAResult]):
     """Decomposable graphical model averaging as an estimator: ``DGA(delta).fit(table)``.
 
     ``delta`` defaults to 2^-p (total prior weight one, dga's documented suggestion).  Without a
-    ``dark_grid`` the posterior is first located on a grid of 4,001 points over 0 .. 10 x
-    observed, widened tenfold while more than 1e-4 of it sits in the grid's top 1 % (to at most
-    1,000 x observed), then recomputed on the range holding all but 1e-6 of it with the finest
-    step that fits in 20,001 points (step 1 where the range allows).  The fit also computes the
+    ``dark_grid`` the posterior is first located on 0 and ~2,000 log-spaced dark figures up to
+    1,000 x observed (every graph's mode and tails are resolved wherever they lie, so a second
+    mode far out is not missed), then computed on the range holding all but 1e-6 of it: step 1
+    where that fits in 20,001 points, else step 1 over the first 10,000 and log-spaced beyond,
+    each point weighted by its spacing.  The fit also computes the
     posterior at the other ``sensitivity`` deltas the same way, so that the dependence on delta
     is shown, not hidden.  The interval is always the equal-tailed posterior interval at
     ``level`` (``ci`` is accepted so that every estimator takes the same settings).
@@ -376,20 +403,22 @@ class DGA(Estimator[DGAResult]):
         if grid is not None:
             return dga_posterior(table, delta, grid, self.log_prior)
         n = table.n_observed
-        multiple = 10
-        while True:  # locate the posterior on coarse grids (4,001 points), then refine
-            result = dga_posterior(table, delta, auto_grid(n, multiple, 4_001), self.log_prior)
-            if result.top_mass <= 1e-4 or multiple >= MAX_GRID_MULTIPLE:
-                break
-            multiple *= 10
-        truncated = result.top_mass > 1e-4
-        # second pass: the same posterior on the range that holds all but 1e-6 of it, with the
-        # finest step that fits (step 1 unless that range is wider than 20,001 points)
-        low = max(0, int(result.quantile(1e-6)) - n - 1)
-        high = int(result.quantile(1 - 1e-6)) - n + 1
-        step = max(1, int(np.ceil((high - low) / (MAX_GRID_POINTS - 1))))
-        if not truncated:
-            result = dga_posterior(table, delta, np.arange(low, high + 1, step), self.log_prior)
-        result.details["grid_extended"] = multiple > 10
+        # locate: one pass on 0 and ~2,000 log-spaced points up to 1,000 x observed.  Each
+        # graph's posterior of N has its own mode and tails; a log-spaced grid resolves every
+        # one of them wherever it lies (their widths grow with N), so a second mode far out is
+        # seen, where a linear grid widened only while its top held mass could stop short of it
+        located_grid = locate_grid(n)
+        located = dga_posterior(table, delta, located_grid, self.log_prior)
+        mass = located.posterior  # each point's share of the axis (dga_posterior weighs it)
+        cdf = np.cumsum(mass)
+        last = len(located_grid) - 1
+        truncated = float(mass[located_grid >= 0.99 * located_grid[-1]].sum()) > 1e-4
+        # refine: the range that holds all but 1e-6 of it (one located point of margin each
+        # side), step 1 where it fits in 20,001 points, else step 1 then log-spaced
+        low = int(located_grid[max(0, int(np.searchsorted(cdf, 1e-7)) - 1)])
+        high = int(located_grid[min(last, int(np.searchsorted(cdf, 1 - 1e-7)) + 1)])
+        result = dga_posterior(table, delta, refine_grid(low, high), self.log_prior)
+        multiple = high / n if n else 0.0
+        result.details["grid_extended"] = multiple > 10  # beyond the old default 10 x observed
         result.details["grid_truncated"] = truncated
         return result
