@@ -22,9 +22,9 @@ from .common import out
 from .common import parse_years as _years
 
 app = typer.Typer(add_completion=False,
-                       help="The whole chain on synthetic data (simulate, register, link, "
-                            "estimate, publish, report) and the dashboard on localhost; "
-                            "`zicht demo tables` estimates on the shipped published tables.")
+                  help="The whole chain on synthetic data (simulate, register, link, "
+                       "estimate, publish, report) and the dashboard on localhost; "
+                       "`zicht demo tables` estimates on the shipped published tables.")
 STAGES = {"simulate": "simulate ten years of nl-baseline",
           "registry": "register every report (pseudonymised at intake)",
           "export": "export the pseudonymised reports", "link": "link reports into persons",

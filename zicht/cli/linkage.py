@@ -34,8 +34,8 @@ class _LinkGroup(TyperGroup):
 
 
 app = typer.Typer(cls=_LinkGroup, add_completion=False, no_args_is_help=True,
-                       help="Link reports into persons (zicht link REPORTS --out DIR), review "
-                            "uncertain pairs, evaluate against a simulation's truth.")
+                  help="Link reports into persons (zicht link REPORTS --out DIR), review "
+                       "uncertain pairs, evaluate against a simulation's truth.")
 
 
 class Backend(StrEnum):

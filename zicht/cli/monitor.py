@@ -21,7 +21,7 @@ from .common import fail as _fail
 from .common import wide_out as out
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                          help="Indicators, estimates per year and programme targets.")
+                  help="Indicators, estimates per year and programme targets.")
 
 
 

@@ -16,7 +16,7 @@ from .common import fail as _fail
 from .common import fmt as _fmt
 
 app = typer.Typer(help="Synthetic victims, detections and reports with known truth.",
-                           add_completion=False)
+                  add_completion=False)
 
 
 def _scenario(name: str, victims: int | None):

@@ -306,7 +306,7 @@ def dga_posterior(table: CaptureHistories, delta: float | None = None,
 
 
 MAX_GRID_POINTS = 20_001  # graphs x grid log-posteriors are held at once: 822 x 20,001 = 132 MB
-MAX_GRID_MULTIPLE = 1_000  # the grid grows to at most 1,000 x the number observed
+MAX_GRID_MULTIPLE = 1_000  # the posterior is looked for up to 1,000 x the number observed
 SENSITIVITY_DELTAS = ("2^-p", 0.5, 1.0)
 
 
@@ -331,13 +331,6 @@ def refine_grid(low: int, high: int, points: int = MAX_GRID_POINTS) -> Array:
     exact = np.arange(low, low + half, dtype=float)
     spaced = np.round(np.geomspace(low + half, high, points - half))
     return np.unique(np.concatenate((exact, spaced)))
-
-
-def auto_grid(n: int, multiple: float = 10, points: int = MAX_GRID_POINTS) -> np.ndarray:
-    """Dark-figure grid 0 .. multiple x n, step 1 where that fits in ``points``, else coarser."""
-    top = int(np.ceil(multiple * n))
-    step = max(1, int(np.ceil(top / (points - 1))))
-    return np.arange(0, top + 1, step)
 
 
 class DGA(Estimator[DGAResult]):
@@ -418,7 +411,6 @@ class DGA(Estimator[DGAResult]):
         low = int(located_grid[max(0, int(np.searchsorted(cdf, 1e-7)) - 1)])
         high = int(located_grid[min(last, int(np.searchsorted(cdf, 1 - 1e-7)) + 1)])
         result = dga_posterior(table, delta, refine_grid(low, high), self.log_prior)
-        multiple = high / n if n else 0.0
-        result.details["grid_extended"] = multiple > 10  # beyond the old default 10 x observed
+        result.details["grid_extended"] = high > 10 * n  # beyond the old default 10 x observed
         result.details["grid_truncated"] = truncated
         return result
