@@ -120,6 +120,7 @@ CASES.update({
     "stratified_without_covariates": Case(("estimate", "uk5", "--stratified"), columns=40),
     "frequency_dataset_json": Case(("estimate", "cbird", "--method", "Mh-darroch", "--format",
                                     "json")),
+    "lcmcr_korea_json": Case(("estimate", "korea", "--method", "lcmcr", "--format", "json")),
 })
 
 
@@ -445,3 +446,56 @@ def test_estimate_takes_every_registered_method(method, capsys):
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["method"].startswith(method)
+
+
+def test_lcmcr_json_has_the_chains_and_their_diagnostics(runs):
+    """Korea at the default budget (4 chains of 110,500 sweeps, ~2 CPU s)."""
+    run = _result(runs, "lcmcr_korea_json")
+    assert run.code == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert payload["method"] == "LCMCR" and payload["chains"] == 4
+    assert payload["settings"]["chains"] == 4 and payload["settings"]["seed"] == 1234
+    draws = payload["n_draws"]
+    assert draws == 4 * payload["settings"]["samples"]
+    assert 0 < payload["ess_tail"] <= draws and 100 < payload["ess_bulk"] <= draws
+    assert 0.99 < payload["rhat"] < 1.05  # measured 1.005: the chains agree
+    assert payload["poor_mixing"] is (payload["rhat"] > 1.01 or payload["ess_bulk"] < 100)
+    assert payload["poor_mixing"] is bool(payload["mixing_problems"])
+    assert len(payload["chain_medians"]) == 4
+
+
+DUTCH_BUDGET = {"burnin": 10_000, "samples": 1_000, "thinning": 20}  # as tests/mse/test_lcmcr
+
+
+@pytest.fixture
+def short_lcmcr(monkeypatch):
+    """LCMCR at a test-sized budget (the command has no options for it)."""
+    from zicht.mse import lcmcr
+
+    full = lcmcr.lcmcr_posterior
+    monkeypatch.setattr(lcmcr, "lcmcr_posterior",
+                        lambda table, **kw: full(table, **{**kw, **DUTCH_BUDGET}))
+
+
+def test_lcmcr_text_and_json_say_poor_mixing_on_the_dutch_table(short_lcmcr):
+    """The Dutch 6-list table: the chains settle in different modes; the text says so and
+    the JSON marks it (seed 4: chain medians ~50k, ~138k, ~140k, ~49k)."""
+    args = ["estimate", "netherlands", "--method", "lcmcr", "--seed", "4"]
+    text = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert text.exit_code == 0, text.output
+    assert "poor mixing" in text.stdout and "disagree" in text.stdout  # the cell may wrap
+    assert re.search(r"R-hat \(rank-normalised, split\)\s*│\s*1\.\d{3}", text.stdout)
+    run = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.stdout)
+    assert payload["poor_mixing"] is True and payload["rhat"] > 1.01
+    assert payload["chains"] == 4 and payload["n_draws"] == 4000
+
+
+@pytest.mark.slow  # 4 chains of 110,500 sweeps on the Dutch table: ~6 s on two cores
+def test_lcmcr_default_budget_on_the_dutch_table_says_poor_mixing(tmp):
+    """As a user runs it: the console script, the default budget and seed (measured: chain
+    medians 50,876, 141,786, 144,310, 54,725; R-hat 1.84)."""
+    run = _run("lcmcr_dutch", Case(("estimate", "netherlands", "--method", "lcmcr")), tmp)
+    assert run.code == 0, run.stderr
+    assert "poor mixing" in run.stdout

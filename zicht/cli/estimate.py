@@ -334,7 +334,9 @@ def _print_result(result) -> None:
             if name != "method":
                 if isinstance(value, int | float):
                     value = _fmt(float(value), 0 if float(value).is_integer() else 2)
-                t.add_row(str(name), str(value))
+                # LCMCR's chains that disagree: "poor mixing: R-hat ... > 1.01 ..."
+                poor = name == "mixing" and str(value).startswith("poor mixing")
+                t.add_row(str(name), str(value), style="bold red" if poor else None)
         out.print(t)
         return
     t = Table(title=f"Population estimate - {result.method}", show_header=False)

@@ -17,7 +17,8 @@ prior-sensitive the Bayesian answer moves by more than a quarter when the prior 
                delta)
 poor fit       the model's deviance is far beyond its degrees of freedom (p < 0.001)
 below observed the estimate is smaller than the number of people already observed
-poor mixing    the sampler's effective sample size is below 100 draws
+poor mixing    the sampler's chains disagree (rank-normalised split R-hat above 1.01) or its
+               bulk effective sample size is below 100 draws
 not applicable the method does not take this table (too many or too few lists)
 ============== ===================================================================================
 
@@ -58,7 +59,6 @@ FAMILIES = ("log-linear with covariates", "log-linear", "classical (Rcapture)",
             "graph averaging (dga)", "latent classes")
 PRIOR_SENSITIVE_RATIO = 1.25
 POOR_FIT_P = 0.001
-MIN_ESS = 100
 
 
 @dataclass
@@ -349,13 +349,17 @@ def _fill(row: Row, result: Any, table: CaptureHistories | CaptureFrequencies) -
                 for s in result.details.get("delta_sensitivity", [])))
     else:  # latent classes
         row.model = result.model_label
-        row.fit = f"ESS {result.ess:,.0f} of {len(result.samples):,} draws"
-        at_cap = result.details.get("share_at_cap", 0.0)
+        rhat = f"{result.rhat:.3f}" if math.isfinite(result.rhat) else "-"
+        row.fit = (f"R-hat {rhat}; ESS {result.ess_bulk:,.0f} of {len(result.samples):,} "
+                   f"draws ({result.chains} chain{'s' if result.chains != 1 else ''})")
+        at_cap = result.share_at_cap
         if at_cap > 0.01:
             verdicts.append("boundary")
             notes.append(f"{at_cap:.0%} of the draws at the sampler's cap N = 21 x observed")
-        if result.ess < MIN_ESS:
+        if result.poor_mixing:  # R-hat > 1.01 or bulk ESS < 100 (zicht.mse.lcmcr)
             verdicts.append("poor mixing")
+            notes.append("poor mixing: " + "; ".join(result.mixing_problems)
+                         + "; the estimate depends on where the chains happened to be")
     if not math.isfinite(row.estimate):  # e.g. a stratified estimate with a failed stratum
         row.estimate = row.ci_low = row.ci_high = None
         row.verdicts = ["no estimate"]

@@ -38,18 +38,29 @@ warm-up is not counted in ``burnin`` (as in R, where ``lcmCR`` runs it before
 
 Python does not reproduce R's chain (R uses GSL's generator); the posterior quantiles agree
 within Monte Carlo error (tests/mse/test_lcmcr.py).  Given ``seed`` the chain is reproducible.
+
+Several chains (``chains``, 4 by default) run in parallel threads, each from its own generator
+(chain 1 from ``seed`` itself, the others from ``SeedSequence(seed).spawn``), and their draws
+are pooled for the estimate and the interval.  A single chain can sit in one mode of a bimodal
+posterior for the whole run (the Dutch 6-list table: docs/ESTIMATION.md, "LCMCR: several chains
+and R-hat"); the chains' disagreement shows in the rank-normalised split R-hat, computed with
+ArviZ with the bulk and tail effective sample sizes.  R-hat above 1.01 (or a bulk ESS below
+100) marks the result as *poor mixing*.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
 import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
 from .base import Estimator, FitSettings, check_level
 from .data import as_capture_histories
@@ -68,6 +79,9 @@ from .result import _num
 METHOD = "LCMCR"
 WARMUP = 500  # warm-up sweeps of lcmCR's initialisation (alpha fixed)
 _CHUNK = 5_000  # sweeps per kernel call when a progress bar is shown
+CHAINS = 4  # chains run by default
+RHAT_MAX = 1.01  # rank-normalised split R-hat above this: poor mixing
+MIN_ESS = 100  # bulk effective sample size below this: poor mixing
 
 
 # -- the result ------------------------------------------------------------------------------------
@@ -75,15 +89,20 @@ _CHUNK = 5_000  # sweeps per kernel call when a progress bar is shown
 class LCMCRResult(PosteriorResult):
     """Posterior draws of the population size N from :func:`lcmcr_posterior`; ``estimate`` is
     the posterior median, ``ci`` the equal-tailed interval at ``level`` (R's type-7
-    quantiles, as ``quantile()`` on ``lcmCR_PostSampl``'s draws)."""
+    quantiles, as ``quantile()`` on ``lcmCR_PostSampl``'s draws), both of the draws of all
+    ``chains`` pooled.  ``samples`` holds the chains one after the other (``chain_samples``:
+    one row per chain)."""
 
     lists: tuple[str, ...]
     observed: int
     K: int
-    samples: np.ndarray  # kept draws of N (int64)
-    alpha: np.ndarray  # kept draws of the Dirichlet-process concentration
+    samples: np.ndarray  # kept draws of N (int64), the chains one after the other
+    alpha: np.ndarray  # kept draws of the Dirichlet-process concentration, likewise
     details: dict[str, Any] = field(default_factory=dict)
     level: float = 0.95
+    chains: int = 1
+    _diagnostics: dict[str, float] | None = field(default=None, init=False, repr=False,
+                                                  compare=False)
 
     method = METHOD
     ci_method = "posterior quantiles (MCMC)"
@@ -104,10 +123,69 @@ class LCMCRResult(PosteriorResult):
         """Posterior standard deviation (n - 1 denominator, as R's ``sd``)."""
         return float(np.std(self.samples, ddof=1)) if self.samples.size > 1 else float("nan")
 
+    # -- the chains and their diagnostics --------------------------------------------------------
+    @property
+    def chain_samples(self) -> np.ndarray:
+        """The kept draws of N, one row per chain."""
+        if self.chains < 1 or self.samples.size % self.chains:
+            raise ValueError(f"{self.samples.size} draws do not split into {self.chains} chains")
+        return self.samples.reshape(self.chains, -1)
+
+    @property
+    def chain_medians(self) -> list[float]:
+        """The posterior median of each chain on its own."""
+        return [float(np.median(row)) for row in self.chain_samples]
+
+    @property
+    def diagnostics(self) -> dict[str, float]:
+        """``rhat``, ``ess_bulk``, ``ess_tail`` of the N draws, computed once (see
+        :func:`mixing_diagnostics`)."""
+        if self._diagnostics is None:
+            self._diagnostics = mixing_diagnostics(self.chain_samples)
+        return self._diagnostics
+
+    @property
+    def rhat(self) -> float:
+        """Rank-normalised split R-hat of N (ArviZ); NaN when it cannot be computed."""
+        return self.diagnostics["rhat"]
+
+    @property
+    def ess_bulk(self) -> float:
+        """Bulk effective sample size of N over all chains (ArviZ)."""
+        return self.diagnostics["ess_bulk"]
+
+    @property
+    def ess_tail(self) -> float:
+        """Tail effective sample size of N over all chains (ArviZ: the smaller of the 5 % and
+        95 % quantiles')."""
+        return self.diagnostics["ess_tail"]
+
     @property
     def ess(self) -> float:
-        """Effective sample size of the kept N draws (Geyer's initial monotone sequence)."""
-        return effective_sample_size(self.samples)
+        """Effective sample size of the kept N draws: the bulk ESS (:attr:`ess_bulk`)."""
+        return self.ess_bulk
+
+    @property
+    def mixing_problems(self) -> list[str]:
+        """Why the chains cannot be trusted, in words: R-hat above 1.01 (the chains, or the
+        halves of one chain, disagree) or a bulk ESS below 100.  Empty when neither."""
+        out = []
+        if math.isfinite(self.rhat) and self.rhat > RHAT_MAX:
+            if self.chains > 1:
+                medians = ", ".join(f"{m:,.0f}" for m in self.chain_medians)
+                out.append(f"R-hat {self.rhat:.3f} > {RHAT_MAX}: the {self.chains} chains "
+                           f"(or their halves) disagree, chain medians {medians}")
+            else:
+                out.append(f"R-hat {self.rhat:.3f} > {RHAT_MAX}: the chain's halves disagree")
+        if math.isfinite(self.ess_bulk) and self.ess_bulk < MIN_ESS:
+            out.append(f"bulk ESS {self.ess_bulk:,.0f} < {MIN_ESS}")
+        return out
+
+    @property
+    def poor_mixing(self) -> bool:
+        """True when :attr:`mixing_problems` names a problem (R-hat > 1.01 or bulk ESS < 100):
+        the estimate depends on where the chains happened to be; run longer chains."""
+        return bool(self.mixing_problems)
 
     @property
     def share_at_cap(self) -> float:
@@ -120,12 +198,25 @@ class LCMCRResult(PosteriorResult):
         return f"up to {self.K} latent classes, lists independent within a class"
 
     def _summary_rows(self) -> dict[str, Any]:
-        return {"posterior sd": round(self.sd, 2), "classes (K)": self.K,
-                "draws": int(self.samples.size), "effective sample size": round(self.ess, 1),
-                "seed": self.details.get("settings", {}).get("seed")}
+        rows: dict[str, Any] = {
+            "posterior sd": round(self.sd, 2), "classes (K)": self.K, "chains": self.chains,
+            "draws (all chains)": int(self.samples.size),
+            "chain medians": "; ".join(f"{m:,.0f}" for m in self.chain_medians),
+            "R-hat (rank-normalised, split)": _fmt3(self.rhat),
+            "effective sample size (bulk / tail)":
+                f"{_fmt0(self.ess_bulk)} / {_fmt0(self.ess_tail)}",
+            "seed": self.details.get("settings", {}).get("seed"),
+        }
+        problems = self.mixing_problems
+        rows["mixing"] = ("poor mixing: " + "; ".join(problems) + "; run longer chains"
+                          if problems else "ok")
+        return rows
 
     def _dict_extra(self) -> dict[str, Any]:
-        return {"K": self.K, "sd": self.sd, "ess": self.ess, "n_draws": int(self.samples.size),
+        return {"K": self.K, "sd": self.sd, "chains": self.chains, "rhat": _num(self.rhat),
+                "ess_bulk": _num(self.ess_bulk), "ess_tail": _num(self.ess_tail),
+                "poor_mixing": self.poor_mixing, "mixing_problems": self.mixing_problems,
+                "chain_medians": self.chain_medians, "n_draws": int(self.samples.size),
                 "alpha_mean": float(np.mean(self.alpha)), "share_at_cap": self.share_at_cap,
                 "model": self.model_label, **{k: _plain(v) for k, v in self.details.items()}}
 
@@ -137,26 +228,34 @@ class LCMCRResult(PosteriorResult):
         return out
 
     def plot(self) -> Any:
-        """Trace of N over the kept draws next to its histogram (Altair chart)."""
+        """Trace of N over the kept draws, one line per chain, next to the histogram of the
+        pooled draws (Altair chart)."""
         import altair as alt
 
-        frame = pd.DataFrame({"draw": np.arange(1, self.samples.size + 1), "N": self.samples})
+        per_chain = self.chain_samples
+        frame = pd.DataFrame({
+            "draw": np.tile(np.arange(1, per_chain.shape[1] + 1), self.chains),
+            "chain": np.repeat(np.arange(1, self.chains + 1), per_chain.shape[1]),
+            "N": self.samples})
         lo, hi = self.ci
         trace = alt.Chart(frame).mark_line(strokeWidth=0.7).encode(
             x=alt.X("draw:Q", title="kept draw"),
             y=alt.Y("N:Q", title="N", scale=alt.Scale(zero=False)),
+            color=alt.Color("chain:N", title="chain"),
         ).properties(width=420, height=240, title="trace")
         hist = alt.Chart(frame).mark_bar().encode(
             x=alt.X("N:Q", bin=alt.Bin(maxbins=40), title="N"),
             y=alt.Y("count():Q", title="draws"),
-        ).properties(width=300, height=240, title="posterior of N")
+        ).properties(width=300, height=240, title="posterior of N (chains pooled)")
         rules = alt.Chart(pd.DataFrame({"N": [lo, self.median, hi]})).mark_rule(
             color="firebrick", strokeDash=[4, 3]
         ).encode(x="N:Q")
         title = alt.TitleParams(
             f"{METHOD} (K = {self.K}): median {self.median:,.0f}, "
             f"{self.level:.0%} interval {lo:,.0f} - {hi:,.0f}",
-            subtitle=[f"{self.samples.size} draws, effective sample size {self.ess:,.0f}"],
+            subtitle=[f"{self.chains} chain(s), {self.samples.size} draws, R-hat "
+                      f"{_fmt3(self.rhat)}, bulk ESS {_fmt0(self.ess_bulk)}"
+                      + ("  - poor mixing" if self.poor_mixing else "")],
         )
         return alt.hconcat(trace, hist + rules).properties(title=title)
 
@@ -174,70 +273,88 @@ def _plain(v: Any) -> Any:
 
 
 # -- diagnostics -----------------------------------------------------------------------------------
-def effective_sample_size(draws: ArrayLike) -> float:
-    """ESS of one chain by Geyer's (1992) initial monotone sequence estimator.
+def _fmt3(x: float) -> str:
+    return f"{x:.3f}" if math.isfinite(x) else "-"
 
-    Autocorrelations from the FFT; sums of adjacent pairs are kept while positive and made
-    non-increasing; ESS = n / (-1 + 2 sum).  Capped at n (an antithetic chain is not credited
-    with more draws than it has).  NaN for fewer than 4 draws or a constant chain.
-    """
+
+def _fmt0(x: float) -> str:
+    return f"{x:,.0f}" if math.isfinite(x) else "-"
+
+
+def mixing_diagnostics(draws: np.ndarray) -> dict[str, float]:
+    """Rank-normalised split R-hat and the bulk and tail ESS of ``draws`` (one row per chain),
+    from ArviZ (``arviz.rhat(method="rank")``, ``arviz.ess(method="bulk" / "tail")``; Vehtari
+    et al. 2021).  ESS is of all chains together.
+
+    R-hat compares the halves of every chain.  ArviZ refuses R-hat for a single chain, so one
+    chain is handed over as its two halves (ArviZ splits each again: R-hat over its quarters);
+    it then detects a chain that moves between modes or drifts, but not one that stays in one
+    mode throughout - only several chains show that.  NaN where a value cannot be computed
+    (fewer than 4 draws per split chain)."""
     x = np.asarray(draws, dtype=float)
-    n = x.size
-    if n < 4:
-        return float("nan")
-    x = x - x.mean()
-    size = 1 << (2 * n - 1).bit_length()
-    f = np.fft.rfft(x, size)
-    acov = np.fft.irfft(f * np.conjugate(f), size)[:n] / n
-    if acov[0] <= 0:
-        return float("nan")
-    rho = acov / acov[0]
-    pairs = rho[: n - n % 2].reshape(-1, 2).sum(axis=1)
-    stop = np.flatnonzero(pairs <= 0)
-    pairs = pairs[: stop[0]] if stop.size else pairs
-    pairs = np.minimum.accumulate(pairs)
-    tau = -1.0 + 2.0 * pairs.sum()
-    return float(min(n / tau, n)) if tau > 0 else float(n)
-
-
-def quantile_mcse(draws: ArrayLike, q: float) -> float:
-    """Monte Carlo standard error of the type-7 quantile ``q`` of one chain.
-
-    The ESS of the indicator 1{draw <= quantile} gives the SE of the tail probability,
-    sqrt(q (1 - q) / ESS); it is carried to the N scale through the empirical quantile function
-    (half the width of quantile(q +- SE)), as Stan's ``mcse_quantile`` does.
-    """
-    x = np.asarray(draws, dtype=float)
-    qq = np.quantile(x, q)
-    ind = (x <= qq).astype(float)
-    ess = effective_sample_size(ind)
-    if not math.isfinite(ess):
-        ess = x.size
-    se = math.sqrt(q * (1 - q) / ess)
-    lo, hi = np.quantile(x, [max(q - se, 0.0), min(q + se, 1.0)])
-    return float((hi - lo) / 2)
-
+    if x.ndim != 2:
+        raise ValueError("draws must have one row per chain")
+    out = {"rhat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan}
+    if x.shape[1] < 4:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ArviZ announces its 1.0 refactor on import
+        # imported here: ArviZ takes seconds to import; untyped, hence Any
+        arviz: Any = importlib.import_module("arviz")
+        out["ess_bulk"] = float(arviz.ess(x, method="bulk"))
+        out["ess_tail"] = float(arviz.ess(x, method="tail"))
+        halves = x
+        if x.shape[0] == 1:
+            half = x.shape[1] // 2
+            halves = np.vstack([x[0, x.shape[1] - 2 * half:][:half], x[0, -half:]])
+        if halves.shape[1] >= 4:
+            out["rhat"] = float(arviz.rhat(halves, method="rank"))
+    return out
 
 # -- the sampler -----------------------------------------------------------------------------------
+@dataclass
+class _Chain:
+    """One chain's kept draws and counters (what :func:`_run_chain` returns)."""
+
+    n: np.ndarray
+    alpha: np.ndarray
+    cap_redraws: int
+    cap_exact_draws: int
+    seconds: float
+    cpu_seconds: float
+
+
 def lcmcr_posterior(table: Any, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 0.25,
                     burnin: int = 10_000, samples: int = 1_000, thinning: int = 100,
-                    seed: int | None = 123, progress: bool = False) -> LCMCRResult:
+                    seed: int | None = 123, chains: int = CHAINS,
+                    progress: bool = False) -> LCMCRResult:
     """Posterior draws of N under LCMCR's latent-class model (``lcmCR`` + ``lcmCR_PostSampl``).
 
     ``K`` latent classes (truncation), ``alpha ~ Gamma(a_alpha, b_alpha)`` (shape, rate);
     ``burnin`` sweeps after lcmCR's 500 warm-up sweeps, then ``samples`` draws kept every
-    ``thinning`` sweeps.  ``seed=None`` draws a fresh seed (recorded in ``details``).
+    ``thinning`` sweeps, in each of ``chains`` chains; the draws of all chains are pooled
+    (``samples * chains`` draws in the result).  ``seed=None`` draws a fresh seed (recorded in
+    ``details``).
 
-    ``details``: ``settings``, ``sweeps`` (warm-up included), ``seconds`` (wall), ``cpu_seconds``
-    (CPU time of the calling thread, which runs the kernel), ``n0_cap`` (= 20 n),
-    ``n0_cap_redraws`` / ``n0_cap_exact_draws`` (see the module docstring), ``cells``.
-    Thread-safe: the kernel releases the GIL and each call has its own generator.
+    The chains run in parallel threads (at most one per core; the kernel releases the GIL),
+    each with its own generator: chain 1 from ``seed`` itself - so ``chains=1`` is the single
+    chain of earlier versions, and chain 1 of several is that chain - and the others from
+    ``np.random.SeedSequence(seed).spawn(chains - 1)``.  One ``seed`` reproduces every chain,
+    whatever the threads' timing.  ``chains=1`` is allowed: R-hat then compares the chain's
+    halves (see :func:`mixing_diagnostics`), which cannot see a chain that never leaves one mode.
+
+    ``details``: ``settings``, ``sweeps`` (per chain, warm-up included), ``seconds`` (wall, all
+    chains), ``cpu_seconds`` (CPU time of the threads that ran the chains, summed),
+    ``chain_seconds`` (wall time of each chain), ``n0_cap`` (= 20 n), ``n0_cap_redraws`` /
+    ``n0_cap_exact_draws`` (see the module docstring; summed over the chains), ``cells``.
+    Thread-safe: each call has its own generators.
     """
     tab = as_capture_histories(table)
     K = _int_setting("K", K, 2)
     burnin = _int_setting("burnin", burnin, 0)
     samples = _int_setting("samples", samples, 1)
     thinning = _int_setting("thinning", thinning, 1)
+    chains = _int_setting("chains", chains, 1)
     for name, v in (("a_alpha", a_alpha), ("b_alpha", b_alpha)):
         if isinstance(v, bool) or not isinstance(v, int | float | np.number) \
                 or not math.isfinite(v) or v <= 0:
@@ -259,10 +376,72 @@ def lcmcr_posterior(table: Any, K: int = 10, a_alpha: float = 0.25, b_alpha: flo
     if N0_CAP * n >= 2**62:
         raise MSEInputError(f"{n} observed individuals is too many for this sampler")
     x = np.ascontiguousarray(cells, dtype=np.int64)
-    n_lists = x.shape[1]
+    a_alpha, b_alpha = float(a_alpha), float(b_alpha)
 
+    root = np.random.SeedSequence(seed)
+    seeds = [root, *root.spawn(chains - 1)]
+    total = WARMUP + burnin + samples * thinning
+    t_wall = time.perf_counter()
+    bar = None
+    if progress:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        prog = Progress(console=Console(stderr=True), transient=True)
+        prog.start()
+        label = f"{METHOD} sweeps" + (f" ({chains} chains)" if chains > 1 else "")
+        bar = (prog, prog.add_task(label, total=total * chains))
+
+    def one(seq: np.random.SeedSequence) -> _Chain:
+        return _run_chain(np.random.default_rng(seq), x, freq, K, burnin, samples, thinning,
+                          a_alpha, b_alpha, bar)
+
+    try:
+        workers = min(chains, _cores())
+        if workers == 1:
+            runs = [one(seq) for seq in seeds]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="lcmcr-chain") as pool:
+                runs = list(pool.map(one, seeds))
+    finally:
+        if bar is not None:
+            bar[0].stop()
+    seconds = time.perf_counter() - t_wall
+
+    return LCMCRResult(
+        lists=tab.lists, observed=n, K=K, chains=chains,
+        samples=np.concatenate([r.n for r in runs]),
+        alpha=np.concatenate([r.alpha for r in runs]),
+        details={
+            "settings": {"K": K, "a_alpha": a_alpha, "b_alpha": b_alpha, "burnin": burnin,
+                         "samples": samples, "thinning": thinning, "seed": seed,
+                         "chains": chains, "warmup": WARMUP},
+            "sweeps": total,
+            "seconds": seconds,
+            "cpu_seconds": sum(r.cpu_seconds for r in runs),
+            "chain_seconds": [r.seconds for r in runs],
+            "n0_cap": N0_CAP * n,
+            "n0_cap_redraws": sum(r.cap_redraws for r in runs),
+            "n0_cap_exact_draws": sum(r.cap_exact_draws for r in runs),
+            "cells": len(x),
+        },
+    )
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _run_chain(rng: np.random.Generator, x: np.ndarray, freq: np.ndarray, K: int, burnin: int,
+               samples: int, thinning: int, a_alpha: float, b_alpha: float,
+               bar: tuple[Any, Any] | None) -> _Chain:
+    """One chain from LCMCR's initialisation: warm-up, relabelling, burn-in, kept sweeps."""
     t_wall, t_cpu = time.perf_counter(), time.thread_time()  # the kernel runs in this thread
-    rng = np.random.default_rng(seed)  # PCG64; numba draws from it inside the kernel
+    n = int(freq.sum())
+    n_lists = x.shape[1]
     log_nu = _init_sticks(rng, K)
     share = (freq @ x) / n
     log_lam = np.empty((n_lists, K, 2))
@@ -275,10 +454,8 @@ def lcmcr_posterior(table: Any, K: int = 10, a_alpha: float = 0.25, b_alpha: flo
     istate = np.zeros(5, dtype=np.int64)
     out_n = np.zeros(samples, dtype=np.int64)
     out_alpha = np.zeros(samples)
-    a_alpha, b_alpha = float(a_alpha), float(b_alpha)
 
-    def run(n_sweeps: int, update_alpha: bool, record: bool, bar: tuple[Any, Any] | None
-            ) -> None:
+    def run(n_sweeps: int, update_alpha: bool, record: bool) -> None:
         step = _CHUNK if bar is not None else n_sweeps
         done = 0
         while done < n_sweeps:
@@ -287,48 +464,19 @@ def lcmcr_posterior(table: Any, K: int = 10, a_alpha: float = 0.25, b_alpha: flo
                     record, thinning, a_alpha, b_alpha, out_n, out_alpha)
             done += k
             if bar is not None:
-                bar[0].advance(bar[1], k)
+                bar[0].advance(bar[1], k)  # rich's Progress is thread-safe
 
-    total = WARMUP + burnin + samples * thinning
-    bar = None
-    if progress:
-        from rich.console import Console
-        from rich.progress import Progress
-
-        prog = Progress(console=Console(stderr=True), transient=True)
-        prog.start()
-        bar = (prog, prog.add_task(f"{METHOD} sweeps", total=total))
-    try:
-        run(WARMUP, False, False, bar)
-        # relabel the classes by decreasing weight, as lcmCR after its warm-up
-        order = np.argsort(-log_nu, kind="stable")
-        log_nu[:] = log_nu[order]
-        log_lam[:] = log_lam[:, order, :]
-        cnt[:] = cnt[:, order]
-        cnt0[:] = cnt0[order]
-        run(burnin, True, False, bar)
-        run(samples * thinning, True, True, bar)
-    finally:
-        if bar is not None:
-            bar[0].stop()
-    seconds = time.perf_counter() - t_wall
-    cpu = time.thread_time() - t_cpu
-
-    return LCMCRResult(
-        lists=tab.lists, observed=n, K=K, samples=out_n, alpha=out_alpha,
-        details={
-            "settings": {"K": K, "a_alpha": a_alpha, "b_alpha": b_alpha, "burnin": burnin,
-                         "samples": samples, "thinning": thinning, "seed": seed,
-                         "warmup": WARMUP},
-            "sweeps": total,
-            "seconds": seconds,
-            "cpu_seconds": cpu,
-            "n0_cap": N0_CAP * n,
-            "n0_cap_redraws": int(istate[1]),
-            "n0_cap_exact_draws": int(istate[4]),
-            "cells": len(x),
-        },
-    )
+    run(WARMUP, False, False)
+    # relabel the classes by decreasing weight, as lcmCR after its warm-up
+    order = np.argsort(-log_nu, kind="stable")
+    log_nu[:] = log_nu[order]
+    log_lam[:] = log_lam[:, order, :]
+    cnt[:] = cnt[:, order]
+    cnt0[:] = cnt0[order]
+    run(burnin, True, False)
+    run(samples * thinning, True, True)
+    return _Chain(out_n, out_alpha, int(istate[1]), int(istate[4]),
+                  time.perf_counter() - t_wall, time.thread_time() - t_cpu)
 
 
 def _int_setting(name: str, value: object, minimum: int) -> int:
@@ -344,19 +492,22 @@ def _int_setting(name: str, value: object, minimum: int) -> int:
 
 class LCMCR(Estimator[LCMCRResult]):
     """Latent-class MSE as an estimator: ``LCMCR(K=10, seed=123).fit(table)`` (the settings of
-    :func:`lcmcr_posterior`; the defaults are the help-page example the references used).  The
-    interval is always the posterior's at ``level`` (``ci`` is accepted so that every estimator
-    takes the same settings)."""
+    :func:`lcmcr_posterior`; the defaults are the help-page example the references used, run
+    as ``chains`` = 4 chains in parallel, pooled; ``chains=1`` is the single chain R runs).
+    The interval is always the posterior's at ``level`` (``ci`` is accepted so that every
+    estimator takes the same settings)."""
 
     method = METHOD
     ci_methods = None
 
     def __init__(self, K: int = 10, a_alpha: float = 0.25, b_alpha: float = 0.25,
                  burnin: int = 10_000, samples: int = 1_000, thinning: int = 100,
-                 seed: int | None = 123, ci: str = "posterior", level: float = 0.95):
+                 seed: int | None = 123, chains: int = CHAINS, ci: str = "posterior",
+                 level: float = 0.95):
         self.K, self.a_alpha, self.b_alpha = K, a_alpha, b_alpha
         self.burnin, self.samples, self.thinning = burnin, samples, thinning
         self.seed = seed
+        self.chains = chains
         self.ci = ci
         self.level = check_level(level)
 
@@ -365,7 +516,7 @@ class LCMCR(Estimator[LCMCRResult]):
         """The sampler's settings, as :func:`lcmcr_posterior` takes them."""
         return {"K": self.K, "a_alpha": self.a_alpha, "b_alpha": self.b_alpha,
                 "burnin": self.burnin, "samples": self.samples, "thinning": self.thinning,
-                "seed": self.seed}
+                "seed": self.seed, "chains": self.chains}
 
     def _fit(self, data: Any, settings: FitSettings) -> LCMCRResult:
         """Posterior of N and its interval at ``level``."""
