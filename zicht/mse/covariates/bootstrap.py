@@ -34,7 +34,8 @@ def _fit_many(data: StratifiedHistories, terms: list[CovTerm], Y: np.ndarray, le
               cache: IdentCache, chunk: int = 256, want_ci: bool = True) -> BatchEstimates:
     """Fit the model on every table of ``Y`` (B, S, M); one batched Newton run per chunk.
 
-    Tables where a list x list term's overlap is empty (another design) are fitted one by one.
+    Tables where a list x list term's overlap is empty (another design), and every table of a
+    design too large to form densely (design.DENSE_LIMIT), are fitted one by one.
     """
     Y = np.asarray(Y, dtype=float)
     B, S, M = Y.shape
@@ -47,8 +48,10 @@ def _fit_many(data: StratifiedHistories, terms: list[CovTerm], Y: np.ndarray, le
     tot, tlo, thi = np.full(B, np.nan), np.full(B, np.nan), np.full(B, np.nan)
     ok = np.zeros(B, dtype=bool)
     full_cols = design.masks(terms, np.ones(S * M))[0]
-    X = design.X[:, full_cols]
-    simple = np.array([all(y[design.cells_of(t)].any() for t in terms if t.pure)
+    # tables fitted one at a time: on a large design, and where a list x list overlap is empty
+    dense = design.dense_ok(int(full_cols.sum()))
+    X = design.X[:, full_cols] if dense else np.zeros((0, 0))
+    simple = np.array([dense and all(y[design.cells_of(t)].any() for t in terms if t.pure)
                        and (y.reshape(S, M).sum(axis=1) > 0).all() for y in Yf])
     n = Y.sum(axis=2)
     for start in range(0, B, chunk):

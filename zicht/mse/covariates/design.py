@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..design import cell_patterns
+from .blocked import Blocks
 from .data import StratifiedHistories
 from .terms import CovTerm
+
+# Above this many numbers in the batched fitter's cells x p x p products the dense design is
+# not formed and models are fitted one at a time on the blocked design (blocked.py).
+DENSE_LIMIT = 30_000_000
 
 
 class _Design:
@@ -16,7 +22,8 @@ class _Design:
 
     Columns: one indicator per stratum, k list main effects, then each term's columns (a list
     part - the product of its lists' bits - times each combination of non-reference levels of
-    its covariates).
+    its covariates).  Held as :class:`Blocks` (the stratum of each cell and the other columns
+    as a sparse matrix); the dense ``X`` is formed only when asked for.
     """
 
     def __init__(self, data: StratifiedHistories, terms: Sequence[CovTerm]):
@@ -33,7 +40,7 @@ class _Design:
             vals = data.strata[c].to_numpy()
             self.dummies.append((np.column_stack([vals == v for v in lv[1:]]).astype(float)
                                  if len(lv) > 1 else np.zeros((S, 0)), list(lv[1:])))
-        cols = [np.kron(np.eye(S), np.ones((M, 1))), np.tile(pats, (S, 1))]
+        cols = [sp.csr_matrix(np.tile(pats, (S, 1)))]
         names = [f"stratum[{lab}]" for lab in data.labels()] + list(data.lists)
         self.slices: dict[CovTerm, slice] = {}
         self.list_part: dict[CovTerm, np.ndarray] = {}
@@ -48,14 +55,33 @@ class _Design:
                 cov_names = [f"{n}:{data.covariates[j]}[{names_j[i]}]" for n in cov_names
                              for i in range(dm.shape[1])]
             base = ":".join(data.lists[i] for i in t.lists)
-            for a, n in zip(cov_cols, cov_names, strict=True):
-                cols.append(np.outer(a, lp).reshape(-1, 1))
-                names.append(base + n)
+            cols.append(sp.kron(sp.csr_matrix(np.column_stack(cov_cols)),
+                                sp.csr_matrix(lp.reshape(-1, 1)), format="csr")
+                        if cov_cols else sp.csr_matrix((S * M, 0)))
+            names += [base + n for n in cov_names]
             self.slices[t] = slice(p, p + len(cov_cols))
             p += len(cov_cols)
-        self.X = np.hstack(cols)
+        self.blocks = Blocks(sp.hstack(cols, format="csr"), np.repeat(np.arange(S), M), S)
         self.names = names
         self.terms = list(terms)
+        self.n_columns = p
+        self._X: np.ndarray | None = None
+
+    @property
+    def X(self) -> np.ndarray:
+        """The dense design (cells x columns), formed on first use."""
+        if self._X is None:
+            self._X = self.blocks.dense()
+        return self._X
+
+    def dense_ok(self, n_columns: int | None = None) -> bool:
+        """Whether the batched dense fitter's cells x p x p products stay under DENSE_LIMIT."""
+        p = self.n_columns if n_columns is None else n_columns
+        return bool(self.S * self.M * p * p <= DENSE_LIMIT)
+
+    def blocks_of(self, cols: np.ndarray) -> Blocks:
+        """The blocked design of a model's columns (its stratum columns are all kept)."""
+        return Blocks(self.blocks.Xq[:, cols[self.S:]], self.blocks.stratum, self.S)
 
     def cells_of(self, t: CovTerm) -> np.ndarray:
         """(S * M,) cells whose people are on every list of ``t``."""
@@ -75,7 +101,7 @@ class _Design:
                 rows &= ~self.cells_of(t)
         finite: list[CovTerm] = []
         minus_inf: list[CovTerm] = []
-        cols = np.zeros(self.X.shape[1], dtype=bool)
+        cols = np.zeros(self.n_columns, dtype=bool)
         cols[: self.S + self.k] = True
         extra = 0
         for t in terms:

@@ -15,6 +15,7 @@ from ..design import cell_patterns
 from ..errors import EstimateNotAvailable
 from ..glm import fit_poisson
 from ..identifiability import MESSAGES, IdentCache
+from .blocked import Blocks, blocked_ierr, fit_blocked
 from .data import StratifiedHistories
 from .design import _Design
 from .terms import CovTerm, hierarchical_closure
@@ -31,7 +32,7 @@ class CovariateFit:
     terms: list[CovTerm]  # finite terms
     minus_inf: list[CovTerm]
     names: list[str]  # column names of X
-    X: np.ndarray  # (S * M, q) the model's columns
+    X: np.ndarray | Blocks  # (S * M, q) the model's columns (blocked on large designs)
     rowmask: np.ndarray
     y: np.ndarray  # (S * M,)
     beta: np.ndarray
@@ -150,9 +151,16 @@ def fit_covariate_model(data: StratifiedHistories, terms: Iterable[CovTerm],
         else _Design(data, terms)
     y = data.cells.ravel().astype(float)
     cols, rows, finite, minus_inf, n_params = design.masks(terms, y)
-    X = design.X[:, cols]
-    ierr = (cache or IdentCache()).check(X[rows], y[rows])
-    fit = fit_poisson(X, y, rowmask=rows, beta0=None if beta0 is None else beta0[cols])
+    start = None if beta0 is None else beta0[cols]
+    X: np.ndarray | Blocks
+    if design.dense_ok(int(cols.sum())):
+        X = design.X[:, cols]
+        ierr = (cache or IdentCache()).check(X[rows], y[rows])
+        fit = fit_poisson(X, y, rowmask=rows, beta0=start)
+    else:
+        X = design.blocks_of(cols)
+        ierr = blocked_ierr(X.take(rows), y[rows])
+        fit = fit_blocked(X, y, rowmask=rows, beta0=start)
     return CovariateFit(
         data=data, terms=finite, minus_inf=minus_inf,
         names=[n for n, c in zip(design.names, cols, strict=True) if c], X=X, rowmask=rows,

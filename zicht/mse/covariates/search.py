@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import EstimateNotAvailable
 from ..glm import fit_poisson_batch
 from ..identifiability import MESSAGES, IdentCache
+from .blocked import blocked_ierr, fit_blocked, screen_moves
 from .data import StratifiedHistories
 from .design import _Design
 from .fit import _empty_margins
@@ -34,13 +35,20 @@ class _Search:
         self.penalty = 2.0 if criterion == "aic" else math.log(data.n_observed)
         self.n_fitted = 0
         self.verdicts: dict[Model, int] = {}
+        self.screened = 0  # moves judged by their score or Wald statistic alone
+
+    # On a design too large to form densely each fit is a separate Newton run, so a step fits
+    # only the SCREEN moves whose score (addition) or Wald (removal) statistic promises most,
+    # and those with no such approximation.
+    SCREEN = 4
 
     def name(self, t: CovTerm) -> str:
         return t.name(self.data.lists, self.data.covariates)
 
     def fit_models(self, models: list[Model], beta0: np.ndarray | None = None,
                    chunk: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Info]]:
-        """Criterion, estimate and beta of each model (batched)."""
+        """Criterion, estimate and beta of each model (batched; one at a time on the blocked
+        design when the dense one would be too large)."""
         crit: list[np.ndarray] = []
         est: list[np.ndarray] = []
         betas: list[np.ndarray] = []
@@ -48,6 +56,8 @@ class _Search:
         for m in models:
             cols, rows, _, minus_inf, n_params = self.design.masks(m, self.y)
             info.append((cols, rows, n_params))
+        if not self.design.dense_ok():
+            return self._fit_blocked(info, beta0)
         for start in range(0, len(models), chunk):
             part = info[start:start + chunk]
             colmask = np.array([c for c, _, _ in part])
@@ -63,13 +73,56 @@ class _Search:
         self.n_fitted += len(models)
         return np.concatenate(crit), np.concatenate(est), np.concatenate(betas), info
 
+    def _fit_blocked(self, info: list[Info], beta0: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Info]]:
+        B, p = len(info), self.design.n_columns
+        crit, est, beta = np.empty(B), np.empty(B), np.zeros((B, p))
+        for i, (cols, rows, n_params) in enumerate(info):
+            fit = fit_blocked(self.design.blocks_of(cols), self.y, rowmask=rows,
+                              beta0=None if beta0 is None else beta0[cols], want_cov=False)
+            crit[i] = -2.0 * fit.loglik[0] + self.penalty * n_params
+            est[i] = self.data.n_observed + np.exp(
+                np.minimum(fit.beta[0, : self.data.n_strata], 700.0)).sum()
+            beta[i, cols] = fit.beta[0]
+        self.n_fitted += B
+        return crit, est, beta, info
+
+    def _screened(self, model: Model, models: list[Model], beta: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Info]]:
+        """fit_models for one stepwise step on a large design: the promising moves only (the
+        others have criterion and estimate NaN)."""
+        cols, rows, _, _, _ = self.design.masks(model, self.y)
+        info = [self.design.masks(m, self.y) for m in models]
+        approx = screen_moves(self.design.blocks, self.y, cols, rows, beta,
+                              [(c, r) for c, r, *_ in info], self.penalty)
+        ranked = np.argsort(np.where(np.isnan(approx), -np.inf, approx), kind="stable")
+        # a model whose MLE does not exist is never chosen; its fit runs to the iteration limit
+        pick: list[int] = []
+        for i in ranked:
+            if len(pick) >= self.SCREEN and not np.isnan(approx[i]):
+                break
+            c, r, _, _, n = info[i]
+            if self.ierr(models[i], (c, r, n)) == 0:
+                pick.append(int(i))
+        crit, est = np.full(len(models), np.nan), np.full(len(models), np.nan)
+        betas = np.zeros((len(models), self.design.n_columns))
+        c, e, b, _ = self.fit_models([models[i] for i in pick], beta0=beta)
+        crit[pick], est[pick], betas[pick] = c, e, b
+        self.screened += len(models) - len(pick)
+        return crit, est, betas, [(c, r, n) for c, r, _, _, n in info]
+
     def ierr(self, model: Iterable[CovTerm], info: Info) -> int:
         """Existence verdict of a model on this table (memoised for this search; the shared
         cache memoises by design and support across searches)."""
         key = frozenset(model)
         if key not in self.verdicts:
             cols, rows, _ = info
-            self.verdicts[key] = self.cache.check(self.design.X[rows][:, cols], self.y[rows])
+            if self.design.dense_ok():
+                self.verdicts[key] = self.cache.check(self.design.X[rows][:, cols],
+                                                      self.y[rows])
+            else:
+                self.verdicts[key] = blocked_ierr(self.design.blocks_of(cols).take(rows),
+                                                  self.y[rows])
         return self.verdicts[key]
 
     def eligible(self, model: Model, t: CovTerm) -> bool:
@@ -98,7 +151,10 @@ class _Search:
             if not moves:
                 break
             models = [model | {t} if a == "add" else model - {t} for a, t in moves]
-            crit, est, beta, info = self.fit_models(models, beta0=cur_beta)
+            if self.design.dense_ok():
+                crit, est, beta, info = self.fit_models(models, beta0=cur_beta)
+            else:
+                crit, est, beta, info = self._screened(model, models, cur_beta)
             order = np.argsort(crit, kind="stable")
             chosen: int | None = None
             refused: list[int] = []
