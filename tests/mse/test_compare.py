@@ -272,8 +272,9 @@ def test_latent_classes_whose_chains_disagree_are_poor_mixing():
 
 def test_latent_classes_that_mix_have_no_verdict():
     """Five lists caught independently: the four chains agree (R-hat ~1.000; on 28 of 30 such
-    tables at this budget R-hat was <= 1.01).  Korea is no such table: its few possible values
-    of N keep R-hat near 1.01 (1.005-1.013 over 20 seeds at 25,500 sweeps a chain)."""
+    tables at this budget R-hat was <= 1.01).  Korea would not do: its few possible values
+    of N keep R-hat near 1.01 (up to 1.013 over 20 seeds at 12,500 and 25,500 sweeps
+    a chain)."""
     rng = np.random.default_rng(4)
     seen = rng.random((2000, 5)) < np.array([0.3, 0.4, 0.35, 0.3, 0.25])
     codes = seen[seen.any(axis=1)].astype(int)

@@ -398,7 +398,7 @@ DUTCH_BUDGET = {"burnin": 10_000, "samples": 1_000, "thinning": 20}
 DUTCH_SEED = 4  # chain medians ~50k, ~138k, ~140k, ~49k
 # The well-behaved table: 5 lists, caught independently.  (On 3-list tables the latent class
 # model has a weakly identified hidden class: of 12 simulated independent tables, 7 gave
-# R-hat > 1.01 even at 25,000 sweeps a chain.  Of 30 simulated 5-list tables at this budget
+# R-hat > 1.01 even at 25,500 sweeps a chain.  Of 30 simulated 5-list tables at this budget
 # 28 gave R-hat <= 1.01, the worst 1.02.)
 WELL_BUDGET = {"burnin": 2_000, "samples": 1_000, "thinning": 10}
 
