@@ -1,6 +1,7 @@
 """The hidden population: victims, their attributes, and which years they are exploited.
 
-Each year has ``victims_per_year`` victims; a share ``carry_over`` of one year's victims is still
+Each year has ``victims_per_year`` victims (times (1 + ``victims_trend``) to the power of the
+years since the first simulated year); a share ``carry_over`` of one year's victims is still
 exploited the next year (same person, one year older), the rest are new.  Attributes follow the
 scenario's distributions; sector, NR group and place follow from form, nationality and region.
 """
@@ -133,7 +134,7 @@ def person_years(scenario: Scenario, years: list[int], seed_seq: np.random.SeedS
     next_id = 1
     for year, child in zip(years, seed_seq.spawn(len(years)), strict=True):
         rng = np.random.default_rng(child)
-        n = scenario.victims_per_year
+        n = scenario.victims_in(year, years[0])
         if prev is not None and len(prev):
             stay = prev[rng.random(len(prev)) < scenario.carry_over]
             stay = stay.iloc[: n]

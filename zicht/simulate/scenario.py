@@ -77,6 +77,13 @@ class Scenario:
     duplicate_rate: float  # chance that a detection yields one more report (repeatedly)
     noise: NoiseConfig
     mse_lists: dict[str, tuple[str, ...]]  # lists for estimation -> reporter categories merged
+    # relative change of the number of victims a year, from the first simulated year (a trend)
+    victims_trend: float = 0.0
+
+    def victims_in(self, year: int, first_year: int) -> int:
+        """The true number of victims in ``year`` of a run that starts in ``first_year``."""
+        return int(round(self.victims_per_year * (1.0 + self.victims_trend)
+                         ** (year - first_year)))
 
 
 def _fail(key: str, msg: str):
@@ -136,8 +143,9 @@ def _known(mapping: dict, key: str, allowed: set[str]) -> None:
               f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
-TOP_KEYS = {"name", "description", "victims_per_year", "carry_over", "population", "reporters",
-            "heterogeneity", "dependence", "duplicate_rate", "noise", "mse_lists"}
+TOP_KEYS = {"name", "description", "victims_per_year", "victims_trend", "carry_over",
+            "population", "reporters", "heterogeneity", "dependence", "duplicate_rate", "noise",
+            "mse_lists"}
 
 
 def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
@@ -152,6 +160,9 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         _fail("victims_per_year", f"{n:,} is more than this simulator is built for (50 million)")
     if n < 0:
         _fail("victims_per_year", f"{n} is negative")
+    trend = _number(data.get("victims_trend", 0.0), "victims_trend")
+    if not -0.5 <= trend <= 1.0:
+        _fail("victims_trend", f"{trend} is outside -0.5 .. 1 (a relative change a year)")
     pop = data.get("population") or {}
     _known(pop, "population", {"sex", "minor", "form", "nationality", "region"})
     for key in ("sex", "minor", "form", "nationality", "region"):
@@ -231,6 +242,7 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         name=str(data.get("name", name)),
         description=str(data.get("description", "")),
         victims_per_year=n,
+        victims_trend=trend,
         carry_over=_prob(data.get("carry_over", 0.0), "carry_over"),
         sex=_distribution(pop["sex"], "population.sex", SEXES),
         minor=_prob(pop["minor"], "population.minor"),
