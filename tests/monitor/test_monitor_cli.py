@@ -172,3 +172,32 @@ def test_publish_reads_a_folder_of_reports(chain, tmp_path):
 def test_serve_refuses_a_missing_publication(tmp_path):
     result = runner.invoke(app, ["serve", "--publication", str(tmp_path / "none.json")])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+@pytest.mark.parametrize("method", ["stepwise", "series"])
+def test_estimates_as_a_series_in_json(linked_simulation, method):
+    """The interface of `zicht monitor estimates --format json`: every year with its change
+    from the year before (none for the first), the latest year provisional, and the trend
+    (none for two years)."""
+    result = runner.invoke(app, ["monitor", "estimates", str(linked_simulation.linked),
+                                 "--method", method, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["method"] and payload["trend"] is None
+    years = payload["years"]
+    assert [y["year"] for y in years] == [2023, 2024]
+    assert [y["provisional"] for y in years] == [False, True]
+    assert years[0]["change"] is None
+    change = years[1]["change"]
+    assert change["estimate"] == pytest.approx(years[1]["estimate"] - years[0]["estimate"])
+    assert change["ci_low"] <= change["estimate"] <= change["ci_high"]
+    assert change["significant"] == (change["ci_low"] > 0 or change["ci_high"] < 0)
+    for y in years:
+        assert y["ci_low"] <= y["estimate"] <= y["ci_high"] and y["observed"] <= y["estimate"]
+
+
+def test_the_text_says_whether_a_change_is_significant(linked_simulation):
+    result = runner.invoke(app, ["monitor", "estimates", str(linked_simulation.linked)])
+    assert result.exit_code == 0, result.output
+    assert "significant change" in result.output  # "no significant change" or "significant"
+    assert "2024 (provisional)" in result.output

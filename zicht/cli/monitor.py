@@ -49,38 +49,76 @@ def _value(x: float, unit: str) -> str:
 @app.command("estimates")
 def estimates(
     linked: Path = typer.Argument(..., help="A `zicht link` output folder."),
-    out_file: Path = typer.Option(..., "--out", help="CSV to write (one row per year)."),
-    method: str = typer.Option("stepwise", help="Estimator (see `zicht estimate --help`)."),
+    out_file: Path = typer.Option(None, "--out", help="CSV to write (one row per year)."),
+    method: str = typer.Option("stepwise", help="Estimator (see `zicht estimate --help`), or "
+                                                "`series`: one model over all years."),
     level: float = typer.Option(0.95, min=0.5, max=0.999),
+    format: Format = typer.Option(Format.text, "--format"),
 ):
-    """Estimate every year of a linkage, with its linkage band."""
-    from ..monitor.estimates import yearly_estimates
+    """Estimate every year of a linkage, with its linkage band, the change from the year
+    before (significant or not) and the trend."""
+    from ..monitor.estimates import SERIES, series_estimates, series_json, yearly_estimates
     from ..mse import MSEInputError
     from ..tabular import write_csv
 
+    frame = None
     try:
-        frame = yearly_estimates(linked, method, level)
+        if method != SERIES:
+            frame = yearly_estimates(linked, method, level)
+        series = series_estimates(linked, method, level, frame=frame)
+        payload = series_json(series)
     except MSEInputError as exc:
-        _fail(str(exc))
-    tmp = out_file.with_suffix(out_file.suffix + ".tmp")
-    try:
-        write_csv(frame, tmp)
-        tmp.replace(out_file)
-    except OSError as exc:
-        _fail(f"{out_file}: cannot write it ({exc.strerror or exc})")
-    t = Table(title=f"Estimates per year ({method})")
-    for col in ("year", "observed", "estimate", "interval", "with linkage band", "status"):
-        t.add_column(col, justify="left" if col == "status" else "right")
-    for row in frame.itertuples():
-        ok = row.status == "ok"
-        t.add_row(str(row.year), f"{row.observed:,.0f}" if ok else "-",
-                  f"{row.estimate:,.0f}" if ok else "-",
-                  f"{row.ci_low:,.0f} - {row.ci_high:,.0f}" if ok and row.ci_low == row.ci_low
-                  else "-",
-                  f"{row.combined_low:,.0f} - {row.combined_high:,.0f}"
-                  if ok and row.combined_low == row.combined_low else "-", row.status)
+        if frame is None:
+            _fail(str(exc))
+        # no year has an estimate: the table still says why, year by year
+        payload = {"method": method, "level": level, "years": [], "trend": None,
+                   "problem": str(exc)}
+    if out_file is not None:
+        rows = frame if frame is not None else _series_frame(payload)
+        tmp = out_file.with_suffix(out_file.suffix + ".tmp")
+        try:
+            write_csv(rows, tmp)
+            tmp.replace(out_file)
+        except OSError as exc:
+            _fail(f"{out_file}: cannot write it ({exc.strerror or exc})")
+    if format == Format.json:
+        print(json.dumps(payload))
+        return
+    t = Table(title=f"Estimates per year ({payload['method']})")
+    for col in ("year", "observed", "estimate", "interval", "change from the year before"):
+        t.add_column(col, justify="left" if col.startswith("change") else "right")
+    for row in payload["years"]:
+        year = f"{row['year']}" + (" (provisional)" if row["provisional"] else "")
+        t.add_row(year, f"{row['observed']:,}", f"{row['estimate']:,.0f}",
+                  f"{row['ci_low']:,.0f} - {row['ci_high']:,.0f}", _change_text(row["change"]))
     out.print(t)
-    out.print(f"written: {out_file}")
+    if "problem" in payload and frame is not None:
+        for row in frame.itertuples():
+            out.print(f"{row.year}: {row.status}")
+    trend = payload["trend"]
+    if trend is not None:
+        word = "a significant trend" if trend["significant"] else "no significant trend"
+        out.print(f"trend: {trend['per_year']:+.1%} a year ({trend['ci_low']:+.1%} to "
+                  f"{trend['ci_high']:+.1%}): {word}")
+    if out_file is not None:
+        out.print(f"written: {out_file}")
+
+
+def _change_text(change: dict | None) -> str:
+    if change is None:
+        return "-"
+    span = f"{change['estimate']:+,.0f} ({change['ci_low']:+,.0f} to {change['ci_high']:+,.0f})"
+    return (f"significant change: {span}" if change["significant"]
+            else f"no significant change: {span}")
+
+
+def _series_frame(payload: dict):
+    import pandas as pd
+
+    return pd.DataFrame([
+        {"year": r["year"], "method": payload["method"], "observed": r["observed"],
+         "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+         "provisional": r["provisional"], "status": "ok"} for r in payload["years"]])
 
 
 @app.command("indicators")

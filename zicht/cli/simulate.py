@@ -80,9 +80,16 @@ def study(
     plot: Path = typer.Option(None, help="Write the estimates-vs-truth chart (.png/.svg)."),
     results: Path = typer.Option(None, help="Write every replicate's result as CSV."),
     format: Format = typer.Option(Format.text, "--format", help="text or json."),
+    series: bool = typer.Option(False, "--series", help="Study the published series instead: "
+                                "ten years, each design's estimate per year, change and "
+                                "trend (--method is ignored)."),
 ):
     """Bias, relative RMSE and interval coverage of estimators on simulated populations."""
     from rich.progress import Progress
+
+    if series:
+        _series_study(scenario, replicates, seed, workers, victims, results, format)
+        return
 
     from ..mse import METHODS, MSEInputError
     from ..study import StudySpec, plot_study, run_study, summarise
@@ -144,3 +151,45 @@ def study(
         reasons = failed.groupby(["method", "status"]).size()
         for (m, why), k in reasons.items():
             out.print(f"{m}: {k} replicate(s) without an estimate: {why}")
+
+
+def _series_study(scenario: str, replicates: int, seed: int, workers: int,
+                  victims: int | None, results: Path | None, format: Format) -> None:
+    """``zicht simulate study --series``: the designs of :mod:`zicht.series_study`."""
+    from rich.progress import Progress
+
+    from ..series_study import YEARS, run_series_study, summarise_series
+
+    if results is not None and (results.suffix.lower() != ".csv" or not results.parent.is_dir()):
+        _fail(f"{results}: give a .csv file in an existing folder", 2)
+    sc = _scenario(scenario, victims)
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(f"series study {sc.name}", total=replicates)
+        frame = run_series_study(sc, replicates, seed=seed, workers=workers or None,
+                                 progress=lambda k: bar.advance(task, k))
+    table = summarise_series(frame)
+    if results is not None:
+        from ..tabular import write_csv
+
+        write_csv(frame, results)
+    if format == Format.json:
+        print(json.dumps({"scenario": sc.name, "replicates": replicates, "seed": seed,
+                          "years": YEARS, "victims_trend": sc.victims_trend,
+                          "summary": json.loads(table.to_json(orient="records"))}))
+        return
+    trend = f", {sc.victims_trend:+.0%} a year" if sc.victims_trend else ", constant"
+    t = Table(title=f"{sc.name}: {replicates} replicates of {YEARS} years, truth "
+              f"{sc.victims_per_year:,} in the first{trend}")
+    cols = ("design", "bias", "rel. RMSE", "coverage", "worst year", "change coverage",
+            "median move", "false alarms", "power", "trend coverage")
+    for col in cols:
+        t.add_column(col, justify="left" if col == "design" else "right")
+
+    def pct(x: float, signed: bool = False) -> str:
+        return "-" if x != x else (f"{x:+.1%}" if signed else f"{x:.1%}")
+
+    for r in table.itertuples():
+        t.add_row(r.design, pct(r.bias, True), pct(r.rel_rmse), pct(r.coverage),
+                  pct(r.coverage_worst_year), pct(r.change_coverage), pct(r.median_move),
+                  pct(r.false_alarms), pct(r.power), pct(r.trend_coverage))
+    out.print(t)

@@ -13,6 +13,9 @@ import pandas as pd
 
 from ..linked_estimate import estimate_with_linkage
 from ..mse import EstimateNotAvailable, MSEInputError
+from ..mse.series import SeriesLogLinear, SeriesResult, independent_series
+
+SERIES = "series"  # the pooled model over all years (zicht.mse.series), beside the methods
 
 COLUMNS = ("year", "method", "observed", "estimate", "ci_low", "ci_high", "band_low",
            "band_high", "combined_low", "combined_high", "status")
@@ -42,3 +45,45 @@ def yearly_estimates(linkage_dir: str | Path, method: str = "stepwise",
                      "combined_low": combined[0], "combined_high": combined[1],
                      "status": "ok"})
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def series_estimates(linkage_dir: str | Path, method: str = "stepwise", level: float = 0.95,
+                     frame: pd.DataFrame | None = None) -> SeriesResult:
+    """The years as a series, with the change from each year to the next and the trend.
+
+    ``method="series"``: one log-linear model over all years of ``capture_histories.csv``
+    (:class:`~zicht.mse.series.SeriesLogLinear`; the change intervals come from the joint fit).
+    Any other method: its yearly estimates (``frame``, else :func:`yearly_estimates`) taken as
+    independent; years without an estimate are left out of the series.
+    """
+    folder = Path(linkage_dir)
+    if method == SERIES:
+        histories = folder / "capture_histories.csv"
+        if not histories.exists():
+            raise MSEInputError(f"{histories}: not found (run `zicht link` first)")
+        long = pd.read_csv(histories)
+        if "year" not in long.columns:
+            raise MSEInputError(f"{histories}: no year column")
+        lists = [c for c in long.columns if c not in ("year", "count") and long[c].any()]
+        long = long.groupby(["year", *lists], as_index=False)["count"].sum()
+        try:
+            return SeriesLogLinear(covariates=["year"], level=level).fit(long)
+        except EstimateNotAvailable as exc:
+            raise MSEInputError(f"series: {exc}") from exc
+    yearly = frame if frame is not None else yearly_estimates(folder, method, level)
+    ok = yearly[yearly["status"] == "ok"]
+    if ok.empty:
+        raise MSEInputError(f"{method}: no year has an estimate")
+    return independent_series(
+        str(ok["method"].iloc[0]), [int(y) for y in ok["year"]], ok["observed"].to_numpy(),
+        ok["estimate"].to_numpy(), list(zip(ok["ci_low"], ok["ci_high"], strict=True)), level)
+
+
+def series_json(result: SeriesResult, provisional_years: int = 1) -> dict:
+    """The interface of ``zicht monitor estimates --format json``: the latest
+    ``provisional_years`` are provisional (late reports can still change them)."""
+    out = result.to_dict()
+    last = max(result.periods)
+    for row in out["years"]:
+        row["provisional"] = row["year"] > last - provisional_years
+    return out

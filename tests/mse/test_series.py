@@ -1,0 +1,125 @@
+"""The series: per-year estimates, their change and trend (zicht.mse.series).
+
+The coverage tests draw tables with numpy alone (lists independent within a year, each list's
+detection rate different every year): the setting in which the pooled model is right, so its
+intervals must cover and its changes must not raise false alarms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zicht.mse import MSEInputError
+from zicht.mse.covariates.fit import lognormal_interval
+from zicht.mse.series import SeriesLogLinear, SeriesResult, independent_series
+
+LISTS = ["A", "B", "C", "D"]
+
+
+def _series(N: list[float], cov: np.ndarray, observed: list[float] | None = None
+            ) -> SeriesResult:
+    obs = observed or [n / 4 for n in N]
+    return SeriesResult("test", list(range(2015, 2015 + len(N))), np.array(obs), np.array(N),
+                        cov)
+
+
+def test_a_change_uses_the_covariance_between_the_years() -> None:
+    """Positively correlated errors cancel in the difference: the change's interval is
+    narrower than from two independent years, and the first year has no change."""
+    V = np.array([[400.0, 300.0], [300.0, 400.0]])
+    joint = _series([1000, 1040], V).changes()
+    apart = _series([1000, 1040], np.diag(np.diag(V))).changes()
+    assert joint[0] is None
+    z = 1.959963984540054
+    assert joint[1].ci_high - joint[1].ci_low == pytest.approx(2 * z * math.sqrt(200), rel=1e-9)
+    assert apart[1].ci_high - apart[1].ci_low == pytest.approx(2 * z * math.sqrt(800), rel=1e-9)
+    assert joint[1].significant and not apart[1].significant  # 40 +- 27.7 and 40 +- 55.4
+    assert joint[1].estimate == 40 and joint[1].relative == pytest.approx(0.04)
+
+
+def test_the_trend_recovers_a_known_rate() -> None:
+    years = np.arange(10)
+    rising = _series(list(6000 * 1.05 ** years), np.diag((0.05 * 6000 * 1.05 ** years) ** 2))
+    flat = _series([6000.0] * 10, np.diag(np.full(10, 300.0 ** 2)))
+    tr = rising.trend()
+    assert tr is not None and tr.per_year == pytest.approx(0.05, abs=1e-9)
+    assert tr.significant and tr.ci_low > 0
+    assert not flat.trend().significant
+    assert _series([1.0, 2.0], np.eye(2)).trend() is None  # two years: no trend
+
+
+def test_independent_fits_give_back_their_variance() -> None:
+    """The variance read off a log-normal interval is the one that made it."""
+    n, d, var = np.array([900.0, 950.0]), np.array([5000.0, 4000.0]), np.array([6e5, 2e5])
+    lo, hi = lognormal_interval(n, d, var)
+    s = independent_series("stepwise", [2023, 2024], n, n + d, list(zip(lo, hi, strict=True)))
+    np.testing.assert_allclose(np.diag(s.cov), var, rtol=1e-9)
+    np.testing.assert_allclose(s.intervals()[0], lo)  # the fits' own intervals are kept
+    assert s.cov[0, 1] == 0
+
+
+def _draw(rng: np.random.Generator, N: np.ndarray) -> pd.DataFrame:
+    """Four independent lists; every list's rate differs by year (list x year effects)."""
+    rows = []
+    for t, n in enumerate(N):
+        p = rng.uniform(0.08, 0.3, len(LISTS))
+        on = rng.random((int(n), len(LISTS))) < p
+        seen = on[on.any(axis=1)].astype(int)
+        pats, counts = np.unique(seen, axis=0, return_counts=True)
+        rows += [[str(2015 + t), *pat, int(c)] for pat, c in zip(pats, counts, strict=True)]
+    return pd.DataFrame(rows, columns=["year", *LISTS, "count"])
+
+
+def test_where_the_model_holds_the_series_covers_and_raises_few_false_alarms() -> None:
+    """40 replicates of 6 years, 2,000 people a year: per-year coverage, change coverage and
+    the false-alarm rate near their nominal values (binomial margins at this size)."""
+    rng = np.random.default_rng(20261206)
+    N = np.full(6, 2000)
+    inside, alarms, change_in = [], [], []
+    for _ in range(40):
+        res = SeriesLogLinear(covariates=["year"]).fit(_draw(rng, N))
+        lo, hi = res.intervals()
+        inside += list((lo <= N) & (N <= hi))
+        for c in res.changes()[1:]:
+            alarms.append(c.significant)
+            change_in.append(c.ci_low <= 0 <= c.ci_high)
+    assert 0.88 <= np.mean(inside) <= 0.995
+    assert np.mean(alarms) <= 0.10
+    assert np.mean(change_in) >= 0.90
+
+
+def test_a_real_trend_is_seen() -> None:
+    """10 % more people a year over 6 years: the trend is found significant in most
+    replicates and its interval holds the truth."""
+    rng = np.random.default_rng(7)
+    N = np.round(1500 * 1.10 ** np.arange(6))
+    found, covered = [], []
+    for _ in range(20):
+        tr = SeriesLogLinear(covariates=["year"]).fit(_draw(rng, N)).trend()
+        found.append(tr.ci_low > 0)
+        covered.append(tr.ci_low <= 0.10 <= tr.ci_high)
+    assert np.mean(found) >= 0.8
+    assert np.mean(covered) >= 0.8
+
+
+def test_a_series_needs_years() -> None:
+    frame = _draw(np.random.default_rng(1), np.array([500])).drop(columns="year")
+    frame["sex"] = "F"
+    frame.loc[::2, "sex"] = "M"
+    with pytest.raises(MSEInputError, match="year"):
+        SeriesLogLinear(covariates=["sex"]).fit(frame)
+
+
+def test_the_json_holds_every_year_and_the_trend() -> None:
+    res = SeriesLogLinear(covariates=["year"]).fit(_draw(np.random.default_rng(3),
+                                                         np.full(4, 1500)))
+    out = res.to_dict()
+    assert [y["year"] for y in out["years"]] == [2015, 2016, 2017, 2018]
+    assert out["years"][0]["change"] is None
+    assert set(out["years"][1]["change"]) >= {"estimate", "ci_low", "ci_high", "significant"}
+    assert set(out["trend"]) >= {"per_year", "ci_low", "ci_high"}
+    weights = [m["weight"] for m in out["details"]["models"]]
+    assert sum(weights) == pytest.approx(1.0)

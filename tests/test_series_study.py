@@ -1,0 +1,68 @@
+"""zicht simulate study --series: the series designs over ten simulated years (zicht.series_study)
+and the scenario key victims_trend."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from zicht.cli import app
+from zicht.series_study import DESIGNS, YEARS, run_series_study, series_persons, summarise_series
+from zicht.simulate import load_scenario
+from zicht.simulate.scenario import ScenarioError, parse_scenario
+
+runner = CliRunner()
+
+
+def test_a_trend_scenario_grows_by_its_rate() -> None:
+    sc = load_scenario("nl-trend")
+    assert sc.victims_trend == 0.05
+    assert sc.victims_in(2024, 2015) == round(6000 * 1.05 ** 9)
+    _, truth = series_persons(replace(sc, victims_per_year=400), seed=1, years=4)
+    assert list(truth) == [round(400 * 1.05 ** t) for t in range(4)]
+
+
+@pytest.mark.parametrize("bad", [-0.9, 2, "fast"])
+def test_an_impossible_trend_is_refused(bad) -> None:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("zicht.simulate").joinpath("scenarios", "independent.yaml")
+    data = yaml.safe_load(text.read_text())
+    data["victims_trend"] = bad
+    with pytest.raises(ScenarioError, match="victims_trend"):
+        parse_scenario(data)
+
+
+def test_the_study_measures_every_design_on_a_trend() -> None:
+    sc = replace(load_scenario("independent"), victims_trend=0.10)
+    frame = run_series_study(sc, 3, seed=5, workers=1)
+    ok = frame[frame["status"] == "ok"]
+    assert set(ok["design"]) == set(DESIGNS)
+    assert (ok.groupby(["design", "seed"]).size() == YEARS).all()
+    truth = ok[(ok["design"] == "series")].groupby("year")["truth"].first()
+    assert np.allclose(np.diff(np.log(truth.to_numpy())), np.log(1.10), atol=0.002)
+    table = summarise_series(frame).set_index("design")
+    assert table["false_alarms"].isna().all()  # no constant truth to raise alarms on
+    assert table["power"].between(0, 1).all()
+    # four independent homogeneous lists and 10 % a year: the pooled model sees the trend
+    assert table.loc["series", "power"] == 1.0
+    assert abs(table.loc["series", "bias"]) < 0.05
+
+
+def test_the_series_study_command_prints_json() -> None:
+    result = runner.invoke(app, ["simulate", "study", "--series", "--scenario", "independent",
+                                 "--replicates", "2", "--workers", "1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["victims_trend"] == 0 and payload["years"] == YEARS
+    rows = {r["design"]: r for r in payload["summary"]}
+    assert set(rows) == set(DESIGNS)
+    for r in rows.values():
+        assert 0 <= r["coverage"] <= 1 and 0 <= r["false_alarms"] <= 1
+        assert r["power"] is None

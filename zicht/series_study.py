@@ -1,0 +1,200 @@
+"""Simulation study of the published series: ten years, the estimate per year and its change.
+
+Composes :mod:`zicht.simulate` (victims over consecutive years, with carry-over between years
+and, with the scenario key ``victims_trend``, a true trend) and :mod:`zicht.mse` (the designs
+below) on the *true* capture histories, merged into the scenario's lists.  Per design, over the
+replicates:
+
+- bias and relative RMSE of the yearly estimates, and the coverage of their intervals (overall
+  and the lowest of the years);
+- coverage of the change between consecutive years (the true change inside its interval);
+- false alarms: the share of consecutive-year changes called significant while the truth is
+  constant (scenarios without a trend);
+- power: the share of replicates whose trend interval excludes 0 on the true side (scenarios
+  with a trend), and the coverage of the true trend.
+
+Designs: ``single-year`` (stepwise per year with its profile interval, the years independent)
+and the series estimators of :mod:`zicht.mse.series` with the covariates named in the design.
+Replicates run in parallel over the cores.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+import pandas as pd
+
+from .codes import nationality_group
+from .mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
+from .mse.series import SeriesLogLinear, SeriesResult, independent_series
+from .simulate import Scenario
+from .simulate.detection import detect
+from .simulate.population import person_years
+
+FIRST_YEAR = 2015
+YEARS = 10
+# design name -> covariates of the pooled model (None: the single-year design)
+DESIGNS: dict[str, tuple[str, ...] | None] = {
+    "single-year": None,
+    "series": ("year",),
+    "series+covariates": ("year", "form", "sex", "minor", "nationality_group"),
+}
+
+
+def series_persons(scenario: Scenario, seed: int, years: int = YEARS
+                   ) -> tuple[pd.DataFrame, pd.Series]:
+    """Observed people per year (covariates and one 0/1 column per list) and the truth per
+    year, for one replicate."""
+    pop_seq, det_seq = np.random.SeedSequence(seed).spawn(2)
+    span = list(range(FIRST_YEAR, FIRST_YEAR + years))
+    lists = list(scenario.mse_lists)
+    cats = list(scenario.reporters)
+    frames, truth = [], {}
+    for (year, persons), rng_seq in zip(person_years(scenario, span, pop_seq),
+                                        det_seq.spawn(years), strict=True):
+        seen = detect(scenario, persons, np.random.default_rng(rng_seq))
+        on = np.column_stack([seen[:, [cats.index(c) for c in scenario.mse_lists[name]]]
+                              .any(axis=1) for name in lists]).astype(int)
+        truth[year] = len(persons)
+        keep = on.any(axis=1)
+        p = persons.loc[keep]
+        frame = pd.DataFrame(on[keep], columns=lists)
+        frame["year"] = str(year)
+        frame["form"] = p["nr_group"].to_numpy()
+        frame["sex"] = np.where(p["sex"].to_numpy() == "M", "M", "F")
+        frame["minor"] = np.where(p["minor"].to_numpy(), "minor", "adult")
+        frame["nationality_group"] = [nationality_group(x) for x in p["nationality"]]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True), pd.Series(truth)
+
+
+def _lists_seen(frame: pd.DataFrame, lists: list[str]) -> list[str]:
+    return [c for c in lists if frame[c].any()]
+
+
+def fit_design(design: str, frame: pd.DataFrame, lists: list[str],
+               level: float = 0.95) -> SeriesResult:
+    """The design's series on one replicate's observed people."""
+    covs = DESIGNS[design]
+    if covs is None:
+        periods, obs, est, cis = [], [], [], []
+        for year, part in frame.groupby("year"):
+            used = _lists_seen(part, lists)
+            table = CaptureHistories.from_frame(
+                part.groupby(used, as_index=False).size().rename(columns={"size": "count"}))
+            res = make_estimator("stepwise", ci="profile", level=level).fit(table)
+            periods.append(int(year))
+            obs.append(table.n_observed)
+            est.append(res.estimate)
+            cis.append((res.ci_low, res.ci_high))
+        return independent_series("single-year stepwise", periods, obs, est, cis, level)
+    used = _lists_seen(frame, lists)
+    long = frame.groupby([*covs, *used], as_index=False).size() \
+        .rename(columns={"size": "count"})
+    return SeriesLogLinear(covariates=list(covs), level=level).fit(long)
+
+
+def run_replicates(scenario: Scenario, designs: Sequence[str], seeds: Sequence[int],
+                   level: float = 0.95) -> list[dict]:
+    """One row per replicate, design and year."""
+    rows = []
+    lists = list(scenario.mse_lists)
+    for seed in seeds:
+        frame, truth = series_persons(scenario, int(seed))
+        true_trend = scenario.victims_trend
+        for design in designs:
+            base = {"seed": int(seed), "design": design}
+            try:
+                res = fit_design(design, frame, lists, level)
+            except (EstimateNotAvailable, MSEInputError) as exc:
+                rows.append({**base, "status": str(exc)})
+                continue
+            lo, hi = res.intervals()
+            trend = res.trend()
+            for t, (year, est) in enumerate(zip(res.periods, res.estimates, strict=True)):
+                change = res.changes()[t]
+                row = {**base, "year": year, "truth": int(truth[year]), "estimate": float(est),
+                       "ci_low": float(lo[t]), "ci_high": float(hi[t]), "status": "ok",
+                       "true_trend": true_trend,
+                       "trend": np.nan if trend is None else trend.per_year,
+                       "trend_low": np.nan if trend is None else trend.ci_low,
+                       "trend_high": np.nan if trend is None else trend.ci_high}
+                if change is not None:
+                    row.update(true_change=int(truth[year] - truth[year - 1]),
+                               change=change.estimate, change_low=change.ci_low,
+                               change_high=change.ci_high, significant=change.significant)
+                rows.append(row)
+    return rows
+
+
+def run_series_study(scenario: Scenario, replicates: int, designs: Sequence[str] | None = None,
+                     seed: int = 1, workers: int | None = None, level: float = 0.95,
+                     progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Replicate seeds are drawn from ``seed``; results do not depend on ``workers``."""
+    designs = list(designs or DESIGNS)
+    for d in designs:
+        if d not in DESIGNS:
+            raise MSEInputError(f"unknown design {d!r} (known: {', '.join(DESIGNS)})")
+    seeds = np.random.SeedSequence(seed).generate_state(replicates).tolist()
+    workers = workers or os.cpu_count() or 1
+    chunks = [seeds[i::workers * 4] for i in range(workers * 4) if seeds[i::workers * 4]]
+    rows: list[dict] = []
+    if workers == 1:
+        for chunk in chunks:
+            rows += run_replicates(scenario, designs, chunk, level)
+            if progress:
+                progress(len(chunk))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            futures = {pool.submit(run_replicates, scenario, designs, c, level): len(c)
+                       for c in chunks}
+            for fut in as_completed(futures):
+                rows += fut.result()
+                if progress:
+                    progress(futures[fut])
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["design", "seed", "year"], kind="stable").reset_index(drop=True)
+
+
+def _share(x: pd.Series) -> float:
+    x = x.dropna()
+    return float(x.mean()) if len(x) else math.nan
+
+
+def summarise_series(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per design: the study's figures (shares as fractions)."""
+    out = []
+    for design, g in results.groupby("design", sort=False):
+        ok = g[g["status"] == "ok"]
+        rel = ok["estimate"] / ok["truth"] - 1
+        inside = (ok["ci_low"] <= ok["truth"]) & (ok["truth"] <= ok["ci_high"])
+        pairs = ok.dropna(subset=["change"]) if "change" in ok else ok.iloc[:0]
+        ch_in = (pairs["change_low"] <= pairs["true_change"]) \
+            & (pairs["true_change"] <= pairs["change_high"])
+        per_rep = ok.groupby("seed").first()
+        trend_true = float(per_rep["true_trend"].iloc[0]) if len(per_rep) else 0.0
+        row = {
+            "design": design, "replicates": int(g["seed"].nunique()),
+            "failed": int(g.loc[g["status"] != "ok", "seed"].nunique()),
+            "bias": float(rel.mean()), "rel_rmse": float(np.sqrt((rel ** 2).mean())),
+            "coverage": float(inside.mean()),
+            "coverage_worst_year": float(inside.groupby(ok["year"]).mean().min()),
+            "change_coverage": float(ch_in.mean()) if len(pairs) else math.nan,
+            "median_move": float((pairs["change"] / (pairs["estimate"] - pairs["change"]))
+                                 .abs().median()) if len(pairs) else math.nan,
+        }
+        if trend_true == 0:
+            row["false_alarms"] = _share(pairs["significant"].astype(float))
+            row["power"] = math.nan
+        else:
+            row["false_alarms"] = math.nan
+            side = per_rep["trend_low"] > 0 if trend_true > 0 else per_rep["trend_high"] < 0
+            row["power"] = float(side.mean())
+        row["trend_coverage"] = float(((per_rep["trend_low"] <= trend_true)
+                                       & (trend_true <= per_rep["trend_high"])).mean())
+        out.append(row)
+    return pd.DataFrame(out)
