@@ -42,7 +42,7 @@ PERSONS = pd.DataFrame([
     ("P4", "M", "12-17", "domestic_sexual", "dutch", "NL"),
     ("P5", "U", "unknown", "unknown", "unknown", "BES"),
 ], columns=["person_id", "sex", "age_band", "form", "nationality_group", "region"])
-ESTIMATES = pd.DataFrame({"year": [2023, 2024], "estimate": [15.0, 20.0],
+ESTIMATES = pd.DataFrame({"year": [2023, 2024], "observed": [5, 6], "estimate": [15.0, 20.0],
                           "ci_low": [10.0, 12.0], "ci_high": [30.0, 40.0]})
 
 

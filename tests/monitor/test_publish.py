@@ -74,6 +74,36 @@ def test_targets_and_estimates_are_published(doc):
     assert doc["years"] == [2023, 2024] and doc["latest_year"] == 2024 and doc["k"] == K
 
 
+def test_every_estimate_says_how_it_changed_and_whether_it_is_provisional(doc):
+    first, last = doc["public"]["estimates"]
+    assert first["change"] is None and not first["provisional"]
+    assert last["provisional"]
+    change = last["change"]
+    assert change["estimate"] == pytest.approx(5.0)
+    assert change["ci_low"] < 0 < change["ci_high"] and not change["significant"]
+    assert doc["public"]["trend"] is None  # two years: no trend
+
+
+def test_a_change_is_significant_only_when_its_interval_excludes_zero():
+    from zicht.monitor.estimates import annotate_changes
+
+    rows = [{"year": 2020 + t, "method": "stepwise", "observed": 900, "estimate": e,
+             "ci_low": e * 0.9, "ci_high": e * 1.1}
+            for t, e in zip([0, 1, 3], [5000.0, 5100.0, 7000.0], strict=True)]
+    rows.insert(2, {"year": 2022, "method": "stepwise", "status": "no estimate"})
+    rows.append({"year": 2024, "method": "stepwise", "observed": 950, "estimate": 7100.0,
+                 "ci_low": 6500.0, "ci_high": 7800.0})
+    trend = annotate_changes(rows)
+    by_year = {r["year"]: r for r in rows}
+    assert by_year[2020]["change"] is None
+    assert not by_year[2021]["change"]["significant"]  # +100 within +-~700
+    assert by_year[2022]["change"] is None  # no estimate
+    assert by_year[2023]["change"] is None  # no year before it with an estimate
+    assert not by_year[2024]["change"]["significant"]
+    assert [r["provisional"] for r in rows] == [False, False, False, False, True]
+    assert trend["per_year"] > 0 and trend["significant"]  # 5,000 to 7,100 in four years
+
+
 def test_a_year_too_small_to_protect_is_withheld_not_pinned(doc):
     # 2023: three persons in three age bands, each one: with the year total published, no
     # suppression pattern hides them, so the year is withheld from the age-band table

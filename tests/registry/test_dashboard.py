@@ -56,6 +56,14 @@ def test_overview_in_dutch_and_english(client):
     assert "Capaciteit en budget" not in nl.text
 
 
+def test_the_change_of_the_estimate_is_worded_by_its_significance(client):
+    """The sample's 2024 estimate rose by 5 with an interval far around zero."""
+    nl, en = client.get("/dashboard").text, client.get("/dashboard?lang=en").text
+    assert "geen significante verandering" in nl and "2024 (voorlopig)" in nl
+    assert "no significant change" in en and "2024 (provisional)" in en
+    assert "no significant" not in nl
+
+
 def test_breakdowns_publish_no_count_below_k(client):
     page = client.get("/dashboard/breakdowns?lang=nl")
     assert page.status_code == 200

@@ -85,6 +85,12 @@ def test_html_sections(html, doc, lang, headings, legend):
     assert ("20,0%" if lang == "nl" else "20.0%") in text  # detection rate 4 / 20
 
 
+def test_the_change_of_the_estimate_is_worded_by_its_significance(html):
+    assert "geen significante verandering" in _text(html["nl"])
+    assert "no significant change" in _text(html["en"])
+    assert "voorlopig" in _text(html["nl"]) and "provisional" in _text(html["en"])
+
+
 def test_html_comparison_verdicts(html, doc):
     rows = doc["analyst"]["comparison"]["rows"]
     en = _text(re.search(r'id="comparison-table".*?</table>', html["en"], re.S).group(0))

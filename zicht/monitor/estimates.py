@@ -7,6 +7,7 @@ row with the reason instead of numbers, so a gap is visible, not silent.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -87,3 +88,35 @@ def series_json(result: SeriesResult, provisional_years: int = 1) -> dict:
     for row in out["years"]:
         row["provisional"] = row["year"] > last - provisional_years
     return out
+
+
+def annotate_changes(rows: list[dict], level: float = 0.95, provisional_years: int = 1
+                     ) -> dict | None:
+    """Add ``change`` (from the year before, with its interval and whether it is significant;
+    None for the first year and next to a year without an estimate) and ``provisional`` to
+    each published estimate row, in place; return the trend (None with fewer than three
+    estimated years).  The rows' published intervals (with the linkage band where there is
+    one) give the variances, the years' estimates taken as independent (separate fits)."""
+    from .publication import estimate_interval
+
+    if not rows:
+        return None
+    last = max(int(r["year"]) for r in rows)
+    for r in rows:
+        r["provisional"] = int(r["year"]) > last - provisional_years
+        r.setdefault("change", None)
+    def number(x: object) -> bool:
+        return isinstance(x, int | float) and math.isfinite(x)
+
+    ok = [r for r in rows if all(number(x) for x in (r.get("estimate"), r.get("observed"),
+                                                   *estimate_interval(r)))]
+    if not ok:
+        return None
+    series = independent_series(
+        str(ok[0].get("method")), [int(r["year"]) for r in ok], [r["observed"] for r in ok],
+        [r["estimate"] for r in ok], [estimate_interval(r) for r in ok], level)
+    for r, prev, change in zip(ok, [None, *ok[:-1]], series.changes(), strict=True):
+        consecutive = prev is not None and int(prev["year"]) == int(r["year"]) - 1
+        r["change"] = change.to_dict() if change is not None and consecutive else None
+    trend = series.trend()
+    return None if trend is None else trend.to_dict()

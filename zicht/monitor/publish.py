@@ -32,6 +32,7 @@ import pandas as pd
 
 from .. import __version__
 from .disclosure import protect, protect_series
+from .estimates import annotate_changes
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
 from .publication import FORMAT_VERSION, check
@@ -313,6 +314,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
     statuses = evaluate(lines, data, now)
     names = {line.line: (line.name_nl, line.name_en) for line in lines}
     estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")
+    trend = None if estimates is None else annotate_changes(estimates)
     doc = {
         "format_version": FORMAT_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -331,6 +333,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "breakdowns": public_breakdowns,
             "overlap": public_overlap,
             "estimates": estimates,
+            "trend": trend,
             "targets": [{
                 "line": s.target.line, "line_nl": names[s.target.line][0],
                 "line_en": names[s.target.line][1], "indicator": s.target.indicator,

@@ -71,6 +71,23 @@ def _static_svg(spec: str) -> str:
         "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
+def change_text(change: dict | None, lang: str) -> str:
+    """The change of the estimate from the year before, worded by whether its interval
+    excludes 0: "-2.429 (-4.939 tot +81): geen significante verandering"."""
+    if not change:
+        return "-"
+    _ = translator(lang)
+
+    def signed(x: float) -> str:
+        text = _fmt(abs(x), "count", lang)
+        return ("+" if x > 0 else "\u2212" if x < 0 else "\u00b1") + text
+
+    verdict = _("significant change") if change["significant"] else _("no significant change")
+    return _("{change} ({low} to {high}): {verdict}").format(
+        change=signed(change["estimate"]), low=signed(change["ci_low"]),
+        high=signed(change["ci_high"]), verdict=verdict)
+
+
 def _interval(low, high, lang: str) -> str:
     """An interval of counts ("3.104 - 5.410"), or "-" without one."""
     if low is None:
@@ -231,12 +248,16 @@ def install(app: FastAPI) -> None:
         series = []
         estimates = {e["year"]: e for e in doc["public"].get("estimates") or []}
         reg = charts.registered_by_year(doc)
+        _ = translator(page.lang)
         for year in doc["years"]:
             e = estimates.get(year) or {}
             low, high = charts.estimate_interval(e)
-            series.append((year, _fmt(reg.get(year), "count", page.lang),
+            label = _("{year} (provisional)").format(year=year) if e.get("provisional") \
+                else year
+            series.append((label, _fmt(reg.get(year), "count", page.lang),
                            _fmt(e.get("estimate"), "count", page.lang) if e else "-",
-                           _interval(low, high, page.lang)))
+                           _interval(low, high, page.lang),
+                           change_text(e.get("change"), page.lang)))
         targets = [(t["line"], t[f"line_{page.lang}"],
                     labels.target_indicator(t, indicators, page.lang),
                     _status(t["status"], page.lang),

@@ -44,8 +44,10 @@ INTERVAL = N_(
     "year to the next, or errors in the reported data. The true number can therefore lie "
     "outside the interval.")
 YEARS = N_(
-    "Comparing years. Each year is estimated on its own. A difference between two years that "
-    "lies within the intervals is not a demonstrated change.")
+    "Comparing years. Each year is estimated on its own. The change from the year before has "
+    "an interval of its own; a change whose interval includes zero is reported as no "
+    "significant change, however large it looks. The latest year is provisional: reports that "
+    "arrive late can still change it.")
 
 
 def estimate(data: ReportData, n: Numbering) -> dict:
@@ -86,6 +88,17 @@ def _estimate_rows(data: ReportData, est: dict) -> list[tuple[str, str]]:
     if est.get("combined_low") is not None:
         rows.append((_("95% interval including linkage uncertainty"),
                      f.interval(est["combined_low"], est["combined_high"])))
+    change = est.get("change")
+    if change:
+        verdict = (_("significant change") if change["significant"]
+                   else _("no significant change"))
+        rows.append((_("Change from {year}").format(year=data.year - 1),
+                     _("{change} (95% interval {low} to {high}): {verdict}").format(
+                         change=f.signed(change["estimate"], "count"),
+                         low=f.signed(change["ci_low"], "count"),
+                         high=f.signed(change["ci_high"], "count"), verdict=verdict)))
+    if est.get("provisional"):
+        rows.append((_("Status"), _("provisional: late reports can still change it")))
     return rows
 
 

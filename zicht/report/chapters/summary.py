@@ -6,6 +6,8 @@ from __future__ import annotations
 from ..data import ReportData
 from ..formatting import MISSING, Numbering
 
+# indicators computed from the estimate: their change is as uncertain as the estimate's
+FROM_ESTIMATE = ("estimated_victims", "detection_rate", "dark_number")
 KEY_INDICATORS = ("registered_persons", "reports", "reports_per_person", "estimated_victims",
                   "detection_rate", "dark_number", "registered_per_100k", "sdg_16_2_2",
                   "overlap", "minors", "dutch_minors_domestic_sexual", "share_obliged",
@@ -48,7 +50,8 @@ def summary(data: ReportData, n: Numbering) -> dict:
 def _key_rows(data: ReportData, previous: int | None) -> list[dict]:
     """The key indicators of the year the publication holds, with the change since
     ``previous``."""
-    f, year = data.fmt, data.year
+    f, _, year = data.fmt, data.fmt._, data.year
+    est_change = (data.pub.estimates.get(year) or {}).get("change")
     rows = []
     for key in KEY_INDICATORS:
         ind, values = data.indicators.get(key), data.pub.series(key)
@@ -58,6 +61,9 @@ def _key_rows(data: ReportData, previous: int | None) -> list[dict]:
         before = values.get(previous) if previous else None
         change = (f.signed(now - before, unit) if now is not None and before is not None
                   else MISSING)
+        if key in FROM_ESTIMATE and change != MISSING and est_change:
+            change += " (" + (_("significant change") if est_change["significant"]
+                              else _("no significant change")) + ")"
         rows.append({"name": f.field(ind, "name"), "key": key,
                      "previous": f.num(before, unit) if previous and previous in values
                      else MISSING,
