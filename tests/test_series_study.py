@@ -66,3 +66,24 @@ def test_the_series_study_command_prints_json() -> None:
     for r in rows.values():
         assert 0 <= r["coverage"] <= 1 and 0 <= r["false_alarms"] <= 1
         assert r["power"] is None
+
+
+@pytest.mark.slow
+def test_end_to_end_a_replicate_is_linked_before_it_is_estimated() -> None:
+    """--linked: the designs read zicht link's capture histories of the replicate's reports;
+    the registered persons are those of the simulation within linkage error."""
+    from zicht.series_study import linked_persons
+
+    sc = replace(load_scenario("independent"), victims_per_year=800)
+    frame, truth = linked_persons(sc, seed=2, years=3)
+    assert set(frame["year"]) == {"2015", "2016", "2017"}
+    assert list(truth) == [800, 800, 800]
+    true_frame, _ = series_persons(sc, seed=2, years=3)
+    assert abs(frame["count"].sum() / true_frame["count"].sum() - 1) < 0.1
+    rows = run_series_study(sc, 1, designs=["single-year", "series"], workers=1, linked=True)
+    assert (rows["status"] == "ok").all() and len(rows) == 2 * YEARS
+
+
+def test_linked_needs_series() -> None:
+    result = runner.invoke(app, ["simulate", "study", "--linked", "--replicates", "1"])
+    assert result.exit_code == 2 and "--series" in result.output

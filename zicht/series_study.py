@@ -15,6 +15,9 @@ replicates:
 
 Designs: ``single-year`` (stepwise per year with its profile interval, the years independent)
 and the series estimators of :mod:`zicht.mse.series` with the covariates named in the design.
+``linked=True`` runs every replicate end to end instead: the reports are written
+(:func:`zicht.simulate.write_run`), linked into persons (:func:`zicht.linkage.run.link`, its
+defaults) and the designs read ``zicht link``'s capture histories, with their linkage errors.
 Replicates run in parallel over the cores.
 """
 
@@ -22,13 +25,15 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .codes import nationality_group
+from .codes import AGE_BAND_LIMITS, nationality_group
 from .mse import CaptureHistories, EstimateNotAvailable, MSEInputError, make_estimator
 from .mse.series import SeriesLogLinear, SeriesResult, independent_series
 from .simulate import Scenario
@@ -37,12 +42,22 @@ from .simulate.population import person_years
 
 FIRST_YEAR = 2015
 YEARS = 10
-# design name -> covariates of the pooled model (None: the single-year design)
+# design name -> covariates of the pooled model (None: the single-year design); the names are
+# those of `zicht link`'s capture_histories_by_stratum.csv
 DESIGNS: dict[str, tuple[str, ...] | None] = {
     "single-year": None,
     "series": ("year",),
-    "series+covariates": ("year", "form", "sex", "minor", "nationality_group"),
+    "series+form": ("year", "form"),
+    "series+covariates": ("year", "form", "age_band", "nationality_group", "sex"),
 }
+STRATA = ("sex", "age_band", "form", "nationality_group", "region")
+
+
+def _age_band(age: np.ndarray) -> np.ndarray:
+    out = np.full(age.shape, "unknown", dtype=object)
+    for low, high, label in AGE_BAND_LIMITS:
+        out[(age >= low) & (age <= high)] = label
+    return out
 
 
 def series_persons(scenario: Scenario, seed: int, years: int = YEARS
@@ -64,12 +79,35 @@ def series_persons(scenario: Scenario, seed: int, years: int = YEARS
         p = persons.loc[keep]
         frame = pd.DataFrame(on[keep], columns=lists)
         frame["year"] = str(year)
+        frame["sex"] = p["sex"].to_numpy()
+        frame["age_band"] = _age_band(p["age"].to_numpy())
         frame["form"] = p["nr_group"].to_numpy()
-        frame["sex"] = np.where(p["sex"].to_numpy() == "M", "M", "F")
-        frame["minor"] = np.where(p["minor"].to_numpy(), "minor", "adult")
         frame["nationality_group"] = [nationality_group(x) for x in p["nationality"]]
+        frame["region"] = p["region"].to_numpy()
+        frame["count"] = 1
         frames.append(frame)
     return pd.concat(frames, ignore_index=True), pd.Series(truth)
+
+
+def linked_persons(scenario: Scenario, seed: int, years: int = YEARS
+                   ) -> tuple[pd.DataFrame, pd.Series]:
+    """The same as :func:`series_persons` through the whole chain: the replicate's reports
+    written and linked; the rows are ``zicht link``'s capture histories by stratum (with a
+    ``count`` column)."""
+    from .linkage.run import link
+    from .simulate import write_run
+    from .tokens import Pseudonymiser
+
+    span = list(range(FIRST_YEAR, FIRST_YEAR + years))
+    with tempfile.TemporaryDirectory(prefix="zicht-series-") as tmp:
+        folder = Path(tmp)
+        write_run(scenario, span, seed, folder / "sim", formats=("parquet",))
+        # a key of this replicate's own: the study keeps no tokens
+        link(folder / "sim", folder / "linked", pseudonymiser=Pseudonymiser(os.urandom(32)))
+        frame = pd.read_csv(folder / "linked" / "capture_histories_by_stratum.csv",
+                            dtype={c: str for c in ("year", *STRATA)}, keep_default_na=False)
+    truth = pd.Series({y: scenario.victims_in(y, span[0]) for y in span})
+    return frame, truth
 
 
 def _lists_seen(frame: pd.DataFrame, lists: list[str]) -> list[str]:
@@ -85,7 +123,7 @@ def fit_design(design: str, frame: pd.DataFrame, lists: list[str],
         for year, part in frame.groupby("year"):
             used = _lists_seen(part, lists)
             table = CaptureHistories.from_frame(
-                part.groupby(used, as_index=False).size().rename(columns={"size": "count"}))
+                part.groupby(used, as_index=False)["count"].sum())
             res = make_estimator("stepwise", ci="profile", level=level).fit(table)
             periods.append(int(year))
             obs.append(table.n_observed)
@@ -93,18 +131,17 @@ def fit_design(design: str, frame: pd.DataFrame, lists: list[str],
             cis.append((res.ci_low, res.ci_high))
         return independent_series("single-year stepwise", periods, obs, est, cis, level)
     used = _lists_seen(frame, lists)
-    long = frame.groupby([*covs, *used], as_index=False).size() \
-        .rename(columns={"size": "count"})
+    long = frame.groupby([*covs, *used], as_index=False)["count"].sum()
     return SeriesLogLinear(covariates=list(covs), level=level).fit(long)
 
 
 def run_replicates(scenario: Scenario, designs: Sequence[str], seeds: Sequence[int],
-                   level: float = 0.95) -> list[dict]:
+                   level: float = 0.95, linked: bool = False) -> list[dict]:
     """One row per replicate, design and year."""
     rows = []
     lists = list(scenario.mse_lists)
     for seed in seeds:
-        frame, truth = series_persons(scenario, int(seed))
+        frame, truth = (linked_persons if linked else series_persons)(scenario, int(seed))
         true_trend = scenario.victims_trend
         for design in designs:
             base = {"seed": int(seed), "design": design}
@@ -133,7 +170,8 @@ def run_replicates(scenario: Scenario, designs: Sequence[str], seeds: Sequence[i
 
 def run_series_study(scenario: Scenario, replicates: int, designs: Sequence[str] | None = None,
                      seed: int = 1, workers: int | None = None, level: float = 0.95,
-                     progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+                     progress: Callable[[int], None] | None = None,
+                     linked: bool = False) -> pd.DataFrame:
     """Replicate seeds are drawn from ``seed``; results do not depend on ``workers``."""
     designs = list(designs or DESIGNS)
     for d in designs:
@@ -145,12 +183,12 @@ def run_series_study(scenario: Scenario, replicates: int, designs: Sequence[str]
     rows: list[dict] = []
     if workers == 1:
         for chunk in chunks:
-            rows += run_replicates(scenario, designs, chunk, level)
+            rows += run_replicates(scenario, designs, chunk, level, linked)
             if progress:
                 progress(len(chunk))
     else:
         with ProcessPoolExecutor(workers) as pool:
-            futures = {pool.submit(run_replicates, scenario, designs, c, level): len(c)
+            futures = {pool.submit(run_replicates, scenario, designs, c, level, linked): len(c)
                        for c in chunks}
             for fut in as_completed(futures):
                 rows += fut.result()
