@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zicht.cli import app
-from zicht.series_study import DESIGNS, YEARS, run_series_study, series_persons, summarise_series
+from zicht.series_study import YEARS, run_series_study, series_persons, summarise_series
 from zicht.simulate import load_scenario
 from zicht.simulate.scenario import ScenarioError, parse_scenario
 
@@ -41,9 +41,10 @@ def test_an_impossible_trend_is_refused(bad) -> None:
 
 def test_the_study_measures_every_design_on_a_trend() -> None:
     sc = replace(load_scenario("independent"), victims_trend=0.10)
-    frame = run_series_study(sc, 3, seed=5, workers=1)
+    frame = run_series_study(sc, 3, seed=5, workers=1,
+                             designs=["single-year", "series", "series+covariates"])
     ok = frame[frame["status"] == "ok"]
-    assert set(ok["design"]) == set(DESIGNS)
+    assert set(ok["design"]) == {"single-year", "series", "series+covariates"}
     assert (ok.groupby(["design", "seed"]).size() == YEARS).all()
     truth = ok[(ok["design"] == "series")].groupby("year")["truth"].first()
     assert np.allclose(np.diff(np.log(truth.to_numpy())), np.log(1.10), atol=0.002)
@@ -56,13 +57,15 @@ def test_the_study_measures_every_design_on_a_trend() -> None:
 
 
 def test_the_series_study_command_prints_json() -> None:
+    chosen = ["single-year", "single-year-bootstrap", "series"]
     result = runner.invoke(app, ["simulate", "study", "--series", "--scenario", "independent",
-                                 "--replicates", "2", "--workers", "1", "--format", "json"])
+                                 "--replicates", "2", "--workers", "1", "--format", "json",
+                                 "--designs", ",".join(chosen)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["victims_trend"] == 0 and payload["years"] == YEARS
     rows = {r["design"]: r for r in payload["summary"]}
-    assert set(rows) == set(DESIGNS)
+    assert set(rows) == set(chosen)
     for r in rows.values():
         assert 0 <= r["coverage"] <= 1 and 0 <= r["false_alarms"] <= 1
         assert r["power"] is None
@@ -84,6 +87,8 @@ def test_end_to_end_a_replicate_is_linked_before_it_is_estimated() -> None:
     assert (rows["status"] == "ok").all() and len(rows) == 2 * YEARS
 
 
-def test_linked_needs_series() -> None:
+def test_linked_and_designs_need_series() -> None:
     result = runner.invoke(app, ["simulate", "study", "--linked", "--replicates", "1"])
     assert result.exit_code == 2 and "--series" in result.output
+    result = runner.invoke(app, ["simulate", "study", "--series", "--designs", "nonsense"])
+    assert result.exit_code == 2 and "single-year-bootstrap" in result.output

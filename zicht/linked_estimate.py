@@ -56,13 +56,16 @@ def _table(frame: pd.DataFrame, lists: list[str]) -> CaptureHistories:
     return CaptureHistories.from_frame(frame[[*lists, "count"]].reset_index(drop=True))
 
 
-def _fit(frame: pd.DataFrame, lists: list[str], method: str, level: float):
-    return make_estimator(method).fit(_table(frame, lists), ci="profile", level=level)
+def _fit(frame: pd.DataFrame, lists: list[str], method: str, level: float,
+         ci: str = "profile"):
+    return make_estimator(method).fit(_table(frame, lists), ci=ci, level=level)
 
 
 def estimate_with_linkage(folder: str | Path, year: int, method: str = "stepwise",
-                          level: float = 0.95) -> LinkedEstimate:
-    """The estimate for ``year`` from a ``zicht link`` folder (see the module's text)."""
+                          level: float = 0.95, ci: str = "profile") -> LinkedEstimate:
+    """The estimate for ``year`` from a ``zicht link`` folder (see the module's text); ``ci``:
+    the interval of every fit (``profile``, or ``bootstrap``: the model re-selected in every
+    replicate, so that the interval holds the model choice)."""
     folder = Path(folder)
     main_file = folder / "capture_histories.csv"
     band_file = folder / "capture_histories_band.csv"
@@ -80,13 +83,13 @@ def estimate_with_linkage(folder: str | Path, year: int, method: str = "stepwise
     if this_year.empty:
         years = ", ".join(str(y) for y in sorted(main["year"].unique()))
         raise MSEInputError(f"no persons in {year}; the linkage has years {years}")
-    best = _fit(this_year, lists, method, level)
+    best = _fit(this_year, lists, method, level, ci)
     band = pd.read_csv(band_file)
     band = band[band["year"] == year]
     results, failed = [], 0
     for _, part in band.groupby("linkage"):
         try:
-            results.append(_fit(part, lists, method, level))
+            results.append(_fit(part, lists, method, level, ci))
         except EstimateNotAvailable:
             failed += 1
     if not results:

@@ -13,8 +13,10 @@ replicates:
 - power: the share of replicates whose trend interval excludes 0 on the true side (scenarios
   with a trend), and the coverage of the true trend.
 
-Designs: ``single-year`` (stepwise per year with its profile interval, the years independent)
-and the series estimators of :mod:`zicht.mse.series` with the covariates named in the design.
+Designs: ``single-year`` (stepwise per year with its profile interval, the years independent),
+``single-year-bootstrap`` (the same with the bootstrap interval that re-selects the model in
+every replicate, so the interval holds the model choice) and the series estimators of
+:mod:`zicht.mse.series` with the covariates named in the design.
 ``linked=True`` runs every replicate end to end instead: the reports are written
 (:func:`zicht.simulate.write_run`), linked into persons (:func:`zicht.linkage.run.link`, its
 defaults) and the designs read ``zicht link``'s capture histories, with their linkage errors.
@@ -46,10 +48,14 @@ YEARS = 10
 # those of `zicht link`'s capture_histories_by_stratum.csv
 DESIGNS: dict[str, tuple[str, ...] | None] = {
     "single-year": None,
+    "single-year-bootstrap": None,
     "series": ("year",),
     "series+form": ("year", "form"),
     "series+covariates": ("year", "form", "age_band", "nationality_group", "sex"),
 }
+# the single-year designs' intervals: profile likelihood, or the bootstrap that resamples the
+# year's table and selects the model again in every replicate (SparseMSE's)
+SINGLE_CI = {"single-year": "profile", "single-year-bootstrap": "bootstrap"}
 STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 
 
@@ -124,12 +130,12 @@ def fit_design(design: str, frame: pd.DataFrame, lists: list[str],
             used = _lists_seen(part, lists)
             table = CaptureHistories.from_frame(
                 part.groupby(used, as_index=False)["count"].sum())
-            res = make_estimator("stepwise", ci="profile", level=level).fit(table)
+            res = make_estimator("stepwise", ci=SINGLE_CI[design], level=level).fit(table)
             periods.append(int(year))
             obs.append(table.n_observed)
             est.append(res.estimate)
             cis.append((res.ci_low, res.ci_high))
-        return independent_series("single-year stepwise", periods, obs, est, cis, level)
+        return independent_series(f"{design} stepwise", periods, obs, est, cis, level)
     used = _lists_seen(frame, lists)
     long = frame.groupby([*covs, *used], as_index=False)["count"].sum()
     return SeriesLogLinear(covariates=list(covs), level=level).fit(long)

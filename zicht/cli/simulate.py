@@ -83,6 +83,8 @@ def study(
     series: bool = typer.Option(False, "--series", help="Study the published series instead: "
                                 "ten years, each design's estimate per year, change and "
                                 "trend (--method is ignored)."),
+    designs: str = typer.Option(None, "--designs", help="With --series: comma-separated designs "
+                                "(default: all of zicht/series_study.py)."),
     linked: bool = typer.Option(False, "--linked", help="With --series: every replicate end "
                                 "to end, its reports written and linked by `zicht link` "
                                 "(about 15 s a replicate)."),
@@ -91,10 +93,11 @@ def study(
     from rich.progress import Progress
 
     if series:
-        _series_study(scenario, replicates, seed, workers, victims, results, format, linked)
+        _series_study(scenario, replicates, seed, workers, victims, results, format, linked,
+                      designs)
         return
-    if linked:
-        _fail("--linked goes with --series", 2)
+    if linked or designs:
+        _fail("--linked and --designs go with --series", 2)
 
     from ..mse import METHODS, MSEInputError
     from ..study import StudySpec, plot_study, run_study, summarise
@@ -160,18 +163,25 @@ def study(
 
 def _series_study(scenario: str, replicates: int, seed: int, workers: int,
                   victims: int | None, results: Path | None, format: Format,
-                  linked: bool) -> None:
+                  linked: bool, designs: str | None) -> None:
     """``zicht simulate study --series``: the designs of :mod:`zicht.series_study`."""
     from rich.progress import Progress
 
-    from ..series_study import YEARS, run_series_study, summarise_series
+    from ..series_study import DESIGNS, YEARS, run_series_study, summarise_series
+
+    chosen = None if designs is None else [d.strip() for d in designs.split(",") if d.strip()]
+    unknown = [d for d in chosen or [] if d not in DESIGNS]
+    if unknown or chosen == []:
+        _fail(f"unknown design(s) {', '.join(unknown) or '(none)'}; choose from "
+              f"{', '.join(DESIGNS)}", 2)
 
     if results is not None and (results.suffix.lower() != ".csv" or not results.parent.is_dir()):
         _fail(f"{results}: give a .csv file in an existing folder", 2)
     sc = _scenario(scenario, victims)
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(f"series study {sc.name}", total=replicates)
-        frame = run_series_study(sc, replicates, seed=seed, workers=workers or None,
+        frame = run_series_study(sc, replicates, designs=chosen, seed=seed,
+                                 workers=workers or None,
                                  progress=lambda k: bar.advance(task, k), linked=linked)
     table = summarise_series(frame)
     if results is not None:

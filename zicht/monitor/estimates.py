@@ -23,7 +23,7 @@ COLUMNS = ("year", "method", "observed", "estimate", "ci_low", "ci_high", "band_
 
 
 def yearly_estimates(linkage_dir: str | Path, method: str = "stepwise",
-                     level: float = 0.95) -> pd.DataFrame:
+                     level: float = 0.95, ci: str = "profile") -> pd.DataFrame:
     folder = Path(linkage_dir)
     histories = folder / "capture_histories.csv"
     # a missing file is an error; a year whose table gives no estimate is a row saying why
@@ -34,7 +34,7 @@ def yearly_estimates(linkage_dir: str | Path, method: str = "stepwise",
     rows = []
     for year in years:
         try:
-            e = estimate_with_linkage(folder, year, method, level)
+            e = estimate_with_linkage(folder, year, method, level, ci)
         except (EstimateNotAvailable, MSEInputError) as exc:  # e.g. a list saw nobody
             rows.append({"year": year, "method": method, "status": f"no estimate: {exc}"})
             continue
