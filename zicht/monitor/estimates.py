@@ -38,10 +38,10 @@ def yearly_estimates(linkage_dir: str | Path, method: str = "stepwise",
         except (EstimateNotAvailable, MSEInputError) as exc:  # e.g. a list saw nobody
             rows.append({"year": year, "method": method, "status": f"no estimate: {exc}"})
             continue
-        ci = e.interval or (None, None)
+        interval = e.interval or (None, None)
         combined = e.combined or (None, None)
         rows.append({"year": year, "method": e.method, "observed": e.observed,
-                     "estimate": e.estimate, "ci_low": ci[0], "ci_high": ci[1],
+                     "estimate": e.estimate, "ci_low": interval[0], "ci_high": interval[1],
                      "band_low": e.linkage_band[0], "band_high": e.linkage_band[1],
                      "combined_low": combined[0], "combined_high": combined[1],
                      "status": "ok"})
