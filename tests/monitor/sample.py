@@ -46,6 +46,14 @@ def sample_publication(path: Path) -> Path:
                  {"level": "organ", "observed": 1, "estimate": None, "ci_low": None,
                   "ci_high": None, "model": "", "status": "fewer than two lists saw anyone"}],
         "total": None, "note": ""}}}
+    # one model over all years beside the published estimates (hand-made numbers)
+    import numpy as np
+
+    from zicht.mse.series import SeriesResult
+
+    pub["analyst"]["series"] = SeriesResult(
+        "series log-linear", [2023, 2024], np.array([5.0, 6.0]), np.array([14.0, 17.0]),
+        np.diag([9.0, 16.0])).to_dict()
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
     # realistic list, protected as publish() protects it
     import pandas as pd

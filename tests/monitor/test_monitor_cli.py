@@ -201,3 +201,12 @@ def test_the_text_says_whether_a_change_is_significant(linked_simulation):
     assert result.exit_code == 0, result.output
     assert "significant change" in result.output  # "no significant change" or "significant"
     assert "2024 (provisional)" in result.output
+
+
+def test_the_publication_carries_one_model_over_all_years(linked_simulation):
+    from zicht.monitor.publish import _series
+
+    series = _series(linked_simulation.linked)
+    assert [y["year"] for y in series["years"]] == [2023, 2024]
+    assert series["years"][1]["change"] is not None
+    assert abs(sum(m["weight"] for m in series["details"]["models"]) - 1) < 1e-9

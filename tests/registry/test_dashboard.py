@@ -64,6 +64,16 @@ def test_the_change_of_the_estimate_is_worded_by_its_significance(client):
     assert "no significant" not in nl
 
 
+def test_the_methods_page_shows_one_model_over_all_years_beside_the_published(client):
+    _login(client, "analyst")
+    nl = client.get("/dashboard/methods").text
+    assert "Gevoeligheid: één model over alle jaren" in nl
+    table = re.search(r'<table[^>]*id="series".*?</table>', nl, re.S).group(0)
+    cells = _cells(table)
+    assert "2023" in cells and "14" in cells and "17" in cells  # the series' estimates
+    assert "15" in cells and "20" in cells  # the published ones
+
+
 def test_breakdowns_publish_no_count_below_k(client):
     page = client.get("/dashboard/breakdowns?lang=nl")
     assert page.status_code == 200

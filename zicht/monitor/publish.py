@@ -215,6 +215,19 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
 STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 
 
+def _series(linkage_dir: Path) -> dict | None:
+    """The sensitivity row of the estimate page: one log-linear model over all years
+    (:class:`zicht.mse.series.SeriesLogLinear`) beside the published yearly estimates; None
+    when it gives no estimate (the reason is not published)."""
+    from ..mse import EstimateNotAvailable, MSEInputError
+    from .estimates import SERIES, series_estimates
+
+    try:
+        return series_estimates(linkage_dir, SERIES).to_dict()
+    except (EstimateNotAvailable, MSEInputError):
+        return None
+
+
 def _strata(linkage_dir: Path, year: int) -> dict | None:
     """The estimate by stratum (docs/DOMAIN.md 6.8, "where the data allow"): for each breakdown, a
     stepwise estimate per level of the year's capture histories (``zicht link``'s
@@ -350,6 +363,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
             "calibration": _calibration(data),
             "strata": _strata(linkage_dir, latest) if linkage_dir is not None else None,
+            "series": _series(linkage_dir) if linkage_dir is not None else None,
         },
     }
     doc = _clean(doc)

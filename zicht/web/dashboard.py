@@ -146,6 +146,23 @@ def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def _series_rows(doc: dict | None, lang: str) -> list[tuple]:
+    """The published estimate per year beside one model over all years (year, published,
+    interval, series, interval); empty without the series."""
+    series = None if doc is None else doc["analyst"].get("series")
+    if not series:
+        return []
+    published = {e["year"]: e for e in doc["public"].get("estimates") or []}
+    rows = []
+    for y in series["years"]:
+        e = published.get(y["year"]) or {}
+        low, high = charts.estimate_interval(e)
+        rows.append((y["year"], _fmt(e.get("estimate"), "count", lang) if e else "-",
+                     _interval(low, high, lang), _fmt(y["estimate"], "count", lang),
+                     _interval(y["ci_low"], y["ci_high"], lang)))
+    return rows
+
+
 def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
     """The estimate by stratum: per breakdown its name and rows (level, observed, estimate,
     interval, model or why there is none), the sum of the strata last."""
@@ -372,4 +389,4 @@ def install(app: FastAPI) -> None:
                                 page.lang)
         return page.render("dashboard_methods.html", doc=doc, comparison=comparison,
                        rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage,
-                       strata=strata)
+                       strata=strata, series=_series_rows(doc, page.lang))
