@@ -123,3 +123,28 @@ def test_the_json_holds_every_year_and_the_trend() -> None:
     assert set(out["trend"]) >= {"per_year", "ci_low", "ci_high"}
     weights = [m["weight"] for m in out["details"]["models"]]
     assert sum(weights) == pytest.approx(1.0)
+
+
+def test_single_years_with_the_reselecting_bootstrap_cover_and_raise_few_false_alarms() -> None:
+    """The single-year design with the bootstrap that re-selects the model: the years'
+    intervals cover and the changes between them, read as independent, rarely alarm."""
+    from zicht.mse import CaptureHistories, make_estimator
+
+    rng = np.random.default_rng(11)
+    N = np.full(5, 2000)
+    inside, alarms = [], []
+    for _ in range(40):
+        frame = _draw(rng, N)
+        obs, est, cis = [], [], []
+        for _, part in frame.groupby("year"):
+            table = CaptureHistories.from_frame(part.drop(columns="year"))
+            r = make_estimator("stepwise", ci="bootstrap", nboot=200).fit(table)
+            obs.append(table.n_observed)
+            est.append(r.estimate)
+            cis.append(r.ci)
+        s = independent_series("single-year", list(range(5)), obs, est, cis)
+        lo, hi = s.intervals()
+        inside += list((lo <= N) & (N <= hi))
+        alarms += [c.significant for c in s.changes()[1:]]
+    assert np.mean(inside) >= 0.88
+    assert np.mean(alarms) <= 0.10
