@@ -50,6 +50,18 @@ def test_the_blocked_fit_equals_the_dense_one(seed: int) -> None:
             np.testing.assert_allclose(blocked.cov, dense.cov, rtol=1e-6, atol=1e-9)
 
 
+def test_the_product_structure_gives_the_sparse_products() -> None:
+    """X'WX from the per-stratum sums equals the sparse product, with cells weighted 0."""
+    data = _data(5, lists=5, people=4_000)
+    des, y, cols, rows = _design(data, "L1:L2,*:a,L2:L3:b")
+    b = des.blocks_of(cols)
+    plain = Blocks(b.Xq, b.stratum, b.S)
+    assert b.A is not None and plain.A is None
+    w = np.random.default_rng(0).gamma(1.0, size=y.size) * (np.arange(y.size) % 7 != 0)
+    for got, want in zip(b.parts(w), plain.parts(w), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def test_existence_verdicts_agree_with_the_full_programme() -> None:
     """Sparse tables, where many models have no MLE: the verdict from the null directions
     equals the linear programme over all cells (zicht.mse.identifiability)."""
@@ -62,7 +74,8 @@ def test_existence_verdicts_agree_with_the_full_programme() -> None:
             except Exception:  # noqa: BLE001 - a term this sparse table cannot have
                 continue
             full = IdentCache().check(des.X[:, cols][rows], y[rows])
-            assert blocked_ierr(des.blocks_of(cols).take(rows), y[rows]) == full, (seed, spec)
+            assert blocked_ierr(des.blocks_of(cols), y, rows) == full, (seed, spec)
+            assert blocked_ierr(des.blocks_of(cols).take(rows), y[rows]) == full  # unstructured
             verdicts.append(full)
     assert verdicts.count(0) > 20 and verdicts.count(1) > 20  # both kinds were tested
 

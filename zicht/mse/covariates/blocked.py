@@ -40,11 +40,18 @@ from ..glm import BatchFit, poisson_loglik
 @dataclass
 class Blocks:
     """The blocked design: ``Xq`` (cells x q, sparse) and each cell's stratum (cells sorted by
-    stratum, as :class:`~zicht.mse.covariates.design._Design` lays them out)."""
+    stratum, as :class:`~zicht.mse.covariates.design._Design` lays them out).
+
+    ``A`` (S x q) and ``P`` (M x q), when given, are the design's product structure over all
+    S x M cells: Xq[s * M + c, j] = A[s, j] P[c, j] (a term's covariate part times its list
+    part).  Then X'WX is formed from per-stratum sums over the cells instead of the sparse
+    product, about ten times faster (:meth:`parts`)."""
 
     Xq: sp.csr_matrix
     stratum: np.ndarray  # (cells,) int, non-decreasing
     S: int
+    A: np.ndarray | None = None
+    P: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.Xq = sp.csr_matrix(self.Xq)
@@ -53,13 +60,21 @@ class Blocks:
         # row pointer that gathers each stratum's cells into one row (segment sums in O(nnz))
         first = np.searchsorted(self.stratum, np.arange(self.S + 1))
         self._strata_ptr = self.Xq.indptr[first]
+        self._groups: tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return int(self.Xq.shape[0]), self.S + int(self.Xq.shape[1])
 
     def take(self, rows: np.ndarray) -> Blocks:
+        """The design of some cells (the product structure is lost)."""
         return Blocks(self.Xq[rows], self.stratum[rows], self.S)
+
+    def columns(self, cols: np.ndarray) -> Blocks:
+        """The design of some of the q columns."""
+        return Blocks(self.Xq[:, cols], self.stratum, self.S,
+                      None if self.A is None else self.A[:, cols],
+                      None if self.P is None else self.P[:, cols])
 
     def dense(self) -> np.ndarray:
         """The full dense design (strata first); for small designs and tests only."""
@@ -73,6 +88,9 @@ class Blocks:
 
     def parts(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """D (S,), C (S, q) and Q (q, q) of X' diag(w) X."""
+        if self.A is not None and self.P is not None \
+                and w.size == self.S * self.P.shape[0]:
+            return self._parts_structured(w)
         X = self.Xq
         D = np.bincount(self.stratum, weights=w, minlength=self.S)
         wdata = X.data * np.repeat(w, np.diff(X.indptr))
@@ -84,6 +102,34 @@ class Blocks:
             self._XqT = X.T.tocsr()
         Q = np.asarray((self._XqT @ WX).toarray())
         return D, C, Q
+
+    def _parts_structured(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The blocks from the product structure.  Columns fall into groups with the same list
+        part (a main effect and its list's covariate terms share one); with W the cells'
+        weights as (S, M), Q's block of groups g, h is A_g' diag(W @ (p_g * p_h)) A_h and
+        C = A * (W @ P)."""
+        A, P = self.A, self.P
+        assert A is not None and P is not None
+        W = w.reshape(self.S, P.shape[0])
+        if self._groups is None:
+            parts_, inverse = np.unique(P.T, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+            self._groups = (parts_.T, inverse,
+                            [np.flatnonzero(inverse == g) for g in range(parts_.shape[0])])
+        lp, _, members = self._groups
+        G = lp.shape[1]
+        WP = W @ lp  # (S, G): weight on each list part
+        C = A * WP[:, self._groups[1]]
+        pair = W @ (lp[:, :, None] * lp[:, None, :]).reshape(lp.shape[0], G * G)
+        Q = np.empty((A.shape[1], A.shape[1]))
+        for g in range(G):
+            Ag = A[:, members[g]]
+            for h in range(g, G):
+                block = (Ag * pair[:, g * G + h, None]).T @ A[:, members[h]]
+                Q[np.ix_(members[g], members[h])] = block
+                if h != g:
+                    Q[np.ix_(members[h], members[g])] = block.T
+        return W.sum(axis=1), C, Q
 
     def xt(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """X'v as (stratum part, q part)."""
@@ -146,9 +192,11 @@ def fit_blocked(blocks: Blocks, y: np.ndarray, rowmask: np.ndarray | None = None
     """
     y_all = np.asarray(y, dtype=float)
     keep = np.ones(y_all.size, bool) if rowmask is None else np.asarray(rowmask, bool)
-    b = blocks if keep.all() else blocks.take(keep)
-    yk = y_all[keep]
+    # deleted cells stay in the design with weight 0 (mu = 0), which keeps its structure
+    on = keep.astype(float)
+    yk = y_all * on
     const = float((xlogy(yk, yk) - yk).sum())
+    b = blocks
 
     def dev_of(mu: np.ndarray) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -156,11 +204,13 @@ def fit_blocked(blocks: Blocks, y: np.ndarray, rowmask: np.ndarray | None = None
 
     def mu_of(beta: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
-            return np.asarray(np.exp(np.minimum(b.eta(beta), 700.0)))
+            return np.asarray(np.exp(np.minimum(b.eta(beta), 700.0)) * on)
 
     if beta0 is None:
-        mu = yk + 0.1
-        z = np.log(mu) + (yk - mu) / mu
+        mu = (yk + 0.1) * on
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(keep, np.log(np.where(keep, mu, 1.0)) + (yk - mu) / np.where(
+                keep, mu, 1.0), 0.0)
         beta = newton_step(b, mu, mu * z)
     else:
         beta = np.asarray(beta0, dtype=float).copy()
@@ -183,8 +233,7 @@ def fit_blocked(blocks: Blocks, y: np.ndarray, rowmask: np.ndarray | None = None
         if (change < tol and small_step) or change < 1e-15:
             converged = True
             break
-    mu_all = np.zeros(y_all.size)
-    mu_all[keep] = mu
+    mu_all = mu
     p = blocks.shape[1]
     cov = covariance(b, mu) if want_cov else np.full((0, 0), np.nan)
     return BatchFit(
@@ -218,9 +267,9 @@ def _null_space(blocks: Blocks, w: np.ndarray) -> tuple[int, np.ndarray]:
     return int((D > 0).sum()) + rank_q, null
 
 
-def blocked_ierr(blocks: Blocks, y: np.ndarray) -> int:
+def blocked_ierr(blocks: Blocks, y: np.ndarray, rows: np.ndarray | None = None) -> int:
     """SparseMSE's ``ierr`` (1: no MLE, 2: not identifiable) for the blocked design over the
-    kept cells ``y``.
+    cells ``rows`` (default: all) with counts ``y``.
 
     The MLE fails to exist exactly when some direction d has Xd = 0 on the positive cells and
     Xd <= 0, not all 0, on the zero cells (the likelihood then rises for ever along d).  Such d
@@ -231,16 +280,19 @@ def blocked_ierr(blocks: Blocks, y: np.ndarray) -> int:
     fraction of its size.
     """
     y = np.asarray(y, dtype=float)
+    kept = np.ones(y.size, bool) if rows is None else np.asarray(rows, bool)
     p = blocks.shape[1]
-    rank, _ = _null_space(blocks, np.ones(y.size))
-    support = y > 0
+    # cells outside ``rows`` weigh 0, which keeps the design's product structure
+    rank, _ = _null_space(blocks, kept.astype(float))
+    support = (y > 0) & kept
+    zero = kept & ~support
     exists = True
-    if not support.all():
+    if zero.any():
         if (np.bincount(blocks.stratum[support], minlength=blocks.S) == 0).any():
             exists = False  # a stratum with nobody in it: its intercept goes to minus infinity
         else:
             _, null = _null_space(blocks, support.astype(float))
-            exists = null.shape[1] == 0 or not _recession(blocks, null, ~support)
+            exists = null.shape[1] == 0 or not _recession(blocks, null, zero)
     return (0 if exists else 1) + (0 if rank == p else 2)
 
 

@@ -41,6 +41,8 @@ class _Design:
             self.dummies.append((np.column_stack([vals == v for v in lv[1:]]).astype(float)
                                  if len(lv) > 1 else np.zeros((S, 0)), list(lv[1:])))
         cols = [sp.csr_matrix(np.tile(pats, (S, 1)))]
+        # the product structure: column j is A[:, j] (strata) times P[:, j] (cells)
+        a_parts, p_parts = [np.ones((S, k))], [pats]
         names = [f"stratum[{lab}]" for lab in data.labels()] + list(data.lists)
         self.slices: dict[CovTerm, slice] = {}
         self.list_part: dict[CovTerm, np.ndarray] = {}
@@ -58,10 +60,13 @@ class _Design:
             cols.append(sp.kron(sp.csr_matrix(np.column_stack(cov_cols)),
                                 sp.csr_matrix(lp.reshape(-1, 1)), format="csr")
                         if cov_cols else sp.csr_matrix((S * M, 0)))
+            a_parts.append(np.column_stack(cov_cols) if cov_cols else np.zeros((S, 0)))
+            p_parts.append(np.repeat(lp.reshape(-1, 1), len(cov_cols), axis=1))
             names += [base + n for n in cov_names]
             self.slices[t] = slice(p, p + len(cov_cols))
             p += len(cov_cols)
-        self.blocks = Blocks(sp.hstack(cols, format="csr"), np.repeat(np.arange(S), M), S)
+        self.blocks = Blocks(sp.hstack(cols, format="csr"), np.repeat(np.arange(S), M), S,
+                             np.hstack(a_parts), np.hstack(p_parts))
         self.names = names
         self.terms = list(terms)
         self.n_columns = p
@@ -81,7 +86,7 @@ class _Design:
 
     def blocks_of(self, cols: np.ndarray) -> Blocks:
         """The blocked design of a model's columns (its stratum columns are all kept)."""
-        return Blocks(self.blocks.Xq[:, cols[self.S:]], self.blocks.stratum, self.S)
+        return self.blocks.columns(cols[self.S:])
 
     def cells_of(self, t: CovTerm) -> np.ndarray:
         """(S * M,) cells whose people are on every list of ``t``."""

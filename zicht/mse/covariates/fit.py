@@ -159,7 +159,7 @@ def fit_covariate_model(data: StratifiedHistories, terms: Iterable[CovTerm],
         fit = fit_poisson(X, y, rowmask=rows, beta0=start)
     else:
         X = design.blocks_of(cols)
-        ierr = blocked_ierr(X.take(rows), y[rows])
+        ierr = blocked_ierr(X, y, rows)
         fit = fit_blocked(X, y, rowmask=rows, beta0=start)
     return CovariateFit(
         data=data, terms=finite, minus_inf=minus_inf,

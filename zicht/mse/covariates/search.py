@@ -121,8 +121,7 @@ class _Search:
                 self.verdicts[key] = self.cache.check(self.design.X[rows][:, cols],
                                                       self.y[rows])
             else:
-                self.verdicts[key] = blocked_ierr(self.design.blocks_of(cols).take(rows),
-                                                  self.y[rows])
+                self.verdicts[key] = blocked_ierr(self.design.blocks_of(cols), self.y, rows)
         return self.verdicts[key]
 
     def eligible(self, model: Model, t: CovTerm) -> bool:
