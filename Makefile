@@ -74,6 +74,7 @@ bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_compare.py
 	$(BIN)/python bench/bench_lcmcr.py
 	$(BIN)/python bench/bench_covariates.py
+	$(BIN)/python bench/bench_covariates_scale.py
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_intake.py
 	$(BIN)/python bench/bench_import.py
