@@ -126,3 +126,18 @@ def test_a_real_sized_stratification_is_fitted_without_the_dense_design(monkeypa
     by_year = res.strata.groupby("year")["estimate"].sum()
     true_by_year = t.truth.groupby(level="year").sum()
     assert (abs(by_year / true_by_year - 1) < 0.15).all()
+
+
+def test_a_model_too_large_for_memory_is_refused_in_one_line(monkeypatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from zicht.cli import app
+
+    t = stratified_table({"year": 5, "nat": 4}, lists=4, people=5_000, seed=1)
+    path = tmp_path / "t.csv"
+    t.frame.to_csv(path, index=False)
+    monkeypatch.setattr(design_module, "MEMORY_LIMIT", 1_000)
+    result = CliRunner().invoke(app, ["estimate", str(path), "--covariates", "year,nat"])
+    assert result.exit_code != 0
+    assert "too many to fit" in result.output and "Traceback" not in result.output
+    assert result.output.strip().count("\n") <= 2

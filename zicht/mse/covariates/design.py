@@ -9,12 +9,16 @@ import scipy.sparse as sp
 
 from ..design import cell_patterns
 from .blocked import Blocks
+from ..errors import MSEInputError
 from .data import StratifiedHistories
 from .terms import CovTerm
 
 # Above this many numbers in the batched fitter's cells x p x p products the dense design is
 # not formed and models are fitted one at a time on the blocked design (blocked.py).
 DENSE_LIMIT = 30_000_000
+# The blocked fit holds strata x q and q x q numbers (q: the columns besides the strata); above
+# this many the model is refused with a message rather than left to run out of memory.
+MEMORY_LIMIT = 250_000_000  # numbers, 2 GB
 
 
 class _Design:
@@ -47,6 +51,13 @@ class _Design:
         self.slices: dict[CovTerm, slice] = {}
         self.list_part: dict[CovTerm, np.ndarray] = {}
         p = S + k
+        q = k + sum(int(np.prod([max(len(levels[data.covariates[j]]) - 1, 0)
+                                     for j in t.covs])) for t in terms)
+        if (S + q) * q > MEMORY_LIMIT:
+            raise MSEInputError(
+                f"the model has {q:,} parameters besides the {S:,} strata: too many to fit "
+                f"(at most {MEMORY_LIMIT:,} numbers for strata x parameters + parameters^2); "
+                "use fewer covariates or fewer levels")
         for t in terms:
             lp = pats[:, list(t.lists)].prod(axis=1)
             self.list_part[t] = lp.astype(bool)
