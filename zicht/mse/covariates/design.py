@@ -8,8 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..design import cell_patterns
-from .blocked import Blocks
 from ..errors import MSEInputError
+from .blocked import Blocks
 from .data import StratifiedHistories
 from .terms import CovTerm
 
