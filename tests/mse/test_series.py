@@ -148,3 +148,13 @@ def test_single_years_with_the_reselecting_bootstrap_cover_and_raise_few_false_a
         alarms += [c.significant for c in s.changes()[1:]]
     assert np.mean(inside) >= 0.88
     assert np.mean(alarms) <= 0.10
+
+
+def test_no_trend_where_the_years_cannot_be_weighed() -> None:
+    """A year whose interval is open (infinite variance) or a zero variance everywhere (a
+    singular covariance) gives no trend instead of an error."""
+    open_year = _series([100.0, 120.0, 90.0], np.diag([25.0, np.inf, 30.0]))
+    assert open_year.trend() is None
+    flat = _series([100.0, 100.0, 100.0], np.zeros((3, 3)))
+    assert flat.trend() is None
+    assert open_year.changes()[1] is not None  # the changes are still there

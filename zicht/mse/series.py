@@ -124,18 +124,20 @@ class SeriesResult:
         return out
 
     def trend(self) -> Trend | None:
-        """None with fewer than three periods."""
+        """None with fewer than three periods, or when the covariance cannot weigh them (an
+        estimate of 0, an open interval, a singular matrix)."""
         T = len(self.periods)
-        if T < 3:
-            return None
         N = self.estimates
+        if T < 3 or (N <= 0).any():
+            return None
         W = self.cov / np.outer(N, N)  # Cov(log N_hat) by the delta method
+        if not np.isfinite(W).all():
+            return None
         X = np.column_stack([np.ones(T), np.asarray(self.periods, float) - self.periods[0]])
-        try:
-            Wi = np.linalg.inv(W)
-        except np.linalg.LinAlgError:
-            Wi = np.linalg.pinv(W)
+        Wi = np.linalg.pinv(W, hermitian=True)
         info = X.T @ Wi @ X
+        if not np.isfinite(info).all() or np.linalg.cond(info) > 1e12:
+            return None
         coef = np.linalg.solve(info, X.T @ Wi @ np.log(N))
         se = math.sqrt(max(float(np.linalg.inv(info)[1, 1]), 0.0))
         b = float(coef[1])
