@@ -320,7 +320,8 @@ def test_monitor_estimates(tmp_path, monkeypatch):
     import zicht.monitor.estimates
 
     monkeypatch.setattr(zicht.monitor.estimates, "yearly_estimates",
-                        lambda linked, method="stepwise", level=0.95: _estimates_frame(linked))
+                        lambda linked, method="stepwise", level=0.95, ci="bootstrap":
+                        _estimates_frame(linked))
     path = tmp_path / "estimates.csv"
     result = runner.invoke(app, ["monitor", "estimates", str(tmp_path), "--out", str(path)])
     assert result.exit_code == 0, result.output

@@ -85,6 +85,25 @@ def test_html_sections(html, doc, lang, headings, legend):
     assert ("20,0%" if lang == "nl" else "20.0%") in text  # detection rate 4 / 20
 
 
+def test_the_interval_caveat_follows_the_interval_kind(doc):
+    from zicht.report.chapters.estimate import INTERVAL, INTERVAL_BOOTSTRAP, caveats
+    from zicht.report.data import ReportData
+
+    import copy
+
+    from zicht.monitor.publication import Publication
+
+    raw = copy.deepcopy(dict(doc))
+    year = raw["latest_year"]
+    heads = [". ".join(c) for c in caveats(ReportData(Publication(raw), year, "en"))]
+    assert any("choice of model (see" in h for h in heads)  # profile: the model is given
+    for e in raw["public"]["estimates"]:
+        e["interval"] = "bootstrap"
+    heads = [". ".join(c) for c in caveats(ReportData(Publication(raw), year, "en"))]
+    assert any("chooses the model again" in h for h in heads)
+    assert INTERVAL != INTERVAL_BOOTSTRAP
+
+
 def test_the_change_of_the_estimate_is_worded_by_its_significance(html):
     assert "geen significante verandering" in _text(html["nl"])
     assert "no significant change" in _text(html["en"])

@@ -53,6 +53,9 @@ def estimates(
     method: str = typer.Option("stepwise", help="Estimator (see `zicht estimate --help`), or "
                                                 "`series`: one model over all years."),
     level: float = typer.Option(0.95, min=0.5, max=0.999),
+    ci: str = typer.Option("bootstrap", help="Interval of each year: bootstrap (re-selects "
+                                             "the model in every replicate; published) or "
+                                             "profile (given the chosen model)."),
     format: Format = typer.Option(Format.text, "--format"),
 ):
     """Estimate every year of a linkage, with its linkage band, the change from the year
@@ -61,10 +64,12 @@ def estimates(
     from ..mse import MSEInputError
     from ..tabular import write_csv
 
+    if ci not in ("bootstrap", "profile", "bca"):
+        _fail(f"--ci {ci}: choose bootstrap, profile or bca")
     frame = None
     try:
         if method != SERIES:
-            frame = yearly_estimates(linked, method, level)
+            frame = yearly_estimates(linked, method, level, ci)
         series = series_estimates(linked, method, level, frame=frame)
         payload = series_json(series)
     except MSEInputError as exc:

@@ -43,6 +43,12 @@ INTERVAL = N_(
     "methods), victims whom no reporter can see, changes in how organisations report from one "
     "year to the next, or errors in the reported data. The true number can therefore lie "
     "outside the interval.")
+INTERVAL_BOOTSTRAP = N_(
+    "What the interval does not include. The 95% interval holds the statistical uncertainty "
+    "and the choice of model: the bootstrap chooses the model again in every replicate. It "
+    "does not include victims whom no reporter can see, changes in how organisations report "
+    "from one year to the next, or errors in the reported data. The true number can therefore "
+    "lie outside the interval.")
 YEARS = N_(
     "Comparing years. Each year is estimated on its own. The change from the year before has "
     "an interval of its own; a change whose interval includes zero is reported as no "
@@ -138,5 +144,6 @@ def caveats(data: ReportData) -> list[list[str]]:
                                             high=f.num(est["band_high"])))
     else:
         texts.append(_(LINKAGE_NONE).format(year=data.year))
-    texts += [_(INTERVAL), _(YEARS)]
+    bootstrap = bool(est) and est.get("interval") == "bootstrap"
+    texts += [_(INTERVAL_BOOTSTRAP if bootstrap else INTERVAL), _(YEARS)]
     return [c.split(". ", 1) for c in texts]
