@@ -62,3 +62,15 @@ def test_warm_start_gives_the_same_answer():
     cold = fit_poisson(X, y)
     warm = fit_poisson(X, y, beta0=cold.beta[0] + 0.3)
     np.testing.assert_allclose(warm.beta, cold.beta, rtol=1e-8)
+
+
+def test_a_batch_member_whose_information_is_not_finite_gets_no_step() -> None:
+    """An overflowing fit in a batch (its information matrix not finite) must not stop the
+    batch: its step is NaN, so its criterion is NaN and it is never chosen."""
+    from zicht.mse.glm import _solve
+
+    H = np.stack([np.eye(2), np.full((2, 2), np.nan)])
+    H[1, 0, 0] = np.inf
+    out = _solve(H, np.ones((2, 2)))
+    np.testing.assert_allclose(out[0], [1.0, 1.0])
+    assert np.isnan(out[1]).all()

@@ -86,12 +86,11 @@ def test_html_sections(html, doc, lang, headings, legend):
 
 
 def test_the_interval_caveat_follows_the_interval_kind(doc):
-    from zicht.report.chapters.estimate import INTERVAL, INTERVAL_BOOTSTRAP, caveats
-    from zicht.report.data import ReportData
-
     import copy
 
     from zicht.monitor.publication import Publication
+    from zicht.report.chapters.estimate import INTERVAL, INTERVAL_BOOTSTRAP, caveats
+    from zicht.report.data import ReportData
 
     raw = copy.deepcopy(dict(doc))
     year = raw["latest_year"]

@@ -185,7 +185,10 @@ def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         out = np.empty_like(g)
         for b in range(H.shape[0]):
-            out[b] = np.linalg.lstsq(H[b], g[b], rcond=None)[0]
+            try:
+                out[b] = np.linalg.lstsq(H[b], g[b], rcond=None)[0]
+            except np.linalg.LinAlgError:  # H not finite (an overflowing fit): no step, and
+                out[b] = np.nan  # the model's criterion becomes NaN, so it is never chosen
         return out
 
 
