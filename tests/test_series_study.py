@@ -92,3 +92,19 @@ def test_linked_and_designs_need_series() -> None:
     assert result.exit_code == 2 and "--series" in result.output
     result = runner.invoke(app, ["simulate", "study", "--series", "--designs", "nonsense"])
     assert result.exit_code == 2 and "single-year-bootstrap" in result.output
+
+
+def test_a_year_without_an_estimate_is_a_gap_not_a_lost_replicate() -> None:
+    """The Caribbean scenario's 40 victims a year: a year where fewer than two lists saw
+    anyone has no estimate; the other years keep theirs and no change spans the gap."""
+    frame = run_series_study(load_scenario("caribbean"), 12, designs=["single-year"], seed=1,
+                             workers=1)
+    gaps = frame[frame["status"] == "no estimate"]
+    ok = frame[frame["status"] == "ok"]
+    assert len(gaps) > 0 and len(ok) > len(gaps)
+    for seed, rows in ok.groupby("seed"):
+        missing = set(gaps.loc[gaps["seed"] == seed, "year"])
+        after_gap = rows[rows["year"].sub(1).isin(missing)]
+        assert after_gap["change"].isna().all() if "change" in after_gap else True
+    table = summarise_series(frame)
+    assert table["years_without_estimate"].iloc[0] == len(gaps)

@@ -128,13 +128,20 @@ def fit_design(design: str, frame: pd.DataFrame, lists: list[str],
         periods, obs, est, cis = [], [], [], []
         for year, part in frame.groupby("year"):
             used = _lists_seen(part, lists)
-            table = CaptureHistories.from_frame(
-                part.groupby(used, as_index=False)["count"].sum())
-            res = make_estimator("stepwise", ci=SINGLE_CI[design], level=level).fit(table)
+            try:  # a year without an estimate is a gap in the series, as in the publication
+                if len(used) < 2:
+                    raise EstimateNotAvailable("fewer than two lists saw anyone")
+                table = CaptureHistories.from_frame(
+                    part.groupby(used, as_index=False)["count"].sum())
+                res = make_estimator("stepwise", ci=SINGLE_CI[design], level=level).fit(table)
+            except (EstimateNotAvailable, MSEInputError):
+                continue
             periods.append(int(year))
             obs.append(table.n_observed)
             est.append(res.estimate)
             cis.append((res.ci_low, res.ci_high))
+        if not periods:
+            raise EstimateNotAvailable("no year has an estimate")
         return independent_series(f"{design} stepwise", periods, obs, est, cis, level)
     used = _lists_seen(frame, lists)
     long = frame.groupby([*covs, *used], as_index=False)["count"].sum()
@@ -171,6 +178,8 @@ def run_replicates(scenario: Scenario, designs: Sequence[str], seeds: Sequence[i
                                change=change.estimate, change_low=change.ci_low,
                                change_high=change.ci_high, significant=change.significant)
                 rows.append(row)
+            rows += [{**base, "year": int(y), "truth": int(truth[y]), "status": "no estimate"}
+                     for y in truth.index if int(y) not in res.periods]
     return rows
 
 
@@ -224,6 +233,7 @@ def summarise_series(results: pd.DataFrame) -> pd.DataFrame:
         row = {
             "design": design, "replicates": int(g["seed"].nunique()),
             "failed": int(g.loc[g["status"] != "ok", "seed"].nunique()),
+            "years_without_estimate": int((g["status"] != "ok").sum()),
             "bias": float(rel.mean()), "rel_rmse": float(np.sqrt((rel ** 2).mean())),
             "coverage": float(inside.mean()),
             "coverage_worst_year": float(inside.groupby(ok["year"]).mean().min()),
@@ -236,9 +246,13 @@ def summarise_series(results: pd.DataFrame) -> pd.DataFrame:
             row["power"] = math.nan
         else:
             row["false_alarms"] = math.nan
+            # a replicate without a trend (an open interval) did not find one
             side = per_rep["trend_low"] > 0 if trend_true > 0 else per_rep["trend_high"] < 0
-            row["power"] = float(side.mean())
-        row["trend_coverage"] = float(((per_rep["trend_low"] <= trend_true)
-                                       & (trend_true <= per_rep["trend_high"])).mean())
+            row["power"] = float(side.fillna(False).astype(float).mean())
+        trended = per_rep.dropna(subset=["trend_low", "trend_high"])
+        row["with_trend"] = len(trended)
+        row["trend_coverage"] = float(((trended["trend_low"] <= trend_true)
+                                       & (trend_true <= trended["trend_high"])).mean()) \
+            if len(trended) else math.nan
         out.append(row)
     return pd.DataFrame(out)

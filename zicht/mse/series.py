@@ -111,10 +111,14 @@ class SeriesResult:
                                   self.level)
 
     def changes(self) -> list[Change | None]:
-        """None for the first period, else the change from the period before."""
+        """None for the first period and after a gap (a period without an estimate), else the
+        change from the period before."""
         out: list[Change | None] = [None]
         N, V, z = self.estimates, self.cov, self.z
         for t in range(1, len(N)):
+            if self.periods[t] - self.periods[t - 1] != 1:
+                out.append(None)
+                continue
             d = float(N[t] - N[t - 1])
             var = float(V[t, t] + V[t - 1, t - 1] - 2 * V[t, t - 1])
             se = math.sqrt(max(var, 0.0))
