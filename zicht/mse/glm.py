@@ -11,7 +11,7 @@ statsmodels because statsmodels fits one model per call, which is orders of magn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -223,25 +223,9 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, rowmask: np.ndarray | None = None,
         beta = _solve1((Xk.T * mu) @ Xk, Xk.T @ (mu * z))
     else:
         beta = np.asarray(beta0, dtype=float).copy()
-    with np.errstate(over="ignore"):
-        mu = np.exp(np.minimum(Xk @ beta, 700.0))
-    dev = dev_of(mu)
-    converged = False
-    for _ in range(maxit):
-        step = _solve1((Xk.T * mu) @ Xk, Xk.T @ (yk - mu))
-        for _half in range(31):  # step halving where the deviance went up (rare)
-            new_beta = beta + step
-            new_mu = np.exp(np.minimum(Xk @ new_beta, 700.0))
-            new_dev = dev_of(new_mu)
-            if np.isfinite(new_dev) and new_dev <= dev * (1 + 1e-12) + 1e-9:
-                break
-            step = step * 0.5
-        change = abs(new_dev - dev) / (abs(new_dev) + 0.1)
-        beta, mu, dev = new_beta, new_mu, new_dev
-        small_step = np.abs(step).max() < 1e-8 * (1 + np.abs(beta).max())
-        if (change < tol and small_step) or change < 1e-15:
-            converged = True
-            break
+    beta, mu, dev, converged, _ = newton(
+        beta, lambda mu: _solve1((Xk.T * mu) @ Xk, Xk.T @ (yk - mu)),
+        lambda b: np.exp(np.minimum(Xk @ b, 700.0)), dev_of, tol, maxit)
     mu_all = np.zeros(y_all.size)
     mu_all[keep] = mu
     cov = _inv(((Xk.T * mu) @ Xk)[None])[0]
@@ -250,6 +234,32 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, rowmask: np.ndarray | None = None,
         loglik=poisson_loglik(y_all[None] * keep, mu_all[None]), cov=cov[None],
         rank=np.array([X.shape[1]]), converged=np.array([converged]), iterations=0,
     )
+
+
+def newton(beta: Array, step_of: Callable[[Array], Array], mu_of: Callable[[Array], Array],
+           dev_of: Callable[[Array], float], tol: float, maxit: int
+           ) -> tuple[Array, Array, float, bool, int]:
+    """Newton-Raphson for one Poisson model from ``beta``: ``step_of(mu)`` solves the step,
+    halved while the deviance goes up; stops when the deviance's relative change is below
+    ``tol`` and the step below 1e-8 (or the change below 1e-15).  Returns (beta, mu, deviance,
+    converged, iterations).  Shared by :func:`fit_poisson` and the blocked covariate fit."""
+    mu = mu_of(beta)
+    dev = dev_of(mu)
+    for it in range(1, maxit + 1):
+        step = step_of(mu)
+        for _half in range(31):  # step halving where the deviance went up (rare)
+            new_beta = beta + step
+            new_mu = mu_of(new_beta)
+            new_dev = dev_of(new_mu)
+            if np.isfinite(new_dev) and new_dev <= dev * (1 + 1e-12) + 1e-9:
+                break
+            step = step * 0.5
+        change = abs(new_dev - dev) / (abs(new_dev) + 0.1)
+        beta, mu, dev = new_beta, new_mu, new_dev
+        small_step = np.abs(step).max() < 1e-8 * (1 + np.abs(beta).max())
+        if (change < tol and small_step) or change < 1e-15:
+            return beta, mu, dev, True, it
+    return beta, mu, dev, False, maxit
 
 
 def _solve1(H: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.special import xlogy
 
-from ..glm import BatchFit, poisson_loglik
+from ..glm import BatchFit, newton, poisson_loglik
 
 
 @dataclass
@@ -214,25 +214,8 @@ def fit_blocked(blocks: Blocks, y: np.ndarray, rowmask: np.ndarray | None = None
         beta = newton_step(b, mu, mu * z)
     else:
         beta = np.asarray(beta0, dtype=float).copy()
-    mu = mu_of(beta)
-    dev = dev_of(mu)
-    converged = False
-    it = 0
-    for it in range(1, maxit + 1):  # noqa: B007 - the count is reported
-        step = newton_step(b, mu, yk - mu)
-        for _half in range(31):  # step halving where the deviance went up (rare)
-            new_beta = beta + step
-            new_mu = mu_of(new_beta)
-            new_dev = dev_of(new_mu)
-            if np.isfinite(new_dev) and new_dev <= dev * (1 + 1e-12) + 1e-9:
-                break
-            step = step * 0.5
-        change = abs(new_dev - dev) / (abs(new_dev) + 0.1)
-        beta, mu, dev = new_beta, new_mu, new_dev
-        small_step = np.abs(step).max() < 1e-8 * (1 + np.abs(beta).max())
-        if (change < tol and small_step) or change < 1e-15:
-            converged = True
-            break
+    beta, mu, dev, converged, it = newton(beta, lambda mu: newton_step(b, mu, yk - mu), mu_of,
+                                          dev_of, tol, maxit)
     mu_all = mu
     p = blocks.shape[1]
     cov = covariance(b, mu) if want_cov else np.full((0, 0), np.nan)
