@@ -165,8 +165,9 @@ def run_replicates(scenario: Scenario, designs: Sequence[str], seeds: Sequence[i
                 continue
             lo, hi = res.intervals()
             trend = res.trend()
+            changes = res.changes()
             for t, (year, est) in enumerate(zip(res.periods, res.estimates, strict=True)):
-                change = res.changes()[t]
+                change = changes[t]
                 row = {**base, "year": year, "truth": int(truth[year]), "estimate": float(est),
                        "ci_low": float(lo[t]), "ci_high": float(hi[t]), "status": "ok",
                        "true_trend": true_trend,

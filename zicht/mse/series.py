@@ -35,7 +35,7 @@ from scipy.special import ndtri
 from .base import Estimator, FitSettings, check_level
 from .covariates.data import StratifiedHistories, _as_data
 from .covariates.estimators import CovariateSearch
-from .covariates.fit import CovariateFit, _refuse, fit_covariate_model, lognormal_interval
+from .covariates.fit import CovariateFit, fit_covariate_model, lognormal_interval
 from .covariates.terms import CovTerm, parse_covariate_terms
 from .errors import InvalidSetting, MSEInputError
 
@@ -247,8 +247,8 @@ class SeriesLogLinear(Estimator[SeriesResult]):  # type: ignore[type-var]
         base = chosen.details
         best_terms = parse_covariate_terms(chosen.model, data.lists, data.covariates,
                                            data.levels) if chosen.model else []
-        best = fit_covariate_model(data, best_terms, search.cache)
-        _refuse(self.method, best)
+        best = chosen.fit  # the search refitted its model already (and refused a bad one)
+        assert best is not None
         fits = [best]
         for terms in self._neighbours(data, search, best_terms):
             f = fit_covariate_model(data, terms, search.cache)
