@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -108,3 +109,40 @@ def test_a_year_without_an_estimate_is_a_gap_not_a_lost_replicate() -> None:
         assert after_gap["change"].isna().all() if "change" in after_gap else True
     table = summarise_series(frame)
     assert table["years_without_estimate"].iloc[0] == len(gaps)
+
+
+def test_the_published_design_is_the_single_years_with_the_joint_trend() -> None:
+    """'published': each replicate's single-year-bootstrap rows (estimates, intervals,
+    changes) with the series' trend of the same replicate; asking for it alone runs its two
+    components but reports only it."""
+    sc = replace(load_scenario("independent"), victims_trend=0.10)
+    frame = run_series_study(sc, 2, seed=3, workers=1, designs=["published"])
+    assert set(frame["design"]) == {"published"}
+    both = run_series_study(sc, 2, seed=3, workers=1,
+                            designs=["single-year-bootstrap", "series", "published"])
+    pub = both[both["design"] == "published"].reset_index(drop=True)
+    levels = both[both["design"] == "single-year-bootstrap"].reset_index(drop=True)
+    joint = both[both["design"] == "series"].groupby("seed")["trend"].first()
+    for col in ("seed", "year", "estimate", "ci_low", "ci_high", "change", "significant"):
+        assert pub[col].equals(levels[col]), col
+    assert np.allclose(pub["trend"], pub["seed"].map(joint))
+    # the two trends differ: the derived design did take the joint one
+    assert not np.allclose(levels["trend"], pub["trend"])
+    assert pub.drop(columns="design").equals(
+        frame.drop(columns="design").reset_index(drop=True)[pub.columns.drop("design")])
+
+
+def test_a_replicate_without_a_joint_trend_keeps_its_own() -> None:
+    from zicht.series_study import derive_published
+
+    rows = pd.DataFrame([
+        {"design": "single-year-bootstrap", "seed": 1, "year": 2015, "status": "ok",
+         "trend": 0.01, "trend_low": -0.1, "trend_high": 0.1},
+        {"design": "series", "seed": 1, "year": 2015, "status": "no estimate"},
+        {"design": "single-year-bootstrap", "seed": 2, "year": 2015, "status": "ok",
+         "trend": 0.02, "trend_low": -0.2, "trend_high": 0.2},
+        {"design": "series", "seed": 2, "year": 2015, "status": "ok",
+         "trend": 0.05, "trend_low": 0.03, "trend_high": 0.07}])
+    out = derive_published(rows).set_index(["design", "seed"])
+    assert out.loc[("published", 1), "trend_high"] == 0.1
+    assert out.loc[("published", 2), "trend_low"] == 0.03

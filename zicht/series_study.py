@@ -53,6 +53,10 @@ DESIGNS: dict[str, tuple[str, ...] | None] = {
     "series+form": ("year", "form"),
     "series+covariates": ("year", "form", "age_band", "nationality_group", "sex"),
 }
+# Designs made of others' rows: the published design is the single years' estimates, intervals
+# and changes with the trend of the joint fit (zicht.mse.series.with_joint_trend)
+DERIVED: dict[str, tuple[str, str]] = {"published": ("single-year-bootstrap", "series")}
+TREND_COLUMNS = ("trend", "trend_low", "trend_high")
 # the single-year designs' intervals: profile likelihood, or the bootstrap that resamples the
 # year's table and selects the model again in every replicate (SparseMSE's)
 SINGLE_CI = {"single-year": "profile", "single-year-bootstrap": "bootstrap"}
@@ -189,10 +193,12 @@ def run_series_study(scenario: Scenario, replicates: int, designs: Sequence[str]
                      progress: Callable[[int], None] | None = None,
                      linked: bool = False) -> pd.DataFrame:
     """Replicate seeds are drawn from ``seed``; results do not depend on ``workers``."""
-    designs = list(designs or DESIGNS)
-    for d in designs:
-        if d not in DESIGNS:
-            raise MSEInputError(f"unknown design {d!r} (known: {', '.join(DESIGNS)})")
+    wanted = list(designs or [*DESIGNS, *DERIVED])
+    for d in wanted:
+        if d not in DESIGNS and d not in DERIVED:
+            raise MSEInputError(f"unknown design {d!r} (known: {', '.join([*DESIGNS, *DERIVED])})")
+    designs = [d for d in DESIGNS if d in wanted or any(d in DERIVED[w] for w in wanted
+                                                          if w in DERIVED)]
     seeds = np.random.SeedSequence(seed).generate_state(replicates).tolist()
     workers = workers or os.cpu_count() or 1
     chunks = [seeds[i::workers * 4] for i in range(workers * 4) if seeds[i::workers * 4]]
@@ -211,7 +217,27 @@ def run_series_study(scenario: Scenario, replicates: int, designs: Sequence[str]
                 if progress:
                     progress(futures[fut])
     frame = pd.DataFrame(rows)
+    for name in DERIVED:
+        if name in wanted:
+            frame = derive_published(frame, name)
+    frame = frame[frame["design"].isin(wanted)]
     return frame.sort_values(["design", "seed", "year"], kind="stable").reset_index(drop=True)
+
+
+def derive_published(results: pd.DataFrame, name: str = "published") -> pd.DataFrame:
+    """``results`` with the rows of the derived design ``name`` added: its levels' rows (per
+    year: estimate, interval, change) with the trend of its joint design's row of the same
+    replicate (none where the joint fit failed: then the levels' own trend, as
+    :func:`zicht.mse.series.with_joint_trend`).  Works on a saved ``--results`` file too."""
+    levels, joint = DERIVED[name]
+    base = results[results["design"] == levels].copy()
+    trends = (results[(results["design"] == joint) & (results["status"] == "ok")]
+              .groupby("seed")[list(TREND_COLUMNS)].first().dropna())
+    hit = base["seed"].isin(trends.index) & (base["status"] == "ok")
+    for col in TREND_COLUMNS:
+        base.loc[hit, col] = base.loc[hit, "seed"].map(trends[col])
+    base["design"] = name
+    return pd.concat([results[results["design"] != name], base], ignore_index=True)
 
 
 def _share(x: pd.Series) -> float:

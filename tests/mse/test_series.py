@@ -158,3 +158,23 @@ def test_no_trend_where_the_years_cannot_be_weighed() -> None:
     flat = _series([100.0, 100.0, 100.0], np.zeros((3, 3)))
     assert flat.trend() is None
     assert open_year.changes()[1] is not None  # the changes are still there
+
+
+def test_the_joint_trend_replaces_only_the_trend() -> None:
+    """with_joint_trend: levels, intervals and changes of the separate fits, the trend of the
+    joint fit; a joint fit without a trend (two years) leaves the levels' own."""
+    from zicht.mse.series import with_joint_trend
+
+    years = np.arange(6)
+    N = list(6000 * 1.05 ** years * np.array([1.0, 1.1, 0.9, 1.05, 0.95, 1.0]))
+    wide = _series(N, np.diag((0.25 * np.array(N)) ** 2))
+    joint = _series(list(5000 * 1.05 ** years), np.diag((0.02 * 5000 * 1.05 ** years) ** 2))
+    out = with_joint_trend(wide, joint)
+    assert not wide.trend().significant  # 25 % per year: the separate fits see no trend
+    assert out.trend() == joint.trend() and out.trend().significant
+    assert out.trend().per_year == pytest.approx(0.05, abs=1e-9)
+    assert [c and c.to_dict() for c in out.changes()] == \
+        [c and c.to_dict() for c in wide.changes()]
+    np.testing.assert_array_equal(out.intervals()[0], wide.intervals()[0])
+    assert out.to_dict()["details"]["trend"] == "test"
+    assert with_joint_trend(wide, _series([1.0, 2.0], np.eye(2))) is wide

@@ -167,13 +167,14 @@ def _series_study(scenario: str, replicates: int, seed: int, workers: int,
     """``zicht simulate study --series``: the designs of :mod:`zicht.series_study`."""
     from rich.progress import Progress
 
-    from ..series_study import DESIGNS, YEARS, run_series_study, summarise_series
+    from ..series_study import DERIVED, DESIGNS, YEARS, run_series_study, summarise_series
 
+    known = [*DESIGNS, *DERIVED]
     chosen = None if designs is None else [d.strip() for d in designs.split(",") if d.strip()]
-    unknown = [d for d in chosen or [] if d not in DESIGNS]
+    unknown = [d for d in chosen or [] if d not in known]
     if unknown or chosen == []:
         _fail(f"unknown design(s) {', '.join(unknown) or '(none)'}; choose from "
-              f"{', '.join(DESIGNS)}", 2)
+              f"{', '.join(known)}", 2)
 
     if results is not None and (results.suffix.lower() != ".csv" or not results.parent.is_dir()):
         _fail(f"{results}: give a .csv file in an existing folder", 2)
