@@ -113,3 +113,84 @@ def test_a_year_too_small_to_protect_is_withheld_not_pinned(doc):
     assert all(row[col] is None for row in ages["counts"])
     assert doc["public"]["overlap"]["withheld"] and not doc["public"]["overlap"]["combinations"]
     assert doc["analyst"]["overlap"]["combinations"]
+
+
+def test_the_published_trend_is_the_joint_fits_where_there_is_one():
+    from zicht.monitor.estimates import annotate_changes
+
+    def rows():
+        return [{"year": 2020 + t, "method": "stepwise", "observed": 900, "estimate": e,
+                 "ci_low": e * 0.8, "ci_high": e * 1.25}
+                for t, e in enumerate([5000.0, 5200.0, 4900.0, 5300.0])]
+
+    own = annotate_changes(rows())
+    joint = {"per_year": 0.04, "ci_low": 0.01, "ci_high": 0.07, "significant": True}
+    published = rows()
+    trend = annotate_changes(published, joint=joint)
+    assert own["from"] == "years" and not own["significant"]
+    assert trend == {**joint, "from": "series"}
+    assert [r["change"] for r in published] == [r["change"] for r in _annotated(rows())]
+    assert annotate_changes(rows()[:2], joint=joint) is None  # two years: no trend at all
+
+
+def _annotated(rows):
+    from zicht.monitor.estimates import annotate_changes
+
+    annotate_changes(rows)
+    return rows
+
+
+def test_monitor_estimates_takes_the_trend_of_one_model_over_all_years(tmp_path):
+    """series_estimates on a linkage folder of four years: the yearly estimates and changes as
+    given, the trend from SeriesLogLinear on capture_histories.csv: it covers the true 15 % a
+    year with an interval a fifth as wide as the yearly intervals give."""
+    import numpy as np
+    import pandas as pd
+
+    from zicht.monitor.estimates import joint_series, series_estimates
+
+    rng = np.random.default_rng(4)
+    p = np.array([0.3, 0.25, 0.2])
+    rows, yearly = [], []
+    for t, year in enumerate(range(2020, 2024)):
+        N = int(4000 * 1.15 ** t)
+        seen = rng.random((N, 3)) < p
+        seen = seen[seen.any(axis=1)]
+        hist = pd.DataFrame(seen.astype(int), columns=["A", "B", "C"]).value_counts()
+        for key, n in hist.items():
+            rows.append({"year": year, "A": key[0], "B": key[1], "C": key[2], "count": int(n)})
+        yearly.append({"year": year, "method": "stepwise", "status": "ok",
+                       "observed": len(seen), "estimate": float(N),
+                       "ci_low": len(seen) + 0.5 * (N - len(seen)),
+                       "ci_high": len(seen) + 2.0 * (N - len(seen))})
+    pd.DataFrame(rows).to_csv(tmp_path / "capture_histories.csv", index=False)
+    frame = pd.DataFrame(yearly)
+    published = series_estimates(tmp_path, "stepwise", frame=frame)
+    apart = series_estimates(tmp_path, "stepwise", frame=frame, joint_trend=False)
+    joint = joint_series(tmp_path)
+    assert published.trend() == joint.trend() != apart.trend()
+    tp, ta = published.trend(), apart.trend()
+    assert tp.ci_low <= 0.15 <= tp.ci_high and tp.ci_low > 0
+    assert tp.ci_high - tp.ci_low < (ta.ci_high - ta.ci_low) / 5
+    np.testing.assert_array_equal(published.estimates, frame["estimate"])
+    assert published.to_dict()["details"]["trend"] == joint.method
+
+
+def test_the_hidden_range_scales_the_published_interval():
+    from zicht.monitor.estimates import hidden_range
+
+    row = {"year": 2024, "estimate": 6000.0, "ci_low": 5000.0, "ci_high": 8000.0,
+           "combined_low": 4800.0, "combined_high": 8400.0}
+    out = hidden_range(row, (0.0, 0.25, 0.5))
+    assert [r["estimate"] for r in out] == [6000.0, 8000.0, 12000.0]
+    assert (out[2]["ci_low"], out[2]["ci_high"]) == (9600.0, 16800.0)  # the combined band
+    assert hidden_range({"year": 2024, "estimate": None}) == []
+    with pytest.raises(ValueError, match="hidden share"):
+        hidden_range(row, (1.0,))
+
+
+def test_the_publication_holds_the_hidden_range_of_its_latest_estimate(doc):
+    hidden = doc["public"]["hidden"]
+    latest = max(e["year"] for e in doc["public"]["estimates"] if e.get("estimate"))
+    assert hidden["year"] == latest
+    assert [r["share"] for r in hidden["rows"]] == [0.1, 0.25, 0.5]

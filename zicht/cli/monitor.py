@@ -103,7 +103,9 @@ def estimates(
     trend = payload["trend"]
     if trend is not None:
         word = "a significant trend" if trend["significant"] else "no significant trend"
-        out.print(f"trend: {trend['per_year']:+.1%} a year ({trend['ci_low']:+.1%} to "
+        joint = payload.get("details", {}).get("trend")
+        source = f" (from one model over all years: {joint})" if joint else ""
+        out.print(f"trend{source}: {trend['per_year']:+.1%} a year ({trend['ci_low']:+.1%} to "
                   f"{trend['ci_high']:+.1%}): {word}")
     if out_file is not None:
         out.print(f"written: {out_file}")

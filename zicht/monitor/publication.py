@@ -39,6 +39,7 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "public.estimates": list, "public.overlap": dict, "public.targets": list,
     "public.programme": list, "analyst.breakdowns": dict, "analyst.overlap": dict,
     "analyst.comparison": dict, "analyst.calibration": dict, "analyst.strata": dict,
+    "public.trend": dict, "public.hidden": dict, "analyst.series": dict,
 }
 INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "version": (int, str), "name_nl": str, "name_en": str, "unit": str,
@@ -223,6 +224,18 @@ class Publication(Mapping[str, Any]):
         """The estimate of ``year`` (default: the latest) when it has a number, else None."""
         e = self.estimates.get(self.latest_year if year is None else int(year))
         return e if e and e.get("estimate") is not None else None
+
+    @property
+    def trend(self) -> dict | None:
+        """The published trend over the estimated years (``per_year``, ``ci_low``, ``ci_high``,
+        ``significant``, ``from``), None without one (fewer than three estimated years)."""
+        return self.public.get("trend")
+
+    @property
+    def hidden(self) -> dict | None:
+        """The sensitivity range for victims no reporter sees (``year``; ``rows`` of
+        ``share``, ``estimate``, ``ci_low``, ``ci_high``), None in a publication without it."""
+        return self.public.get("hidden")
 
     def estimate_interval(self, year: int | None = None) -> tuple[float | None, float | None]:
         """The published interval of the estimate of ``year`` (see :func:`estimate_interval`);

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .. import __version__
 from .disclosure import protect, protect_series
-from .estimates import annotate_changes
+from .estimates import annotate_changes, hidden_range
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
 from .publication import FORMAT_VERSION, check
@@ -215,6 +215,16 @@ def _sensitivity(table, linkage_dir: Path, year: int) -> dict:
 STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 
 
+def _hidden(estimates: list[dict] | None) -> dict | None:
+    """The sensitivity range for victims no reporter sees: the latest estimated year's
+    estimate and interval if 10, 25 or 50 % of the victims are hidden from every list."""
+    rows = [r for r in estimates or [] if hidden_range(r)]
+    if not rows:
+        return None
+    latest = max(rows, key=lambda r: int(r["year"]))
+    return {"year": int(latest["year"]), "rows": hidden_range(latest)}
+
+
 def _series(linkage_dir: Path) -> dict | None:
     """The sensitivity row of the estimate page: one log-linear model over all years
     (:class:`zicht.mse.series.SeriesLogLinear`) beside the published yearly estimates; None
@@ -327,7 +337,9 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
     statuses = evaluate(lines, data, now)
     names = {line.line: (line.name_nl, line.name_en) for line in lines}
     estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")
-    trend = None if estimates is None else annotate_changes(estimates)
+    series = _series(linkage_dir) if linkage_dir is not None else None
+    trend = None if estimates is None else annotate_changes(
+        estimates, joint=None if series is None else series.get("trend"))
     doc = {
         "format_version": FORMAT_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -347,6 +359,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "overlap": public_overlap,
             "estimates": estimates,
             "trend": trend,
+            "hidden": _hidden(estimates),
             "targets": [{
                 "line": s.target.line, "line_nl": names[s.target.line][0],
                 "line_en": names[s.target.line][1], "indicator": s.target.indicator,
@@ -363,7 +376,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
             "calibration": _calibration(data),
             "strata": _strata(linkage_dir, latest) if linkage_dir is not None else None,
-            "series": _series(linkage_dir) if linkage_dir is not None else None,
+            "series": series,
         },
     }
     doc = _clean(doc)
