@@ -54,6 +54,10 @@ def sample_publication(path: Path) -> Path:
     pub["analyst"]["series"] = SeriesResult(
         "series log-linear", [2023, 2024], np.array([5.0, 6.0]), np.array([14.0, 17.0]),
         np.diag([9.0, 16.0])).to_dict()
+    # two years give no trend; the pages' trend is hand-made, as publish() writes one from
+    # the joint fit of ten years
+    pub["public"]["trend"] = {"per_year": 0.05, "ci_low": 0.01, "ci_high": 0.09,
+                              "significant": True, "from": "series"}
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
     # realistic list, protected as publish() protects it
     import pandas as pd

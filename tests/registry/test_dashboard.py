@@ -233,3 +233,17 @@ def test_whatif_page_for_analysts(client):
     assert "tussen 0 en 1" in bad.text and "1 tot 100" in bad.text
     unknown = client.get("/dashboard/whatif", params={"category": "XX", "rate": "0.1"})
     assert unknown.status_code == 422 and "not a reporter" in unknown.text
+
+
+def test_the_overview_shows_the_trend_and_what_no_reporter_sees(client):
+    """The joint fit's trend as a sentence, and the latest estimate (the sample's 20, 12-40)
+    if 10, 25 or 50 % of the victims are seen by no reporter: 20 / (1 - share)."""
+    nl, en = client.get("/dashboard").text, client.get("/dashboard?lang=en").text
+    assert ("Trend van de schatting 2023–2024: +5,0% per jaar (95%-interval +1,0% tot +9,0%):"
+            " een significante trend (uit één model over alle jaren).") in nl
+    assert "+5.0% a year (95% interval +1.0% to +9.0%): a significant trend" in en
+    assert "Slachtoffers die geen melder ziet" in nl and "Victims no reporter sees" in en
+    table = re.search(r'<table[^>]*id="hidden".*?</table>', nl, re.S).group(0)
+    assert _cells(table)[-9:] == ["10%", "22", "13 - 44", "25%", "27", "16 - 53",
+                                  "50%", "40", "24 - 80"]
+    assert "seen by no reporter" not in nl

@@ -65,3 +65,52 @@ def target_indicator(target: dict, indicators: dict, lang: str) -> str:
                      for k, v in (target.get("where") or {}).items())
     return f"{name} ({cell})" if cell else name
 
+
+
+def signed(value: float, unit: str, lang: str) -> str:
+    """A change with its sign ("+1.234", "\u22122,5%"): counts whole, ``percent`` a relative
+    change with one decimal, a change of shares in percentage points."""
+    from ..i18n import format_number, format_percent
+    from .indicators import format_value
+
+    sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
+    if unit == "share":
+        points = format_number(abs(value) * 100, lang, decimals=1)
+        _ = translator(lang)
+        unit_name = _("percentage points")
+        return f"{sign}{points} {unit_name}"
+    if unit == "percent":
+        return sign + format_percent(abs(value), lang, decimals=1)
+    return sign + format_value(abs(value), unit, lang)
+
+
+def change(value: dict | None, lang: str, interval_word: bool = False) -> str:
+    """A published change of the estimate (``{estimate, ci_low, ci_high, significant}``) worded
+    by whether its interval excludes 0: "\u22122.429 (\u22124.939 tot +81): geen significante
+    verandering"; "-" without one.  ``interval_word``: "(95%-interval ... tot ...)"."""
+    if not value:
+        return "-"
+    _ = translator(lang)
+    verdict = _("significant change") if value["significant"] else _("no significant change")
+    text = (_("{change} (95% interval {low} to {high}): {verdict}") if interval_word
+            else _("{change} ({low} to {high}): {verdict}"))
+    return text.format(change=signed(value["estimate"], "count", lang),
+                       low=signed(value["ci_low"], "count", lang),
+                       high=signed(value["ci_high"], "count", lang), verdict=verdict)
+
+
+def trend(value: dict | None, lang: str) -> str | None:
+    """The published trend (``{per_year, ci_low, ci_high, significant}``, and ``from``) as a
+    sentence: "+4,8% per jaar (95%-interval +3,1% tot +6,5%): een significante trend"; None
+    without one."""
+    if not value:
+        return None
+    _ = translator(lang)
+    verdict = _("a significant trend") if value["significant"] else _("no significant trend")
+    text = _("{change} a year (95% interval {low} to {high}): {verdict}").format(
+        change=signed(value["per_year"], "percent", lang),
+        low=signed(value["ci_low"], "percent", lang),
+        high=signed(value["ci_high"], "percent", lang), verdict=verdict)
+    if value.get("from") == "series":
+        text += " " + _("(from one model over all years)")
+    return text

@@ -49,12 +49,7 @@ class Formatter:
 
     def signed(self, value: float, unit: str) -> str:
         """A change with its sign; a change of shares in percentage points."""
-        sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
-        if unit == "share":
-            points = format_number(abs(value) * 100, self.lang, decimals=1)
-            unit_name = self._("percentage points")
-            return f"{sign}{points} {unit_name}"
-        return sign + self.num(abs(value), unit)
+        return labels.signed(value, unit, self.lang)
 
     def date(self, iso: str | None) -> str:
         """An ISO date (or timestamp) as "6 December 2026"; as it is when it is no date."""

@@ -71,21 +71,16 @@ def _static_svg(spec: str) -> str:
         "<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
-def change_text(change: dict | None, lang: str) -> str:
-    """The change of the estimate from the year before, worded by whether its interval
-    excludes 0: "-2.429 (-4.939 tot +81): geen significante verandering"."""
-    if not change:
-        return "-"
-    _ = translator(lang)
+def _hidden_rows(hidden: dict | None, lang: str) -> dict | None:
+    """The sensitivity range for victims no reporter sees, as table rows (share hidden,
+    estimate, interval)."""
+    if not hidden:
+        return None
+    from ..i18n import format_percent
 
-    def signed(x: float) -> str:
-        text = _fmt(abs(x), "count", lang)
-        return ("+" if x > 0 else "\u2212" if x < 0 else "\u00b1") + text
-
-    verdict = _("significant change") if change["significant"] else _("no significant change")
-    return _("{change} ({low} to {high}): {verdict}").format(
-        change=signed(change["estimate"]), low=signed(change["ci_low"]),
-        high=signed(change["ci_high"]), verdict=verdict)
+    return {"year": hidden["year"], "rows": [
+        (format_percent(r["share"], lang), _fmt(r["estimate"], "count", lang),
+         _interval(r["ci_low"], r["ci_high"], lang)) for r in hidden["rows"]]}
 
 
 def _interval(low, high, lang: str) -> str:
@@ -274,14 +269,18 @@ def install(app: FastAPI) -> None:
             series.append((label, _fmt(reg.get(year), "count", page.lang),
                            _fmt(e.get("estimate"), "count", page.lang) if e else "-",
                            _interval(low, high, page.lang),
-                           change_text(e.get("change"), page.lang)))
+                           labels.change(e.get("change"), page.lang)))
         targets = [(t["line"], t[f"line_{page.lang}"],
                     labels.target_indicator(t, indicators, page.lang),
                     _status(t["status"], page.lang),
                     t[f"reason_{page.lang}"])
                    for t in doc["public"]["targets"]]
+        estimated = sorted(y for y, e in estimates.items() if e.get("estimate") is not None)
         return page.render("dashboard.html", doc=doc, latest=latest, indicators=rows,
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
+                       trend=labels.trend(doc["public"].get("trend"), page.lang),
+                       span=(estimated[0], estimated[-1]) if estimated else None,
+                       hidden=_hidden_rows(doc["public"].get("hidden"), page.lang),
                        programme=_programme_rows(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))
 
