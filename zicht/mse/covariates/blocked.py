@@ -137,10 +137,13 @@ class Blocks:
                 np.asarray(self.Xq.T @ v))
 
 
-def _schur(D: np.ndarray, C: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _schur(D: np.ndarray, C: np.ndarray, Q: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Schur complement A = Q - C' D^-1 C of the diagonal stratum block D, E = D^-1 C and
+    D^-1 (0 for a stratum without weight)."""
     Dinv = np.where(D > 0, 1.0 / np.where(D > 0, D, 1.0), 0.0)
     E = C * Dinv[:, None]
-    return Q - C.T @ E, E
+    return Q - C.T @ E, E, Dinv
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -153,9 +156,8 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 def newton_step(blocks: Blocks, w: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Solve X' diag(w) X delta = X' g through the Schur complement."""
     D, C, Q = blocks.parts(w)
-    A, E = _schur(D, C, Q)
+    A, E, Dinv = _schur(D, C, Q)
     gs, gq = blocks.xt(g)
-    Dinv = np.where(D > 0, 1.0 / np.where(D > 0, D, 1.0), 0.0)
     dq = _solve(A, gq - E.T @ gs)
     ds = gs * Dinv - E @ dq
     return np.concatenate([ds, dq])
@@ -164,12 +166,11 @@ def newton_step(blocks: Blocks, w: np.ndarray, g: np.ndarray) -> np.ndarray:
 def covariance(blocks: Blocks, mu: np.ndarray) -> np.ndarray:
     """(X' diag(mu) X)^-1 from the blocks (pseudo-inverse of a singular Schur complement)."""
     D, C, Q = blocks.parts(mu)
-    A, E = _schur(D, C, Q)
+    A, E, Dinv = _schur(D, C, Q)
     try:
         Ainv = np.linalg.inv(A)
     except np.linalg.LinAlgError:
         Ainv = np.linalg.pinv(A)
-    Dinv = np.where(D > 0, 1.0 / np.where(D > 0, D, 1.0), 0.0)
     S = blocks.S
     cov = np.empty((S + A.shape[0],) * 2)
     EA = E @ Ainv
@@ -231,7 +232,7 @@ def _null_space(blocks: Blocks, w: np.ndarray) -> tuple[int, np.ndarray]:
     """Rank of X' diag(w) X (w >= 0, every stratum weighted) and a basis of its null space as
     (S + q, r): for v in the Schur complement's null space, (-D^-1 C v, v)."""
     D, C, Q = blocks.parts(w)
-    A, E = _schur(D, C, Q)
+    A, E, _ = _schur(D, C, Q)
     A = (A + A.T) / 2
     q = A.shape[0]
     scale = np.sqrt(np.clip(np.diag(A), 0, None))
@@ -312,7 +313,7 @@ def screen_moves(blocks: Blocks, y: np.ndarray, cols: np.ndarray, rows: np.ndarr
     S = blocks.S
     mu = np.exp(np.minimum(blocks.eta(beta), 700.0)) * rows
     D, C, Q = blocks.parts(mu)
-    A, _ = _schur(D, C, Q)
+    A, _, _ = _schur(D, C, Q)
     U = np.asarray(blocks.Xq.T @ ((y - mu) * rows))
     inq = cols[S:]
     m_idx = np.flatnonzero(inq)

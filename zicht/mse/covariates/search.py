@@ -92,24 +92,24 @@ class _Search:
         """fit_models for one stepwise step on a large design: the promising moves only (the
         others have criterion and estimate NaN)."""
         cols, rows, _, _, _ = self.design.masks(model, self.y)
-        info = [self.design.masks(m, self.y) for m in models]
+        info: list[Info] = [(c, r, n) for c, r, _, _, n in
+                            (self.design.masks(m, self.y) for m in models)]
         approx = screen_moves(self.design.blocks, self.y, cols, rows, beta,
-                              [(c, r) for c, r, *_ in info], self.penalty)
+                              [(c, r) for c, r, _ in info], self.penalty)
         ranked = np.argsort(np.where(np.isnan(approx), -np.inf, approx), kind="stable")
         # a model whose MLE does not exist is never chosen; its fit runs to the iteration limit
         pick: list[int] = []
         for i in ranked:
             if len(pick) >= self.SCREEN and not np.isnan(approx[i]):
                 break
-            c, r, _, _, n = info[i]
-            if self.ierr(models[i], (c, r, n)) == 0:
+            if self.ierr(models[i], info[i]) == 0:
                 pick.append(int(i))
         crit, est = np.full(len(models), np.nan), np.full(len(models), np.nan)
         betas = np.zeros((len(models), self.design.n_columns))
-        c, e, b, _ = self.fit_models([models[i] for i in pick], beta0=beta)
+        c, e, b, _ = self._fit_blocked([info[i] for i in pick], beta)
         crit[pick], est[pick], betas[pick] = c, e, b
         self.screened += len(models) - len(pick)
-        return crit, est, betas, [(c, r, n) for c, r, _, _, n in info]
+        return crit, est, betas, info
 
     def ierr(self, model: Iterable[CovTerm], info: Info) -> int:
         """Existence verdict of a model on this table (memoised for this search; the shared
