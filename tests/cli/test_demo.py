@@ -120,6 +120,12 @@ def test_the_publication_covers_the_years_and_the_chain(built):
     cases = chain[(chain.measure == "police_cases_to_om") & (chain.year == 2024)].value.item()
     assert values["police_cases_to_om"][2024] == cases
     assert doc["analyst"]["comparison"]["year"] == 2024
+    # two years give no trend; the range for victims no reporter sees is of the latest year
+    assert doc["public"]["trend"] is None
+    hidden = doc["public"]["hidden"]
+    latest = next(e for e in doc["public"]["estimates"] if e["year"] == 2024)
+    assert hidden["year"] == 2024
+    assert hidden["rows"][1]["estimate"] == pytest.approx(latest["estimate"] / 0.75)
 
 
 @pytest.mark.slow  # a demo build
