@@ -57,7 +57,8 @@ def sample_publication(path: Path) -> Path:
     # two years give no trend; the pages' trend is hand-made, as publish() writes one from
     # the joint fit of ten years
     pub["public"]["trend"] = {"per_year": 0.05, "ci_low": 0.01, "ci_high": 0.09,
-                              "significant": True, "from": "series"}
+                              "significant": True, "from": "series", "first": 2023,
+                              "last": 2024}
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
     # realistic list, protected as publish() protects it
     import pandas as pd

@@ -124,13 +124,17 @@ def test_the_published_trend_is_the_joint_fits_where_there_is_one():
                 for t, e in enumerate([5000.0, 5200.0, 4900.0, 5300.0])]
 
     own = annotate_changes(rows())
-    joint = {"per_year": 0.04, "ci_low": 0.01, "ci_high": 0.07, "significant": True}
+    joint = {"per_year": 0.04, "ci_low": 0.01, "ci_high": 0.07, "significant": True,
+             "first": 2018, "last": 2023}
     published = rows()
     trend = annotate_changes(published, joint=joint)
     assert own["from"] == "years" and not own["significant"]
+    assert (own["first"], own["last"]) == (2020, 2023)
+    # the joint fit's own span: it may hold years the single years could not estimate
     assert trend == {**joint, "from": "series"}
     assert [r["change"] for r in published] == [r["change"] for r in _annotated(rows())]
-    assert annotate_changes(rows()[:2], joint=joint) is None  # two years: no trend at all
+    assert annotate_changes(rows()[:2]) is None  # two years of their own: no trend
+    assert annotate_changes(rows()[:2], joint=joint)["first"] == 2018
 
 
 def _annotated(rows):

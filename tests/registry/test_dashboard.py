@@ -235,15 +235,31 @@ def test_whatif_page_for_analysts(client):
     assert unknown.status_code == 422 and "not a reporter" in unknown.text
 
 
-def test_the_overview_shows_the_trend_and_what_no_reporter_sees(client):
-    """The joint fit's trend as a sentence, and the latest estimate (the sample's 20, 12-40)
-    if 10, 25 or 50 % of the victims are seen by no reporter: 20 / (1 - share)."""
+def test_the_overview_shows_the_trend_and_what_no_reporter_can_see(client):
+    """The joint fit's trend as a sentence over the years it spans, and the latest estimate
+    (the sample's 20, 12-40) if 10, 25 or 50 % of the victims cannot be seen by any reporter:
+    20 / (1 - share)."""
     nl, en = client.get("/dashboard").text, client.get("/dashboard?lang=en").text
-    assert ("Trend van de schatting 2023–2024: +5,0% per jaar (95%-interval +1,0% tot +9,0%):"
-            " een significante trend (uit één model over alle jaren).") in nl
+    assert ("<strong>Trend van de schatting 2023–2024</strong> +5,0% per jaar (95%-interval "
+            "+1,0% tot +9,0%): een significante trend (uit één model over alle jaren).") in nl
     assert "+5.0% a year (95% interval +1.0% to +9.0%): a significant trend" in en
-    assert "Slachtoffers die geen melder ziet" in nl and "Victims no reporter sees" in en
+    assert "Slachtoffers die geen melder kan zien" in nl and "Victims no reporter can see" in en
     table = re.search(r'<table[^>]*id="hidden".*?</table>', nl, re.S).group(0)
     assert _cells(table)[-9:] == ["10%", "22", "13 - 44", "25%", "27", "16 - 53",
                                   "50%", "40", "24 - 80"]
-    assert "seen by no reporter" not in nl
+    assert "reporter" not in nl
+
+
+def test_a_publication_without_trend_or_range_shows_neither(world, tmp_path):
+    """A publication written before the trend and the range existed still renders."""
+    import json
+
+    path = sample_publication(tmp_path / "publication.json")
+    doc = json.loads(path.read_text())
+    del doc["public"]["trend"], doc["public"]["hidden"]
+    path.write_text(json.dumps(doc))
+    app = create_app(world.registry)
+    app.state.publication_path = str(path)
+    page = TestClient(app).get("/dashboard")
+    assert page.status_code == 200
+    assert "Trend van de schatting" not in page.text and 'id="hidden"' not in page.text

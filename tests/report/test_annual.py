@@ -109,16 +109,25 @@ def test_the_change_of_the_estimate_is_worded_by_its_significance(html):
     assert "voorlopig" in _text(html["nl"]) and "provisional" in _text(html["en"])
 
 
-def test_the_estimate_chapter_shows_the_trend_and_what_no_reporter_sees(html):
-    """The sample's 2024 estimate of 20 (12-40) if a quarter of the victims is seen by no
-    reporter: 27 (16-53); the joint fit's trend; the caveats that say why."""
+def test_the_estimate_chapter_shows_the_trend_and_what_no_reporter_can_see(html):
+    """The sample's 2024 estimate of 20 (12-40) if a quarter of the victims cannot be seen by
+    any reporter: 27 (16-53); the joint fit's trend; the caveats that say why."""
     nl, en = _text(html["nl"]), _text(html["en"])
-    assert ("Schatting als 25% van de slachtoffers door geen melder wordt gezien "
+    assert ("Schatting als 25% van de slachtoffers door geen enkele melder gezien kan worden "
             "27 (95%-interval 16–53)") in nl
-    assert "Estimate if 50% of the victims is seen by no reporter 40 (95% interval 24–80)" in en
+    assert ("Estimate if 50% of the victims cannot be seen by any reporter 40 (95% interval "
+            "24–80)") in en
     assert "Trend over 2023–2024 +5,0% per jaar (95%-interval +1,0% tot +9,0%)" in nl
-    assert "Slachtoffers die geen melder ziet." in nl and "De trend." in nl
-    assert "Victims no reporter sees." in en and "seen by no reporter" not in nl
+    assert "Slachtoffers die geen melder kan zien." in nl and "De trend." in nl
+    assert "Victims no reporter can see." in en and "by any reporter" not in nl
+
+
+def test_an_earlier_year_s_report_has_no_trend_nor_range_of_the_latest(doc):
+    """The trend ends in 2024 and the range is of 2024: the 2023 report prints neither, nor
+    their caveats."""
+    text = _text(render_html(doc, year=2023, lang="en"))
+    assert "Trend 2023–2024" not in text and "cannot be seen by any reporter" not in text
+    assert "Victims no reporter can see." not in text and "The trend." not in text
 
 
 def test_html_comparison_verdicts(html, doc):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..linked_estimate import estimate_with_linkage
 from ..mse import EstimateNotAvailable, MSEInputError
-from ..mse.series import SeriesLogLinear, SeriesResult, Trend, independent_series, with_joint_trend
+from ..mse.series import SeriesLogLinear, SeriesResult, independent_series, with_joint_trend
 
 SERIES = "series"  # the pooled model over all years (zicht.mse.series), beside the methods
 
@@ -75,15 +75,16 @@ def joint_series(linkage_dir: str | Path, level: float = 0.95) -> SeriesResult:
         raise MSEInputError(f"series: {exc}") from exc
 
 
-def series_estimates(linkage_dir: str | Path, method: str = "stepwise", level: float = 0.95,
-                     frame: pd.DataFrame | None = None, joint_trend: bool = True
-                     ) -> SeriesResult:
+def series_estimates(linkage_dir: str | Path, method: str = PUBLISHED_METHOD,
+                     level: float = 0.95, frame: pd.DataFrame | None = None,
+                     joint_trend: bool | None = None) -> SeriesResult:
     """The years as a series, with the change from each year to the next and the trend.
 
     ``method="series"``: :func:`joint_series`.  Any other method: its yearly estimates
     (``frame``, else :func:`yearly_estimates`) taken as independent, years without an estimate
-    left out; with ``joint_trend`` (the published design) the trend is the joint fit's
-    (:func:`~zicht.mse.series.with_joint_trend`), or the years' own where it gives none.
+    left out; with ``joint_trend`` (default: for the published method only) the trend is the
+    joint fit's (:func:`~zicht.mse.series.with_joint_trend`), or the years' own where it gives
+    none.
     """
     folder = Path(linkage_dir)
     if method == SERIES:
@@ -95,7 +96,9 @@ def series_estimates(linkage_dir: str | Path, method: str = "stepwise", level: f
     levels = independent_series(
         str(ok["method"].iloc[0]), [int(y) for y in ok["year"]], ok["observed"].to_numpy(),
         ok["estimate"].to_numpy(), list(zip(ok["ci_low"], ok["ci_high"], strict=True)), level)
-    if not joint_trend or len(levels.periods) < 3:
+    if joint_trend is None:
+        joint_trend = method == PUBLISHED_METHOD
+    if not joint_trend:
         return levels
     try:
         return with_joint_trend(levels, joint_series(folder, level))
@@ -120,8 +123,8 @@ def annotate_changes(rows: list[dict], level: float = 0.95, provisional_years: i
     each published estimate row, in place; return the trend (None with fewer than three
     estimated years).  The rows' published intervals (with the linkage band where there is
     one) give the variances, the years' estimates taken as independent (separate fits).
-    ``joint``: the trend of one model over all years (:meth:`Trend.to_dict`), published
-    instead of the years' own where given."""
+    ``joint``: the trend of one model over all years (:meth:`Trend.to_dict`, with the years
+    it spans), published instead of the years' own where given."""
     from .publication import estimate_interval
 
     if not rows:
@@ -143,23 +146,23 @@ def annotate_changes(rows: list[dict], level: float = 0.95, provisional_years: i
     for r, prev, change in zip(ok, [None, *ok[:-1]], series.changes(), strict=True):
         consecutive = prev is not None and int(prev["year"]) == int(r["year"]) - 1
         r["change"] = change.to_dict() if change is not None and consecutive else None
-    if joint is not None and len(ok) >= 3:
-        return {**Trend(joint["per_year"], joint["ci_low"], joint["ci_high"]).to_dict(),
-                "from": "series"}
+    if joint is not None:  # the joint fit's own span (first, last): it may hold more years
+        return {**joint, "from": "series"}
     trend = series.trend()
     return None if trend is None else {**trend.to_dict(), "from": "years"}
 
 
-# Shares of the victims that no reporter sees, for the sensitivity range: capture-recapture
-# cannot estimate them (nothing in the overlap of the lists reveals them), so the publication
-# shows what the number would be if they exist instead of pretending to know.
+# Shares of the victims that no reporter can see, for the sensitivity range: capture-recapture
+# estimates the victims no reporter happened to see (the dark number), not those whom no
+# reporter could have seen (nothing in the overlap of the lists reveals them), so the
+# publication shows what the number would be if they exist instead of pretending to know.
 HIDDEN_SHARES = (0.1, 0.25, 0.5)
 
 
 def hidden_range(row: dict, shares: tuple[float, ...] = HIDDEN_SHARES) -> list[dict]:
-    """The published estimate row of a year scaled to a total of which ``share`` is seen by
-    no reporter: N / (1 - share), and its published interval likewise; empty without an
-    estimate."""
+    """The published estimate row of a year scaled to a total of which ``share`` cannot be
+    seen by any reporter: N / (1 - share), and its published interval likewise; empty without
+    an estimate."""
     from .publication import estimate_interval
 
     est = row.get("estimate")

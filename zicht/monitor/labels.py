@@ -5,6 +5,8 @@ the levels are the (Dutch, English) names of :mod:`zicht.codes`."""
 
 from __future__ import annotations
 
+import math
+
 from ..codes import NATIONALITY_GROUPS, NR_GROUPS, REGIONS, REPORTER_CATEGORIES, SEXES
 from ..i18n import N_, NC_, translator
 
@@ -73,6 +75,8 @@ def signed(value: float, unit: str, lang: str) -> str:
     from ..i18n import format_number, format_percent
     from .indicators import format_value
 
+    if not math.isfinite(value):
+        return "-"
     sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
     if unit == "share":
         points = format_number(abs(value) * 100, lang, decimals=1)

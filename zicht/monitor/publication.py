@@ -227,13 +227,24 @@ class Publication(Mapping[str, Any]):
 
     @property
     def trend(self) -> dict | None:
-        """The published trend over the estimated years (``per_year``, ``ci_low``, ``ci_high``,
-        ``significant``, ``from``), None without one (fewer than three estimated years)."""
+        """The published trend (``per_year``, ``ci_low``, ``ci_high``, ``significant``, ``from``
+        and the years it spans, ``first`` and ``last``), None without one."""
         return self.public.get("trend")
+
+    def trend_span(self) -> tuple[int, int] | None:
+        """The first and last year of the published trend (a publication that does not name
+        them: its first and last estimated year); None without a trend."""
+        trend = self.trend
+        if not trend:
+            return None
+        if trend.get("first") is not None and trend.get("last") is not None:
+            return int(trend["first"]), int(trend["last"])
+        years = sorted(y for y in self.estimates if self.estimate(y) is not None)
+        return (years[0], years[-1]) if years else None
 
     @property
     def hidden(self) -> dict | None:
-        """The sensitivity range for victims no reporter sees (``year``; ``rows`` of
+        """The sensitivity range for victims no reporter can see (``year``; ``rows`` of
         ``share``, ``estimate``, ``ci_low``, ``ci_high``), None in a publication without it."""
         return self.public.get("hidden")
 

@@ -216,7 +216,7 @@ STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 
 
 def _hidden(estimates: list[dict] | None) -> dict | None:
-    """The sensitivity range for victims no reporter sees: the latest estimated year's
+    """The sensitivity range for victims no reporter can see: the latest estimated year's
     estimate and interval if 10, 25 or 50 % of the victims are hidden from every list."""
     rows = [r for r in estimates or [] if hidden_range(r)]
     if not rows:

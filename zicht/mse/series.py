@@ -64,6 +64,8 @@ class Trend:
     per_year: float
     ci_low: float
     ci_high: float
+    first: int | None = None  # the periods the slope was fitted on
+    last: int | None = None
 
     @property
     def significant(self) -> bool:
@@ -71,7 +73,7 @@ class Trend:
 
     def to_dict(self) -> dict[str, Any]:
         return {"per_year": self.per_year, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "significant": self.significant}
+                "significant": self.significant, "first": self.first, "last": self.last}
 
 
 @dataclass
@@ -150,7 +152,8 @@ class SeriesResult:
         coef = np.linalg.solve(info, X.T @ Wi @ np.log(N))
         se = math.sqrt(max(float(np.linalg.inv(info)[1, 1]), 0.0))
         b = float(coef[1])
-        return Trend(math.expm1(b), math.expm1(b - self.z * se), math.expm1(b + self.z * se))
+        return Trend(math.expm1(b), math.expm1(b - self.z * se), math.expm1(b + self.z * se),
+                     int(self.periods[0]), int(self.periods[-1]))
 
     def to_dict(self) -> dict[str, Any]:
         lo, hi = self.intervals()

@@ -72,12 +72,10 @@ def _static_svg(spec: str) -> str:
 
 
 def _hidden_rows(hidden: dict | None, lang: str) -> dict | None:
-    """The sensitivity range for victims no reporter sees, as table rows (share hidden,
+    """The sensitivity range for victims no reporter can see, as table rows (share hidden,
     estimate, interval)."""
     if not hidden:
         return None
-    from ..i18n import format_percent
-
     return {"year": hidden["year"], "rows": [
         (format_percent(r["share"], lang), _fmt(r["estimate"], "count", lang),
          _interval(r["ci_low"], r["ci_high"], lang)) for r in hidden["rows"]]}
@@ -275,11 +273,10 @@ def install(app: FastAPI) -> None:
                     _status(t["status"], page.lang),
                     t[f"reason_{page.lang}"])
                    for t in doc["public"]["targets"]]
-        estimated = sorted(y for y, e in estimates.items() if e.get("estimate") is not None)
         return page.render("dashboard.html", doc=doc, latest=latest, indicators=rows,
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
                        trend=labels.trend(doc["public"].get("trend"), page.lang),
-                       span=(estimated[0], estimated[-1]) if estimated else None,
+                       span=doc.trend_span(),
                        hidden=_hidden_rows(doc["public"].get("hidden"), page.lang),
                        programme=_programme_rows(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))

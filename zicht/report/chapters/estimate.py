@@ -60,11 +60,12 @@ TREND = N_(
     "the single years can, whose intervals are wide; it does not include the linkage "
     "uncertainty.")
 HIDDEN = N_(
-    "Victims no reporter sees. The overlap between the reporters cannot reveal victims whom "
-    "every reporter sees less often, or never: the estimate cannot meet its aims for them, and "
-    "they are missing from its interval too. In zicht's simulations with such a group the "
-    "estimate was 6 to 40% too low. The table's rows 'Estimate if ...' show the number if a "
-    "share of the victims is hidden from every reporter.")
+    "Victims no reporter can see. The estimate includes the victims that no reporter happened "
+    "to see, but the overlap between the reporters cannot reveal victims whom every reporter "
+    "sees much less often, or cannot see at all: they are missing from the estimate and from "
+    "its interval. In zicht's simulations with such a group the estimate was 6 to 40% too low. "
+    "The table's rows 'Estimate if ...' show the number if a share of the victims cannot be "
+    "seen by any reporter.")
 
 
 def estimate(data: ReportData, n: Numbering) -> dict:
@@ -108,23 +109,33 @@ def _estimate_rows(data: ReportData, est: dict) -> list[tuple[str, str]]:
     if est.get("change"):
         rows.append((_("Change from {year}").format(year=data.year - 1),
                      labels.change(est["change"], f.lang, interval_word=True)))
-    # the trend spans every estimated year: printed in the report of the latest one
-    trend = labels.trend(data.pub.trend, f.lang) if data.year == data.pub.latest_year else None
-    if trend:
-        years = sorted(data.estimates)
-        rows.append((_("Trend {first}\u2013{last}").format(first=years[0], last=years[-1]),
-                     trend))
-    hidden = data.pub.hidden
-    if hidden and hidden.get("year") == data.year:
-        for r in hidden["rows"]:
-            rows.append((_("Estimate if {share} of the victims is seen by no reporter").format(
-                share=format_percent(r["share"], f.lang)),
-                _("{estimate} (95% interval {interval})").format(
-                    estimate=f.num(r["estimate"]), interval=f.interval(r["ci_low"],
-                                                                       r["ci_high"]))))
     if est.get("provisional"):
         rows.append((_("Status"), _("provisional: late reports can still change it")))
+    if _shows_trend(data):
+        first, last = data.pub.trend_span()
+        rows.append((_("Trend {first}\u2013{last}").format(first=first, last=last),
+                     labels.trend(data.pub.trend, f.lang) or MISSING))
+    if _shows_hidden(data):
+        for r in data.pub.hidden["rows"]:
+            rows.append((_("Estimate if {share} of the victims cannot be seen by any "
+                           "reporter").format(share=format_percent(r["share"], f.lang)),
+                         _("{estimate} (95% interval {interval})").format(
+                             estimate=f.num(r["estimate"]),
+                             interval=f.interval(r["ci_low"], r["ci_high"]))))
     return rows
+
+
+def _shows_trend(data: ReportData) -> bool:
+    """The trend spans the publication's years: printed in the report of the last year it
+    spans."""
+    span = data.pub.trend_span()
+    return span is not None and span[1] == data.year
+
+
+def _shows_hidden(data: ReportData) -> bool:
+    """The range for victims no reporter can see is of one year (the latest estimated)."""
+    hidden = data.pub.hidden
+    return bool(hidden) and hidden.get("year") == data.year
 
 
 def comparison(data: ReportData, n: Numbering) -> dict | None:
@@ -165,8 +176,8 @@ def caveats(data: ReportData) -> list[list[str]]:
         texts.append(_(LINKAGE_NONE).format(year=data.year))
     bootstrap = bool(est) and est.get("interval") == "bootstrap"
     texts += [_(INTERVAL_BOOTSTRAP if bootstrap else INTERVAL), _(YEARS)]
-    if (data.pub.trend or {}).get("from") == "series":
+    if _shows_trend(data) and (data.pub.trend or {}).get("from") == "series":
         texts.append(_(TREND))
-    if data.pub.hidden:
+    if est and _shows_hidden(data):
         texts.append(_(HIDDEN))
     return [c.split(". ", 1) for c in texts]
