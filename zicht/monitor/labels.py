@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from ..codes import NATIONALITY_GROUPS, NR_GROUPS, REGIONS, REPORTER_CATEGORIES, SEXES
-from ..i18n import N_, NC_, translator
+from ..i18n import N_, NC_, format_number, format_percent, translator
 
 BREAKDOWN_NAMES = {"sex": N_("sex"), "age_band": N_("age band"),
                    "form": N_("form of exploitation"), "nationality_group": N_("nationality"),
@@ -68,12 +68,10 @@ def target_indicator(target: dict, indicators: dict, lang: str) -> str:
     return f"{name} ({cell})" if cell else name
 
 
-
 def signed(value: float, unit: str, lang: str) -> str:
     """A change with its sign ("+1.234", "\u22122,5%"): counts whole, ``percent`` a relative
     change with one decimal, a change of shares in percentage points."""
-    from ..i18n import format_number, format_percent
-    from .indicators import format_value
+    from .indicators import format_value  # pandas: only where a value is formatted
 
     if not math.isfinite(value):
         return "-"

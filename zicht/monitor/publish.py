@@ -218,11 +218,11 @@ STRATA = ("sex", "age_band", "form", "nationality_group", "region")
 def _hidden(estimates: list[dict] | None) -> dict | None:
     """The sensitivity range for victims no reporter can see: the latest estimated year's
     estimate and interval if 10, 25 or 50 % of the victims are hidden from every list."""
-    rows = [r for r in estimates or [] if hidden_range(r)]
-    if not rows:
+    ranges = {int(r["year"]): rows for r in estimates or [] if (rows := hidden_range(r))}
+    if not ranges:
         return None
-    latest = max(rows, key=lambda r: int(r["year"]))
-    return {"year": int(latest["year"]), "rows": hidden_range(latest)}
+    latest = max(ranges)
+    return {"year": latest, "rows": ranges[latest]}
 
 
 def _series(linkage_dir: Path) -> dict | None:
@@ -230,10 +230,10 @@ def _series(linkage_dir: Path) -> dict | None:
     (:class:`zicht.mse.series.SeriesLogLinear`) beside the published yearly estimates; None
     when it gives no estimate (the reason is not published)."""
     from ..mse import EstimateNotAvailable, MSEInputError
-    from .estimates import SERIES, series_estimates
+    from .estimates import joint_series
 
     try:
-        return series_estimates(linkage_dir, SERIES).to_dict()
+        return joint_series(linkage_dir).to_dict()
     except (EstimateNotAvailable, MSEInputError):
         return None
 

@@ -275,9 +275,8 @@ def install(app: FastAPI) -> None:
                    for t in doc["public"]["targets"]]
         return page.render("dashboard.html", doc=doc, latest=latest, indicators=rows,
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
-                       trend=labels.trend(doc["public"].get("trend"), page.lang),
-                       span=doc.trend_span(),
-                       hidden=_hidden_rows(doc["public"].get("hidden"), page.lang),
+                       trend=labels.trend(doc.trend, page.lang), span=doc.trend_span(),
+                       hidden=_hidden_rows(doc.hidden, page.lang),
                        programme=_programme_rows(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang)))
 
