@@ -262,3 +262,23 @@ def test_a_registry_export_links_like_the_simulation_it_holds(linked_simulation,
     assert summary["source"] == "export"
     assert summary["key_fingerprint"] == Pseudonymiser(KEY).fingerprint
     assert abs(summary["persons"] - direct["persons"]) <= 2
+    # the reporter's own ids come through, so one's own truth can be keyed on them
+    assert persons["source_ref"].notna().all()
+    assert set(persons["source_ref"]) == set(truth)
+    own = pd.read_csv(sim / "truth_reports.csv", dtype=str).rename(
+        columns={"report_id": "source_ref"})[["source_ref", "person_id"]]
+    own.to_csv(tmp_path / "own_truth.csv", index=False)
+    ev = runner.invoke(app, ["link", "evaluate", str(from_export), "--truth",
+                             str(tmp_path / "own_truth.csv"), "--estimates", "--method", "Mt",
+                             "--format", "json"])
+    assert ev.exit_code == 0, ev.output
+    payload = json.loads(ev.output)
+    assert payload["evaluation"]["reports"] == len(persons)
+    assert payload["evaluation"]["pairwise_f1"] == pytest.approx(
+        direct["evaluation"]["pairwise_f1"], abs=0.01)
+    assert all(r["true_links_estimate"] for r in payload["estimates"])
+    short = own.iloc[1:]  # a report the truth lacks is named, not guessed
+    short.to_csv(tmp_path / "short.csv", index=False)
+    missing = runner.invoke(app, ["link", "evaluate", str(from_export), "--truth",
+                                  str(tmp_path / "short.csv")])
+    assert missing.exit_code != 0 and "not in the truth" in missing.output

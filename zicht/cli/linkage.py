@@ -227,38 +227,32 @@ def _print_frame(frame, title: str) -> None:
     out.print(t)
 
 
-@app.command(help="Compare a linkage with a simulation's truth: pairwise and cluster "
-                       "precision/recall/F1, persons counted vs true persons, and (--estimates) "
-                       "each year's estimate on the linked vs the true persons.")
+@app.command(help="Compare a linkage with the truth (a simulation's, or your own labels): "
+                       "pairwise and cluster precision/recall/F1, persons counted vs true "
+                       "persons, and (--estimates) each year's estimate on the linked vs the "
+                       "true persons.")
 def evaluate(
     folder: Path = typer.Argument(..., help="The --out folder of `zicht link`."),
-    truth: Path = typer.Option(..., help="The `zicht simulate` folder (or its "
-                                         "truth_reports.parquet/.csv)."),
+    truth: Path = typer.Option(..., help="A `zicht simulate` folder, or a CSV/Parquet file "
+                                         "with person_id and report_id, or person_id and "
+                                         "source_ref (your own report ids; with organisation "
+                                         "too when ids repeat between organisations)."),
     estimates: bool = typer.Option(False, "--estimates", help="Also estimate each year on the "
                                                               "linked and on the true persons."),
     method: str = typer.Option("stepwise", help="Estimator for --estimates."),
     format: str = typer.Option("text", "--format", help="text or json."),
 ):
-    import pandas as pd
-
+    from ..linkage.evaluate import TruthError, read_truth, true_persons
     from ..linkage.evaluate import evaluate as score
 
     folder = _folder(folder)
-    file = truth
-    if truth.is_dir():
-        file = next((truth / n for n in ("truth_reports.parquet", "truth_reports.csv")
-                     if (truth / n).exists()), truth / "truth_reports.parquet")
-    if not file.exists():
-        _fail(f"{truth}: no truth_reports.parquet or .csv (a `zicht simulate` folder)")
-    true = (pd.read_parquet(file) if file.suffix == ".parquet"
-            else pd.read_csv(file, dtype={"report_id": str}))
-    linked = pd.read_parquet(folder / "report_persons.parquet")
-    true_person = true.set_index("report_id")["person_id"].reindex(linked["report_id"])
-    if true_person.isna().any():
-        _fail(f"{true_person.isna().sum():,} linked reports are not in {file}: another "
-              "simulation?")
-    result = score(linked["person_id"].to_numpy(), true_person.to_numpy()).as_dict()
-    rows = _estimates(folder, truth, method) if estimates else None
+    linked = _read_linked(folder)
+    try:
+        true_person = true_persons(linked, read_truth(truth))
+    except TruthError as exc:
+        _fail(str(exc))
+    result = score(linked["person_id"].to_numpy(), true_person).as_dict()
+    rows = _estimates(folder, linked, true_person, method) if estimates else None
     if format == "json":
         print(json.dumps({"evaluation": result, "estimates": rows}, indent=2))
         return
@@ -277,36 +271,55 @@ def evaluate(
                        "difference"):
             e.add_column(column, justify="right")
         for row in rows:
-            e.add_row(str(row["year"]), f"{row['observed']:,}", f"{row['true_observed']:,}",
+            e.add_row(str(row["year"]), f"{row['observed']:,}",
+                      "-" if row["true_observed"] is None else f"{row['true_observed']:,}",
                       _num(row["estimate"]), _num(row["true_links_estimate"]),
                       f"{row['difference']:+.2%}" if row["difference"] is not None else "-")
         out.print(e)
+
+
+def _read_linked(folder: Path):
+    import pandas as pd
+
+    file = folder / "report_persons.parquet"
+    if not file.exists():
+        _fail(f"{folder}: no report_persons.parquet (the --out folder of `zicht link`)")
+    return pd.read_parquet(file)
 
 
 def _num(x) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 
-def _estimates(folder: Path, truth: Path, method: str) -> list[dict]:
-    """Each year's estimate on the linked and on the true capture histories."""
+def _estimates(folder: Path, linked, true_person, method: str) -> list[dict]:
+    """Each year's estimate on the linked and on the true capture histories; the true ones
+    are built from the truth's labels with the linkage's own lists (``summary.json``)."""
+    import numpy as np
     import pandas as pd
 
+    from ..linkage.persons import capture_histories
     from ..mse import CaptureHistories, EstimateNotAvailable, make_estimator
 
-    linked = pd.read_csv(folder / "capture_histories.csv")
-    lists = [c for c in linked.columns if c not in ("year", "count")]
+    histories = pd.read_csv(folder / "capture_histories.csv")
+    lists = [c for c in histories.columns if c not in ("year", "count")]
+    true_histories = None
+    if {"reporter_category", "reference_year"} <= set(linked.columns):
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        labels = pd.factorize(pd.Series(true_person))[0].astype(np.int64)
+        true_histories = capture_histories(linked, labels, summary.get("lists"))
     rows = []
-    for year, part in linked.groupby("year"):
-        true_file = (truth if truth.is_dir() else truth.parent) / f"capture_histories_{year}.csv"
+    for year, part in histories.groupby("year"):
         row = {"year": int(year), "observed": int(part["count"].sum()), "true_observed": None,
                "estimate": None, "true_links_estimate": None, "difference": None}
         try:
             row["estimate"] = make_estimator(method).fit(CaptureHistories.from_frame(
                 part[[*lists, "count"]].reset_index(drop=True)), ci="none").estimate
-            if true_file.exists():
-                table = CaptureHistories.from_csv(str(true_file))
-                row["true_observed"] = int(table.counts.sum())
-                row["true_links_estimate"] = make_estimator(method).fit(table, ci="none").estimate
+            if true_histories is not None:
+                true_part = true_histories[true_histories["year"] == year]
+                row["true_observed"] = int(true_part["count"].sum())
+                row["true_links_estimate"] = make_estimator(method).fit(
+                    CaptureHistories.from_frame(true_part[[*lists, "count"]]
+                                                .reset_index(drop=True)), ci="none").estimate
                 row["difference"] = row["estimate"] / row["true_links_estimate"] - 1
         except EstimateNotAvailable:
             pass

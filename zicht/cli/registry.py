@@ -225,8 +225,15 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                                              help="Accept a file without any name or birth "
                                                   "date column (its reports can never be "
                                                   "linked to others)."),
+            year_only_dates: bool = typer.Option(
+                False, "--year-only-dates",
+                help="Keep a birth date that is no calendar date (1979-02-29) as its birth "
+                     "year, with a warning for each such row, instead of refusing the file."),
             lang: str = typer.Option("en", help="Language of the messages: nl or en.")):
-    """Import reports: every row is registered, or none (all errors are reported)."""
+    """Import reports: every row is registered, or none (all errors are reported).
+
+    With --create-orgs, the organisations added for the file are removed again when the
+    import is refused: a refused import leaves nothing behind."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..registry.service import ValidationFailed, operator
@@ -236,6 +243,7 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
         _fail(f"{file}: no such file", 2)
     reg = _registry()
     actor = operator()
+    added: list[str] = []  # organisations added for this file (removed if it is refused)
     data = file.open("rb")  # read as the import needs it
     try:
         known = {o["code"] for o in _run(reg.organisations, actor)}
@@ -256,7 +264,12 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
             _run(scan)
             data.seek(0)
             for code, category in sorted(new.items()):
-                _run(reg.add_organisation, actor, code, code, category)
+                try:
+                    reg.add_organisation(actor, code, code, category)
+                except Exception as exc:  # one bad code: the ones added so far go again
+                    _remove_orgs(reg, actor, added)
+                    _refuse(exc)
+                added.append(code)
             if new:
                 out.print(f"added {len(new)} organisations: {', '.join(sorted(new))}")
         progress = Progress(TextColumn("{task.description}"), BarColumn(),
@@ -268,8 +281,10 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                 result = reg.import_file(
                     actor, data, file.name, lang=lang, allow_no_identity=no_identity,
                     default_organisation=org, max_errors=None if errors_out else 100,
-                    progress=lambda rows: progress.update(task, completed=rows))
+                    progress=lambda rows: progress.update(task, completed=rows),
+                    year_only_dates=year_only_dates)
         except ValidationFailed as exc:
+            _remove_orgs(reg, actor, added)
             if errors_out:
                 from ..tabular import write_csv
 
@@ -278,13 +293,38 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                           atomic=True)
                 err.print(f"zicht: {exc.total} error{'' if exc.total == 1 else 's'} written to "
                           f"{errors_out}")
+            if not year_only_dates and any(e.field == "birth_date" and e.code == "date"
+                                           for _row, e in exc.errors):
+                err.print("zicht: a birth date that is no calendar date (1979-02-29) can be "
+                          "kept as its year: import again with --year-only-dates")
             _refuse(exc)
-        except Exception as exc:  # conflicts, limits and the like: one line
+        except BaseException as exc:  # conflicts, limits, an interrupt: one line
+            _remove_orgs(reg, actor, added)
+            if not isinstance(exc, Exception):
+                raise
             _refuse(exc)
     finally:
         data.close()
+    for warning in result.get("warnings", [])[:20]:
+        err.print(f"warning: row {warning['row']}: {warning['message']}")
+    if result.get("warnings_total", 0) > 20:
+        err.print(f"warning: ... and {result['warnings_total'] - 20} more")
     out.print(f"{file.name}: {result['rows']} rows, {result['created']} reports registered, "
-              f"{result['existing']} already present (import {result['import_id']})")
+              f"{result['existing']} already present (import {result['import_id']})"
+              + (f", {result['warnings_total']} birth dates kept as year only"
+                 if result.get("warnings_total") else ""))
+
+
+def _remove_orgs(reg, actor, codes: list[str]) -> None:
+    """Remove the organisations ``--create-orgs`` added for a refused import."""
+    for code in codes:
+        try:
+            reg.remove_organisation(actor, code)
+        except Exception as exc:  # in use meanwhile (a user added): kept, and said
+            err.print(f"zicht: organisation {code} kept: {exc}")
+    if codes:
+        err.print(f"zicht: the import was refused; removed the {len(codes)} organisations "
+                  "added for it")
 
 
 def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet.")):

@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "TruthError", "evaluate", "read_truth", "true_persons"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,58 @@ def evaluate(predicted: pd.Series | np.ndarray, true: pd.Series | np.ndarray) ->
     c_precision, c_recall = exact / len(pred_sizes), exact / len(true_sizes)
     return Evaluation(len(frame), len(true_sizes), len(pred_sizes), precision, recall,
                       _f1(precision, recall), c_precision, c_recall, _f1(c_precision, c_recall))
+
+
+class TruthError(ValueError):
+    """The truth cannot be read or does not cover the linked reports (the message says)."""
+
+
+def read_truth(path: str | Path) -> pd.DataFrame:
+    """Known labels: a ``zicht simulate`` folder (its ``truth_reports``) or a CSV/Parquet
+    file with ``person_id`` and ``report_id`` or ``source_ref`` (the reporters' own report
+    ids, as in the import file; with ``organisation`` when ids repeat between
+    organisations)."""
+    path = Path(path)
+    file = path
+    if path.is_dir():
+        file = next((path / n for n in ("truth_reports.parquet", "truth_reports.csv")
+                     if (path / n).exists()), path / "truth_reports.parquet")
+    if not file.is_file():
+        raise TruthError(f"{path}: no such file, and not a folder with truth_reports.parquet "
+                         "or .csv")
+    try:
+        frame = (pd.read_parquet(file) if file.suffix == ".parquet"
+                 else pd.read_csv(file, dtype=str, keep_default_na=False))
+    except Exception as exc:  # pandas/pyarrow name the problem
+        raise TruthError(f"{file}: not a readable table ({exc})") from None
+    if "person_id" not in frame.columns or not ({"report_id", "source_ref"}
+                                                 & set(frame.columns)):
+        raise TruthError(f"{file}: needs the columns person_id and report_id or source_ref")
+    return frame
+
+
+def true_persons(linked: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """The true person of each linked report (``report_persons.parquet``'s order), matched
+    on ``report_id`` or else on ``source_ref`` (and ``organisation`` when the truth has it).
+    Raises :class:`TruthError` when a report is not in the truth or a key is ambiguous."""
+    if "report_id" in truth.columns and truth["report_id"].astype(str).isin(
+            linked["report_id"].astype(str)).any():
+        keys = ["report_id"]
+    elif "source_ref" in truth.columns and "source_ref" in linked.columns:
+        keys = ["organisation", "source_ref"] if {"organisation"} <= set(truth.columns) \
+            else ["source_ref"]
+    else:
+        raise TruthError("the truth shares no report_id with the linkage, and has no "
+                         "source_ref the linkage carries")
+    left = linked[keys].astype(str)
+    right = truth[[*keys, "person_id"]].astype({k: str for k in keys})
+    duplicated = right.duplicated(keys, keep=False)
+    if duplicated.any():
+        raise TruthError(f"{int(duplicated.sum()):,} truth rows share their "
+                         f"{' + '.join(keys)}: add organisation, or use report_id")
+    person = left.merge(right, on=keys, how="left")["person_id"]
+    missing = int(person.isna().sum())
+    if missing:
+        raise TruthError(f"{missing:,} of {len(linked):,} linked reports are not in the truth "
+                         f"(matched on {' + '.join(keys)})")
+    return person.astype(str).to_numpy()

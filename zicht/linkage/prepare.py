@@ -16,7 +16,8 @@ Three transformations, all vectorised (a million reports take a few seconds):
   ``extra/<name>``) becomes a 64-bit integer too, and the model compares it exactly.
 - **attributes**: sex (``U`` → NULL), nationality (alpha-3 or NULL), the birth year implied
   by the age at report (``approx_birth_year``, for reports without a birth date), the
-  reference year, reporter category and organisation (kept for the persons table).
+  reference year, reporter category and organisation (kept for the persons table), and the
+  reporter's own report id (``source_ref``), so that a person can be traced back.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ EQUALITY_TOKENS = (
 )  # fmt: skip
 BLOOM_FIELDS = ("bf_given", "bf_surname", "bf_name")
 BLOOM_WORDS = BLOOM_BITS // 64
-KEEP = ("reference_year", "reporter_category", "organisation", "received_date", "sex",
+KEEP = ("source_ref", "reference_year", "reporter_category", "organisation", "received_date",
+        "sex",
         "nationality", "age_at_report", "age_band", "exploitation_forms", "nr_group",
         "place_of_exploitation")
 

@@ -8,7 +8,7 @@ file):
 | file | content |
 |---|---|
 | ``pairs.parquet`` | scored pairs (match probability >= 0.01) with each comparison's level |
-| ``report_persons.parquet`` | report -> person |
+| ``report_persons.parquet`` | report -> person, with ``source_ref``, organisation, year |
 | ``persons.parquet`` | one row per person (:func:`zicht.linkage.persons.persons_table`) |
 | ``capture_histories.csv`` | per year: list pattern -> persons (``zicht estimate`` columns) |
 | ``capture_histories_<year>.csv`` | one year, ready for ``zicht estimate`` |
@@ -44,7 +44,7 @@ from .persons import STRATA, capture_histories, person_ids, persons_table
 from .prepare import prepare
 from .review import REVIEW_BAND, DecisionLog, queue
 
-__all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band"]
+__all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band", "report_persons"]
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
@@ -142,8 +142,7 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
         say(f"writing {out}")
         tables = {
             "pairs.parquet": pairs,
-            "report_persons.parquet": pd.DataFrame({
-                "report_id": table["unique_id"], "person_id": person_ids(labels)}),
+            "report_persons.parquet": report_persons(table, labels),
             "persons.parquet": persons,
             "capture_histories.csv": histories,
             "capture_histories_by_stratum.csv": by_stratum,
@@ -155,6 +154,19 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
             tables[f"capture_histories_{year}.csv"] = part.drop(columns="year")
         _write(out, tables, {"model.json": model.parameters(), "summary.json": summary})
     return LinkResult(out, table, pairs, labels, persons, histories, summary, evaluation, graph)
+
+
+def report_persons(table: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Report -> person, with what traces a report back to its reporter (``source_ref``,
+    ``organisation``) and what places it in the capture histories (``reporter_category``,
+    ``reference_year``): enough to rebuild the histories of another labelling, such as the
+    truth (``zicht link evaluate --estimates``)."""
+    out = pd.DataFrame({"report_id": table["unique_id"].to_numpy()})
+    for column in ("source_ref", "organisation", "reporter_category", "reference_year"):
+        if column in table.columns:
+            out[column] = table[column].to_numpy()
+    out["person_id"] = person_ids(labels)
+    return out
 
 
 def linkage_band(graph: Graph, table: pd.DataFrame, lists, method: str = "threshold",

@@ -125,6 +125,7 @@ class Registry:
 
     # -- organisations, users, tokens -------------------------------------------------------
     add_organisation = _to("org_admin", Organisations.add_organisation)
+    remove_organisation = _to("org_admin", Organisations.remove_organisation)
     organisations = _to("org_admin", Organisations.organisations)
     add_user = _to("user_admin", Users.add_user)
     users = _to("user_admin", Users.users)

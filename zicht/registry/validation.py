@@ -44,6 +44,8 @@ MESSAGES = {  # English msgids; the Dutch is in the catalogue (zicht/i18n.py)
     "mismatch": N_("{field}: {value} does not match {other} ({other_value})"),
     "length": N_("{field}: longer than {limit} characters"),
     "character": N_("{field}: contains a NUL character (0x00)"),
+    # no value in it: a warning names the row, not the person's date
+    "year_only": N_("{field}: not a calendar date; only its year is kept"),
 }
 FIELD_CONTEXT = "field"  # msgctxt of a field's name in a message
 # the fields named in Dutch in the Dutch messages (the catalogue has their names, in the
@@ -162,6 +164,33 @@ def validate_report(record: dict, lang: str = "nl",
         else:
             err("place_of_exploitation", "place", value=place)
     return out, errors
+
+
+def keep_year_of_impossible_date(record: dict, lang: str = "nl") -> FieldError | None:
+    """Turn a birth date written as a date but not on the calendar (``1979-02-29``,
+    ``1985-04-31``) into its year: ``birth_date`` emptied, ``birth_year`` set.  Returns the
+    warning to show for the row, or None when the record is left as it was (no such date, or
+    a ``birth_year`` that names another year, which validation then reports).
+
+    The year of such a date is almost always right (a day typed wrong), and the linkage tokens
+    of a date that is no date are its year's alone, so nothing is lost that linkage used."""
+    value = "" if record.get("birth_date") is None else str(record["birth_date"]).strip()
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
+    if match is None:
+        return None
+    try:
+        dt.date.fromisoformat(value)
+        return None  # a calendar date: validation judges it as it is
+    except ValueError:
+        pass
+    year = int(match.group(1))
+    given = "" if record.get("birth_year") is None else str(record["birth_year"]).strip()
+    if given and given.removesuffix(".0") != str(year):
+        return None
+    record["birth_date"], record["birth_year"] = "", str(year)
+    _ = translator(lang)
+    return FieldError("birth_date", "year_only", _(MESSAGES["year_only"]).format(
+        field=field_label("birth_date", _)))
 
 
 def field_label(field: str, _: Translator) -> str:

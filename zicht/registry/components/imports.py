@@ -18,7 +18,7 @@ from ..audit import Actor, Event
 from ..errors import MAX_LISTED, Conflict, RowConflicts, TooLarge, ValidationFailed
 from ..models import Import, Report, utcnow
 from ..tables import ErrorList, TableReader
-from ..validation import FieldError
+from ..validation import FieldError, keep_year_of_impossible_date
 from .intake import WRITE_TIMEOUT, Intake, Submission, field_error
 from .store import Store, chunks, operator
 
@@ -35,7 +35,7 @@ class Imports:
                     today: dt.date | None = None, allow_no_identity: bool = False,
                     default_organisation: str | None = None,
                     progress: Callable[[int], None] | None = None,
-                    max_errors: int | None = MAX_LISTED) -> dict:
+                    max_errors: int | None = MAX_LISTED, year_only_dates: bool = False) -> dict:
         """Bulk import of a CSV or XLSX file in the import format: all rows or none.
 
         The file is read, validated and pseudonymised in chunks
@@ -45,7 +45,13 @@ class Imports:
         written between the chunks.  On any error the rest of the file is still validated
         (the first :data:`MAX_LISTED` errors are listed and all counted), nothing more is
         staged, and what was staged is deleted.  ``progress`` is called with the rows read;
-        ``max_errors`` (None: all, for the command line's error file) bounds the list."""
+        ``max_errors`` (None: all, for the command line's error file) bounds the list.
+
+        ``year_only_dates`` keeps a birth date that is not on the calendar (``1979-02-29``)
+        as its year (:func:`~zicht.registry.validation.keep_year_of_impossible_date`) instead
+        of refusing the file; each such row is listed under ``warnings`` in the result (the
+        first :data:`MAX_LISTED`; ``warnings_total`` counts them all) and counted in the
+        audit entry."""
         store = self.store
         store.require(actor, "reporter")
         _ = translator(lang)
@@ -58,6 +64,8 @@ class Imports:
             state="pending", rows=0, created=0, existing=0)))
         errors, seen = ErrorList(max_errors if max_errors is not None else 10**9), {}
         created = existing = conflicts = 0
+        warnings: list[dict] = []
+        warned = 0
         analysed = STAGE_ROWS // 4  # statistics refreshed after the first job, then at x4
         try:
             for chunk in reader.chunks():
@@ -66,6 +74,15 @@ class Imports:
                 if default_organisation:
                     for r in records:
                         r["organisation"] = r.get("organisation") or default_organisation
+                if year_only_dates:
+                    for number, r in chunk:
+                        warning = keep_year_of_impossible_date(r, lang)
+                        if warning is not None:
+                            warned += 1
+                            if len(warnings) < MAX_LISTED:
+                                warnings.append({"row": number, "field": warning.field,
+                                                 "code": warning.code,
+                                                 "message": warning.message})
                 try:
                     rows = self.intake.prepare(actor, records, "bulk", lang, today, numbers,
                                                seen)
@@ -121,6 +138,8 @@ class Imports:
                                                        _("file: no rows of reports")))])
         summary = {"format": reader.format, "file_digest": file_digest, "rows": reader.rows,
                    "created": created, "existing": existing}
+        if year_only_dates:
+            summary["birth_dates_kept_as_year"] = warned
 
         def commit(s: Session) -> None:
             done = s.execute(update(Import).where(Import.id == import_id,
@@ -132,7 +151,11 @@ class Imports:
             audit.append(s, actor, [Event("import", "file", import_id, summary)])
 
         store.writer.run(commit)
-        return {"import_id": import_id, **{k: v for k, v in summary.items() if k != "format"}}
+        result = {"import_id": import_id, **{k: v for k, v in summary.items()
+                                             if k not in ("format", "birth_dates_kept_as_year")}}
+        if year_only_dates:
+            result.update(warnings=warnings, warnings_total=warned)
+        return result
 
     def _analyze_reports(self) -> None:
         """PostgreSQL: refresh the planner's statistics of ``reports`` while an import grows

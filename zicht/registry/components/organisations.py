@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ... import codes
 from ..audit import Actor, Event
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Organisation
 from ..validation import FieldError
 from .store import Store
@@ -35,6 +36,25 @@ class Organisations:
             self.store.audit(s, actor, Event("create", "organisation", code,
                                              {"name": org.name, "category": category}))
             return org_dict(org)
+
+    def remove_organisation(self, actor: Actor, code: str) -> None:
+        """Delete an organisation nothing refers to (no user, no report, no import): one
+        added by mistake, or by ``zicht import --create-orgs`` for an import that was then
+        refused.  An organisation in use is refused (409); deactivate its users instead."""
+        self.store.require(actor, "admin")
+        try:
+            with self.store.sessions.begin() as s:
+                org = s.scalar(select(Organisation).where(Organisation.code == code.strip()))
+                if org is None:
+                    raise NotFound(f"organisation {code!r} does not exist")
+                s.execute(delete(Organisation).where(Organisation.id == org.id))
+                s.flush()  # a reference (user, report, import) fails here, not at commit
+                self.store.audit(s, actor, Event("delete", "organisation", org.code,
+                                                 {"name": org.name, "category": org.category}))
+        except IntegrityError:
+            raise Conflict(f"organisation {code!r} is in use (users, reports or imports "
+                           "refer to it)") from None
+        self.store.org_cache.pop(code.strip(), None)
 
     def organisations(self, actor: Actor) -> list[dict]:
         self.store.require(actor, "admin", "analyst", "reporter", "auditor")
