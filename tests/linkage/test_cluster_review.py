@@ -28,13 +28,38 @@ def groups(ids, labels) -> set[frozenset]:
     return {frozenset(g) for g in out.values()}
 
 
-def test_threshold_links_and_components_chain():
+def test_links_join_by_average_linkage_and_a_weak_link_does_not_chain():
     g = Graph(IDS, PAIRS)
     assert groups(IDS, g.labels(0.5)) == {frozenset("abc"), frozenset("d"), frozenset("e")}
-    assert groups(IDS, g.labels(0.3)) == {frozenset("abcd"), frozenset("e")}
+    # at 0.3 c-d is a candidate, but d would join a, b and c on one link of 0.4 with nothing
+    # between d and a or b: mean 0.4 / 3 below the cohesion of 0.3
+    assert groups(IDS, g.labels(0.3)) == {frozenset("abc"), frozenset("d"), frozenset("e")}
+    assert groups(IDS, g.labels(0.3, cohesion=0.1)) == {frozenset("abcd"), frozenset("e")}
+    # plain connected components when asked
+    assert groups(IDS, g.labels(0.3, max_reports=None, cohesion=0)) == \
+        {frozenset("abcd"), frozenset("e")}
     assert groups(IDS, g.labels(1.0)) == {frozenset(x) for x in "abcde"}
     # person numbers follow the first report of each person: stable between runs
     assert list(g.labels(0.5)) == [0, 0, 0, 1, 2]
+
+
+def test_a_group_joins_on_the_mean_of_all_pairs_between():
+    ids = list("pqrs")
+    pairs = pd.DataFrame({"id_l": ["p", "r", "q", "p", "q"], "id_r": ["q", "s", "r", "r", "s"],
+                          "match_probability": [0.99, 0.98, 0.9, 0.2, 0.0]})
+    g = Graph(ids, pairs)
+    # {p,q} and {r,s}: q-r 0.9 + p-r 0.2 over four pairs = 0.275 < 0.3: two persons
+    assert groups(ids, g.labels(0.5)) == {frozenset("pq"), frozenset("rs")}
+    assert groups(ids, g.labels(0.5, cohesion=0.25)) == {frozenset("pqrs")}
+
+
+def test_the_size_cap_stops_a_person_growing_past_it():
+    ids = [f"r{i}" for i in range(6)]
+    pairs = pd.DataFrame([(a, b, 0.99) for i, a in enumerate(ids) for b in ids[i + 1:]],
+                         columns=["id_l", "id_r", "match_probability"])
+    g = Graph(ids, pairs)
+    assert len(set(g.labels(0.5))) == 1
+    assert sorted(np.bincount(g.labels(0.5, max_reports=4))) == [2, 4]
 
 
 def test_decisions_override_the_model_both_ways():
@@ -56,19 +81,30 @@ def test_a_match_on_a_pair_the_model_never_scored_still_links():
     assert frozenset("de") in groups(IDS, g.labels(0.5))
 
 
-def test_conflicts_show_no_match_decisions_joined_by_a_chain():
+def test_a_no_match_decision_is_never_bridged_by_the_model():
     decisions = pd.DataFrame({"id_l": ["a"], "id_r": ["c"], "decision": ["no_match"]})
-    labels = Graph(IDS, PAIRS, decisions).labels(0.5)  # a-b-c still chained
+    labels = Graph(IDS, PAIRS, decisions).labels(0.5)  # a-b and b-c links, a-c forbidden
+    assert labels[IDS.index("a")] != labels[IDS.index("c")]
+    assert conflicts(np.array(IDS, dtype=object), labels, decisions).empty
+
+
+def test_conflicts_show_no_match_decisions_joined_by_match_decisions():
+    decisions = pd.DataFrame({"id_l": ["a", "b", "a"], "id_r": ["b", "c", "c"],
+                              "decision": ["match", "match", "no_match"]})
+    labels = Graph(IDS, PAIRS, decisions).labels(0.5)  # the analysts' own matches chain
     found = conflicts(np.array(IDS, dtype=object), labels, decisions)
     assert list(zip(found.id_l, found.id_r, strict=True)) == [("a", "c")]
 
 
 def test_sampled_linkages_follow_the_match_probabilities():
-    g = Graph(IDS, PAIRS)
+    ids = ["x", "y"]
+    g = Graph(ids, pd.DataFrame({"id_l": ["x"], "id_r": ["y"], "match_probability": [0.4]}))
     rng = np.random.default_rng(1)
     draws = np.array([g.sample(rng) for _ in range(4000)])
-    linked_cd = (draws[:, 2] == draws[:, 3]).mean()
-    assert abs(linked_cd - 0.4) < 0.03  # 0.4 +- 4 standard errors
+    assert abs((draws[:, 0] == draws[:, 1]).mean() - 0.4) < 0.03  # +- 4 standard errors
+    # a drawn weak link joins d to c only when c is on its own (b-c not drawn): 0.4 x 0.05
+    draws = np.array([Graph(IDS, PAIRS).sample(rng) for _ in range(4000)])
+    assert abs((draws[:, 2] == draws[:, 3]).mean() - 0.02) < 0.01
 
 
 def test_unknown_report_in_pairs_is_refused():

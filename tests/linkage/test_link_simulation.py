@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from tests.support import build_once
 from zicht.cli import app
 from zicht.linkage.evaluate import Evaluation
-from zicht.linkage.run import link
+from zicht.linkage.run import BAND_THRESHOLDS, link
 from zicht.linked_estimate import estimate_with_linkage
 from zicht.mse import CaptureHistories, make_estimator
 from zicht.registry.pseudonymise import Pseudonymiser
@@ -95,7 +95,7 @@ def test_estimates_on_linked_persons_stay_close_to_the_true_links(baseline):
 def test_linkage_band_beside_the_statistical_interval(baseline):
     _, out, _ = baseline
     result = estimate_with_linkage(out, 2020, "Mt")
-    assert result.band_method == "threshold" and result.linkages == 5
+    assert result.band_method == "threshold" and result.linkages == len(BAND_THRESHOLDS)
     low, high = result.linkage_band
     assert low < high  # the thresholds do not all give the same persons
     assert result.combined[0] <= min(result.interval[0], low)

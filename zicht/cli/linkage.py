@@ -118,6 +118,30 @@ def run(
     except LinkageInputError as exc:  # refused before anything is written
         _fail(f"{reports}: {exc}")
     _print_summary(result.summary, out_dir)
+    _print_m_u(out_dir / "m_u.csv" if out_dir is not None else None, result.summary)
+
+
+def _print_m_u(file: Path | None, summary: dict) -> None:
+    """The trained m and u per comparison level, and the warnings on implausible ones."""
+    import pandas as pd
+
+    if file is not None and file.exists():
+        frame = pd.read_csv(file)
+        t = Table(title="What the model learnt: m = P(level | same person), u = P(level | "
+                        "different persons)")
+        for column in ("comparison", "level", "m", "u", "weight"):
+            t.add_column(column, justify="left" if column in ("comparison", "level")
+                         else "right")
+        for row in frame.itertuples(index=False):
+            t.add_row(row.comparison, row.level, _prob(row.m), _prob(row.u),
+                      "-" if pd.isna(row.weight) else f"{row.weight:+.1f}")
+        out.print(t)
+    for warning in summary.get("training_warnings", []):
+        err.print(f"warning: {warning}")
+
+
+def _prob(x) -> str:
+    return "-" if x is None or x != x else f"{x:.3g}"
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:

@@ -16,6 +16,7 @@ file):
 | ``capture_histories_band.csv`` | the same per year for each linkage of the band (``linkage``) |
 | ``review_queue.csv`` | undecided pairs in the review band, most uncertain first |
 | ``model.json`` | the trained Splink model |
+| ``m_u.csv`` | m, u and match weight of every comparison level (what the model learnt) |
 | ``summary.json`` | counts, threshold, lists, timings, the evaluation when truth is known |
 
 ``decisions.jsonl`` (the review log) is read from ``out`` and never rewritten here.
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..tabular import write_csv
-from .cluster import Graph, conflicts
+from .cluster import DEFAULT_THRESHOLD, Graph, conflicts
 from .evaluate import Evaluation, evaluate
 from .inputs import LinkageInputError, Reports, load_reports
 from .persons import STRATA, capture_histories, person_ids, persons_table
@@ -48,8 +49,7 @@ __all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band", "report_pers
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
-DEFAULT_THRESHOLD = 0.5
-BAND_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+BAND_THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass
@@ -127,6 +127,7 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
         "lists": {k: list(v) for k, v in (lists or {}).items()} or None,
         "probability_two_random_records_match": training.probability_two_random_records_match,
         "deterministic_rule_recall": training.deterministic_recall,
+        "training_warnings": list(training.warnings),
         "decisions": 0 if decided is None else len(decided),
         "decision_conflicts": 0 if conflicting is None else len(conflicting),
         "review_queue": len(review), "review_band": list(band),
@@ -147,6 +148,7 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
             "capture_histories.csv": histories,
             "capture_histories_by_stratum.csv": by_stratum,
             "review_queue.csv": _review_view(review, table),
+            "m_u.csv": model.m_u_table(),
         }
         if band_table is not None:
             tables["capture_histories_band.csv"] = band_table
