@@ -7,8 +7,9 @@ year:
 
 - the **estimate** and its statistical interval on the chosen linkage;
 - the **linkage band**: what linkage alone could not settle.  For a *threshold* band (the
-  default: clustering at match probabilities 0.5 to 0.9) the range of the point estimates; for
-  a *sample* band (links drawn with their match probabilities) their 2.5-97.5 % range;
+  default: clustering at match probabilities 0.2 to 0.6, around the default 0.4) the range
+  of the point estimates; for a *sample* band (links drawn with their match probabilities)
+  their 2.5-97.5 % range;
 - a **combined interval**.  Threshold band: from the lowest lower bound to the highest upper
   bound of the statistical intervals over the band (no probability is claimed for the choice
   of threshold, so the union is the honest statement).  Sample band: Rubin's rules for

@@ -46,7 +46,7 @@ def build_linkage(root: Path) -> Path:
     from zicht.registry.pseudonymise import Pseudonymiser
 
     sim = root / "sim"
-    result = CliRunner().invoke(app, ["simulate", "--years", "2024", "--victims", "1500",
+    result = CliRunner().invoke(app, ["simulate", "--years", "2024", "--victims", "2500",
                                       "--seed", "4", "--formats", "parquet", "--out", str(sim)])
     assert result.exit_code == 0, result.output
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -165,12 +165,15 @@ def test_the_dashboard_menu_links_the_page_for_analysts_only(app, world):
 
 
 # -- the page and a decision ---------------------------------------------------------------------
-def test_the_queue_most_uncertain_first_with_levels_and_no_tokens(app, world, folder):
+def test_the_queue_most_valuable_first_with_levels_and_no_tokens(app, world, folder):
     client, _ = client_as(app, world, "analyst")
     page = client.get(URL)
     assert page.status_code == 200
     queue = queue_of(folder)
-    order = queue.assign(u=(queue.match_probability - 0.5).abs()).sort_values("u", kind="stable")
+    assert queue["value"].notna().all() and queue["value"].max() > queue["value"].min()
+    # the pairs whose answer matters most to the estimate, then the most uncertain
+    order = queue.assign(v=-queue.value, u=(queue.match_probability - 0.5).abs()) \
+        .sort_values(["v", "u"], kind="stable")
     want = list(zip(order.id_l, order.id_r, strict=True))
     assert shown_pairs(page.text) == want[:review.PAGE_SIZE]
     assert f"{len(queue)} paren in de wachtrij van de laatste koppelrun: 0 beslist, " \

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..codes import nationality_group, region_of_place
 
-__all__ = ["DEFAULT_LISTS", "STRATA", "capture_histories", "parse_lists", "person_ids",
+__all__ = ["DEFAULT_LISTS", "STRATA", "capture_histories", "list_of", "parse_lists", "person_ids",
            "persons_table"]
 
 # the lists of the national estimate (the nl-baseline scenario's mse_lists)
@@ -50,7 +50,7 @@ def parse_lists(text: str | None) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _list_of(categories: pd.Series, lists: Mapping[str, Iterable[str]]) -> pd.Series:
+def list_of(categories: pd.Series, lists: Mapping[str, Iterable[str]]) -> pd.Series:
     lookup = {cat: name for name, cats in lists.items() for cat in cats}
     return categories.fillna("").astype(str).str.upper().map(lookup)
 
@@ -107,7 +107,7 @@ def persons_table(reports: pd.DataFrame, labels: np.ndarray,
     frame["report_id"] = reports["unique_id"].to_numpy()
     frame["year"] = reports["reference_year"].to_numpy()
     frame["category"] = reports["reporter_category"].fillna("UNK").to_numpy()
-    frame["list"] = _list_of(reports["reporter_category"], lists).to_numpy()
+    frame["list"] = list_of(reports["reporter_category"], lists).to_numpy()
     frame["organisation"] = reports.get("organisation", pd.Series(index=reports.index)) \
         .to_numpy()
     grouped = frame.groupby("person_id", sort=True)
@@ -154,8 +154,8 @@ def capture_histories(reports: pd.DataFrame, labels: np.ndarray,
         raise ValueError("window must be at least one year")
     names = list(lists)
     year = pd.to_numeric(reports["reference_year"], errors="coerce").to_numpy(dtype=float)
-    list_of = _list_of(reports["reporter_category"], lists)
-    list_index = pd.Categorical(list_of, categories=names).codes
+    listed = list_of(reports["reporter_category"], lists)
+    list_index = pd.Categorical(listed, categories=names).codes
     keep = ~np.isnan(year) & (list_index >= 0)
     year = year[keep].astype(np.int64)
     year = year - (year - year.min()) % window if len(year) else year

@@ -25,11 +25,13 @@ import getpass
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from .persons import DEFAULT_LISTS, list_of
 
 try:
     import fcntl
@@ -37,7 +39,7 @@ except ImportError:  # not POSIX: the lock holds within one process only
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["DECISIONS", "REVIEW_BAND", "DecisionConflict", "DecisionLog", "most_uncertain_first",
-           "queue"]
+           "queue", "review_order", "with_value"]
 
 DECISIONS = ("match", "no_match", "undecided")
 REVIEW_BAND = (0.2, 0.9)
@@ -176,14 +178,71 @@ def _who() -> str:
 
 
 def queue(pairs: pd.DataFrame, decisions: pd.DataFrame,
-          band: tuple[float, float] = REVIEW_BAND) -> pd.DataFrame:
-    """Undecided scored pairs inside ``band``, most uncertain (closest to 0.5) first."""
+          band: tuple[float, float] = REVIEW_BAND, labels=None, table: pd.DataFrame | None = None,
+          lists: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """Undecided scored pairs inside ``band``; with the clustering (``labels`` of ``table``'s
+    reports) the pairs whose answer would change the counts most come first
+    (:func:`with_value`), otherwise the most uncertain (closest to 0.5)."""
     low, high = band
     inside = pairs[(pairs["match_probability"] >= low) & (pairs["match_probability"] <= high)]
     if decisions is not None and len(decisions):
         decided = pd.MultiIndex.from_frame(decisions[["id_l", "id_r"]])
         inside = inside[~pd.MultiIndex.from_frame(inside[["id_l", "id_r"]]).isin(decided)]
-    return most_uncertain_first(inside)
+    if labels is not None and table is not None:
+        inside = with_value(inside, table, labels, lists)
+    return review_order(inside)
+
+
+# what a changed link does to the estimate: between two lists in one year it changes the
+# overlap the estimate rests on; within one list, that year's count; across years neither
+VALUE_BETWEEN_LISTS, VALUE_ONE_LIST, VALUE_OTHER_YEARS = 2.0, 1.0, 0.5
+
+
+def with_value(pairs: pd.DataFrame, table: pd.DataFrame, labels,
+               lists: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """The pairs with ``together`` (the two reports are one person now) and ``value``: the
+    chance that the model is wrong about the pair (the smaller of its match probability and
+    one minus it, for a calibrated model), times what a wrong link does to the estimate
+    (:data:`VALUE_BETWEEN_LISTS` for two reports of one year on different lists,
+    :data:`VALUE_ONE_LIST` on one list, :data:`VALUE_OTHER_YEARS` for different years).  An
+    active-learning order: the answers most likely to correct the counts the estimate rests
+    on are asked first.
+
+    The value depends on the pair's probability and lists, not on whether the clustering
+    put the two together: the decided pairs are then a sample chosen on the probability, from
+    which the chance of *match* given the probability is estimated without bias
+    (:mod:`zicht.linkage.calibrate`).  Choosing by ``together`` as well (asking first about
+    pairs the clustering kept apart despite a high probability) made the decided pairs
+    mostly non-matches at high probabilities and the recalibration learnt the reverse."""
+    index = pd.Index(table["unique_id"])
+    left, right = index.get_indexer(pairs["id_l"]), index.get_indexer(pairs["id_r"])
+    labels = pd.Series(labels).to_numpy()
+    together = labels[left] == labels[right]
+    p = pairs["match_probability"].to_numpy(dtype=float)
+    change = pd.Series(p).clip(upper=1 - p).to_numpy()
+    year = pd.to_numeric(table["reference_year"], errors="coerce").to_numpy(dtype=float)
+    listed = list_of(table["reporter_category"], dict(lists or DEFAULT_LISTS)).to_numpy()
+    same_year = year[left] == year[right]
+    same_list = listed[left] == listed[right]
+    weight = pd.Series(VALUE_OTHER_YEARS, index=range(len(pairs)))
+    weight[same_year & same_list] = VALUE_ONE_LIST
+    weight[same_year & ~same_list] = VALUE_BETWEEN_LISTS
+    out = pairs.copy()
+    out["together"] = together
+    out["value"] = change * weight.to_numpy()
+    return out
+
+
+def review_order(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Most valuable first (``value``, :func:`with_value`) when the pairs have it, then most
+    uncertain; renumbered."""
+    if "value" not in pairs.columns:
+        return most_uncertain_first(pairs)
+    value = pd.to_numeric(pairs["value"], errors="coerce").fillna(0.0)
+    key = pd.DataFrame({"value": -value, "doubt": (pairs["match_probability"] - 0.5).abs()},
+                       index=pairs.index)
+    order = key.sort_values(["value", "doubt"], kind="stable").index
+    return pairs.loc[order].reset_index(drop=True)
 
 
 def most_uncertain_first(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from ..linkage.review import (
     REVIEW_BAND,
     DecisionConflict,
     DecisionLog,
-    most_uncertain_first,
+    review_order,
 )
 from ..registry.audit import Event
 from ..registry.service import AccessDenied
@@ -222,9 +222,9 @@ def _read_queue(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     frame = frame[frame["match_probability"].notna()].copy()
     frame["key"] = [_key(a, b) for a, b in zip(frame["id_l"], frame["id_r"], strict=True)]
     frame = frame.drop_duplicates("key")
-    # most uncertain first: `zicht link` writes the file in this order; sorted again so that
-    # the page does not depend on it
-    return most_uncertain_first(frame)
+    # `zicht link` writes the file in this order (most valuable, then most uncertain
+    # first); sorted again so that the page does not depend on it
+    return review_order(frame)
 
 
 @lru_cache(maxsize=4)
