@@ -294,16 +294,21 @@ def settings(rules: list[tuple[str, ...]] | None = None, extra: tuple[str, ...] 
     }
 
 
-# Upper bounds on m-probabilities that unsupervised EM is known to overshoot.  EM trains the
-# birth date on pairs with equal names, where namesakes with other dates look like matches
-# with a typo unless other evidence separates them: on the independent generator's 20,000
-# reports EM put m(birth date different) at 0.128 where the true pairs show 0.009 (zicht's own
-# simulator: 0.004).  The intake validates dates, so a true pair whose dates differ in every
-# part is a rare error; 0.05 leaves room for five times the error rates seen.  A bound that
-# binds is reported (``TrainingReport.warnings``) and the level's excess spread over the
-# comparison's other levels in proportion.
-M_BOUNDS = {("birth_date", "different"): 0.05, ("birth_date", "year equal, date differs"): 0.05,
-            ("name", "different"): 0.05}
+# Bounds (low, high) on m-probabilities that unsupervised EM drives too far, either way.
+# EM trains the birth date on pairs with equal names, where namesakes with other dates look
+# like matches with a typo unless other evidence separates them: on the independent
+# generator's 20,000 reports EM put m(birth date different) at 0.128 where the true pairs show
+# 0.009 (zicht's own simulator: 0.004).  And it drives the other way where errors are common:
+# on FEBRL3 (names and dates only) m(name different) came out 0.00009 and m(birth date
+# different) 0.0004 - a weight of -13 bits, so that 470 true pairs with a mangled name and an
+# equal date, or equal names and a mangled date, scored below 0.01.  The intake validates
+# dates, so a true pair whose dates (or names) differ in every part is a rare error, but not
+# one to veto a pair on its own: at least 0.01 (-6.6 bits against a random pair), at most
+# 0.05.  A bound that binds is reported (``TrainingReport.warnings``) and the difference is
+# taken from (or given to) the comparison's other levels in proportion.
+M_BOUNDS = {("birth_date", "different"): (0.01, 0.05),
+            ("birth_date", "year equal, date differs"): (0.0, 0.05),
+            ("name", "different"): (0.01, 0.05)}
 # A person's reports counted at most this many times in a name's frequency when nothing else
 # tells how many people carry the name (see person_term_frequencies)
 PERSON_REPORTS_CAP = 4
@@ -437,10 +442,11 @@ class LinkageModel:
         for comparison in self.linker._settings_obj.comparisons:
             levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
             for level in levels:
-                bound = M_BOUNDS.get((comparison.output_column_name, level.label_for_charts))
+                bounds = M_BOUNDS.get((comparison.output_column_name, level.label_for_charts))
                 m = level.m_probability
-                if bound is None or m is None or m <= bound:
+                if bounds is None or m is None or bounds[0] <= m <= bounds[1]:
                     continue
+                bound = min(max(m, bounds[0]), bounds[1])
                 others = [lv for lv in levels if lv is not level and lv.m_probability]
                 rest = sum(lv.m_probability for lv in others)
                 if rest <= 0:
@@ -448,8 +454,9 @@ class LinkageModel:
                 for lv in others:
                     lv.m_probability = lv.m_probability * (1 - bound) / rest
                 level.m_probability = bound
+                side = "above" if m > bound else "below"
                 warnings.append(f"m({comparison.output_column_name}: {level.label_for_charts})"
-                                f" = {m:.3f} by EM, above its bound {bound:g}: set to the "
+                                f" = {m:.3g} by EM, {side} its bound {bound:g}: set to the "
                                 "bound")
         self._bound_warnings = warnings
 
