@@ -79,6 +79,7 @@ bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_intake.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_linkage.py
+	$(BIN)/python bench/linkage_robustness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
