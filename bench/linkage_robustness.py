@@ -14,7 +14,7 @@ For each: pairwise and cluster precision / recall / F1 and the persons counted, 
 (tokens, defaults) and plain Splink (clear names, standard comparisons, its best threshold on
 the truth: a favour no user gets; ``bench_linkage.plain_splink_pairs``); then per year the Mt
 and stepwise estimate on zicht's links against the estimate on the true links, and whether
-the linkage band (thresholds 0.2-0.6: the range of point estimates) and the combined interval
+the linkage band (thresholds 0.1-0.5: the range of point estimates) and the combined interval
 contain the latter.
 
 Usage: ``.venv/bin/python bench/linkage_robustness.py [--quick] [--json PATH]``

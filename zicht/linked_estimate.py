@@ -7,7 +7,7 @@ year:
 
 - the **estimate** and its statistical interval on the chosen linkage;
 - the **linkage band**: what linkage alone could not settle.  For a *threshold* band (the
-  default: clustering at match probabilities 0.2 to 0.6, around the default 0.4) the range
+  default: clustering at match probabilities 0.1 to 0.5, around the default 0.3) the range
   of the point estimates; for a *sample* band (links drawn with their match probabilities)
   their 2.5-97.5 % range;
 - a **combined interval**.  Threshold band: from the lowest lower bound to the highest upper

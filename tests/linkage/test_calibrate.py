@@ -3,6 +3,7 @@ answer matters most to the estimate."""
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import special
 
 from zicht.linkage.calibrate import MIN_DECISIONS, fit_calibration
@@ -75,3 +76,28 @@ def test_the_queue_asks_first_where_a_wrong_link_moves_the_estimate():
     decided = pd.DataFrame({"id_l": ["a"], "id_r": ["b"], "decision": ["match"]})
     assert ("a", "b") not in set(zip(*queue(pairs, decided, (0.2, 0.9), labels, table)
                                      [["id_l", "id_r"]].T.values, strict=True))
+
+
+def test_a_report_on_no_list_is_asked_about_last():
+    table = pd.DataFrame({"unique_id": ["a", "b", "c", "d"],
+                          "reporter_category": ["XYZ", "XYZ", "POL", "POL"],
+                          "reference_year": [2024] * 4})
+    pairs = pd.DataFrame({"id_l": ["a", "c"], "id_r": ["b", "d"],
+                          "match_probability": [0.5, 0.5]})
+    valued = with_value(pairs, table, np.array([0, 1, 2, 3]))
+    assert list(valued.value) == [0.5 * VALUE_OTHER_YEARS, 0.5 * VALUE_ONE_LIST]
+
+
+def test_the_slope_keeps_its_direction_whatever_the_decisions_say():
+    weights = np.linspace(-3, 3, 200)
+    pairs, decisions = _decided(weights, 0.0)
+    flipped = decisions.assign(decision=np.where(decisions.decision == "match", "no_match",
+                                                 "match"))
+    calibration = fit_calibration(pairs, flipped)
+    assert calibration.slope >= 0.2 - 1e-9
+    assert calibration.model_probability(0.01) == pytest.approx(
+        float(special.expit((special.logit(0.01) - calibration.intercept)
+                            / calibration.slope)))
+    assert calibration.apply(np.array([np.log2(calibration.model_probability(0.3) /
+                                               (1 - calibration.model_probability(0.3)))]))[0] \
+        == pytest.approx(0.3)

@@ -265,3 +265,29 @@ def test_evaluation_on_a_hand_computed_example():
     assert (e.persons, e.true_persons, e.persons_error) == (3, 3, 0.0)
     perfect = evaluate([5, 5, 7], ["p", "p", "q"])
     assert perfect.pairwise_f1 == 1.0 and perfect.cluster_f1 == 1.0
+
+
+def test_two_single_reports_join_on_their_link_wherever_they_sit():
+    """Below the cohesion (0.3), a candidate between two single reports joins as it does when
+    the two are a component of their own (the band's 0.2 threshold, sampled linkages)."""
+    alone = Graph(["a", "b"], pd.DataFrame({"id_l": ["a"], "id_r": ["b"],
+                                            "match_probability": [0.25]}))
+    assert len(set(alone.labels(0.2))) == 1
+    ids = ["a", "b", "c", "d"]
+    beside = Graph(ids, pd.DataFrame({"id_l": ["a", "b", "c"], "id_r": ["b", "c", "d"],
+                                      "match_probability": [0.25, 0.21, 0.9]}))
+    labels = beside.labels(0.2)
+    assert labels[0] == labels[1] and labels[2] == labels[3]
+    assert labels[1] != labels[2]  # {a, b} and {c, d}: 0.21 / 4 between them
+
+
+def test_decisions_in_either_order_and_repeated_pairs_count_once():
+    ids = ["a", "b", "c"]
+    pairs = pd.DataFrame({"id_l": ["a", "a", "c"], "id_r": ["b", "c", "a"],
+                          "match_probability": [0.99, 0.45, 0.45]})
+    # a-c twice (once as c-a): counted once, 0.45 / 2 between {a, b} and c is below 0.3
+    assert groups(ids, Graph(ids, pairs).labels(0.4)) == {frozenset("ab"), frozenset("c")}
+    decided = pd.DataFrame({"id_l": ["b"], "id_r": ["a"], "decision": ["no_match"]})
+    # recorded as b-a, it is the scored pair a-b: no link; a-c alone is then a candidate pair
+    assert groups(ids, Graph(ids, pairs, decided).labels(0.4)) == \
+        {frozenset("ac"), frozenset("b")}

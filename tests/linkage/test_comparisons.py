@@ -149,3 +149,36 @@ def test_no_clear_identifier_and_no_string_token_reaches_the_model():
     assert not any(c.startswith(("tok_", "bf_")) for c in text_columns)
     for value in ("Anna", "anna", "Kowalska", "kowalska", "1990-04-07"):
         assert not table.astype(str).apply(lambda col, v=value: col.str.contains(v)).any().any()
+
+
+def _fake_model(levels_by_comparison):
+    from types import SimpleNamespace
+
+    from zicht.linkage.model import LinkageModel
+
+    model = object.__new__(LinkageModel)
+    comparisons = [SimpleNamespace(output_column_name=name, comparison_levels=[
+        SimpleNamespace(label_for_charts=label, m_probability=m, u_probability=0.1,
+                        is_null_level=False) for label, m in levels])
+        for name, levels in levels_by_comparison.items()]
+    model.linker = SimpleNamespace(_settings_obj=SimpleNamespace(comparisons=comparisons))
+    model._bound_warnings = []
+    return model, comparisons
+
+
+def test_m_bounds_hold_both_ways_and_keep_m_a_distribution():
+    model, comparisons = _fake_model({
+        "birth_date": [("date equal", 0.6), ("year and month equal", 0.07),
+                       ("year equal, date differs", 0.05), ("different", 0.28)],
+        "name": [("all name parts equal (order free)", 0.99989), ("different", 0.00011)]})
+    model._bound_m_probabilities()
+    date, name = ({lv.label_for_charts: lv.m_probability for lv in c.comparison_levels}
+                  for c in comparisons)
+    assert date["different"] == pytest.approx(0.05)
+    assert date["year equal, date differs"] == pytest.approx(0.05)  # not pushed past its bound
+    assert sum(date.values()) == pytest.approx(1.0)
+    assert date["date equal"] / date["year and month equal"] == pytest.approx(0.6 / 0.07)
+    assert name["different"] == pytest.approx(0.01) and sum(name.values()) == pytest.approx(1)
+    assert len(model._bound_warnings) == 2
+    assert "above its bound" in model._bound_warnings[0]
+    assert "below its bound" in model._bound_warnings[1]

@@ -282,3 +282,17 @@ def test_a_registry_export_links_like_the_simulation_it_holds(linked_simulation,
     missing = runner.invoke(app, ["link", "evaluate", str(from_export), "--truth",
                                   str(tmp_path / "short.csv")])
     assert missing.exit_code != 0 and "not in the truth" in missing.output
+
+
+def test_truth_with_blank_labels_or_missing_organisations(tmp_path):
+    from zicht.linkage.evaluate import TruthError, read_truth, true_persons
+
+    blank = tmp_path / "blank.csv"
+    blank.write_text("source_ref,person_id\nA,p1\nB,\n")
+    with pytest.raises(TruthError, match="1 rows have no person_id"):
+        read_truth(blank)
+    linked = pd.DataFrame({"report_id": ["R1", "R2"], "source_ref": ["A", "B"],
+                           "organisation": [None, "ORG"]})
+    truth = pd.DataFrame({"source_ref": ["A", "B"], "organisation": ["", "ORG"],
+                          "person_id": ["p1", "p1"]})
+    assert list(true_persons(linked, truth)) == ["p1", "p1"]

@@ -105,7 +105,7 @@ def test_refused_import_with_create_orgs_leaves_nothing_behind(registry, cli_env
     ])
     result = runner.invoke(cli.app, ["import", str(file), "--create-orgs"])
     assert result.exit_code == 2
-    assert "removed the 2 organisations" in " ".join(result.stderr.split())
+    assert "removed 2 of the 2 organisations" in " ".join(result.stderr.split())
     assert _codes(registry) == before
     assert registry.counts()["reports"] == 0
     entries = registry.audit_entries(op)

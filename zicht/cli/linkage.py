@@ -65,14 +65,14 @@ def run(
                                              "or a `zicht simulate` folder."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for the results (made if missing)."),
     backend: Backend = typer.Option(Backend.duckdb, help="SQL engine for Splink."),
-    threshold: float = typer.Option(0.4, min=0.0, max=1.0,
+    threshold: float = typer.Option(0.3, min=0.0, max=1.0,
                                     help="Match probability from which a pair is a candidate "
                                          "link (joined by average linkage, docs/LINKAGE.md)."),
     lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL;ZC=ZC;'
                                          'OTHER=OPV,JZ,GEM" (default: the six national '
                                          "lists, or the simulation's scenario lists)."),
     band: BandMethod = typer.Option(BandMethod.threshold, help="Linkage band: clusterings "
-                                    "at thresholds 0.2-0.6, links sampled by their "
+                                    "at thresholds 0.1-0.5, links sampled by their "
                                     "probability, or none."),
     samples: int = typer.Option(100, min=1, help="Linkages drawn for --band sample."),
     seed: int = typer.Option(1, min=0, help="Seed for training samples and linkage draws."),
@@ -385,7 +385,7 @@ def estimate(
     if result.interval:
         t.add_row(f"{level:.0%} interval (statistical)",
                   f"{result.interval[0]:,.0f} - {result.interval[1]:,.0f}")
-    what = ("range over thresholds 0.2-0.6" if result.band_method == "threshold"
+    what = ("range over thresholds 0.1-0.5" if result.band_method == "threshold"
             else "2.5-97.5 % of sampled linkages")
     t.add_row(f"linkage band ({what})",
               f"{result.linkage_band[0]:,.0f} - {result.linkage_band[1]:,.0f} "

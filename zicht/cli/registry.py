@@ -9,6 +9,7 @@ Input errors exit with code 2, refused operations (conflicts, a broken audit cha
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -293,8 +294,11 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                           atomic=True)
                 err.print(f"zicht: {exc.total} error{'' if exc.total == 1 else 's'} written to "
                           f"{errors_out}")
-            if not year_only_dates and any(e.field == "birth_date" and e.code == "date"
-                                           for _row, e in exc.errors):
+            # a date written as one (YYYY-MM-DD) but not on the calendar: the option helps
+            if not year_only_dates and any(
+                    e.field == "birth_date" and e.code == "date"
+                    and re.search(r"'[0-9]{4}-[0-9]{2}-[0-9]{2}'", e.message)
+                    for _row, e in exc.errors):
                 err.print("zicht: a birth date that is no calendar date (1979-02-29) can be "
                           "kept as its year: import again with --year-only-dates")
             _refuse(exc)
@@ -317,14 +321,16 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
 
 def _remove_orgs(reg, actor, codes: list[str]) -> None:
     """Remove the organisations ``--create-orgs`` added for a refused import."""
+    removed = 0
     for code in codes:
         try:
             reg.remove_organisation(actor, code)
+            removed += 1
         except Exception as exc:  # in use meanwhile (a user added): kept, and said
             err.print(f"zicht: organisation {code} kept: {exc}")
     if codes:
-        err.print(f"zicht: the import was refused; removed the {len(codes)} organisations "
-                  "added for it")
+        err.print(f"zicht: the import was refused; removed {removed} of the {len(codes)} "
+                  "organisations added for it")
 
 
 def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet.")):

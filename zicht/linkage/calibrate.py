@@ -31,6 +31,7 @@ from scipy import optimize, special
 __all__ = ["MIN_DECISIONS", "MIN_EACH", "Calibration", "fit_calibration"]
 
 MIN_DECISIONS = 30
+SLOPE_BOUNDS = (0.2, 5.0)
 MIN_EACH = 5
 PRIOR_SD = 1.0
 LN2 = float(np.log(2.0))
@@ -46,6 +47,15 @@ class Calibration:
     def apply(self, match_weight: np.ndarray) -> np.ndarray:
         """Recalibrated match probabilities of Splink match weights (log2 odds)."""
         return special.expit(self.intercept + self.slope * LN2 * np.asarray(match_weight))
+
+    def weight(self, match_weight: np.ndarray) -> np.ndarray:
+        """The recalibrated match weights (log2 odds)."""
+        return (self.intercept + self.slope * LN2 * np.asarray(match_weight)) / LN2
+
+    def model_probability(self, probability: float) -> float:
+        """The model's match probability that recalibrates to ``probability``."""
+        target = float(special.logit(probability))
+        return float(special.expit((target - self.intercept) / self.slope))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +86,9 @@ def fit_calibration(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> Cali
         prior = np.array([a, b - 1.0]) / PRIOR_SD**2
         return nll + 0.5 * float(np.dot(theta - (0.0, 1.0), prior)), grad + prior
 
-    fit = optimize.minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B")
+    # a slope between 0.2 and 5: the model's weight keeps its direction (a pair the model
+    # finds likelier is never made less likely), whatever a few decisions suggest
+    fit = optimize.minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B",
+                            bounds=[(None, None), SLOPE_BOUNDS])
     a, b = (float(v) for v in fit.x)
     return Calibration(len(y), matches, a, b)

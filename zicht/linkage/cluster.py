@@ -42,7 +42,7 @@ COHESION = 0.3
 # a pair is a candidate link from this match probability (with COHESION, chosen on ten years
 # of nl-baseline and the independent generator's 20,000 and 100,000 reports, seed 0; checked
 # on others, docs/LINKAGE.md)
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.3
 
 
 class Graph:
@@ -54,6 +54,7 @@ class Graph:
         index = pd.Index(self.ids)
         if not index.is_unique:
             raise ValueError("report ids must be unique")
+        pairs = _one_row_per_pair(pairs)
         self.left = index.get_indexer(pairs["id_l"])
         self.right = index.get_indexer(pairs["id_r"])
         if (self.left < 0).any() or (self.right < 0).any():
@@ -69,7 +70,9 @@ class Graph:
 
     def _apply(self, index: pd.Index, pairs: pd.DataFrame, decisions: pd.DataFrame) -> None:
         key = pd.MultiIndex.from_arrays([pairs["id_l"], pairs["id_r"]])
-        known = decisions[decisions["id_l"].isin(index) & decisions["id_r"].isin(index)]
+        known = _one_row_per_pair(decisions[decisions["id_l"].isin(index)
+                                            & decisions["id_r"].isin(index)], keep="last")
+        known = known[known["decision"].isin(["match", "no_match"])]
         dkey = pd.MultiIndex.from_arrays([known["id_l"], known["id_r"]])
         where = key.get_indexer(dkey)
         value = known["decision"].eq("match").to_numpy(dtype=float)
@@ -90,7 +93,11 @@ class Graph:
                cohesion: float = COHESION) -> np.ndarray:
         """Person number (0..k-1) of each report: candidates (pairs at or above
         ``threshold``) joined by average linkage (see the module's text).  ``cohesion`` 0
-        and ``max_reports`` None give plain connected components."""
+        and ``max_reports`` None give plain connected components when no pair is decided
+        *no match*.
+
+        A greedy, link-ordered form of average linkage: a candidate refused when it comes up
+        is not tried again after its groups have grown."""
         return self._cluster(self.probability >= threshold, max_reports, cohesion)
 
     def sample(self, rng: np.random.Generator, max_reports: int | None = MAX_PERSON_REPORTS,
@@ -117,11 +124,13 @@ class Graph:
             return labels
         nodes = np.flatnonzero(big)
         parent = np.arange(len(self.ids))
-        inside = big[self.left] & big[self.right]
+        # groups only ever join within one component: pairs between components are not needed
+        inside = big[self.left] & big[self.right] & (labels[self.left] == labels[self.right])
         order = np.flatnonzero(inside & candidate)
         # strongest first; forced links (decisions) before all
         order = order[np.lexsort((-self.probability[order], ~forced[order]))]
-        apart = big[self._apart_left] & big[self._apart_right]
+        apart = (big[self._apart_left] & big[self._apart_right]
+                 & (labels[self._apart_left] == labels[self._apart_right]))
         joined = _agglomerate(
             nodes, np.concatenate([self.left[inside], self._apart_left[apart]]),
             np.concatenate([self.right[inside], self._apart_right[apart]]),
@@ -145,6 +154,20 @@ class Graph:
         graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
         _, labels = connected_components(graph, directed=False)
         return _renumber(labels)
+
+
+def _one_row_per_pair(pairs: pd.DataFrame, keep: str = "first") -> pd.DataFrame:
+    """The pairs with ``id_l < id_r`` (as strings, the order Splink's output and the decision
+    log use) and each pair once (``keep``: the first row, or the last - the latest decision)."""
+    if pairs.empty:
+        return pairs
+    left, right = pairs["id_l"].astype(str), pairs["id_r"].astype(str)
+    swap = (left > right).to_numpy()
+    if swap.any() or pairs.duplicated(["id_l", "id_r"]).any():
+        pairs = pairs.copy()
+        pairs.loc[swap, ["id_l", "id_r"]] = pairs.loc[swap, ["id_r", "id_l"]].to_numpy()
+        pairs = pairs.drop_duplicates(["id_l", "id_r"], keep=keep).reset_index(drop=True)
+    return pairs
 
 
 def _agglomerate(nodes, pair_l, pair_r, pair_p, pair_no, link_l, link_r, link_forced,
@@ -202,8 +225,11 @@ def _agglomerate(nodes, pair_l, pair_r, pair_p, pair_no, link_l, link_r, link_fo
                 continue
             if y in forbid.get(x, ()):
                 continue
+            # two single reports join on their candidate link alone, as a group of two does
+            # outside the loop; larger groups need the mean over all pairs between them
+            alone = len(members[x]) == 1 and len(members[y]) == 1
             mean = between.get(x, {}).get(y, 0.0) / (len(members[x]) * len(members[y]))
-            if mean < cohesion:
+            if mean < cohesion and not alone:
                 continue
         join(x, y)
     return np.array([group[int(v)] for v in nodes], dtype=np.int64)

@@ -94,7 +94,16 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if "person_id" not in frame.columns or not ({"report_id", "source_ref"}
                                                  & set(frame.columns)):
         raise TruthError(f"{file}: needs the columns person_id and report_id or source_ref")
+    blank = _text(frame["person_id"]).eq("")
+    if blank.any():
+        raise TruthError(f"{file}: {int(blank.sum()):,} rows have no person_id (every report "
+                         "needs its person; a report alone is a person of its own)")
     return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Values as stripped strings, a missing value (None, NaN, NA) as ''."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
 def true_persons(linked: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
@@ -110,8 +119,9 @@ def true_persons(linked: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     else:
         raise TruthError("the truth shares no report_id with the linkage, and has no "
                          "source_ref the linkage carries")
-    left = linked[keys].astype(str)
-    right = truth[[*keys, "person_id"]].astype({k: str for k in keys})
+    left = pd.DataFrame({k: _text(linked[k]) for k in keys})
+    right = pd.DataFrame({**{k: _text(truth[k]) for k in keys},
+                          "person_id": _text(truth["person_id"])})
     duplicated = right.duplicated(keys, keep=False)
     if duplicated.any():
         raise TruthError(f"{int(duplicated.sum()):,} truth rows share their "

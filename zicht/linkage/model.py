@@ -406,12 +406,13 @@ class LinkageModel:
             max_pairs=max_pairs, seed=self.seed, num_chunks=1 if self.backend == "spark" else 10)
         deterministic = [_blocking_sql(("tok_name_sorted", "tok_birth_date"))]
         # the rule can only find pairs where both sides have a name and a date; m of a level
-        # is conditional on the comparison not being NULL, so its recall is the m's times
-        # the chance that both sides are known (missingness taken as independent of being a
+        # is conditional on the comparison not being NULL (for the birth date: a year on both
+        # sides; a year-only report is in the levels), so its recall is the m's times the
+        # chance that both sides are known (missingness taken as independent of being a
         # match).  Left out, λ came out 1.6 times too low where a quarter of the reports lack
         # a birth date (independent generator, 20,000 reports).
         known = (_both_known(self.table["tok_name_sorted"])
-                 * _both_known(self.table["tok_birth_date"]))
+                 * _both_known(self.table["tok_birth_year"]))
         recall = 0.5
         # two rounds on DuckDB (cheap); one on Spark, where every EM iteration is a Spark job
         for _ in range(1 if self.backend == "spark" else 2):
@@ -447,12 +448,18 @@ class LinkageModel:
                 if bounds is None or m is None or bounds[0] <= m <= bounds[1]:
                     continue
                 bound = min(max(m, bounds[0]), bounds[1])
-                others = [lv for lv in levels if lv is not level and lv.m_probability]
+                # the difference goes to (or comes from) the levels without bounds, so that a
+                # bounded level is not pushed back over its own bound
+                others = [lv for lv in levels if lv is not level and lv.m_probability
+                          and (comparison.output_column_name, lv.label_for_charts)
+                          not in M_BOUNDS]
+                fixed = sum(lv.m_probability or 0.0 for lv in levels
+                            if lv is not level and lv not in others)
                 rest = sum(lv.m_probability for lv in others)
-                if rest <= 0:
+                if rest <= 0 or fixed + bound >= 1:
                     continue
                 for lv in others:
-                    lv.m_probability = lv.m_probability * (1 - bound) / rest
+                    lv.m_probability = lv.m_probability * (1 - fixed - bound) / rest
                 level.m_probability = bound
                 side = "above" if m > bound else "below"
                 warnings.append(f"m({comparison.output_column_name}: {level.label_for_charts})"

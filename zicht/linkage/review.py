@@ -204,7 +204,8 @@ def with_value(pairs: pd.DataFrame, table: pd.DataFrame, labels,
     chance that the model is wrong about the pair (the smaller of its match probability and
     one minus it, for a calibrated model), times what a wrong link does to the estimate
     (:data:`VALUE_BETWEEN_LISTS` for two reports of one year on different lists,
-    :data:`VALUE_ONE_LIST` on one list, :data:`VALUE_OTHER_YEARS` for different years).  An
+    :data:`VALUE_ONE_LIST` on one list, :data:`VALUE_OTHER_YEARS` for different years or a
+    report on no list).  An
     active-learning order: the answers most likely to correct the counts the estimate rests
     on are asked first.
 
@@ -216,6 +217,8 @@ def with_value(pairs: pd.DataFrame, table: pd.DataFrame, labels,
     mostly non-matches at high probabilities and the recalibration learnt the reverse."""
     index = pd.Index(table["unique_id"])
     left, right = index.get_indexer(pairs["id_l"]), index.get_indexer(pairs["id_r"])
+    if (left < 0).any() or (right < 0).any():
+        raise ValueError("a pair names a report that is not among the reports")
     labels = pd.Series(labels).to_numpy()
     together = labels[left] == labels[right]
     p = pairs["match_probability"].to_numpy(dtype=float)
@@ -223,10 +226,12 @@ def with_value(pairs: pd.DataFrame, table: pd.DataFrame, labels,
     year = pd.to_numeric(table["reference_year"], errors="coerce").to_numpy(dtype=float)
     listed = list_of(table["reporter_category"], dict(lists or DEFAULT_LISTS)).to_numpy()
     same_year = year[left] == year[right]
+    # a report on no list (a category outside the lists) is in no capture history
+    on_lists = pd.notna(listed[left]) & pd.notna(listed[right])
     same_list = listed[left] == listed[right]
     weight = pd.Series(VALUE_OTHER_YEARS, index=range(len(pairs)))
-    weight[same_year & same_list] = VALUE_ONE_LIST
-    weight[same_year & ~same_list] = VALUE_BETWEEN_LISTS
+    weight[same_year & on_lists & same_list] = VALUE_ONE_LIST
+    weight[same_year & on_lists & ~same_list] = VALUE_BETWEEN_LISTS
     out = pairs.copy()
     out["together"] = together
     out["value"] = change * weight.to_numpy()

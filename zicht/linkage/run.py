@@ -14,7 +14,7 @@ file):
 | ``capture_histories_<year>.csv`` | one year, ready for ``zicht estimate`` |
 | ``capture_histories_by_stratum.csv`` | per year and stratum (sex, age band, form, ...) |
 | ``capture_histories_band.csv`` | the same per year for each linkage of the band (``linkage``) |
-| ``review_queue.csv`` | undecided pairs in the review band, most uncertain first |
+| ``review_queue.csv`` | undecided pairs in the review band, most valuable to the estimate first |
 | ``model.json`` | the trained Splink model |
 | ``m_u.csv`` | m, u and match weight of every comparison level (what the model learnt) |
 | ``summary.json`` | counts, threshold, lists, timings, the evaluation when truth is known |
@@ -50,10 +50,10 @@ __all__ = ["BAND_THRESHOLDS", "LinkResult", "link", "linkage_band", "report_pers
 log = logging.getLogger(__name__)
 
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept (nor sampled)
-# the band: the default threshold (0.4) +- 0.2; on the independent generator's data the
-# estimate on the true links lay inside this range of estimates in every year (20,000 and
-# 100,000 reports; docs/LINKAGE.md), where thresholds 0.5-0.9 all lay above it
-BAND_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+# the band: the default threshold (0.3) +- 0.2 (docs/LINKAGE.md: how often it held the
+# estimate on the true links); thresholds 0.5-0.9, the band before, all lay above it on the
+# independent generator's data
+BAND_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 @dataclass
@@ -112,7 +112,13 @@ def link(source: str | Path | Reports, out: str | Path | None = None, *,
     # the decisions recalibrate the model's probabilities once there are enough of them
     calibration = fit_calibration(pairs, decided)
     if calibration is not None:
-        pairs["match_probability"] = calibration.apply(pairs["match_weight"].to_numpy())
+        floor = calibration.model_probability(PREDICT_FLOOR)
+        if floor < PREDICT_FLOOR:  # pairs below the floor now recalibrate above it: score them
+            pairs = add_levels(model.predict(floor), model)
+        model_weight = pairs["match_weight"].to_numpy()
+        pairs["match_probability"] = calibration.apply(model_weight)
+        pairs["match_weight"] = calibration.weight(model_weight)
+        pairs = pairs[pairs["match_probability"] >= PREDICT_FLOOR].reset_index(drop=True)
     graph = Graph(table["unique_id"], pairs, decided)
     labels = graph.labels(threshold)
     persons = persons_table(table, labels, lists)

@@ -185,8 +185,13 @@ def keep_year_of_impossible_date(record: dict, lang: str = "nl") -> FieldError |
         pass
     year = int(match.group(1))
     given = "" if record.get("birth_year") is None else str(record["birth_year"]).strip()
-    if given and given.removesuffix(".0") != str(year):
-        return None
+    if given:
+        try:
+            same = float(given) == year
+        except ValueError:
+            same = False
+        if not same:
+            return None
     record["birth_date"], record["birth_year"] = "", str(year)
     _ = translator(lang)
     return FieldError("birth_date", "year_only", _(MESSAGES["year_only"]).format(
