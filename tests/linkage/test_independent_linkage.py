@@ -44,8 +44,8 @@ def linked(tmp_path_factory):
 def test_accuracy_on_reports_of_an_independent_generator(linked):
     _, _, result = linked
     e = result.evaluation
-    # measured at this size (seeds 7, 8, 9): F1 0.931-0.939, cluster F1 0.931-0.936,
-    # persons counted +1.5 % to +2.8 %
+    # measured at this size (seeds 7, 8, 9): F1 0.930-0.936, cluster F1 0.934-0.936,
+    # persons counted +1.6 % to +2.2 %
     assert e.pairwise_f1 >= 0.92, e
     assert e.cluster_f1 >= 0.92, e
     assert abs(e.persons_error) <= 0.04, e
@@ -64,9 +64,9 @@ def test_the_estimate_on_the_links_stays_near_the_estimate_on_the_true_links(lin
         on_truth = make_estimator("Mt").fit(CaptureHistories.from_frame(
             part[[*names, "count"]].reset_index(drop=True)), ci="none").estimate
         got = estimate_with_linkage(out, int(year), "Mt")
-        # measured (seeds 7, 8, 9; about 1,200 persons a year): -3.8 % to +6.8 %; at 20,000
-        # and 100,000 reports within 2.6 % (docs/LINKAGE.md)
-        assert abs(got.estimate / on_truth - 1) <= 0.08, (year, got.estimate, on_truth)
+        # measured (seeds 7, 8, 9; about 1,200 persons a year): -2.9 % to +3.1 %; at 20,000
+        # and 100,000 reports within 4.1 % (docs/LINKAGE.md)
+        assert abs(got.estimate / on_truth - 1) <= 0.06, (year, got.estimate, on_truth)
         # the published interval (statistical and linkage band together) holds it
         assert got.combined[0] <= on_truth <= got.combined[1], (year, got, on_truth)
 

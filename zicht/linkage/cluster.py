@@ -13,10 +13,10 @@ two groups of reports become one person only when the mean match probability ove
 between them (a pair the model did not score counts as 0) is at least ``cohesion`` (0.3), and
 the person then has at most ``max_reports`` reports.  A pair of single reports joins when its
 link is a candidate, so for two-report persons nothing changes; a chain A-B-C with no
-evidence that A and C are one person does not.  Measured (pairwise F1 and persons counted,
-threshold 0.4; connected components at 0.5 in brackets): ten years of nl-baseline 0.981,
-+0.3 % (0.969, +0.2 %); independent generator 20,000 reports 0.930, +1.5 % (0.917, +3.0 %),
-100,000 reports 0.883, +1.6 % (0.870, +2.5 %).
+evidence that A and C are one person does not.  Measured on the same scored pairs (pairwise
+F1 and persons counted, threshold 0.4; connected components at 0.5 in brackets): ten years
+of nl-baseline 0.981, +0.3 % (0.969, +0.2 %); independent generator 20,000 reports 0.930,
++1.5 % (0.917, +3.0 %), 100,000 reports 0.883, +1.6 % (0.870, +2.5 %); docs/LINKAGE.md.
 
 The loop runs in Python over the candidate groups of three or more reports only (two-report
 groups are joined at once, vectorised): SciPy's hierarchical clustering needs a dense
