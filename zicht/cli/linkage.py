@@ -225,7 +225,7 @@ def review(
     if queue.empty:
         out.print("The review queue is empty.")
         return
-    t = Table(title=f"Review queue: {len(queue):,} pairs, most uncertain first")
+    t = Table(title=f"Review queue: {len(queue):,} pairs, most valuable to the estimate first")
     for column in ("pair", "p", "name", "birth date", "year", "left", "right"):
         t.add_column(column)
     for _, row in queue.head(limit).iterrows():

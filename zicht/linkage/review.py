@@ -14,8 +14,9 @@ processes): when the pair's latest line is no longer the one the decider saw, it
 :class:`DecisionConflict` instead of letting the later decision silently win.
 
 The queue holds the scored pairs whose match probability lies in the review band (default
-0.2-0.9) and that nobody has decided, most uncertain first.  Reports are shown by id, with
-the comparison levels and the reports' non-identifying attributes: no token, no name.
+0.2-0.9) and that nobody has decided, most valuable to the estimate first
+(:func:`with_value`).  Reports are shown by id, with the comparison levels and the reports'
+non-identifying attributes: no token, no name.
 """
 
 from __future__ import annotations

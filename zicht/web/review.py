@@ -2,7 +2,7 @@
 
 The folder of a ``zicht link`` run is named by ``ZICHT_LINKAGE`` (or
 ``app.state.linkage_path``; ``zicht serve --linkage DIR`` sets the variable).  The page lists the
-pairs of its ``review_queue.csv`` that nobody has decided yet, most uncertain first, with the
+pairs of its ``review_queue.csv`` that nobody has decided yet, most valuable first, with the
 comparison levels and the reports' non-identifying attributes (the folder holds no clear
 identifier; tokens are never shown).  A decision is appended to the folder's ``decisions.jsonl``
 through :class:`zicht.linkage.review.DecisionLog`, with the analyst's user name, and counts from
@@ -107,14 +107,18 @@ DECISION_TEXT = {
 assert set(DECISION_TEXT) == set(DECISIONS)
 TEXT = {
     "intro": N_("The linkage model could not tell whether these pairs of reports are one person "
-                "(match probability between {low} and {high}). The most uncertain pair comes "
-                "first. You see pseudonymised data only: the reports' identifiers, the probability "
-                "and each comparison's level; no names, birth dates or tokens."),
+                "(match probability between {low} and {high}). The pairs whose answer matters "
+                "most to the estimate come first: where the model is least sure, between "
+                "reports of one year on different lists. You see pseudonymised data only: the "
+                "reports' identifiers, the probability and each comparison's level; no names, "
+                "birth dates or tokens."),
     "effect": N_("A decision counts from the next run of zicht link into this folder on: a match "
-                 "links the pair, no match removes their direct link. Until that run the persons, "
-                 "capture histories and estimates stay as they are. Unsure only records that you "
-                 "looked at the pair; it stays in the queue. To change or withdraw a decision, use "
-                 "zicht link review FOLDER --pair ID_L ID_R --decide undecided on the server."),
+                 "links the pair, no match keeps the two reports in different persons, and from "
+                 "30 decisions on they also recalibrate the model's probabilities. Until that "
+                 "run the persons, capture histories and estimates stay as they are. Unsure only "
+                 "records that you looked at the pair; it stays in the queue. To change or "
+                 "withdraw a decision, use zicht link review FOLDER --pair ID_L ID_R --decide "
+                 "undecided on the server."),
     "counts": N_("{total} pairs in the queue of the last linkage run: {decided} decided, {open} "
                  "still to review."),
     "empty": N_("There are no pairs left to review."),
