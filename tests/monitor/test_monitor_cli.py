@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zicht.cli import app
+from zicht.linkage.cluster import DEFAULT_THRESHOLD
 from zicht.monitor.indicators import INDICATORS
 from zicht.monitor.inputs import MonitorData
 
@@ -145,7 +146,7 @@ def test_publish(chain, tmp_path):
         for r in part["rows"]:
             assert (r["estimate"] is None) == (r["ci_low"] is None)
             assert r["estimate"] is None or r["estimate"] >= r["observed"]
-    assert sens["chosen"] == "threshold 0.5"  # zicht link's default threshold
+    assert sens["chosen"] == f"threshold {DEFAULT_THRESHOLD:g}"  # zicht link's default
     chosen = next(r for r in sens["linkage"] if r["label"] == "threshold 0.5")
     assert chosen["observed"] == comparison["observed"]
     assert chosen["estimate"] == pytest.approx(stepwise["estimate"])

@@ -127,8 +127,12 @@ class Graph:
         # groups only ever join within one component: pairs between components are not needed
         inside = big[self.left] & big[self.right] & (labels[self.left] == labels[self.right])
         order = np.flatnonzero(inside & candidate)
-        # strongest first; forced links (decisions) before all
-        order = order[np.lexsort((-self.probability[order], ~forced[order]))]
+        # strongest first; forced links (decisions) before all; equal probabilities (pairs
+        # with the same comparison levels) by the reports' places in the table, which the
+        # export orders by content: the registry's random report ids must not decide
+        low = np.minimum(self.left[order], self.right[order])
+        high = np.maximum(self.left[order], self.right[order])
+        order = order[np.lexsort((high, low, -self.probability[order], ~forced[order]))]
         apart = (big[self._apart_left] & big[self._apart_right]
                  & (labels[self._apart_left] == labels[self._apart_right]))
         joined = _agglomerate(
