@@ -295,6 +295,9 @@ def settings(rules: list[tuple[str, ...]] | None = None, extra: tuple[str, ...] 
     }
 
 
+U_MIN_COUNT = None  # count every sampled pair: Splink stops early otherwise (see _train)
+
+
 @dataclass
 class TrainingReport:
     probability_two_random_records_match: float
@@ -344,8 +347,15 @@ class LinkageModel:
         # reports blocked on birth date); small data are trained on every pair
         em_pairs = 5e6 if self.n > 200_000 else None
         # Spark: one chunk (each chunk is a Spark job; ten took twice as long on small data)
+        # Splink 5 stops counting a comparison as soon as a probe (1 %, then 10 % chunks of
+        # the pairs) holds min_count_per_level of every level; the chunks are chosen by a hash
+        # of the report ids, so with its default of 100 the u of common levels (sex,
+        # context) came from a few thousand pairs and moved with the registry's random ids
+        # (u(sex equal) 0.45-0.59 for the same 552 reports; 10,000 a level still 0.48-0.52).
+        # Every sampled pair is counted: the same reports give the same u.
         training.estimate_u_using_random_sampling(
-            max_pairs=max_pairs, seed=self.seed, num_chunks=1 if self.backend == "spark" else 10)
+            max_pairs=max_pairs, seed=self.seed, min_count_per_level=U_MIN_COUNT,
+            num_chunks=1 if self.backend == "spark" else 10)
         deterministic = [_blocking_sql(("tok_name_sorted", "tok_birth_date"))]
         # the rule can only find pairs where both sides have a name and a date; m of a level
         # is conditional on the comparison not being NULL (for the birth date: a year on both
