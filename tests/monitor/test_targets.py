@@ -47,9 +47,10 @@ def test_at_most_reverses_the_direction():
     assert assess(t, {2022: 140, 2023: 138, 2024: 136}, today=2025).status == "at risk"
     assert assess(t, {2022: 120, 2023: 130}, today=2025).status == "off track"
     s = assess(t, {2022: 1400, 2023: 1380, 2024: 1360}, today=2025)
-    assert "2024: 1,360, target at most 100 by 2026; trend -20.00 a year, 1,320 expected" \
-        in s.reason_en
-    assert "2024: 1.360, doel hoogstens 100 in 2026; trend -20,00 per jaar" in s.reason_nl
+    assert ("2024: 1,360, target at most 100 by 2026; trend line 1,360 in 2024, -20.00 a year, "
+            "1,320 expected") in s.reason_en
+    assert "2024: 1.360, doel hoogstens 100 in 2026; trendlijn 1.360 in 2024, -20,00 per jaar" \
+        in s.reason_nl
 
 
 def test_deadline_passed_without_meeting_it():
@@ -121,3 +122,46 @@ def test_where_must_name_a_breakdown_of_the_indicator(tmp_path):
                     " where: {sex: F}}\n")
     with pytest.raises(TargetsError, match="no breakdown 'sex'"):
         load_targets(path)
+
+
+def test_one_line_gives_trend_projection_and_verdict():
+    """A noisy last year above a flat line (issue 18: "23.4% ... +0.02 percentage points a
+    year, 17.4% expected ... on track"): the words give the line's level, and a line within an
+    at-most target that does not move towards it is not called moving the right way."""
+    at_most = Target(1, "complaint_filed", 0.20, "at_most", 2026, None)
+    s = assess(at_most, {2017: 0.19, 2018: 0.17, 2019: 0.15, 2020: 0.14, 2021: 0.13,
+                         2022: 0.14, 2023: 0.234}, today=2024)
+    assert s.status == "on track" and s.latest == pytest.approx(0.234)
+    assert s.projected == pytest.approx(0.176)  # the line, rising 0.19 points a year
+    assert "2023: 23.4%" in s.reason_en and "trend line 17.0% in 2023" in s.reason_en
+    assert "17.6% expected by 2026" in s.reason_en
+    assert "flat or moving away" in s.reason_en and "beweegt ervan af" in s.reason_nl
+
+
+@pytest.mark.parametrize("direction", ["at_least", "at_most"])
+@pytest.mark.parametrize("seed", range(40))
+def test_sign_projection_and_verdict_agree(direction, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    years = range(2018, 2018 + int(rng.integers(2, 7)))
+    values = {y: float(v) for y, v in zip(years, rng.uniform(0.05, 0.6, len(years)),
+                                          strict=True)}
+    target = Target(1, "complaint_filed", float(rng.uniform(0.1, 0.5)), direction, 2026, None)
+    s = assess(target, values, today=2024)
+    sign = 1 if direction == "at_least" else -1
+    if sign * (s.latest - target.target) >= 0:
+        assert s.status == "on track" and "met" in s.reason_en
+        return
+    fitted = np.polyfit(list(values), list(values.values()), 1)
+    now = np.polyval(fitted, s.latest_year)
+    slope = fitted[0]
+    # the projection lies on the line: it is above the line's level now exactly when the
+    # line rises
+    assert np.sign(s.projected - now) == np.sign(slope)
+    towards = sign * slope > 0
+    meets = sign * (s.projected - target.target) >= 0
+    assert s.status == ("on track" if meets else "at risk" if towards else "off track")
+    said_towards = "moving towards it" in s.reason_en
+    assert said_towards == (s.status == "at risk")
+    assert ("flat or moving away" in s.reason_en) == (not towards)

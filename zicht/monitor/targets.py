@@ -19,8 +19,9 @@ in a small YAML file the coordinator edits (``targets.yaml`` beside this module 
 
 Status of a target, from the indicator's yearly values:
 
-* **on track** - the latest value meets the target, or the least-squares trend over the years
-  since the baseline reaches it by the deadline;
+* **on track** - the latest value meets the target, or the least-squares trend line over the
+  years since the baseline meets it at the deadline (the reasoning then says whether the line
+  moves towards the target or only stays within it);
 * **at risk** - the trend moves towards the target but reaches it only after the deadline;
 * **off track** - the target is not met and the trend is flat or moves away from it, or the
   deadline has passed without it being met;
@@ -185,9 +186,15 @@ def _slope(x: float, unit: str, lang: str) -> str:
     return _("{value} a year").format(value=text)
 
 
-# how the trend reads when the latest value misses the target (the status's reason ends so)
-TRENDS = {"on track": N_("on track"), "at risk": N_("moving towards it, too slowly"),
-          "off track": N_("flat or moving away")}
+# how the trend reads when the latest value misses the target (the status's reason ends so),
+# by status and by whether the trend line moves towards the target: the words never say
+# "towards" of a line that moves away (issue 18: "+0.02 percentage points a year ... on
+# track" read as moving the right way for an at-most target)
+TRENDS = {("on track", True): N_("on track"),
+          ("on track", False): N_("on track: the trend line stays within the target, but is "
+                                  "flat or moving away from it"),
+          ("at risk", True): N_("moving towards it, too slowly"),
+          ("off track", False): N_("flat or moving away")}
 
 
 def _reasons(reason) -> tuple[str, str]:
@@ -228,20 +235,25 @@ def assess(target: Target, values: dict[int, float], today: int) -> Status:
         return Status(target, "off track", year, latest, None,
                       *_reasons(ending(N_("{head}: not met; one year is too few for a trend"))),
                       series)
+    # one least-squares line gives the trend, its level now, the projection and the status,
+    # and the words say all of them: the projection lies on the line, not on the latest value
+    # (a noisy last year above a flat line once read "+0.02 a year, 17.4% expected" beside 23.4%)
     years = np.array(sorted(series), dtype=float)
     slope, intercept = np.polyfit(years, [series[int(y)] for y in years], 1)
+    now = float(slope * year + intercept)
     projected = float(slope * target.deadline + intercept)
+    towards = bool(sign * slope > 0)
     if sign * (projected - target.target) >= 0:
         status = "on track"
-    elif sign * slope > 0:
+    elif towards:
         status = "at risk"
     else:
         status = "off track"
 
     def reason(_, lang: str) -> str:
-        trend = _("trend {slope}, {projected} expected by {deadline}").format(
-            slope=_slope(slope, unit, lang), projected=_fmt(projected, unit, lang),
-            deadline=target.deadline)
-        return f"{head(_, lang)}; {trend}: {_(TRENDS[status])}"
+        trend = _("trend line {now} in {year}, {slope}, {projected} expected by {deadline}") \
+            .format(now=_fmt(now, unit, lang), year=year, slope=_slope(slope, unit, lang),
+                    projected=_fmt(projected, unit, lang), deadline=target.deadline)
+        return f"{head(_, lang)}; {trend}: {_(TRENDS[status, towards])}"
 
     return Status(target, status, year, latest, projected, *_reasons(reason), series)
