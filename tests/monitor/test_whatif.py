@@ -171,9 +171,15 @@ def test_the_result_table_as_people_read_it(doubled):
     assert nl["detectiegraad"][2] == f"{points:+.1f}".replace(".", ",") + " %-punt"
     assert nl["detectiegraad"][0] == f"{rate['now']:.1%}".replace(".", ",")
     assert doubled.narrowing < 1
-    assert doubled.narrowing_text("en") == f"The 95% interval narrows by " \
-                                           f"{1 - doubled.narrowing:.0%}."
-    assert doubled.narrowing_text("nl").endswith("smaller.")
+    text = doubled.narrowing_text("en")
+    assert text.startswith(f"The 95% interval narrows by {1 - doubled.narrowing:.0%}. ")
+    # and says what happened to the error and the coverage beside it (issue 18)
+    bias, cover = s["relative bias"], s["coverage"]
+    assert (f"mean error goes from {bias['now']:+.0%} to {bias['obligation']:+.0%}"
+            in text), text
+    assert f"true number in {cover['now']:.0%} of the years now and in " \
+           f"{cover['obligation']:.0%} with the obligation" in text
+    assert "smaller. De gemiddelde afwijking" in doubled.narrowing_text("nl")
 
 
 def test_the_pages_scenario_is_fitted_to_the_publication():

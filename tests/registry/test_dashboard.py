@@ -233,6 +233,13 @@ def test_whatif_page_for_analysts(client):
     assert "tussen 0 en 1" in bad.text and "1 tot 100" in bad.text
     unknown = client.get("/dashboard/whatif", params={"category": "XX", "rate": "0.1"})
     assert unknown.status_code == 422 and "not a reporter" in unknown.text
+    # a rate as people type it: a percentage, or a comma (issue 18)
+    for typed in ("10%", "10 %", "0,1"):
+        assert client.get("/dashboard/whatif", params={"category": "ZC", "rate": typed,
+                                                       "replicates": "1"}).status_code == 200
+    for typed in ("10", "ten", "١٠%", "-5%"):
+        assert client.get("/dashboard/whatif", params={"category": "ZC", "rate": typed,
+                                                       "replicates": "1"}).status_code == 422
 
 
 def test_the_overview_shows_the_trend_and_what_no_reporter_can_see(client):

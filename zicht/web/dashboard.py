@@ -336,10 +336,7 @@ def install(app: FastAPI) -> None:
                    for c, r in scenario.reporters.items()]
         errors, result = [], None
         if category is not None:
-            try:
-                value = float((rate or "").replace(",", "."))
-            except ValueError:
-                value = None
+            value = _rate(rate)
             reps = (int(replicates) if replicates.isascii() and replicates.isdigit()
                     and len(replicates) < 6 else 0)
             if value is None or not 0 < value < 1:
@@ -385,3 +382,15 @@ def install(app: FastAPI) -> None:
         return page.render("dashboard_methods.html", doc=doc, comparison=comparison,
                        rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage,
                        strata=strata, series=_series_rows(doc, page.lang))
+
+
+def _rate(text: str | None) -> float | None:
+    """A detection rate as people type it: 0.1, 0,1, 10% or 10 % (a percentage is divided by
+    100); None for anything else (ASCII digits only)."""
+    text = (text or "").strip().replace(" ", "").replace(",", ".")
+    percent = text.endswith("%")
+    number = text[:-1] if percent else text
+    if not re.fullmatch(r"[0-9]*\.?[0-9]+", number):
+        return None
+    value = float(number)
+    return value / 100 if percent else value
