@@ -110,14 +110,13 @@ def _scores(e) -> dict:
 def estimates(out: Path, truth: pd.Series) -> list[dict]:
     """Per year and method: the estimate on zicht's links, on the true links, and whether the
     band and the combined interval hold the latter."""
-    from zicht.linkage.persons import capture_histories
+    from zicht.linkage.evaluate import true_capture_histories
     from zicht.linked_estimate import estimate_with_linkage
     from zicht.mse import CaptureHistories, EstimateNotAvailable, make_estimator
 
     linked = pd.read_parquet(out / "report_persons.parquet")
     lists = json.loads((out / "summary.json").read_text())["lists"]
-    labels = pd.factorize(truth.reindex(linked["report_id"]))[0]
-    true = capture_histories(linked, labels, lists)
+    true = true_capture_histories(linked, truth.reindex(linked["report_id"]), lists)
     names = [c for c in true.columns if c not in ("year", "count")]
     rows = []
     for year in sorted(true["year"].unique()):

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from tests.conftest import KEY
 from tests.linkage.independent_reports import generate
 from zicht.cli import app
-from zicht.linkage.persons import capture_histories
+from zicht.linkage.evaluate import true_capture_histories, true_persons
 from zicht.linkage.run import link
 from zicht.linked_estimate import estimate_with_linkage
 from zicht.mse import CaptureHistories, make_estimator
@@ -55,10 +55,8 @@ def test_accuracy_on_reports_of_an_independent_generator(linked):
 def test_the_estimate_on_the_links_stays_near_the_estimate_on_the_true_links(linked):
     generated, out, _ = linked
     persons = pd.read_parquet(out / "report_persons.parquet")
-    truth = generated.truth.set_index("report_id")["person_id"]
-    labels = pd.factorize(truth.reindex(persons["report_id"]))[0]
     lists = json.loads((out / "summary.json").read_text())["lists"]
-    true = capture_histories(persons, labels, lists)
+    true = true_capture_histories(persons, true_persons(persons, generated.truth), lists)
     names = [c for c in true.columns if c not in ("year", "count")]
     for year, part in true.groupby("year"):
         on_truth = make_estimator("Mt").fit(CaptureHistories.from_frame(

@@ -319,10 +319,9 @@ def _num(x) -> str:
 def _estimates(folder: Path, linked, true_person, method: str) -> list[dict]:
     """Each year's estimate on the linked and on the true capture histories; the true ones
     are built from the truth's labels with the linkage's own lists (``summary.json``)."""
-    import numpy as np
     import pandas as pd
 
-    from ..linkage.persons import capture_histories
+    from ..linkage.evaluate import true_capture_histories
     from ..mse import CaptureHistories, EstimateNotAvailable, make_estimator
 
     histories = pd.read_csv(folder / "capture_histories.csv")
@@ -330,8 +329,7 @@ def _estimates(folder: Path, linked, true_person, method: str) -> list[dict]:
     true_histories = None
     if {"reporter_category", "reference_year"} <= set(linked.columns):
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        labels = pd.factorize(pd.Series(true_person))[0].astype(np.int64)
-        true_histories = capture_histories(linked, labels, summary.get("lists"))
+        true_histories = true_capture_histories(linked, true_person, summary.get("lists"))
     rows = []
     for year, part in histories.groupby("year"):
         row = {"year": int(year), "observed": int(part["count"].sum()), "true_observed": None,

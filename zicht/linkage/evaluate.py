@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Evaluation", "TruthError", "evaluate", "read_truth", "true_persons"]
+__all__ = ["Evaluation", "TruthError", "evaluate", "read_truth", "true_capture_histories",
+           "true_persons"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,14 @@ def true_persons(linked: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
         raise TruthError(f"{missing:,} of {len(linked):,} linked reports are not in the truth "
                          f"(matched on {' + '.join(keys)})")
     return person.astype(str).to_numpy()
+
+
+def true_capture_histories(linked: pd.DataFrame, true_person, lists) -> pd.DataFrame:
+    """The capture histories of the true persons: ``linked`` is ``report_persons.parquet``
+    (with ``reporter_category`` and ``reference_year``), ``true_person`` each of its reports'
+    true person, ``lists`` the linkage's own (``summary.json``), so that the estimate on the
+    true links is comparable with the estimate on the linked persons."""
+    from .persons import capture_histories
+
+    labels = pd.factorize(pd.Series(np.asarray(true_person)))[0].astype(np.int64)
+    return capture_histories(linked, labels, lists)

@@ -323,7 +323,10 @@ class LinkageModel:
                              log_level=None)  # logging is the caller's
         self.training: TrainingReport | None = None
         self._bound_warnings: list[str] = []
-        self.table = table
+        # the share of pairs the prior's rule can see (both sides with a name and a birth
+        # year; see _train)
+        self._known = (both_known(table["tok_name_sorted"])
+                       * both_known(table["tok_birth_year"]))
         self._register_person_term_frequencies(table)
 
     def _register_person_term_frequencies(self, table: pd.DataFrame) -> None:
@@ -363,8 +366,7 @@ class LinkageModel:
         # chance that both sides are known (missingness taken as independent of being a
         # match).  Left out, λ came out 1.6 times too low where a quarter of the reports lack
         # a birth date (independent generator, 20,000 reports).
-        known = (both_known(self.table["tok_name_sorted"])
-                 * both_known(self.table["tok_birth_year"]))
+        known = self._known
         recall = 0.5
         # two rounds on DuckDB (cheap); one on Spark, where every EM iteration is a Spark job
         for _ in range(1 if self.backend == "spark" else 2):
@@ -392,10 +394,9 @@ class LinkageModel:
         """Clamp the m-probabilities of :data:`M_BOUNDS` (after an EM round); the excess goes
         to the comparison's other non-NULL levels in proportion to their m."""
         warnings = []
-        for comparison in self.linker._settings_obj.comparisons:
-            levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        for name, levels in self._non_null_levels():
             for level in levels:
-                bounds = M_BOUNDS.get((comparison.output_column_name, level.label_for_charts))
+                bounds = M_BOUNDS.get((name, level.label_for_charts))
                 m = level.m_probability
                 if bounds is None or m is None or bounds[0] <= m <= bounds[1]:
                     continue
@@ -403,8 +404,7 @@ class LinkageModel:
                 # the difference goes to (or comes from) the levels without bounds, so that a
                 # bounded level is not pushed back over its own bound
                 others = [lv for lv in levels if lv is not level and lv.m_probability
-                          and (comparison.output_column_name, lv.label_for_charts)
-                          not in M_BOUNDS]
+                          and (name, lv.label_for_charts) not in M_BOUNDS]
                 fixed = sum(lv.m_probability or 0.0 for lv in levels
                             if lv is not level and lv not in others)
                 rest = sum(lv.m_probability for lv in others)
@@ -414,9 +414,8 @@ class LinkageModel:
                     lv.m_probability = lv.m_probability * (1 - fixed - bound) / rest
                 level.m_probability = bound
                 side = "above" if m > bound else "below"
-                warnings.append(f"m({comparison.output_column_name}: {level.label_for_charts})"
-                                f" = {m:.3g} by EM, {side} its bound {bound:g}: set to the "
-                                "bound")
+                warnings.append(f"m({name}: {level.label_for_charts}) = {m:.3g} by EM, {side} "
+                                f"its bound {bound:g}: set to the bound")
         self._bound_warnings = warnings
 
     def plausibility(self) -> list[str]:
@@ -425,8 +424,7 @@ class LinkageModel:
         not below its u - the comparison would then count against a match when the values
         agree, or for it when they differ."""
         warnings = []
-        for comparison in self.linker._settings_obj.comparisons:
-            levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        for name, levels in self._non_null_levels():
             if len(levels) < 2:
                 continue
             for level, sign in ((levels[0], 1), (levels[-1], -1)):
@@ -435,7 +433,7 @@ class LinkageModel:
                     continue
                 if sign * (m - u) <= 0:
                     warnings.append(
-                        f"m({comparison.output_column_name}: {level.label_for_charts}) = "
+                        f"m({name}: {level.label_for_charts}) = "
                         f"{m:.3g} is {'not above' if sign > 0 else 'not below'} its u = "
                         f"{u:.3g}: implausible (too few pairs, or a comparison that does not "
                         "tell people apart)")
@@ -445,12 +443,10 @@ class LinkageModel:
         """Every non-NULL level's m and u and its match weight: what ``zicht link`` reports
         (``m_u.csv``) so that a user can judge the trained model."""
         rows = []
-        for comparison in self.linker._settings_obj.comparisons:
-            for level in comparison.comparison_levels:
-                if level.is_null_level:
-                    continue
+        for name, levels in self._non_null_levels():
+            for level in levels:
                 m, u = level.m_probability, level.u_probability
-                rows.append({"comparison": comparison.output_column_name,
+                rows.append({"comparison": name,
                              "level": level.label_for_charts,
                              "m": None if m is None else float(m),
                              "u": None if u is None else float(u),
@@ -462,6 +458,12 @@ class LinkageModel:
         for comparison in self.linker._settings_obj.comparisons:
             for level in comparison.comparison_levels:
                 yield comparison.output_column_name, level
+
+    def _non_null_levels(self):
+        """(comparison name, its levels but the NULL one) for every comparison."""
+        for comparison in self.linker._settings_obj.comparisons:
+            yield comparison.output_column_name, [
+                level for level in comparison.comparison_levels if not level.is_null_level]
 
     def m_probability(self, comparison: str, label: str) -> float:
         """The m probability of one level (0 while untrained)."""
