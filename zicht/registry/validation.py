@@ -8,8 +8,9 @@ as alpha-2, an English name or a Dutch adjective becomes alpha-3; codes upper-ca
 of errors, each naming the field, in the requested language.  Intake paths (API, form, bulk
 import) all call it; a bulk import is rejected whole when any row errs.
 
-Place of exploitation: a CBS municipality code is checked for its form (GM + four digits); the
-full versioned CBS list is not shipped yet.
+Place of exploitation: a municipality by its CBS code or by its CBS name (mapped to the code),
+checked against CBS's list of the report's year where that year is shipped
+(:mod:`zicht.registry.municipalities`), else for its form (GM + four digits).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from .. import codes
 from ..i18n import N_, NC_, Translator, translator
 from ..tokens import normalise_country  # (also imported from here, as before)
+from . import municipalities
 
 CHANNELS = ("form", "api", "bulk")
 LEGAL_BASES = ("obligation", "consent", "other")
@@ -40,7 +42,13 @@ MESSAGES = {  # English msgids; the Dutch is in the catalogue (zicht/i18n.py)
     "integer": N_("{field}: '{value}' is not a whole number"),
     "range": N_("{field}: {value} is not between {low} and {high}"),
     "country": N_("{field}: '{value}' is not an ISO country code"),
-    "place": N_("{field}: '{value}' is not a CBS municipality code, island or country"),
+    "place": N_("{field}: '{value}' is not a municipality, island or country we know; choose a "
+                "municipality from the list, or type its CBS code (GM0363), BQ-BO, BQ-SE, BQ-SA "
+                "or a country"),
+    "place_year": N_("{field}: {value} is not a municipality in {year} (CBS list of 1 January "
+                     "{year}); choose the municipality that the place belonged to in {year}"),
+    "reference_year": N_("{field}: {value} must be the year of {other} ({year}) or the year "
+                         "before ({previous})"),
     "mismatch": N_("{field}: {value} does not match {other} ({other_value})"),
     "length": N_("{field}: longer than {limit} characters"),
     "character": N_("{field}: contains a NUL character (0x00)"),
@@ -79,10 +87,10 @@ def validate_report(record: dict, lang: str = "nl",
     errors: list[FieldError] = []
     out = {k: ("" if v is None or v != v else str(v).strip()) for k, v in record.items()}
 
-    def err(field: str, code: str, **kw) -> None:
+    def err(field: str, code: str, message: str | None = None, **kw) -> None:
         if "other" in kw:
             kw["other"] = field_label(kw["other"], _)
-        text = _(MESSAGES[code]).format(field=field_label(field, _), **kw)
+        text = _(MESSAGES[message or code]).format(field=field_label(field, _), **kw)
         errors.append(FieldError(field, code, text))
 
     for field, value in list(out.items()):  # PostgreSQL cannot store NUL in text
@@ -131,9 +139,11 @@ def validate_report(record: dict, lang: str = "nl",
     ref_year = _int(out, "reference_year", err, 1990, today.year + 1)
     birth_year = _int(out, "birth_year", err, 1900, today.year)
     age = _int(out, "age_at_report", err, 0, 120)
-    if received and ref_year is not None and abs(ref_year - received.year) > 1:
-        err("reference_year", "mismatch", value=ref_year, other="received_date",
-            other_value=received.isoformat())
+    # the year a report counts in: the year it was received, or the year before (a report made
+    # early in January of a victim of last year); never a later year
+    if received and ref_year is not None and not received.year - 1 <= ref_year <= received.year:
+        err("reference_year", "mismatch", message="reference_year", value=ref_year,
+            other="received_date", year=received.year, previous=received.year - 1)
     if birth and birth_year is not None and birth_year != birth.year:
         err("birth_year", "mismatch", value=birth_year, other="birth_date",
             other_value=birth.isoformat())
@@ -156,14 +166,26 @@ def validate_report(record: dict, lang: str = "nl",
             out[field] = value.upper()
     place = out.get("place_of_exploitation", "")
     if place:
-        up = place.upper()
-        if re.fullmatch(r"GM[0-9]{4}", up) or up in codes.CARIBBEAN_PLACES:
-            out["place_of_exploitation"] = up
-        elif (alpha3 := normalise_country(place)) is not None:
-            out["place_of_exploitation"] = alpha3
-        else:
-            err("place_of_exploitation", "place", value=place)
+        _place(out, place, ref_year or (received.year if received else None), err)
     return out, errors
+
+
+def _place(out: dict, place: str, year: int | None, err) -> None:
+    """A municipality by code or CBS name (the list of ``year``), a BES island, or a country."""
+    up = place.upper()
+    if re.fullmatch(r"GM[0-9]{4}", up):
+        if year is not None and municipalities.valid_in(up, year) is False:
+            err("place_of_exploitation", "place", message="place_year", value=up, year=year)
+        else:
+            out["place_of_exploitation"] = up
+    elif up in codes.CARIBBEAN_PLACES:
+        out["place_of_exploitation"] = up
+    elif (code := municipalities.code_of(place, year)) is not None:
+        out["place_of_exploitation"] = code
+    elif (alpha3 := normalise_country(place)) is not None:
+        out["place_of_exploitation"] = alpha3
+    else:
+        err("place_of_exploitation", "place", value=place)
 
 
 def keep_year_of_impossible_date(record: dict, lang: str = "nl") -> FieldError | None:
