@@ -10,6 +10,36 @@ from zicht.monitor.publish import _sensitivity, build_publication
 
 K = 2  # the dataset is tiny: with k = 2 every count of one person is suppressed
 
+# a realistic overlap of one year: seven combinations of at least 10 persons and seven small
+# ones (pooled into "other single reporter categories", 11, and "other combinations of 2 to 3
+# reporter categories", 16)
+OVERLAP = {"POL": 250, "ZC": 140, "POL+ZC": 90, "NGO": 60, "NLA": 30, "NGO+ZC": 12,
+           "KMAR": 4, "OTHER": 7, "KMAR+POL": 1, "NGO+POL": 6, "NLA+POL": 5,
+           "KMAR+NGO+POL": 1, "NGO+POL+ZC": 3}
+# realistic public breakdowns of 2024 for the estimates by group: F, M, labour and every age
+# band published, organ removal suppressed
+REALISTIC_BREAKDOWNS = {
+    "sex": {"levels": ["F", "M"], "years": [2024], "counts": [[300], [200]]},
+    "form": {"levels": ["labour", "organ"], "years": [2024], "counts": [[480], [None]]},
+    "age_band": {"levels": ["0-11", "12-17", "18-22", "23-29"], "years": [2024],
+                 "counts": [[20], [100], [180], [200]]}}
+
+
+def realistic_overlap(k: int = 10) -> dict:
+    """The public overlap of :data:`OVERLAP` as publish() makes it (pooled, then protected)."""
+    import pandas as pd
+
+    from zicht.monitor.disclosure import protect_series
+    from zicht.monitor.pooling import is_pool, pool_combinations
+
+    combos = pd.Series(OVERLAP).sort_values(ascending=False, kind="stable")
+    pooled = pool_combinations(combos, k)
+    p = protect_series(pooled, k=k, total=False, known_total=True)
+    return {"year": 2024, "withheld": False, "total": int(combos.sum()), "combinations": [
+        {"reporters": c, "persons": None if pd.isna(v) else int(v),
+         "suppressed": bool(p.suppressed[c]), "pooled": is_pool(c)}
+        for c, v in p.published.items()]}
+
 
 def sample_publication(path: Path) -> Path:
     from zicht.mse import compare, load_dataset
@@ -60,16 +90,19 @@ def sample_publication(path: Path) -> Path:
                               "significant": True, "from": "series", "first": 2023,
                               "last": 2024}
     # the hand-made year is too small to publish its overlap (withheld); give the pages a
-    # realistic list, protected as publish() protects it
-    import pandas as pd
+    # realistic list, pooled and protected as publish() does it
+    pub["public"]["overlap"] = realistic_overlap()
+    # the hand-made breakdowns publish no count of 2024, so no group estimate either; give the
+    # pages the estimates by group as publish() protects them against realistic breakdowns
+    from zicht.monitor.publish import public_groups
 
-    from zicht.monitor.disclosure import protect_series
-
-    combos = pd.Series({"POL": 250, "ZC": 140, "POL+ZC": 90, "NGO": 60, "NGO+ZC": 12,
-                        "KMAR+POL": 1, "NLA": 30})
-    p = protect_series(combos, k=10, total=False, known_total=True)
-    pub["public"]["overlap"] = {"year": 2024, "withheld": False, "combinations": [
-        {"reporters": c, "persons": None if pd.isna(v) else int(v),
-         "suppressed": bool(p.suppressed[c])} for c, v in p.published.items()]}
+    strata = {**pub["analyst"]["strata"], "by": {**pub["analyst"]["strata"]["by"], "minor": {
+        "rows": [{"level": "minor", "observed": 120, "estimate": 640.0, "ci_low": 410.0,
+                  "ci_high": 1150.0, "model": "main effects only", "status": "ok"},
+                 {"level": "adult", "observed": 380, "estimate": 1460.0, "ci_low": 1120.0,
+                  "ci_high": 2010.0, "model": "POL:ZC", "status": "ok"}],
+        "total": {"observed": 500, "estimate": 2100.0, "ci_low": 1610.0, "ci_high": 2900.0},
+        "note": ""}}}
+    pub["public"]["groups"] = public_groups({2024: strata}, REALISTIC_BREAKDOWNS, 10)
     path.write_text(json.dumps(pub))
     return path

@@ -147,8 +147,13 @@ def test_html_comparison_verdicts(html, doc):
     for lang, axis in (("nl", "populatiegrootte"), ("en", "population size")):
         section = re.search(r'id="comparison".*?id="comparison-table"', html[lang], re.S)
         assert "<svg" in section.group(0) and axis in section.group(0)
+    # the findings in the catalogue's words (zicht.monitor.mse_labels), in each language
+    from zicht.monitor.mse_labels import mse_text
+
     for finding in doc["analyst"]["comparison"]["findings"]:
-        assert htmlmod.escape(finding, quote=False) in html["en"]
+        for lang in ("en", "nl"):
+            assert htmlmod.escape(mse_text(finding, lang), quote=False) in html[lang]
+        assert htmlmod.escape(finding, quote=False) not in html["nl"]
 
 
 def test_html_shows_no_unprotected_count(html, doc):
@@ -187,39 +192,34 @@ def test_html_earlier_year_and_no_comparison(doc):
         render_html(doc, year=2019)
 
 
-def test_estimate_by_group_follows_the_public_breakdowns(doc):
-    """A group's estimate is shown only where the public breakdown shows its count: sex F 300 /
-    M 200 published (both shown, with their sum); form: labour 480 published, organ (1 person)
-    suppressed as small and criminal (12) suppressed to protect it - both x, and the sum
-    withheld (an interval's lower bound can sit on the observed count)."""
-    pub = copy.deepcopy(doc)
-    breakdowns = pub["public"]["breakdowns"]
-    breakdowns["sex"].update(levels=["F", "M"], counts=[[290, 300], [190, 200]],
-                             level_totals=[590, 390], year_totals=[480, 500])
-    breakdowns["form"].update(levels=["criminal", "labour", "organ"],
-                              counts=[[11, None], [470, 480], [0, None]],
-                              level_totals=[None, 950, None], year_totals=[481, 493])
-    pub["analyst"]["strata"]["by"]["form"]["rows"].append(
-        {"level": "criminal", "observed": 12, "estimate": 30.0, "ci_low": 12.0,
-         "ci_high": 80.0, "model": "main effects only", "status": "ok"})
-    nl = render_html(pub, lang="nl")
+def test_estimate_by_group_is_the_public_one(doc):
+    """The report prints the publication's public estimates by group (the dashboard's
+    numbers): sex F / M with their sum; minors and adults; form: labour published, organ
+    removal (fewer than k persons) x, and then no sum. Nothing of the analyst part."""
+    nl = render_html(doc, lang="nl")
     sex = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', nl, re.S).group(0))
     assert "vrouw 1.200 900\u20131.700" in sex and "man 900 600\u20131.500" in sex
     assert "som van de groepen 2.100 1.650\u20132.800" in sex
+    minor = _text(re.search(r'<table[^>]*id="strata-minor".*?</table>', nl, re.S).group(0))
+    assert "minderjarigen (onder 18) 640 410\u20131.150" in minor
     form = _text(re.search(r'<table[^>]*id="strata-form".*?</table>', nl, re.S).group(0))
     form = form.split(". ", 1)[1]  # without the caption ("Tabel 12. ...")
     assert "arbeidsuitbuiting 2.000 1.500\u20132.900" in form
-    assert "orgaanverwijdering x x" in form and "criminele uitbuiting x x" in form
+    assert "orgaanverwijdering x x" in form
     assert "som van de groepen \u2013 \u2013" in form
-    assert "12" not in form and "80" not in form  # nothing of the protected group
     assert "480" not in form  # observed counts are never printed
-    assert "Estimate by group" in render_html(pub, lang="en")
-    # the sample's own public breakdowns publish no 2024 count: every group is withheld
-    own = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', render_html(doc), re.S)
+    assert "Estimate by group" in render_html(doc, lang="en")
+    # a group the public part withholds is x, whatever the analyst part holds
+    pub = copy.deepcopy(doc)
+    rows = pub["public"]["groups"]["by"]["sex"]["2024"]["rows"]
+    rows[1].update(reason="not published", estimate=None, ci_low=None, ci_high=None)
+    pub["public"]["groups"]["by"]["sex"]["2024"]["total"] = None
+    sex = _text(re.search(r'<table[^>]*id="strata-sex".*?</table>', render_html(pub), re.S)
                 .group(0))
-    assert "vrouw x x" in own and "1.200" not in own
-    other = copy.deepcopy(pub)
-    other["analyst"]["strata"]["year"] = 2023
+    assert "man x x" in sex and "900" not in sex.split("man", 1)[1]
+    other = copy.deepcopy(doc)
+    other["public"]["groups"]["by"] = {by: {"2023": y["2024"]} for by, y in
+                                       other["public"]["groups"]["by"].items()}
     assert 'id="strata-sex"' not in render_html(other, lang="nl")  # only the report's year
 
 

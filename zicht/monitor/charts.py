@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import N_, translator
+from ..i18n import N_, number_symbols, translator
+from .mse_labels import method_name
 
 BLUE, PURPLE, GREY = "#01689b", "#8b4a6a", "#d9d9d9"
 # axis and tooltip titles (English msgids; the catalogue holds the Dutch)
 LABELS = {"year": N_("year"), "persons": N_("persons"), "registered": N_("registered"),
           "estimated": N_("estimated"), "method": N_("method"), "family": N_("family"),
           "verdict": N_("verdict"), "low": "95% -", "high": "95% +",
-          "log_size": N_("population size (log scale)")}
+          "log_size": N_("population size (log scale)"), "suppressed": N_("suppressed"),
+          "combination": N_("combination")}
 # the estimator families of zicht.mse.compare (their names are msgids) and their colours
 FAMILIES = {N_("log-linear"): BLUE, N_("log-linear with covariates"): "#42145f",
             N_("classical (Rcapture)"): "#e17000", N_("graph averaging (dga)"): "#39870c",
@@ -73,22 +75,71 @@ def overview(doc: dict, lang: str = "nl", width: int = 520, height: int = 280):
     return alt.layer(*layers).properties(width=width, height=height)
 
 
-def trend(table: dict, name: str, width: int = 460, height: int = 220):
-    """Registered persons per year of one breakdown, a line per level; suppressed cells are
-    gaps.  None when nothing is published."""
+def trend(table: dict, name: str, width: int = 460, height: int = 220, lang: str = "nl"):
+    """Registered persons per year of one breakdown, a line per level.  A suppressed count is
+    not left out silently (a line would seem to start or stop there): the line is broken at it,
+    a dashed line bridges the gap between the published neighbours and a hollow marker stands
+    at the suppressed year (between its neighbours, or level with the one neighbour at the
+    start or end of a series; its height is no value), listed in the legend as "suppressed".
+    None when nothing is published."""
     import altair as alt
 
-    points = [{"year": str(y), "level": level, "persons": c}
-              for level, counts in zip(table["levels"], table["counts"], strict=True)
-              for y, c in zip(table["years"], counts, strict=True) if c is not None]
+    points, bridges, marks = [], [], []
+    for level, counts in zip(table["levels"], table["counts"], strict=True):
+        years = [str(y) for y in table["years"]]
+        shown = [i for i, c in enumerate(counts) if c is not None]
+        run = 0
+        for i, c in enumerate(counts):
+            if c is None:
+                run += 1
+                before = [j for j in shown if j < i]
+                after = [j for j in shown if j > i]
+                if not before and not after:
+                    continue
+                a, b = (before or after)[-1 if before else 0], (after or before)[0 if after
+                                                                              else -1]
+                y = counts[a] if a == b else counts[a] + (counts[b] - counts[a]) * (i - a) / (
+                    b - a)
+                marks.append({"year": years[i], "level": level, "persons": y,
+                              "status": _label("suppressed", lang)})
+                continue
+            points.append({"year": years[i], "level": level, "persons": c,
+                           "segment": f"{level}/{run}"})
+        for a, b in zip(shown, shown[1:], strict=False):
+            if b > a + 1:
+                bridges += [{"year": years[j], "level": level, "persons": counts[j],
+                             "gap": f"{level}/{a}"} for j in (a, b)]
     if not points:
         return None
-    return alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("persons:Q", title=None),
-        color=alt.Color("level:N", title=name),
-        tooltip=["year:O", "level:N", alt.Tooltip("persons:Q", format=",.0f")],
-    ).properties(width=width, height=height)
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0),
+              scale=alt.Scale(domain=[str(y) for y in table["years"]]))
+    y = alt.Y("persons:Q", title=None)
+    color = alt.Color("level:N", title=name, scale=alt.Scale(domain=list(table["levels"])))
+    tip = [alt.Tooltip("year:O", title=_label("year", lang)), alt.Tooltip("level:N", title=name),
+           alt.Tooltip("persons:Q", title=_label("persons", lang), format=",.0f")]
+    layers = [alt.Chart(pd.DataFrame(points)).mark_line(point=True).encode(
+        x=x, y=y, color=color, detail="segment:N", tooltip=tip)]
+    if bridges:
+        layers.append(alt.Chart(pd.DataFrame(bridges)).mark_line(
+            strokeDash=[3, 3], strokeWidth=1).encode(x=x, y=y, color=color, detail="gap:N"))
+    if marks:
+        layers.append(alt.Chart(pd.DataFrame(marks)).mark_point(
+            filled=False, size=80, strokeWidth=2).encode(
+            x=x, y=y, color=color,
+            shape=alt.Shape("status:N", title=None, scale=alt.Scale(
+                domain=[_label("suppressed", lang)], range=["circle"])),
+            tooltip=[alt.Tooltip("year:O", title=_label("year", lang)),
+                     alt.Tooltip("level:N", title=name),
+                     alt.Tooltip("status:N", title=_label("persons", lang))]))
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def suppressed_points(table: dict) -> list[tuple[str, list[int]]]:
+    """The suppressed counts of a breakdown, for the chart's text alternative: (level, years)
+    for every level with one."""
+    return [(level, [int(y) for y, c in zip(table["years"], counts, strict=True) if c is None])
+            for level, counts in zip(table["levels"], table["counts"], strict=True)
+            if any(c is None for c in counts)]
 
 
 def upset(combos: list[dict], lang: str = "nl", width: int = 460):
@@ -105,7 +156,8 @@ def upset(combos: list[dict], lang: str = "nl", width: int = 460):
     x = alt.X("combination:N", sort=order, axis=None)
     top = alt.Chart(bars).mark_bar(color=BLUE).encode(
         x=x, y=alt.Y("persons:Q", title=_label("persons", lang)),
-        tooltip=["combination:N", alt.Tooltip("persons:Q", format=",.0f")],
+        tooltip=[alt.Tooltip("combination:N", title=_label("combination", lang)),
+                 alt.Tooltip("persons:Q", title=_label("persons", lang), format=",.0f")],
     ).properties(width=width, height=200)
     matrix = alt.Chart(dots).mark_circle(size=90).encode(
         x=x, y=alt.Y("reporter:N", title=None, sort=reporters),
@@ -129,7 +181,7 @@ def comparison(comp: dict, lang: str = "nl", width: int = 440):
         return translator(lang)(f) if f in FAMILIES else f
 
     frame = pd.DataFrame([{
-        "method": r["method"], "family": family(r.get("family") or ""),
+        "method": method_name(r["method"], lang), "family": family(r.get("family") or ""),
         "estimate": r["estimate"],
         "low": r["ci_low"] if r.get("ci_low") is not None else r["estimate"],
         "high": r["ci_high"] if r.get("ci_high") is not None else r["estimate"],
@@ -171,6 +223,23 @@ def comparison(comp: dict, lang: str = "nl", width: int = 440):
 def spec(chart) -> dict:
     """A chart (Altair or an already built Vega-Lite dict) as a Vega-Lite dict."""
     return chart if isinstance(chart, dict) else chart.to_dict()
+
+
+def number_locale(lang: str) -> dict:
+    """The number format of Vega's axes and labels (a d3 locale) with the language's decimal
+    sign and digit grouping: 1.234,5 in Dutch."""
+    symbols = number_symbols(lang)
+    return {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
+            "currency": ["", ""]}
+
+
+def localized(chart, lang: str) -> dict:
+    """A chart's Vega-Lite dict whose numbers read in ``lang`` (``config.locale``), on the
+    server's SVG as in the browser."""
+    out = spec(chart)
+    config = out.get("config") or {}
+    return {**out, "config": {**config, "locale": {**config.get("locale", {}),
+                                                   "number": number_locale(lang)}}}
 
 
 def to_svg(chart) -> str:

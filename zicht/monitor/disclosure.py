@@ -91,8 +91,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from .suppression import (
+    TOL,
     check_known,
     check_options,
     counts,
@@ -382,3 +384,97 @@ def _fmt(v, lang: str, marker: str | None) -> str:
 
 def _relabel(labels: pd.Index, old: Hashable, new: str) -> pd.Index:
     return pd.Index([new if v == old else v for v in labels], name=labels.name)
+
+
+def published_intervals(cells, row_totals=None, col_totals=None,
+                        grand_total=None) -> list[tuple[int, int, float, float]]:
+    """The attacker's check on a table *as published*, without the true counts: ``cells`` a
+    list of rows with ``None`` for a suppressed count; ``row_totals`` / ``col_totals`` (lists,
+    ``None`` entries not published) and ``grand_total`` as far as they are published (``None``
+    for a margin that is not). Every suppressed cell is >= 1 (the rules are public), an
+    unpublished total >= 0. Returns ``(row, col, lo, hi)`` for every suppressed cell: the least
+    and greatest value it can take in a table that agrees with everything published (``hi``
+    may be infinite). A cell with ``hi - lo < 1`` is given away by subtraction;
+    :func:`recoverable` lists those. Two LPs per suppressed cell (HiGHS)."""
+    rows = [list(r) for r in cells]
+    nr, nc = len(rows), len(rows[0]) if rows else 0
+    rt = list(row_totals) if row_totals is not None else [None] * nr
+    ct = list(col_totals) if col_totals is not None else [None] * nc
+    # unknowns: suppressed cells, then the unpublished totals (a margin not published at all
+    # is an unknown too: it adds no equation)
+    var: dict[tuple[str, int, int], int] = {}
+    lower: list[float] = []
+    for i in range(nr):
+        for j in range(nc):
+            if rows[i][j] is None:
+                var["c", i, j] = len(lower)
+                lower.append(1.0)
+    for i in range(nr):
+        if rt[i] is None:
+            var["r", i, 0] = len(lower)
+            lower.append(0.0)
+    for j in range(nc):
+        if ct[j] is None:
+            var["k", 0, j] = len(lower)
+            lower.append(0.0)
+    if grand_total is None:
+        var["g", 0, 0] = len(lower)
+        lower.append(0.0)
+    cells_hidden = [(i, j) for i in range(nr) for j in range(nc) if rows[i][j] is None]
+    if not cells_hidden:
+        return []
+    n = len(lower)
+    eqs, rhs = [], []
+
+    def equation(terms: list[tuple[float, tuple[str, int, int] | None, float]]) -> None:
+        row, const = np.zeros(n), 0.0
+        for coef, key, value in terms:
+            if key is not None and key in var:
+                row[var[key]] += coef
+            else:
+                const += coef * value
+        if row.any():
+            eqs.append(row)
+            rhs.append(-const)
+
+    def cell(i: int, j: int):
+        return (1.0, ("c", i, j), 0.0) if rows[i][j] is None else (1.0, None, rows[i][j])
+
+    for i in range(nr):
+        equation([*(cell(i, j) for j in range(nc)),
+                  (-1.0, ("r", i, 0), 0.0) if rt[i] is None else (-1.0, None, rt[i])])
+    for j in range(nc):
+        equation([*(cell(i, j) for i in range(nr)),
+                  (-1.0, ("k", 0, j), 0.0) if ct[j] is None else (-1.0, None, ct[j])])
+    g = (-1.0, ("g", 0, 0), 0.0) if grand_total is None else (-1.0, None, grand_total)
+    equation([*((1.0, ("r", i, 0), 0.0) if rt[i] is None else (1.0, None, rt[i])
+                for i in range(nr)), g])
+    equation([*((1.0, ("k", 0, j), 0.0) if ct[j] is None else (1.0, None, ct[j])
+                for j in range(nc)), g])
+    a_eq = np.array(eqs) if eqs else None
+    b_eq = np.array(rhs) if eqs else None
+    bounds = [(lo, None) for lo in lower]
+    out = []
+    for i, j in cells_hidden:
+        ends = []
+        for sign in (1.0, -1.0):  # minimum, then maximum
+            c = np.zeros(n)
+            c[var["c", i, j]] = sign
+            res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if res.status == 3:
+                ends.append(np.inf)
+            elif res.status == 0:
+                ends.append(sign * res.fun)
+            else:
+                raise ValueError(f"the published table is inconsistent: {res.message}")
+        out.append((i, j, float(np.ceil(ends[0] - TOL)), float(np.floor(ends[1] + TOL))))
+    return out
+
+
+def recoverable(cells, row_totals=None, col_totals=None,
+                grand_total=None) -> list[tuple[int, int, float]]:
+    """The suppressed cells of a published table that its published cells and totals give
+    away (``(row, col, value)``); empty when the table is safe. See
+    :func:`published_intervals`."""
+    return [(i, j, lo) for i, j, lo, hi in published_intervals(cells, row_totals, col_totals,
+                                                                grand_total) if hi - lo < 1]

@@ -29,6 +29,40 @@ VERDICTS = frozenset((
     NC_("verdict", "not applicable")))
 
 
+# an indicator's unit, in the context "unit" ("share" reads "aandeel" in Dutch)
+UNITS = (NC_("unit", "count"), NC_("unit", "share"), NC_("unit", "ratio"))
+UNIT_NAMES = {"rate": NC_("unit", "per 100,000")}
+# the words of an indicator's declaration that the report and the methods page show: its
+# numerator, denominator and source (zicht.monitor.indicators declares them in English)
+TERMS = frozenset((
+    N_("cases"), N_("chain figures"), N_("chain figures + linkage"), N_("convictions"),
+    N_("estimate"), N_("estimate minus registered"), N_("estimated victims"),
+    N_("estimates (MSE)"), N_("estimates + CBS population"), N_("key fields"),
+    N_("key fields filled in"), N_("linkage (persons)"), N_("linkage + CBS population"),
+    N_("linkage + estimates"), N_("persons"), N_("persons last year"),
+    N_("persons offered or granted"), N_("persons placed"),
+    N_("persons this year minus last year"), N_("persons under 18"),
+    N_("persons with a complaint"), N_("persons with two or more reporter categories"),
+    N_("population / 100,000"), N_("prosecutions"), N_("registered persons"),
+    N_("registered persons (NL)"), N_("registry (reports)"), N_("reports"),
+    N_("reports from obliged reporters")))
+
+
+def unit(value: str, lang: str) -> str:
+    """An indicator's unit as readers say it (``share`` -> ``aandeel``); an unknown one as it
+    is."""
+    name = UNIT_NAMES.get(value, value)
+    if name not in UNITS and value not in UNIT_NAMES:
+        return value
+    return translator(lang).pgettext("unit", name)
+
+
+def term(text: str, lang: str) -> str:
+    """A numerator, denominator or source of an indicator in ``lang`` (one not in
+    :data:`TERMS` as it is)."""
+    return translator(lang)(text) if text in TERMS else text
+
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     """The language's name of a (Dutch, English) pair of zicht.codes."""
     return pair[0] if lang == "nl" else pair[1]

@@ -25,8 +25,11 @@ from typing import Any
 
 from ..codes import CARIBBEAN_REGIONS
 
-FORMAT_VERSION = 1
-READS = (1,)  # the format versions this code reads
+# 2: small categories pooled before disclosure control (overlap codes ``other:<n>``,
+# breakdowns' ``pooled``) and the public estimates by group (``public.groups``); a file of
+# version 1 is still read (it has neither), a zicht that reads only 1 refuses a 2 by name
+FORMAT_VERSION = 2
+READS = (1, 2)  # the format versions this code reads
 
 # the keys every publication has, with their JSON types (dotted: inside "public" / "analyst")
 REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -40,12 +43,18 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "public.programme": list, "analyst.breakdowns": dict, "analyst.overlap": dict,
     "analyst.comparison": dict, "analyst.calibration": dict, "analyst.strata": dict,
     "public.trend": dict, "public.hidden": dict, "analyst.series": dict,
+    "public.whatif": dict, "public.groups": dict,
 }
 INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "version": (int, str), "name_nl": str, "name_en": str, "unit": str,
     "values": list}
 BREAKDOWN_KEYS: dict[str, type | tuple[type, ...]] = {"levels": list, "years": list,
                                                       "counts": list}
+# the public what-if of a reporting obligation (zicht.monitor.whatif.published_whatif)
+WHATIF_KEYS: dict[str, type | tuple[type, ...]] = {
+    "replicates": int, "seed": int, "method": str, "victims": int, "categories": list}
+WHATIF_CATEGORY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "category": str, "rate_now": (int, float), "scenarios": list}
 _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", int: "an integer",
                float: "a number", bool: "true or false", type(None): "null"}
 
@@ -137,6 +146,17 @@ def check(doc: Any, name: str = "publication") -> None:
     for i, e in enumerate(doc["public"].get("estimates") or []):
         if not isinstance(e, dict) or not _is(e.get("year"), int):
             raise PublicationError(f"{name}: public.estimates[{i}] has no integer year")
+    groups = doc["public"].get("groups")
+    if groups is not None:
+        _check_keys(groups, {"years": list, "by": dict}, "public.groups.", name, required=True)
+    whatif = doc["public"].get("whatif")
+    if whatif is not None:
+        _check_keys(whatif, WHATIF_KEYS, "public.whatif.", name, required=True)
+        for i, c in enumerate(whatif["categories"]):
+            where = f"public.whatif.categories[{i}]"
+            if not isinstance(c, dict):
+                raise PublicationError(f"{name}: {where} is {_type_name(c)}, not an object")
+            _check_keys(c, WHATIF_CATEGORY_KEYS, where + ".", name, required=True)
 
 
 def estimate_interval(e: Mapping[str, Any]) -> tuple[float | None, float | None]:
@@ -295,6 +315,12 @@ class Publication(Mapping[str, Any]):
     @property
     def calibration(self) -> dict | None:
         return self.analyst.get("calibration")
+
+    @property
+    def groups(self) -> dict | None:
+        """The public estimates by group (``years``; ``by`` -> year -> ``rows`` of ``level``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``reason``, and ``total``), None without them."""
+        return self.public.get("groups")
 
     @property
     def strata(self) -> dict | None:

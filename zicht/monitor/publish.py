@@ -35,6 +35,7 @@ from .disclosure import protect, protect_series
 from .estimates import annotate_changes, hidden_range
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
+from .pooling import is_pool, is_pool_level, pool_combinations, pool_degrees, pool_levels
 from .publication import FORMAT_VERSION, check
 
 BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
@@ -101,24 +102,36 @@ def _breakdowns(data: MonitorData, k: int) -> tuple[dict, dict]:
         wide.columns = [int(c) for c in wide.columns]
         analyst[by] = {"levels": list(wide.index), "years": list(wide.columns),
                        "counts": wide.to_numpy().tolist()}
-        # the year totals (registered persons) are published as an indicator and shared by
-        # every breakdown: known to the attacker, never suppressed
-        try:
-            p = protect(wide, k=k, total_label="__total__", known_col_totals=True)
-        except ValueError:  # some year cannot be protected as part of the whole table
-            public[by] = _by_year(wide, k)
-            continue
-        table = p.table
-        public[by] = {
-            "levels": list(table.index), "years": [int(c) for c in table.columns],
-            "counts": [[None if pd.isna(v) else int(v) for v in row]
-                       for row in table.to_numpy(dtype=object)],
-            "level_totals": [None if pd.isna(v) else int(v) for v in p.row_totals],
-            "year_totals": [None if pd.isna(v) else int(v) for v in p.col_totals],
-            "suppressed": int(p.suppressed.to_numpy().sum()),
-            "withheld_years": [],
-        }
+        # levels that suppression would take over are pooled first (zicht.monitor.pooling)
+        table, pooled = pool_levels(wide, k, lambda t: _hidden_cells(_protect_breakdown(t, k)))
+        public[by] = {**_protect_breakdown(table, k), "pooled": pooled}
     return public, analyst
+
+
+def _protect_breakdown(wide: pd.DataFrame, k: int) -> dict:
+    """One breakdown (levels x years) as published: the year totals (registered persons) are
+    published as an indicator and shared by every breakdown, so they are known to the attacker
+    and never suppressed."""
+    try:
+        p = protect(wide, k=k, total_label="__total__", known_col_totals=True)
+    except ValueError:  # some year cannot be protected as part of the whole table
+        return _by_year(wide, k)
+    table = p.table
+    return {
+        "levels": list(table.index), "years": [int(c) for c in table.columns],
+        "counts": [[None if pd.isna(v) else int(v) for v in row]
+                   for row in table.to_numpy(dtype=object)],
+        "level_totals": [None if pd.isna(v) else int(v) for v in p.row_totals],
+        "year_totals": [None if pd.isna(v) else int(v) for v in p.col_totals],
+        "suppressed": int(p.suppressed.to_numpy().sum()),
+        "withheld_years": [],
+    }
+
+
+def _hidden_cells(table: dict) -> pd.DataFrame:
+    """The suppressed cells of a published breakdown (withheld years count as suppressed)."""
+    return pd.DataFrame([[c is None for c in row] for row in table["counts"]],
+                        index=table["levels"], columns=table["years"])
 
 
 def _by_year(wide: pd.DataFrame, k: int) -> dict:
@@ -148,23 +161,60 @@ def _by_year(wide: pd.DataFrame, k: int) -> dict:
 
 
 def _overlap(data: MonitorData, k: int) -> tuple[dict, dict]:
-    """Persons per combination of reporter categories in the latest year (UpSet input)."""
+    """Persons per combination of reporter categories in the latest year (UpSet input): the
+    combinations below k pooled by their number of categories (zicht.monitor.pooling) before
+    disclosure control."""
     py = data.person_years()
     latest = py[py["year"] == py["year"].max()]
     combos = latest["categories"].map("+".join).value_counts().sort_values(ascending=False)
     year = int(py["year"].max())
     analyst = {"year": year, "combinations": [{"reporters": c, "persons": int(n)}
                                               for c, n in combos.items()]}
-    # the year's total of persons is published: protect against subtraction from it; a list
-    # that cannot be protected (too few persons) is withheld whole
-    try:
-        p = protect_series(combos, k=k, total=False, known_total=True)
-    except ValueError:
+    pooled = pool_combinations(combos, k)
+    # the year's total of persons is published, and so is the share seen by two or more
+    # categories (the "overlap" indicator): the persons of one category and those of more are
+    # both known sums, and each side is protected against subtraction from its own; a list
+    # that cannot be protected (too few persons), or is one pool (nothing but the total, and
+    # a trait of everyone in it), is withheld whole
+    protected = protect_overlap(pooled, k)
+    if protected is None:
         return {"year": year, "combinations": [], "withheld": True}, analyst
-    public = {"year": year, "withheld": False, "combinations": [
+    shown, suppressed = protected
+    public = {"year": year, "withheld": False, "total": int(combos.sum()), "combinations": [
         {"reporters": c, "persons": None if pd.isna(v) else int(v),
-         "suppressed": bool(p.suppressed[c])} for c, v in p.published.items()]}
+         "suppressed": bool(suppressed[c]), "pooled": is_pool(c)}
+        for c, v in shown.items()]}
     return public, analyst
+
+
+def protect_overlap(pooled: pd.Series, k: int) -> tuple[pd.Series, dict[str, bool]] | None:
+    """The pooled combinations after disclosure control, in their order, and which were
+    suppressed; None when the list must be withheld whole.  Both the persons of one category
+    and those of more are known sums (the year's total and the published "overlap" share), so
+    each side is protected against subtraction from its own sum."""
+    single = pd.Series([_degree(c) == 1 for c in pooled.index], index=pooled.index, dtype=bool)
+    published, suppressed = [], {}
+    try:
+        if len(pooled) < 2:
+            raise ValueError("one row")
+        for side in (pooled[single], pooled[~single]):
+            if len(side) == 1:  # the side's sum itself: known already, nothing to protect
+                if 0 < int(side.iloc[0]) < k:
+                    raise ValueError("a side below k")
+                published.append(side.astype("Int64"))
+                suppressed.update({c: False for c in side.index})
+            elif len(side) > 1:
+                p = protect_series(side, k=k, total=False, known_total=True)
+                published.append(p.published)
+                suppressed.update(p.suppressed.to_dict())
+    except ValueError:
+        return None
+    return pd.concat(published).reindex(pooled.index), suppressed
+
+
+def _degree(code: str) -> int:
+    """The least number of reporter categories of a combination or pool ("POL+ZC": 2)."""
+    return pool_degrees(code)[0] if is_pool(code) else len(code.split("+"))
 
 
 def _comparison(linkage_dir: Path | None, year: int) -> dict | None:
@@ -238,7 +288,7 @@ def _series(linkage_dir: Path) -> dict | None:
         return None
 
 
-def _strata(linkage_dir: Path, year: int) -> dict | None:
+def _strata(linkage_dir: Path, year: int, bys: tuple[str, ...] = STRATA) -> dict | None:
     """The estimate by stratum (docs/DOMAIN.md 6.8, "where the data allow"): for each breakdown, a
     stepwise estimate per level of the year's capture histories (``zicht link``'s
     ``capture_histories_by_stratum.csv``) and their sum with a log-normal interval
@@ -252,8 +302,10 @@ def _strata(linkage_dir: Path, year: int) -> dict | None:
     frame = pd.read_csv(path)
     frame = frame[frame["year"] == year]
     lists = [c for c in frame.columns if c not in ("year", "count", *STRATA)]
+    if "age_band" in frame.columns:
+        frame = frame.assign(minor=frame["age_band"].map(_minor))
     out = {"year": year, "method": "stepwise", "by": {}}
-    for by in (b for b in STRATA if b in frame.columns):
+    for by in (b for b in bys if b in frame.columns):
         cells = frame.groupby([by, *lists], as_index=False)["count"].sum()
         cells = cells[cells["count"] > 0]
         try:
@@ -277,6 +329,72 @@ def _strata(linkage_dir: Path, year: int) -> dict | None:
     return out
 
 
+MINOR_BANDS = ("0-11", "12-17")
+GROUPS = ("sex", "minor", "form")  # the groups the National Rapporteur publishes estimates of
+
+
+def _minor(band: str) -> str:
+    """minor, adult or unknown for an age band; a pool of bands ("other/unknown") is unknown:
+    it may hold both."""
+    if band in MINOR_BANDS:
+        return "minor"
+    return "unknown" if band == "unknown" or is_pool_level(band) else "adult"
+
+
+def _groups(linkage_dir: Path, years: list[int], breakdowns: dict, k: int) -> dict | None:
+    """The public estimates by group (sex, minor or adult, form of exploitation) per year
+    (:func:`public_groups` of the stepwise estimates by stratum); None without the capture
+    histories by stratum."""
+    if not (linkage_dir / "capture_histories_by_stratum.csv").exists():
+        return None
+    strata = {year: _strata(linkage_dir, year, GROUPS) for year in years}
+    return public_groups({y: s for y, s in strata.items() if s and s["by"]}, breakdowns, k)
+
+
+def public_groups(strata: dict[int, dict], breakdowns: dict, k: int) -> dict | None:
+    """Estimates by stratum per year (``_strata``'s shape) after disclosure control: a group's
+    estimate and interval are published only when its observed persons are >= k, its count of
+    persons is published in that year's public breakdown (not suppressed, not pooled: an
+    interval's lower bound can sit on the observed count) and it has an estimate; otherwise
+    ``reason`` says why ("fewer than k", "not published", "no estimate"). The sum of the
+    groups only when every group is published. Observed counts by group are not published.
+    None when no year has an estimate by stratum."""
+    out: dict[str, Any] = {"method": "stepwise", "k": k, "years": sorted(strata), "by": {}}
+    for year in out["years"]:
+        for by, part in strata[year]["by"].items():
+            rows = []
+            for r in part["rows"]:
+                reason = ("fewer than k" if r["observed"] < k
+                          else "not published" if not _count_published(breakdowns, by,
+                                                                        r["level"], year)
+                          else "no estimate" if r["estimate"] is None else None)
+                rows.append({"level": r["level"], "reason": reason, **{
+                    key: None if reason else r[key] for key in ("estimate", "ci_low",
+                                                                "ci_high")}})
+            total = part["total"] if rows and all(r["reason"] is None for r in rows) else None
+            out["by"].setdefault(by, {})[str(year)] = {"rows": rows, "total": None if total
+                                                       is None else {
+                key: total[key] for key in ("estimate", "ci_low", "ci_high")}}
+    order = [*GROUPS, *sorted(set(out["by"]) - set(GROUPS))]
+    out["by"] = {by: out["by"][by] for by in order if by in out["by"]}
+    return out if out["years"] else None
+
+
+def _count_published(breakdowns: dict, by: str, level: str, year: int) -> bool:
+    """Whether the public breakdown publishes the persons of a group in ``year``: the level's
+    own count (a minor or adult group: every age band in it)."""
+    table = breakdowns.get("age_band" if by == "minor" else by)
+    if not table or year not in table["years"]:
+        return False
+    j = table["years"].index(year)
+    counts = dict(zip(table["levels"], (row[j] for row in table["counts"]), strict=True))
+    if by != "minor":
+        return counts.get(level) is not None
+    bands = [b for b in table.get("pooled") or [] if _minor(b) == level] + [
+        b for b in counts if _minor(b) == level]
+    return bool(bands) and all(counts.get(b) is not None for b in bands)
+
+
 def _calibration(data: MonitorData) -> dict | None:
     """The latest estimated year's victims and persons per reporter category, to fit the
     what-if's scenario to the data (``zicht.monitor.whatif.calibrate``); None without one."""
@@ -287,6 +405,20 @@ def _calibration(data: MonitorData) -> dict | None:
         return calibration(data)
     except (WhatIfError, MonitorInputError):
         return None
+
+
+def _whatif(calibration: dict | None, k: int, compare_methods: bool,
+            replicates: int | None) -> dict | None:
+    """The public what-if of a reporting obligation (``zicht.monitor.whatif.published_whatif``:
+    per category not obliged today, as often as the police, twice as often, the 2014-2017
+    level), simulated here so that no page simulates on a request; None when not asked."""
+    from .whatif import PUBLISHED_REPLICATES, published_whatif
+
+    if replicates is None:
+        replicates = PUBLISHED_REPLICATES if compare_methods else 0
+    if replicates < 1:
+        return None
+    return published_whatif(calibration, k, replicates=replicates)
 
 
 def _programme(data: MonitorData, names: dict[int, tuple[str, str]]) -> list[dict]:
@@ -323,8 +455,13 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
                       linkage_dir: str | Path | None = None,
                       reports_file: str | Path | None = None,
                       targets=None, chain_version: int | None = None,
-                      today: int | None = None, compare_methods: bool = True) -> dict:
-    """Compute everything once and write ``out`` (JSON, atomically); return the dict."""
+                      today: int | None = None, compare_methods: bool = True,
+                      whatif_replicates: int | None = None) -> dict:
+    """Compute everything once and write ``out`` (JSON, atomically); return the dict.
+
+    ``whatif_replicates``: simulated years per scenario of the public what-if (``0``: none);
+    by default :data:`zicht.monitor.whatif.PUBLISHED_REPLICATES` with ``compare_methods`` and
+    none without (the quick publication of tests and previews)."""
     from .targets import evaluate, load_targets
 
     linkage_dir = None if linkage_dir is None else Path(linkage_dir)
@@ -335,6 +472,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
     lines = targets if targets is not None else load_targets()
     now = today if today is not None else latest + 1
     statuses = evaluate(lines, data, now)
+    calibration = _calibration(data)
     names = {line.line: (line.name_nl, line.name_en) for line in lines}
     estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")
     series = _series(linkage_dir) if linkage_dir is not None else None
@@ -369,12 +507,15 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
                 "latest_year": s.latest_year, "latest": s.latest, "projected": s.projected,
                 "reason_nl": s.reason_nl, "reason_en": s.reason_en} for s in statuses],
             "programme": _programme(data, names),
+            "whatif": _whatif(calibration, k, compare_methods, whatif_replicates),
+            "groups": _groups(linkage_dir, years, public_breakdowns, k)
+            if linkage_dir is not None else None,
         },
         "analyst": {
             "breakdowns": analyst_breakdowns,
             "overlap": analyst_overlap,
             "comparison": _comparison(linkage_dir, latest) if compare_methods else None,
-            "calibration": _calibration(data),
+            "calibration": calibration,
             "strata": _strata(linkage_dir, latest) if linkage_dir is not None else None,
             "series": series,
         },

@@ -12,7 +12,16 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..i18n import N_
-from .chapters import appendix, breakdowns, estimate, overlap, overview, summary, targets
+from .chapters import (
+    appendix,
+    breakdowns,
+    estimate,
+    overlap,
+    overview,
+    summary,
+    targets,
+    whatif,
+)
 from .data import CHAPTERS, ReportData
 from .formatting import MISSING, Numbering
 from .source import read_publication
@@ -37,6 +46,7 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
         "overlap": overlap(data, n),
         "estimate": estimate(data, n),
         "targets": targets(data, n),
+        "whatif": whatif(data, n),
         "appendix": appendix(data, n),
     }
     return {

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from functools import lru_cache
 
-from babel import Locale
 from markupsafe import Markup
 
 from ..i18n import LANGS, format_date, format_number, format_percent, translator
@@ -79,18 +77,8 @@ class Formatter:
         config = spec.get("config") or {}
         config = {**config, "font": CHART_FONT,
                   "axisX": {**config.get("axisX", {}), "labelAngle": 0}}
-        config["locale"] = {"number": _d3_numbers(self.lang)}  # 1.234,5 on Dutch axes
-        svg = charts.to_svg({**spec, "config": config})
+        svg = charts.to_svg(charts.localized({**spec, "config": config}, self.lang))
         return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
-
-
-@lru_cache(maxsize=len(LANGS))
-def _d3_numbers(lang: str) -> dict:
-    """The number format of Vega's axes (a d3 locale) with the language's decimal sign and
-    digit grouping."""
-    symbols = Locale.parse(lang).number_symbols["latn"]
-    return {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
-            "currency": ["", ""]}
 
 
 class Numbering:

@@ -9,5 +9,7 @@ from .overlap import overlap
 from .overview import overview
 from .summary import summary
 from .targets import targets
+from .whatif import whatif
 
-__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "summary", "targets"]
+__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "summary", "targets",
+           "whatif"]

@@ -71,20 +71,13 @@ def definitions(data: ReportData) -> list[dict]:
             "domain": ind.get("domain") or "", "key": key,
             "name": f.field(ind, "name"), "counts": ind.get(f"counts_{f.lang}") or "",
             "numerator": numerator, "denominator": denominator,
-            "unit": _unit(f, ind["unit"]),
-            "source": ind.get("source") or MISSING, "version": ind["version"],
+            "unit": labels.unit(ind["unit"], f.lang),
+            "source": labels.term(ind.get("source") or MISSING, f.lang),
+            "version": ind["version"],
             "fingerprint": ind.get("fingerprint") or MISSING})
     out.sort(key=lambda d: (tuple(int(p) for p in d["domain"].split(".") if p.isdigit()),
                             d["key"]))
     return out
-
-
-def _unit(f: Formatter, unit: str) -> str:
-    """The name of an indicator's unit (an unknown unit as it is)."""
-    _ = f._
-    names = {"count": _.pgettext("unit", "count"), "share": _.pgettext("unit", "share"),
-             "ratio": _.pgettext("unit", "ratio"), "rate": _.pgettext("unit", "per 100,000")}
-    return names.get(unit, unit)
 
 
 def _terms(ind: dict, f: Formatter) -> tuple[str, str]:
@@ -92,12 +85,19 @@ def _terms(ind: dict, f: Formatter) -> tuple[str, str]:
     the installed definition's when that has the published version (publications up to now
     hold neither)."""
     if "numerator" in ind:
-        return ind["numerator"] or MISSING, ind.get("denominator") or MISSING
+        return (labels.term(ind["numerator"] or MISSING, f.lang),
+                labels.term(ind.get("denominator") or MISSING, f.lang))
     installed = INDICATORS.get(ind["key"])
     if installed is None or installed.version != ind["version"]:
         missing = f._("not recorded for this version")
         return missing, missing
-    return installed.numerator, installed.denominator or MISSING
+    return (labels.term(installed.numerator, f.lang),
+            labels.term(installed.denominator or MISSING, f.lang))
+
+
+# the population table's statuses (zicht.monitor.population.STATUSES) by name
+POPULATION_STATUS = {"published": N_("published"), "provisional": N_("provisional"),
+                     "derived": N_("derived")}
 
 
 def population_rows(f: Formatter, years: list[int]) -> list[tuple]:
@@ -111,7 +111,9 @@ def population_rows(f: Formatter, years: list[int]) -> list[tuple]:
     for y in years:
         if y in table.index:
             r = table.loc[y]
-            rows.append((y, f.num(int(r["population"])), r["source"], r["status"]))
+            status = POPULATION_STATUS.get(r["status"])
+            rows.append((y, f.num(int(r["population"])), r["source"],
+                         f._(status) if status else r["status"]))
         else:
             rows.append((y, MISSING, f._("not available"), MISSING))
     return rows

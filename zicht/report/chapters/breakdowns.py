@@ -1,9 +1,11 @@
 """Chapter 3, breakdowns: registered persons per year by sex, age band, form, nationality and
-region, from the public part only (suppressed cells as ``x``)."""
+region, from the public part only (suppressed cells as ``x``, marked in the charts; the levels
+pooled before disclosure control named with their members)."""
 
 from __future__ import annotations
 
 from ...monitor import charts, labels
+from ...monitor.pooling import level_label
 from ..data import ReportData
 from ..formatting import SUPPRESSED, Numbering
 
@@ -22,17 +24,20 @@ def _breakdown(data: ReportData, by: str, table: dict, n: Numbering) -> dict:
     whole = len(cols) == len(table["years"])
     name = labels.breakdown_name(by, f.lang).capitalize()
     level_totals = table.get("level_totals") or [None] * len(table["levels"])
-    rows = [{"code": code, "label": f.level(by, code),
+    pooled = table.get("pooled") or []
+    rows = [{"code": code, "label": level_label(by, code, f.lang, pooled),
              "cells": [(shown_years[j], f.num(counts[i])) for j, i in enumerate(cols)],
              "total": f.num(total)}
             for code, counts, total in zip(table["levels"], table["counts"], level_totals,
                                            strict=True)]
     year_totals = table.get("year_totals") or [None] * len(table["years"])
-    labelled = {"levels": [f.level(by, c) for c in table["levels"]], "years": shown_years,
+    labelled = {"levels": [level_label(by, c, f.lang, pooled) for c in table["levels"]],
+                "years": shown_years,
                 "counts": [[counts[i] for i in cols] for counts in table["counts"]]}
     # a chart only where some level has a line (two published years)
     lines = any(sum(c is not None for c in counts) > 1 for counts in labelled["counts"])
-    chart = charts.trend(labelled, name, width=430, height=200) if lines else None
+    # suppressed points are marked (hollow, bridged by a dashed line), not left out
+    chart = charts.trend(labelled, name, width=430, height=200, lang=f.lang) if lines else None
     withheld = [int(w) for w in table.get("withheld_years") or [] if int(w) <= year]
     return {
         "by": by, "name": name, "years": shown_years, "rows": rows,

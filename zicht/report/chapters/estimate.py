@@ -7,6 +7,7 @@ from typing import Any
 
 from ...i18n import N_, format_percent
 from ...monitor import charts, labels
+from ...monitor.mse_labels import method_name, mse_text
 from ..data import ReportData
 from ..formatting import INFINITY, MISSING, Numbering
 from .strata import strata
@@ -146,20 +147,21 @@ def comparison(data: ReportData, n: Numbering) -> dict | None:
     if not comp or comp.get("year") != year:
         return None
     rows = [{
-        "method": r["method"],
+        "method": method_name(r["method"], f.lang),
         "estimate": f.num(r.get("estimate"), "count", MISSING),
         "interval": MISSING if r.get("ci_low") is None else
         f"{f.num(r['ci_low'])}\u2013{f.num(r.get('ci_high'), 'count', INFINITY)}",
-        "model": r.get("model") or MISSING,
+        "model": mse_text(r.get("model") or "", f.lang) or MISSING,
         "verdicts": [labels.verdict(v, f.lang) for v in r.get("verdicts") or []],
         "ok": (r.get("verdicts") or ["ok"]) == ["ok"],
-        "notes": "; ".join(r.get("notes") or [])} for r in comp["rows"]]
+        "notes": "; ".join(mse_text(t, f.lang) for t in r.get("notes") or [])}
+        for r in comp["rows"]]
     lists = comp.get("lists") or []
     chart = charts.comparison(comp, f.lang)
     return {
         "intro": _(COMPARISON).format(year=year, observed=f.num(comp.get("observed")),
                                       lists=len(lists), names=", ".join(lists)),
-        "rows": rows, "findings": comp.get("findings") or [],
+        "rows": rows, "findings": [mse_text(t, f.lang) for t in comp.get("findings") or []],
         "chart": None if chart is None else f.svg(chart),
         "figure": None if chart is None else n.next_figure(),
         "table": n.next_table()}

@@ -1,9 +1,11 @@
 """Chapter 4, overlap between reporters: persons per combination of reporter categories, from
-the public part, for the publication's latest year."""
+the public part, for the publication's latest year; the combinations below k are pooled there
+into "other combinations of n reporter categories" (:mod:`zicht.monitor.pooling`)."""
 
 from __future__ import annotations
 
 from ...monitor import charts, labels
+from ...monitor.pooling import combination_label, is_pool
 from ..data import ReportData
 from ..formatting import Numbering
 
@@ -30,16 +32,21 @@ def overlap(data: ReportData, n: Numbering) -> dict:
     elif ov:
         combos = ov.get("combinations") or []
         out["state"] = "shown"
-        out["rows"] = [{"label": f.reporters(c["reporters"]),
-                        "codes": c["reporters"].replace("+", " + "),
+        # pools of small combinations (zicht.monitor.pooling) are named, without codes; the
+        # UpSet chart draws the combinations themselves
+        out["rows"] = [{"label": combination_label(c["reporters"], f.lang),
+                        "codes": "" if is_pool(c["reporters"])
+                        else c["reporters"].replace("+", " + "),
                         "persons": f.num(c["persons"])} for c in combos]
-        shown = [c for c in combos if c["persons"] is not None][:UPSET_MAX]
+        shown = [c for c in combos
+                 if c["persons"] is not None and not is_pool(c["reporters"])][:UPSET_MAX]
         if shown:
             out["chart"] = f.svg(charts.upset(shown, f.lang, width=520))
             out["figure"] = n.next_figure()
             out["shown"] = len(shown)
         out["table"] = n.next_table()
-        codes = sorted({r for c in combos for r in c["reporters"].split("+")})
+        codes = sorted({r for c in combos if not is_pool(c["reporters"])
+                        for r in c["reporters"].split("+")})
         out["codes"] = _("Reporter categories: {codes}.").format(codes="; ".join(
             f"{c} = {labels.reporters(c, f.lang)}" for c in codes))
     return out
