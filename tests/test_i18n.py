@@ -179,9 +179,10 @@ def test_templates_translate_for_their_own_language():
 
 def _visible_texts(page: str, data_only_rows: bool = False) -> list[str]:
     """The page's text nodes and the texts of its aria-label, title and placeholder attributes,
-    without scripts and styles (and without the table rows when they hold stored data only,
-    as the audit log's)."""
+    without scripts and styles, identifiers marked translate="no" (an indicator's key), and
+    without the table rows when they hold stored data only (as the audit log's)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r'<(\w+)\b[^>]*\btranslate="no"[^>]*>[^<]*</\1>', " ", page)
     if data_only_rows:
         page = re.sub(r"<tbody\b.*?</tbody>", " ", page, flags=re.S | re.I)
     attributes = re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
@@ -226,8 +227,9 @@ def dutch_site(tmp_path, monkeypatch):
     registry.upgrade()
     op, password = operator("test"), "Correct-Horse-9-Battery"
     registry.add_organisation(op, "ORG-A", "Zorgcoördinatie A", "ZC")
-    for role in ("reporter", "analyst", "admin", "auditor"):
-        registry.add_user(op, role, role, password, "ORG-A" if role == "reporter" else None)
+    for role in ("reporter", "analyst", "admin", "auditor"):  # user names are data, not words
+        registry.add_user(op, f"u-{role}", role, password,
+                          "ORG-A" if role == "reporter" else None)
     app = create_app(registry)
     app.state.publication_path = str(sample_publication(tmp_path / "publication.json"))
 
@@ -236,7 +238,7 @@ def dutch_site(tmp_path, monkeypatch):
         if role:
             form = client.get("/login").text
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-            client.post("/login", data={"username": role, "password": password,
+            client.post("/login", data={"username": f"u-{role}", "password": password,
                                         "csrf_token": csrf})
         return client
 
@@ -245,13 +247,32 @@ def dutch_site(tmp_path, monkeypatch):
 
 
 PAGES = {
-    None: ("/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
-           "/api/v1/docs", "/no-such-page"),
+    None: ("/", "/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
+           "/dashboard/reporting-obligation", "/annual-reports", "/methods", "/downloads",
+           "/about", "/accessibility", "/api/v1/docs", "/no-such-page"),
     "reporter": ("/", "/reports", "/reports/new", "/import"),
-    "analyst": ("/", "/reports", "/dashboard/methods", "/dashboard/review"),
+    "analyst": ("/", "/reports", "/dashboard/methods", "/dashboard/review",
+                "/dashboard/whatif", "/dashboard/whatif?category=ZC&rate=0%2C2&replicates=2"),
     "admin": ("/", "/admin"),
     "auditor": ("/", "/audit"),
 }
+
+
+def _dutch_left(texts: list[str]) -> list[str]:
+    """The Dutch translations (of three words or more, different from their msgid) that appear
+    in ``texts``: Dutch on an English page."""
+    nl = translator("nl")
+    whole = " \n ".join(texts)
+    found = []
+    for message in _catalogue():
+        msgid = message.id if isinstance(message.id, str) else None
+        if not msgid or nl(msgid) == msgid:
+            continue
+        fragments = [f.strip() for f in re.split(r"\{[^{}]*\}", nl(msgid))]
+        if any(len(f.split()) >= 3 and re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", whole)
+               for f in fragments):
+            found.append(nl(msgid))
+    return found
 
 
 def test_dutch_pages_show_no_untranslated_text(dutch_site):
@@ -275,6 +296,32 @@ def test_dutch_pages_show_no_untranslated_text(dutch_site):
             if english:
                 left["reporter POST /reports/new"] = english
     assert left == {}
+
+
+def test_english_pages_show_no_dutch_text(dutch_site):
+    left = {}
+    for role, paths in PAGES.items():
+        client = dutch_site(role)
+        for path in paths:
+            response = client.get(f"{path}{'&' if '?' in path else '?'}lang=en")
+            assert response.status_code in (200, 404), (role, path)
+            dutch = _dutch_left(_visible_texts(response.text, path == "/audit"))
+            if dutch:
+                left[f"{role} {path}"] = dutch
+    assert left == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_annual_report_is_in_one_language(tmp_path, lang):
+    import json
+
+    from tests.monitor.sample import sample_publication
+    from zicht.report.render import render_html
+
+    doc = json.loads(sample_publication(tmp_path / "publication.json").read_text())
+    texts = _visible_texts(render_html(doc, lang=lang))
+    left = _english_left(texts) if lang == "nl" else _dutch_left(texts)
+    assert left == []
 
 
 def test_the_english_pages_are_the_msgids(dutch_site):

@@ -21,6 +21,7 @@ import uvicorn
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+PASSWORD = "Correct-Horse-9-Battery"  # of every user of the site fixture (conftest.py)
 
 
 @contextmanager

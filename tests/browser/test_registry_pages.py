@@ -12,47 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.monitor.sample import sample_publication
-from zicht.registry.service import Registry, operator
-from zicht.registry.settings import Settings
 from zicht.web.app import create_app
 
-from .helpers import axe_violations, describe, login, serving
+from .helpers import PASSWORD, axe_violations, describe, login, serving
 
 pytestmark = pytest.mark.slow  # a real browser against a real server
-PASSWORD = "Correct-Horse-9-Battery"
-KEY = "5c" * 32
-
-
-@pytest.fixture(scope="module")
-def publication(tmp_path_factory) -> Path:
-    """The sample publication (tests/monitor/sample.py) the dashboard pages read."""
-    return sample_publication(tmp_path_factory.mktemp("pub") / "publication.json")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, publication):
-    """A registry on SQLite served by uvicorn in a thread; yields (base URL, registry)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZICHT_PSEUDONYM_KEY", KEY)
-    path = tmp_path_factory.mktemp("site") / "zicht.db"
-    reg = Registry(Settings.from_env(database_url=f"sqlite:///{path}"))
-    reg.upgrade()
-    op = operator("test")
-    reg.add_organisation(op, "ZC-01", "Zorgcoördinatie Rotterdam", "ZC")
-    reg.add_organisation(op, "POL-02", "Politie Den Haag", "POL")
-    for name, role, org in (("anna", "reporter", "ZC-01"), ("piet", "reporter", "POL-02"),
-                            ("ali", "analyst", None), ("beheer", "admin", None),
-                            ("audit", "auditor", None)):
-        reg.add_user(op, name, role, PASSWORD, org)
-    app = create_app(reg)
-    app.state.publication_path = str(publication)
-    with serving(app) as base:
-        yield base, reg
-    reg.dispose()
-    mp.undo()
-
-
 def _charts_settled(page) -> None:
     """Wait until static/charts.js has made every chart on the page interactive or left it
     static (it marks the figure with data-chart); at once on a page without charts."""
@@ -85,7 +49,7 @@ def test_reporter_submits_the_dutch_form_and_sees_the_report(site, page):
     page.get_by_role("link", name="Meldingen").first.click()
     row = page.locator("#reports tbody tr", has_text="ZC01-2025-0042")
     assert row.count() == 1
-    assert "LAB" in row.inner_text() and "ZC-01" in row.inner_text()
+    assert "arbeidsuitbuiting" in row.inner_text() and "ZC-01" in row.inner_text()
     # no clear identifier on the pages either
     row.get_by_role("link").click()
     assert "Kovalenko" not in page.content() and "2001-09-30" not in page.content()
@@ -116,8 +80,10 @@ def test_another_organisation_does_not_see_the_report(site, page):
     assert page.locator("#reports tbody tr", has_text="ZC01-2025-0042").count() == 0
 
 
-PAGES = {
-    None: ["/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap"],
+PAGES = {  # every page of every role (the reflow test in test_public_site.py reads it too)
+    None: ["/", "/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
+           "/annual-reports", "/methods", "/about", "/accessibility", "/downloads",
+           "/embed/overview", "/embed/breakdowns/sex", "/embed/overlap"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
     "ali": ["/", "/reports", "/dashboard/methods", "/dashboard/whatif",
             "/dashboard/whatif?category=ZC&rate=0.1&replicates=2",
@@ -127,10 +93,12 @@ PAGES = {
 }
 
 
+@pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("user", list(PAGES), ids=lambda u: u or "anonymous")
-def test_pages_have_no_accessibility_violations(site, page, user, lang):
+def test_pages_have_no_accessibility_violations(site, page, user, lang, width):
     base, _ = site
+    page.set_viewport_size({"width": width, "height": 900})
     if user:
         _login(page, base, user, lang)
     found = {}
@@ -294,21 +262,28 @@ def test_a_chart_spec_cannot_close_its_script_element(page):
         {"level": "<!-- <script>", "n": 2}, {"level": "a & b > c \u2028 \u00e9", "n": 3}]},
         "mark": "bar", "encoding": {"x": {"field": "level", "type": "nominal"},
                                     "y": {"field": "n", "type": "quantitative"}}}
-    page.set_content(f'<figure class="zicht-chart">{_chart(spec)}</figure><p id="after">x</p>')
+    from zicht.monitor.charts import localized
+
+    page.set_content(
+        f'<figure class="zicht-chart">{_chart(spec, "nl")}</figure><p id="after">x</p>')
     assert page.locator("script.zicht-chart-spec").count() == 1
     assert page.evaluate(
-        "JSON.parse(document.querySelector('script.zicht-chart-spec').textContent)") == spec
+        "JSON.parse(document.querySelector('script.zicht-chart-spec').textContent)") == \
+        localized(spec, "nl")
     assert page.evaluate("window.escaped") is None
     assert page.locator("figure.zicht-chart + #after").count() == 1
 
 
-SCREENSHOTS = [  # (file name, user, path)
-    ("dashboard-nl", None, "/dashboard?lang=nl"),
-    ("breakdowns-nl", None, "/dashboard/breakdowns?lang=nl"),
-    ("overlap-nl", None, "/dashboard/overlap?lang=nl"),
-    ("dashboard-en", None, "/dashboard?lang=en"),
-    ("methods-nl", "ali", "/dashboard/methods?lang=nl"),
-    ("whatif-nl", "ali", "/dashboard/whatif?category=ZC&rate=0%2C2&replicates=5&lang=nl"),
+SCREENSHOTS = [  # (file name, user, path, window width)
+    ("home-nl", None, "/?lang=nl", 1280),
+    ("dashboard-nl", None, "/dashboard?lang=nl", 1280),
+    ("breakdowns-nl", None, "/dashboard/breakdowns?lang=nl", 1280),
+    ("overlap-nl", None, "/dashboard/overlap?lang=nl", 1280),
+    ("obligation-nl", None, "/dashboard/reporting-obligation?lang=nl", 1280),
+    ("dashboard-en", None, "/dashboard?lang=en", 1280),
+    ("dashboard-phone-nl", None, "/dashboard?lang=nl", 390),
+    ("methods-nl", "ali", "/dashboard/methods?lang=nl", 1280),
+    ("whatif-nl", "ali", "/dashboard/whatif?category=ZC&rate=0%2C2&replicates=5&lang=nl", 1280),
 ]
 
 
@@ -335,9 +310,10 @@ def test_screenshots_of_the_dashboard(site, publication, browser, tmp_path):
     page = context.new_page()
     try:
         with serving(app) as base:
-            for name, user, path in SCREENSHOTS:
+            for name, user, path, width in SCREENSHOTS:
                 if user and page.locator(".zicht-userbar").count() == 0:
                     _login(page, base, user)
+                page.set_viewport_size({"width": width, "height": 800})
                 response = page.goto(f"{base}{path}")
                 assert response.status == 200, path
                 _charts_settled(page)
@@ -345,8 +321,8 @@ def test_screenshots_of_the_dashboard(site, publication, browser, tmp_path):
                 page.screenshot(path=out / f"{name}.png", full_page=True)
     finally:
         context.close()
-    for name, _, _ in SCREENSHOTS:
+    for name, _, _, window in SCREENSHOTS:
         png = out / f"{name}.png"
         width, height = _png_size(png)
-        assert width == 1280 and height >= 600, (png, width, height)
+        assert width == window and height >= 600, (png, width, height)  # no sideways overflow
         assert png.stat().st_size > 20_000, png  # a page with text and charts, not a blank

@@ -78,7 +78,8 @@ def demo(
     import uvicorn
 
     os.environ.update(d.serve_environment())
-    out.print(f"\nDashboard: http://{host}:{port}/dashboard   (Ctrl-C stops)")
+    out.print(f"\nSite: http://{host}:{port}/   dashboard: http://{host}:{port}/dashboard   "
+              "(Ctrl-C stops)")
     uvicorn.run("zicht.web.app:create_app", factory=True, host=host, port=port,
                 log_level="warning", access_log=False, proxy_headers=False)
 

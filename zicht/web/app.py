@@ -51,6 +51,25 @@ class RevalidatedStatic(StaticFiles):
 _RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
 
+def _embed_headers() -> list[tuple[bytes, bytes]]:
+    """The headers of an embeddable chart (``/embed/...``, zicht/web/embed.py): no
+    X-Frame-Options, and frame-ancestors from ``ZICHT_EMBED_ANCESTORS`` (default any site)."""
+    from .embed import frame_ancestors
+
+    try:
+        ancestors = frame_ancestors()
+    except ValueError:  # checked when the app was made; changed since: frame nowhere
+        ancestors = "'none'"
+    headers = []
+    for k, v in SECURITY_HEADERS.items():
+        if k == "X-Frame-Options":
+            continue
+        if k == "Content-Security-Policy":
+            v = v.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+        headers.append((k.lower().encode(), v.encode()))
+    return headers
+
+
 class SecurityHeaders:
     """Adds the security headers to every response (a plain ASGI middleware: Starlette's
     BaseHTTPMiddleware costs a task group and a streaming wrapper per request)."""
@@ -62,11 +81,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        extra = _embed_headers() if scope.get("path", "").startswith("/embed/") \
+            else _RAW_HEADERS
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in _RAW_HEADERS if k not in present)
+                headers.extend((k, v) for k, v in extra if k not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -74,6 +96,9 @@ class SecurityHeaders:
 
 
 def create_app(registry: Registry | None = None) -> FastAPI:
+    from .embed import frame_ancestors
+
+    frame_ancestors()  # a bad ZICHT_EMBED_ANCESTORS stops the start, with its reason
     registry = registry or Registry()
     app = FastAPI(title="zicht registry", version=__version__,
                   description="Reports of possible victims of human trafficking: intake, "
@@ -114,9 +139,13 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         pages.install(app)
-        from . import dashboard, review
+        from . import dashboard, downloads, embed, public, review, whatif_public
 
+        public.install(app)
+        downloads.install(app)
         dashboard.install(app)
+        embed.install(app)
+        whatif_public.install(app)
         review.install(app)
 
     @app.get("/healthz", include_in_schema=False)

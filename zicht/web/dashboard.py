@@ -23,8 +23,9 @@ from markupsafe import Markup
 
 from ..codes import CARIBBEAN_REGIONS
 from ..i18n import format_number, format_percent, translator
-from ..monitor import charts, labels
+from ..monitor import charts, labels, pooling
 from ..monitor.indicators import format_value
+from ..monitor.mse_labels import method_name, mse_text
 from ..monitor.publication import Publication
 from ..monitor.publication import load as load_publication
 from .pages import _page, any_page
@@ -50,13 +51,14 @@ def publication(request: Request) -> Publication | None:
     return _load(str(path), path.stat().st_mtime)
 
 
-def _chart(chart) -> Markup:
+def _chart(chart, lang: str) -> Markup:
     """An Altair chart or a Vega-Lite dict as the content of a ``<figure class="zicht-chart">``:
     the SVG rendered on the server (hidden from screen readers: the table beside it carries the
     numbers) and the Vega-Lite spec in a JSON script block, which static/charts.js embeds as
     the interactive chart in the SVG's place.  ``<``, ``>`` and ``&`` are escaped inside the
-    JSON (``\\u003c`` ...), so no string in the spec can close the script element."""
-    spec = json.dumps(charts.spec(chart), ensure_ascii=False, separators=(",", ":"))
+    JSON (``\\u003c`` ...), so no string in the spec can close the script element.  Numbers
+    read in ``lang`` on both (:func:`charts.localized`)."""
+    spec = json.dumps(charts.localized(chart, lang), ensure_ascii=False, separators=(",", ":"))
     svg = _static_svg(spec)
     spec = spec.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(f'<div class="zicht-chart__static">{svg}</div>\n'
@@ -116,8 +118,19 @@ def _programme_rows(doc: dict, lang: str) -> list[tuple]:
     return rows
 
 
-def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
-    """The latest year's four headline figures: (value, label, note)."""
+def interval_name(e: dict, lang: str) -> str:
+    """The name of the interval :func:`charts.estimate_interval` gives for ``e``: the one that
+    carries the linkage's uncertainty too, or the model's alone (two different figures, two
+    names; the methods page defines both)."""
+    _ = translator(lang)
+    if e.get("combined_low") is not None:
+        return _("95% interval incl. linkage")
+    return _("95% model interval")
+
+
+def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str, str]]:
+    """The latest year's four headline figures: (value, label, note, key of its definition on
+    the methods page)."""
     latest = doc["latest_year"]
     values = {i["key"]: next((v["value"] for v in i["values"] if v["year"] == latest), None)
               for i in doc["public"]["indicators"]}
@@ -127,16 +140,33 @@ def _key_figures(doc: dict, lang: str) -> list[tuple[str, str, str]]:
     interval = _interval(low, high, lang)
     return [
         (_fmt(values.get("registered_persons"), "count", lang),
-         _("registered persons"), _("after linking reports")),
+         _("registered persons"), _("after linking reports"), "registered_persons"),
         ("-" if e.get("estimate") is None else _fmt(e["estimate"], "count", lang),
-         _("estimated victims"), _("95% interval {interval}").format(interval=interval)),
+         _("estimated victims"), f"{interval_name(e, lang)}: {interval}", "estimated_victims"),
         ("-" if values.get("detection_rate") is None
          else _fmt(values["detection_rate"], "share", lang),
-         _("detection rate"), _("registered / estimated")),
+         _("detection rate"), _("registered / estimated"), "detection_rate"),
         ("-" if values.get("dark_number") is None
          else _fmt(values["dark_number"], "count", lang),
-         _("dark number"), _("estimated, not registered")),
+         _("dark number"), _("estimated, not registered"), "dark_number"),
     ]
+
+
+def overview_rows(doc: Publication, lang: str) -> list[tuple]:
+    """The overview's table: per year registered, estimated, its interval and the change from
+    the year before (the latest year marked provisional)."""
+    estimates = {e["year"]: e for e in doc["public"].get("estimates") or []}
+    reg = charts.registered_by_year(doc)
+    _ = translator(lang)
+    rows = []
+    for year in doc["years"]:
+        e = estimates.get(year) or {}
+        low, high = charts.estimate_interval(e)
+        label = _("{year} (provisional)").format(year=year) if e.get("provisional") else year
+        rows.append((label, _fmt(reg.get(year), "count", lang),
+                     _fmt(e.get("estimate"), "count", lang) if e else "-",
+                     _interval(low, high, lang), labels.change(e.get("change"), lang)))
+    return rows
 
 
 def _series_rows(doc: dict | None, lang: str) -> list[tuple]:
@@ -168,7 +198,7 @@ def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
         rows = [(labels.level(by, r["level"], lang), _fmt(r["observed"], "count", lang),
                  "-" if r["estimate"] is None else _fmt(r["estimate"], "count", lang),
                  _interval(r["ci_low"], r["ci_high"], lang),
-                 r["model"] if r["estimate"] is not None else r["status"])
+                 mse_text(r["model"] if r["estimate"] is not None else r["status"], lang))
                 for r in part["rows"]]
         total = part.get("total")
         rows.append((_("sum of the groups"),
@@ -179,7 +209,7 @@ def _strata_tables(strata: dict | None, lang: str) -> list[dict]:
                      "" if total is not None else _(
                          "no sum: not every group has an estimate")))
         tables.append({"by": by, "name": labels.breakdown_name(by, lang), "rows": rows,
-                       "note": part.get("note", "")})
+                       "note": mse_text(part.get("note", ""), lang)})
     return tables
 
 
@@ -221,7 +251,8 @@ def _sensitivity_rows(sens: dict | None, lang: str) -> tuple[list, list]:
             out.append((_variant_label(r["label"] if "label" in r else r["variant"], lang),
                         _fmt(r["observed"], "count", lang),
                         "-" if est is None else _fmt(est, "count", lang), interval, change,
-                        (r.get("model") or r.get("note") or "") if model else r.get("note", "")))
+                        mse_text((r.get("model") or r.get("note") or "") if model
+                                 else r.get("note", ""), lang)))
         return out
 
     # changes against the estimate on all lists with the chosen linkage (the first row of the
@@ -252,58 +283,35 @@ def install(app: FastAPI) -> None:
             if ind is None:
                 continue
             value = next((v for v in ind["values"] if v["year"] == latest), None)
-            rows.append((ind[f"name_{page.lang}"],
+            rows.append((Markup('<a class="utrecht-link utrecht-link--html-a" '
+                                'href="/methods#def-{}">{}</a>').format(key,
+                                                                       ind[f"name_{page.lang}"]),
                          _fmt(None if value is None else value["value"], ind["unit"], page.lang),
                          ind["version"]))
-        series = []
+        series = overview_rows(doc, page.lang)
         estimates = {e["year"]: e for e in doc["public"].get("estimates") or []}
-        reg = charts.registered_by_year(doc)
-        _ = translator(page.lang)
-        for year in doc["years"]:
-            e = estimates.get(year) or {}
-            low, high = charts.estimate_interval(e)
-            label = _("{year} (provisional)").format(year=year) if e.get("provisional") \
-                else year
-            series.append((label, _fmt(reg.get(year), "count", page.lang),
-                           _fmt(e.get("estimate"), "count", page.lang) if e else "-",
-                           _interval(low, high, page.lang),
-                           labels.change(e.get("change"), page.lang)))
         targets = [(t["line"], t[f"line_{page.lang}"],
                     labels.target_indicator(t, indicators, page.lang),
                     _status(t["status"], page.lang),
                     t[f"reason_{page.lang}"])
                    for t in doc["public"]["targets"]]
+        latest_estimate = estimates.get(latest) or {}
         return page.render("dashboard.html", doc=doc, latest=latest, indicators=rows,
+                       interval_label=interval_name(latest_estimate, page.lang),
                        series=series, targets=targets, figures=_key_figures(doc, page.lang),
                        trend=labels.trend(doc.trend, page.lang), span=doc.trend_span(),
                        hidden=_hidden_rows(doc.hidden, page.lang),
                        programme=_programme_rows(doc, page.lang),
-                       chart=_chart(charts.overview(doc, page.lang)))
+                       chart=_chart(charts.overview(doc, page.lang), page.lang))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)
     def breakdowns(request: Request):
         page = any_page(request)
         doc = publication(request)
-        tables = []
-        if doc is not None:
-            for by, table in doc["public"]["breakdowns"].items():
-                name = labels.breakdown_name(by, page.lang)
-                named = [labels.level(by, lvl, page.lang) for lvl in table["levels"]]
-                rows = []
-                for level, counts, total in zip(named, table["counts"],
-                                                table["level_totals"], strict=True):
-                    rows.append((level, [_fmt(c, "count", page.lang) for c in counts],
-                                 _fmt(total, "count", page.lang)))
-                totals = [_fmt(c, "count", page.lang) for c in table["year_totals"]]
-                trend = charts.trend({**table, "levels": named}, name) \
-                    if len(table["years"]) > 1 else None
-                trend = None if trend is None else _chart(trend)
-                tables.append({"by": by, "name": name, "years": table["years"], "rows": rows,
-                               "chart": trend,
-                               "totals": totals, "withheld": table.get("withheld_years", []),
-                               "caribbean": by == "region" and any(
-                                   lvl in CARIBBEAN_REGIONS for lvl in table["levels"])})
-        return page.render("dashboard_breakdowns.html", doc=doc, tables=tables)
+        tables = [] if doc is None else [_breakdown_table(by, table, page.lang)
+                                         for by, table in doc["public"]["breakdowns"].items()]
+        groups = None if doc is None else _group_tables(doc, page.lang)
+        return page.render("dashboard_breakdowns.html", doc=doc, tables=tables, groups=groups)
 
     @app.get("/dashboard/overlap", response_class=HTMLResponse, include_in_schema=False)
     def overlap(request: Request):
@@ -313,13 +321,18 @@ def install(app: FastAPI) -> None:
         rows, chart = [], None
         if public and not public.get("withheld"):
             combos = public["combinations"]
-            rows = [(f"{labels.reporters(c['reporters'], page.lang)} ({c['reporters']})",
-                     _fmt(c["persons"], "count", page.lang)) for c in combos]
-            shown = [c for c in combos if c["persons"] is not None][:15]
+            rows = [_combination_row(c["reporters"], c["persons"], page.lang) for c in combos]
+            # the UpSet chart draws the combinations themselves; the pools are in the table
+            shown = [c for c in combos if c["persons"] is not None
+                     and not pooling.is_pool(c["reporters"])][:15]
             if shown:
-                chart = _chart(charts.upset(shown, page.lang))
+                chart = _chart(charts.upset(shown, page.lang), page.lang)
         return page.render("dashboard_overlap.html", doc=doc, overlap=public, rows=rows,
-                       chart=chart)
+                           chart=chart, pooled=any(pooling.is_pool(c["reporters"])
+                                                   for c in (public or {}).get("combinations")
+                                                   or []),
+                           suppressed=sum(c["persons"] is None
+                                          for c in (public or {}).get("combinations") or []))
 
     @app.get("/dashboard/whatif", response_class=HTMLResponse, include_in_schema=False)
     def whatif_page(request: Request, category: str | None = None, rate: str | None = None,
@@ -369,17 +382,20 @@ def install(app: FastAPI) -> None:
         if comparison:
             for r in comparison["rows"]:
                 interval = _interval(r["ci_low"], r["ci_high"], page.lang)
-                rows.append((r["method"], "-" if r["estimate"] is None else
-                             _fmt(r["estimate"], "count", page.lang), interval, r["model"],
+                rows.append((method_name(r["method"], page.lang), "-" if r["estimate"] is None
+                             else _fmt(r["estimate"], "count", page.lang), interval,
+                             mse_text(r["model"], page.lang),
                              ", ".join(labels.verdict(v, page.lang) for v in r["verdicts"]),
-                             "; ".join(r["notes"])))
+                             "; ".join(mse_text(n, page.lang) for n in r["notes"])))
             drawn = charts.comparison(comparison, page.lang)  # None: no method estimated
-            chart = None if drawn is None else _chart(drawn)
+            chart = None if drawn is None else _chart(drawn, page.lang)
         by_lists, by_linkage = _sensitivity_rows((comparison or {}).get("sensitivity"),
                                                  page.lang)
         strata = _strata_tables(None if doc is None else doc["analyst"].get("strata"),
                                 page.lang)
+        findings = [mse_text(f, page.lang) for f in (comparison or {}).get("findings") or []]
         return page.render("dashboard_methods.html", doc=doc, comparison=comparison,
+                           findings=findings,
                        rows=rows, chart=chart, by_lists=by_lists, by_linkage=by_linkage,
                        strata=strata, series=_series_rows(doc, page.lang))
 
@@ -394,3 +410,85 @@ def _rate(text: str | None) -> float | None:
         return None
     value = float(number)
     return value / 100 if percent else value
+
+
+# -- the breakdowns and overlap pages: pooled categories, suppressed points, estimates by group
+
+
+def _combination_row(code: str, persons, lang: str) -> tuple[str, str]:
+    """A row of the overlap table: the combination's name (with its codes) and persons."""
+    name = pooling.combination_label(code, lang)
+    return (name if pooling.is_pool(code) else f"{name} ({code})", _fmt(persons, "count", lang))
+
+
+def _breakdown_table(by: str, table: dict, lang: str) -> dict:
+    """One public breakdown as the page shows it: its rows (level, counts per year, total),
+    the trend chart (suppressed points marked) and the text that names the suppressed
+    points and the pooled levels."""
+    _ = translator(lang)
+    pooled = table.get("pooled") or []
+    name = labels.breakdown_name(by, lang)
+    named = [pooling.level_label(by, lvl, lang, pooled) for lvl in table["levels"]]
+    rows = [(level, [_fmt(c, "count", lang) for c in counts], _fmt(total, "count", lang))
+            for level, counts, total in zip(named, table["counts"], table["level_totals"],
+                                            strict=True)]
+    labelled = {**table, "levels": named}
+    drawn = charts.trend(labelled, name, lang=lang) if len(table["years"]) > 1 else None
+    hidden = "; ".join(f"{level} {', '.join(map(str, years))}"
+                       for level, years in charts.suppressed_points(labelled))
+    return {"by": by, "name": name, "years": table["years"], "rows": rows,
+            "chart": None if drawn is None else _chart(drawn, lang),
+            "suppressed": _("Hollow markers are suppressed counts (their height is no value): "
+                            "{points}.").format(points=hidden) if hidden else "",
+            "pooled": _("Pooled because suppression would hide them in most years: "
+                        "{levels}.").format(levels=", ".join(
+                            labels.level(by, lvl, lang) for lvl in pooled)) if pooled else "",
+            "totals": [_fmt(c, "count", lang) for c in table["year_totals"]],
+            "withheld": table.get("withheld_years", []),
+            "caribbean": by == "region" and any(lvl in CARIBBEAN_REGIONS
+                                                for lvl in table["levels"])}
+
+
+def _group_cell(row: dict | None, lang: str) -> str:
+    """A group's estimate with its interval in one cell, "-" without one."""
+    if row is None or row["estimate"] is None:
+        return "-"
+    interval = _interval(row["ci_low"], row["ci_high"], lang)
+    return f"{_fmt(row['estimate'], 'count', lang)} ({interval})"
+
+
+def _group_tables(doc: Publication, lang: str) -> dict | None:
+    """The public estimates by group: per group its name, the latest year's rows (group,
+    estimate, interval, why there is none) and, over the years, a row per year (year, then
+    estimate and interval per group)."""
+    groups = doc.groups
+    if not groups or not groups.get("years"):
+        return None
+    _ = translator(lang)
+    year = doc.latest_year if doc.latest_year in groups["years"] else max(groups["years"])
+    tables = []
+    for by, years in groups["by"].items():
+        part = years.get(str(year))
+        if part is None:
+            continue
+        rows = [(pooling.group_level(by, r["level"], lang),
+                 "-" if r["estimate"] is None else _fmt(r["estimate"], "count", lang),
+                 _interval(r["ci_low"], r["ci_high"], lang),
+                 "" if r["reason"] is None else pooling.group_reason(
+                     r["reason"], groups.get("k", doc.k), lang))
+                for r in part["rows"]]
+        total = part.get("total")
+        rows.append((_("sum of the groups"),
+                     "-" if total is None else _fmt(total["estimate"], "count", lang),
+                     "-" if total is None else _interval(total["ci_low"], total["ci_high"],
+                                                         lang),
+                     "" if total is not None else _("no sum: not every group is published")))
+        levels = [r["level"] for r in part["rows"]]
+        history = []
+        for y in sorted(int(v) for v in years):
+            by_level = {r["level"]: r for r in years[str(y)]["rows"]}
+            history.append((y, *[_group_cell(by_level.get(lvl), lang) for lvl in levels]))
+        tables.append({"by": by, "name": pooling.group_name(by, lang), "rows": rows,
+                       "levels": [pooling.group_level(by, lvl, lang) for lvl in levels],
+                       "history": history if len(history) > 1 else []})
+    return {"year": year, "tables": tables}

@@ -12,6 +12,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,9 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() returns
 
 from .. import codes
-from ..i18n import LANGS, N_, install_jinja, translator
+from ..i18n import LANGS, N_, format_date, install_jinja, translator
+from ..registry import municipalities
 from ..registry import validation as v
 from ..registry.audit import Actor
+from ..registry.models import ROLES
 from ..registry.security import same
 from ..registry.service import (
     AccessDenied,
@@ -42,6 +45,7 @@ from .deps import (
     session_of,
 )
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 install_jinja(TEMPLATES.env)  # _("...") in the page's language
 LOGIN_CSRF_COOKIE = "zicht_login_csrf"
@@ -69,8 +73,8 @@ FIELD_TEXT = {
     "sector": (N_("Sector"), None),
     "nr_group": (N_("NR group"), None),
     "place_of_exploitation": (N_("Place of exploitation"),
-                              N_("CBS municipality code (GM0363), BQ-BO, BQ-SE, BQ-SA, or a "
-                                 "country.")),
+                              N_("A municipality by its name (as on CBS's list of the report's "
+                                 "year), Bonaire, Sint Eustatius, Saba, or a country abroad.")),
     "complaint_filed": (N_("Complaint filed"), None),
     "reflection_period": (N_("Reflection period"), None),
     "shelter_requested": (N_("Shelter requested"), None),
@@ -95,6 +99,18 @@ assert set(CHOICES["reflection_period"]) == set(v.REFLECTION)
 assert set(CHOICES["yes_no"]) == set(v.YES_NO)
 
 FORM_FIELDS = tuple(FIELD_TEXT)
+# the other fields a saved report shows
+SHOWN_TEXT = {"created_at": N_("Received by the registry"),
+              "reporter_category": N_("Reporter category"), "channel": N_("Received through"),
+              "age_band": N_("Age group")}
+CHANNELS = {"form": N_("form"), "api": N_("API"), "bulk": N_("file import")}
+VALUE_CHOICES = {"legal_basis": "legal_basis", "consent_registration": "consent",
+                 "consent_care_referral": "consent", "complaint_filed": "complaint_filed",
+                 "reflection_period": "reflection_period", "shelter_requested": "yes_no",
+                 "shelter_placed": "yes_no"}
+VALUE_CODES = {"sex": codes.SEXES, "reporter_category": codes.REPORTER_CATEGORIES,
+               "nr_group": codes.NR_GROUPS}
+HIDDEN = ("id", "organisation", "age_band")  # shown apart, or only when no age was given
 NAV = {  # role -> pages in the menu
     "reporter": (("/", N_("Home")), ("/reports", N_("Reports")),
                  ("/reports/new", N_("New report")), ("/import", N_("Import file"))),
@@ -102,6 +118,9 @@ NAV = {  # role -> pages in the menu
     "admin": (("/", N_("Home")), ("/admin", N_("Administration"))),
     "auditor": (("/", N_("Home")), ("/audit", N_("Audit log"))),
 }
+ROLE_NAMES = {"reporter": N_("reporter"), "analyst": N_("analyst"),
+              "admin": N_("administrator"), "auditor": N_("auditor")}
+assert tuple(ROLE_NAMES) == ROLES
 INTRO = {  # role -> the home page's first sentence
     "reporter": N_("Register a report of a possible victim, or import a file of reports."),
     "analyst": N_("You see the pseudonymised reports of every organisation."),
@@ -116,6 +135,24 @@ def _opts(table: dict, lang: str) -> list[tuple[str, str]]:
     _ = translator(lang)
     return [(code, _(label) if isinstance(label, str) else label[LANGS.index(lang)])
             for code, label in table.items()]
+
+
+def place_label(code: str, lang: str) -> str:
+    """A place of exploitation by its name: a municipality (with its CBS code), a BES island,
+    or a country."""
+    if code.startswith("GM"):
+        name = municipalities.name_of(code)
+        return f"{name} ({code})" if name else code
+    if code in codes.CARIBBEAN_PLACES:
+        return codes.CARIBBEAN_PLACES[code]
+    return dict(countries(lang)).get(code, code)
+
+
+def place_options(year: int | None) -> list[tuple[str, str]]:
+    """(value to type, code) suggestions of the place field: the municipalities of ``year``,
+    the three public bodies of the Caribbean Netherlands."""
+    out = [(f"{name} ({code})", code) for code, name in municipalities.of_year(year or 0).items()]
+    return out + [(codes.CARIBBEAN_PLACES[c], c) for c in ("BQ-BO", "BQ-SE", "BQ-SA")]
 
 
 @lru_cache(maxsize=2)
@@ -148,16 +185,65 @@ class Page:
                for href, label in NAV.get(self.actor.role if self.actor else "", ())]
         response = TEMPLATES.TemplateResponse(self.request, template, {
             "lang": self.lang, "actor": self.actor, "csrf": self.csrf,
-            "nav_items": nav, "field_label": self.field_label, **context}, status_code=status)
+            "nav_items": nav, "field_label": self.field_label, "value_label": self.value_label,
+            "role_label": self.role_label,
+            **context}, status_code=status)
         lang_param = self.request.query_params.get("lang")
         if lang_param in ("nl", "en"):
             response.set_cookie(LANG_COOKIE, lang_param, max_age=365 * 86400, samesite="lax",
                                 secure=self._secure(), httponly=True)
         return response
 
+    def role_label(self, role: str) -> str:
+        """A role by its name in the page's language."""
+        return self._(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
     def field_label(self, name: str) -> str:
         entry = FIELD_TEXT.get(name)
-        return name if entry is None else self._(entry[0])
+        if entry is None:
+            return self._(SHOWN_TEXT[name]) if name in SHOWN_TEXT else name
+        return self._(entry[0])
+
+    def value_label(self, field: str, value) -> str:
+        """A stored value as the reader reads it: a code by its label, a date in the page's
+        language, a place by its name."""
+        lang, _ = self.lang, self._
+        text = "" if value is None else str(value)
+        if field in VALUE_CHOICES:
+            return _(CHOICES[VALUE_CHOICES[field]].get(text, text))
+        if field in VALUE_CODES:
+            pair = VALUE_CODES[field].get(text)
+            return pair[LANGS.index(lang)] if pair else text
+        if field == "exploitation_forms":
+            return ", ".join(codes.FORMS[f][LANGS.index(lang)] if f in codes.FORMS else f
+                             for f in text.split(";") if f)
+        if field in ("nationality", "country_of_birth"):
+            return dict(countries(lang)).get(text, text)
+        if field == "place_of_exploitation":
+            return place_label(text, lang)
+        if field == "channel":
+            return _(CHANNELS[text]) if text in CHANNELS else text
+        if field == "received_date" and text:
+            return format_date(dt.date.fromisoformat(text[:10]), lang, "long")
+        if field == "created_at" and text:
+            when = dt.datetime.fromisoformat(text)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            local = when.astimezone(AMSTERDAM)
+            return f"{format_date(local, lang, 'long')} {local:%H:%M}"
+        return text
+
+    def report_rows(self, report: dict) -> list[tuple[str, str]]:
+        """(label, value) of every field of a saved report that has a value."""
+        rows = []
+        for key, value in report.items():
+            if key in HIDDEN or value in (None, ""):
+                continue
+            rows.append((self.field_label(key), self.value_label(key, value)))
+        if report.get("age_at_report") in (None, "") and report.get("age_band") not in (
+                None, "", "unknown"):
+            rows.append((self.field_label("age_band"), str(report["age_band"])))
+        return rows
 
     def field_help(self, name: str) -> str | None:
         entry = FIELD_TEXT.get(name)
@@ -194,6 +280,13 @@ def _form_csrf(request: Request, page: Page, token: str | None) -> None:
     check_csrf(request, page.csrf or "", token)
 
 
+def role_home(page: Page) -> HTMLResponse:
+    """A logged-in user's start page (``/``, which zicht/web/public.py serves: visitors get the
+    public home there)."""
+    assert page.actor is not None
+    return page.render("home.html", intro=page._(INTRO[page.actor.role]))
+
+
 def install(app: FastAPI) -> None:
     """Add the pages to ``app``."""
 
@@ -214,11 +307,6 @@ def install(app: FastAPI) -> None:
 
     app.state.pages_error = pages_error
     app.add_exception_handler(_LoginRequired, pages_error)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request):
-        page = _page(request)
-        return page.render("home.html", intro=page._(INTRO[page.actor.role]))
 
     # -- login ---------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -304,7 +392,8 @@ def install(app: FastAPI) -> None:
                 "reflection_period": _opts(CHOICES["reflection_period"], lang),
                 "shelter_requested": _opts(CHOICES["yes_no"], lang),
                 "shelter_placed": _opts(CHOICES["yes_no"], lang),
-            })
+            },
+            places=place_options(_year_of(values)))
 
     @app.post("/reports/new", response_class=HTMLResponse, include_in_schema=False)
     async def submit_report(request: Request):
@@ -327,7 +416,7 @@ def install(app: FastAPI) -> None:
     def report_detail(request: Request, report_id: str):
         page = _page(request, "reporter", "analyst")
         report = registry_of(request).get_report(page.actor, report_id[:64])
-        return page.render("report.html", report=report,
+        return page.render("report.html", report=report, rows=page.report_rows(report),
                            saved=request.query_params.get("saved") == "1")
 
     # -- import --------------------------------------------------------------------------
@@ -377,7 +466,7 @@ def install(app: FastAPI) -> None:
                            users=reg.users(page.actor), errors=list(errors), token=token,
                            values=values or {},
                            categories=_opts(codes.REPORTER_CATEGORIES, page.lang),
-                           roles=[(r, r) for r in ("reporter", "analyst", "admin", "auditor")])
+                           roles=[(r, page.role_label(r)) for r in ROLE_NAMES])
 
     @app.post("/admin/organisations", response_class=HTMLResponse, include_in_schema=False)
     def admin_add_org(request: Request, csrf_token: str = Form(""),
@@ -432,6 +521,16 @@ def install(app: FastAPI) -> None:
         result = registry_of(request).verify_audit(page.actor)
         entries = registry_of(request).audit_entries(page.actor, 100)
         return page.render("audit.html", entries=entries, verification=result)
+
+
+def _year_of(values: dict) -> int | None:
+    """The year whose municipalities the form suggests: its reference year, else the year of
+    its report date."""
+    for field, length in (("reference_year", 4), ("received_date", 10)):
+        text = str(values.get(field) or "")
+        if len(text) == length and text[:4].isdigit():
+            return int(text[:4])
+    return None
 
 
 def _messages(exc: Exception) -> list[str]:

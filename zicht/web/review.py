@@ -2,15 +2,22 @@
 
 The folder of a ``zicht link`` run is named by ``ZICHT_LINKAGE`` (or
 ``app.state.linkage_path``; ``zicht serve --linkage DIR`` sets the variable).  The page lists the
-pairs of its ``review_queue.csv`` that nobody has decided yet, most valuable first, with the
-comparison levels and the reports' non-identifying attributes (the folder holds no clear
-identifier; tokens are never shown).  A decision is appended to the folder's ``decisions.jsonl``
-through :class:`zicht.linkage.review.DecisionLog`, with the analyst's user name, and counts from
-the next ``zicht link`` run into the folder on, exactly as ``zicht link review --decide``.  Every
-page shown and every decision is recorded in the registry's audit log.
+pairs of its ``review_queue.csv``, most valuable first, 25 a page, each as one compact table
+(:mod:`zicht.web.review_view`): the two reports side by side, every field by its label, whether
+they agree, and the model's comparison levels (the folder holds no clear identifier; tokens are
+never shown).  Filters (GET): a band of match probability, a list, open or decided pairs.
 
-Each pair's form carries the ``seq`` of the pair's latest log entry the analyst saw (empty when
-none).  The decision is appended only if that entry is still the latest (a compare-and-append
+A decision is one button (match, no match, unsure) of a plain form; ``static/review.js`` adds
+keys for them.  It is appended to the folder's ``decisions.jsonl`` through
+:class:`zicht.linkage.review.DecisionLog`, with the analyst's user name, and counts from the
+next ``zicht link`` run into the folder on, exactly as ``zicht link review --decide``.  The
+latest standing decisions are listed with an undo button (``POST /dashboard/review/undo``),
+which appends ``undecided`` for the pair: what ``zicht link review DIR --pair ID_L ID_R
+--decide undecided`` does on the server.  Every page shown, every decision and every undo is
+recorded in the registry's audit log.
+
+Each form carries the ``seq`` of the pair's latest log entry the analyst saw (empty when
+none).  The entry is appended only if that entry is still the latest (a compare-and-append
 under a lock on the log, :meth:`DecisionLog.record` with ``expect``); otherwise someone else
 decided meanwhile, and the analyst gets 409 with the standing decision, who made it and when.
 """
@@ -39,107 +46,31 @@ from ..registry.audit import Event
 from ..registry.service import AccessDenied
 from .deps import check_csrf, registry_of
 from .pages import Page, _page
+from .review_view import LEVELS, filter_options, query_of, read_filters, rows_of, select
+
+__all__ = ["LEVELS", "PAGE_SIZE", "install"]
 
 PAGE_SIZE = 25
+RECENT = 10  # standing decisions listed with an undo button
 QUEUE_FILE = "review_queue.csv"
 LOG_FILE = "decisions.jsonl"
 MAX_ID = 120  # report ids longer than this are not in any queue
+UNDO_NOTE = "undone in the review page"
 
-# the reports' non-identifying attributes that `zicht link` writes beside the levels
-ATTRIBUTES = {
-    "reporter_category": N_("reporter category"),
-    "organisation": N_("organisation"),
-    "reference_year": N_("reference year"),
-    "sex": N_("sex"),
-    "nationality": N_("nationality"),
-    "age_band": N_("age band"),
-    "place_of_exploitation": N_("place of exploitation"),
-}
-COMPARISONS = {
-    "name": N_("name"),
-    "birth_date": N_("birth date"),
-    "age": N_("birth year implied by age"),
-    "year": N_("years between the reports"),
-    "sex": N_("sex"),
-    "context": N_("place and form of exploitation"),
-}
-# the comparison levels of zicht.linkage.model (its English labels are the msgids)
-LEVELS = (
-    N_("no name to compare"),
-    N_("all name parts equal (order free)"),
-    N_("one part equal, the other similar"),
-    N_("both parts similar (Dice >= 0.75)"),
-    N_("all parts similar, order free (Dice >= 0.8)"),
-    N_("surname equal, given name missing"),
-    N_("given name equal, surname missing"),
-    N_("one part missing, the other similar"),
-    N_("surname equal"),
-    N_("given name equal"),
-    N_("all parts loosely similar (Dice >= 0.55)"),
-    N_("different"),
-    N_("birth year unknown"),
-    N_("date equal"),
-    N_("day and month swapped"),
-    N_("year and month equal"),
-    N_("day and month equal, year differs"),
-    N_("year equal, date known on one side only"),
-    N_("year equal, date differs"),
-    N_("age unknown, or birth years compared"),
-    N_("same implied birth year"),
-    N_("implied birth years 1 apart"),
-    N_("implied birth years 2-3 apart"),
-    N_("year unknown"),
-    N_("same year"),
-    N_("1 year apart"),
-    N_("2-3 years apart"),
-    N_("further apart"),
-    N_("nothing to compare"),
-    N_("place and forms equal"),
-    N_("place equal"),
-    N_("sex unknown"),
-    N_("sex equal"),
-)
 DECISION_TEXT = {
     "match": N_("same person (match)"),
     "no_match": N_("different persons (no match)"),
     "undecided": N_("unsure: stays in the queue"),
 }
 assert set(DECISION_TEXT) == set(DECISIONS)
+BUTTON_TEXT = {"match": N_("Same person"), "no_match": N_("Different persons"),
+               "undecided": N_("Unsure")}
+KEYS = {"match": "j y", "no_match": "n", "undecided": "u"}  # review.js: data-keys
 TEXT = {
-    "intro": N_("The linkage model could not tell whether these pairs of reports are one person "
-                "(match probability between {low} and {high}). The pairs whose answer matters "
-                "most to the estimate come first: where the model is least sure, between "
-                "reports of one year on different lists. You see pseudonymised data only: the "
-                "reports' identifiers, the probability and each comparison's level; no names, "
-                "birth dates or tokens."),
-    "effect": N_("A decision counts from the next run of zicht link into this folder on: a match "
-                 "links the pair, no match keeps the two reports in different persons, and from "
-                 "30 decisions on they also recalibrate the model's probabilities. Until that "
-                 "run the persons, capture histories and estimates stay as they are. Unsure only "
-                 "records that you looked at the pair; it stays in the queue. To change or "
-                 "withdraw a decision, use zicht link review FOLDER --pair ID_L ID_R --decide "
-                 "undecided on the server."),
-    "counts": N_("{total} pairs in the queue of the last linkage run: {decided} decided, {open} "
-                 "still to review."),
-    "empty": N_("There are no pairs left to review."),
-    "no_linkage": N_("No linkage is configured. Start the server with zicht serve --linkage FOLDER "
-                     "(the folder of zicht link --out), or set ZICHT_LINKAGE."),
-    "no_queue": N_("The configured linkage folder has no readable review_queue.csv. Run zicht link "
-                   "into that folder first."),
-    "log_unreadable": N_("The decisions log (decisions.jsonl) cannot be read: {error}"),
-    "pair": N_("Pair {number}"),
-    "probability": N_("Match probability: {p}"),
-    "levels": N_("Comparisons of pair {number}"),
-    "comparison": N_("comparison"),
-    "level": N_("level"),
-    "reports": N_("Reports of pair {number}"),
-    "attribute": N_("attribute"),
-    "decision": N_("Your decision on pair {number}"),
-    "record": N_("Record decision"),
     "recorded": N_("Recorded: {l} and {r}: {decision} (by {by}, {at}). This counts from the next "
                    "run of zicht link on."),
-    "page_of": N_("Page {number} of {pages}"),
-    "pagination": N_("Pagination"),
+    "undone": N_("Undone: the decision on {l} and {r} is withdrawn (by {by}, {at}); the pair is "
+                 "back in the queue."),
     "csrf": N_("The form has expired or is invalid (CSRF token). Reload the page and try again; "
                "nothing was recorded."),
     "choose": N_("Choose a decision for this pair; nothing was recorded."),
@@ -155,7 +86,10 @@ TEXT = {
                           "again."),
     "stale": N_("The decisions log has changed since you loaded the page. Nothing was recorded; "
                 "look at the pair {l} and {r} again."),
+    "nothing_to_undo": N_("The pair {l} and {r} has no standing decision to undo. Nothing was "
+                          "recorded."),
     "write_failed": N_("The decision could not be stored: {error}"),
+    "log_unreadable": N_("The decisions log (decisions.jsonl) cannot be read: {error}"),
 }
 
 
@@ -190,6 +124,11 @@ class Linkage:
         key = _key(id_l, id_r)
         rows = self.queue[[k == key for k in self.queue["key"]]]
         return None if rows.empty else rows.iloc[0]
+
+    def recent(self, limit: int = RECENT) -> list[dict]:
+        """The latest standing decisions (match or no match), newest first."""
+        standing = [e for e in self.latest.values() if e["decision"] != "undecided"]
+        return sorted(standing, key=lambda e: -e["seq"])[:limit]
 
     def band(self) -> tuple[float, float]:
         """The review band of the run (summary.json)."""
@@ -260,30 +199,20 @@ def _decision_text(page: Page, decision: str) -> str:
     return page._(DECISION_TEXT[decision]) if decision in DECISION_TEXT else decision
 
 
-def _level_text(page: Page, label: str) -> str:
-    if label in LEVELS:
-        return page._(label)
-    # the levels of the tok_extra_* comparisons: "<name> unknown", "<name> equal"
-    if label.endswith(" unknown"):
-        return page._("{name} unknown").format(name=label[: -len(" unknown")])
-    if label.endswith(" equal"):
-        return page._("{name} equal").format(name=label[: -len(" equal")])
-    return label
+def _at(entry: dict) -> str:
+    return str(entry["at"]).replace("T", " ")
 
 
 def _pair_view(page: Page, row: pd.Series, number: int, standing: dict | None) -> dict:
-    _ = page._
-    levels = [(_(COMPARISONS[c[6:]]) if c[6:] in COMPARISONS else c[6:], _level_text(page, row[c]))
-              for c in row.index if c.startswith("level_") and row[c] != ""]
-    unknown = _("unknown")
-    attributes = [(_(name), row.get(f"{a}_l") or unknown, row.get(f"{a}_r") or unknown)
-                  for a, name in ATTRIBUTES.items()
-                  if f"{a}_l" in row.index or f"{a}_r" in row.index]
+    decided = standing is not None and standing["decision"] != "undecided"
     return {"number": number, "id_l": row["id_l"], "id_r": row["id_r"],
             "probability": _prob(row["match_probability"], page.lang),
-            "levels": levels, "attributes": attributes, "field": f"decision-{number}",
+            "rows": rows_of(row, page.lang, page._), "field": f"decision-{number}",
             # the pair's latest log entry as the analyst sees it (an `undecided` may stand)
-            "supersedes": "" if standing is None else standing["seq"]}
+            "supersedes": "" if standing is None else standing["seq"],
+            "standing": None if not decided else {
+                "text": _decision_text(page, standing["decision"]), "by": standing["by"],
+                "at": _at(standing), "seq": standing["seq"]}}
 
 
 def _seen(value: str) -> int | None:
@@ -302,17 +231,22 @@ def _page_number(value: str | None, pages: int) -> int:
 
 
 def install(app: FastAPI) -> None:
-    """Add the review page to ``app``."""
+    """Add the review page, its decisions and its undo to ``app``."""
 
     def _render(page: Page, status: int = 200, *, page_no: str | None = "1",
-                error: str | None = None, failed: tuple[str, str] | None = None,
+                filters: dict[str, str] | None = None, error: str | None = None,
+                failed: tuple[str, str] | None = None,
                 confirmation: str | None = None) -> HTMLResponse:
-        """The page at ``page_no`` with an ``error`` about the pair ``failed`` (its radio
-        group is marked invalid when it is on the page) or a ``confirmation``."""
-        context = {"state": "ready", "pairs": [],
+        """The page at ``page_no`` of the pairs that pass ``filters``, with an ``error`` about
+        the pair ``failed`` (its buttons are marked when it is on the page) or a
+        ``confirmation``."""
+        filters = filters or read_filters({})
+        context = {"state": "ready", "pairs": [], "recent": [],
                    "errors": [], "error_of": {}, "confirmation": confirmation,
-                   "page_no": 1, "pages": 1, "counts": None, "band": None,
-                   "choices": [(d, _decision_text(page, d)) for d in DECISIONS]}
+                   "page_no": 1, "pages": 1, "counts": None, "band": None, "shown": 0,
+                   "filters": filters, "options": None, "query": query_of(filters),
+                   "buttons": [(d, page._(BUTTON_TEXT[d]), KEYS[d]) for d in DECISIONS],
+                   "urlencode": urlencode}
         if error:
             context["errors"] = [("queue", error)]
         folder = linkage_path(page.request)
@@ -327,18 +261,22 @@ def install(app: FastAPI) -> None:
                                **{**context, "state": "broken"})
         if linkage is None:
             return page.render("dashboard_review.html", status, **{**context, "state": "none"})
-        pages = max(1, -(-len(linkage.open) // PAGE_SIZE))
+        chosen = select(linkage.queue, linkage.decided, filters)
+        pages = max(1, -(-len(chosen) // PAGE_SIZE))
         number = _page_number(page_no, pages)
         start = (number - 1) * PAGE_SIZE
         pairs = [_pair_view(page, row, start + i + 1, linkage.latest.get(row["key"]))
-                 for i, (_, row) in enumerate(linkage.open.iloc[start:start + PAGE_SIZE]
-                                              .iterrows())]
+                 for i, (_, row) in enumerate(chosen.iloc[start:start + PAGE_SIZE].iterrows())]
         for pair in pairs:
             if error and failed is not None and _key(*failed) == _key(pair["id_l"],
                                                                       pair["id_r"]):
                 context["errors"] = [(pair["field"], error)]
                 context["error_of"] = {pair["field"]: error}
-        context.update(pairs=pairs, page_no=number, pages=pages,
+        recent = [{"id_l": e["id_l"], "id_r": e["id_r"], "seq": e["seq"], "by": e["by"],
+                   "at": _at(e), "text": _decision_text(page, e["decision"])}
+                  for e in linkage.recent()]
+        context.update(pairs=pairs, page_no=number, pages=pages, shown=len(chosen),
+                       recent=recent, options=filter_options(linkage.queue, page.lang, page._),
                        band=[_number(b, page.lang) for b in linkage.band()],
                        counts={"total": len(linkage.queue), "decided": linkage.decided_in_queue,
                                "open": len(linkage.open)})
@@ -346,39 +284,63 @@ def install(app: FastAPI) -> None:
         registry_of(page.request).record(page.actor, Event(
             "read", "linkage_review", None,
             {"page": number, "queue": len(linkage.queue), "open": len(linkage.open),
+             "filters": query_of(filters),
              "pairs": [[p["id_l"], p["id_r"]] for p in pairs]}))
         return page.render("dashboard_review.html", status, **context)
+
+    def _confirmation(page: Page, folder: Path | None, id_l: str, id_r: str,
+                      undone: bool) -> str | None:
+        """What the log holds for the pair, not what the address claims."""
+        if folder is None or not id_l or not id_r:
+            return None
+        try:
+            entry = _read_log(*_stamp(folder / LOG_FILE)).get(_key(id_l, id_r))
+        except (OSError, ValueError):
+            return None
+        if entry is None:
+            return None
+        if undone and entry["decision"] == "undecided" and entry["note"] == UNDO_NOTE:
+            return _tt(page, "undone", l=entry["id_l"], r=entry["id_r"], by=entry["by"],
+                       at=_at(entry))
+        return _tt(page, "recorded", l=entry["id_l"], r=entry["id_r"],
+                   decision=_decision_text(page, entry["decision"]), by=entry["by"],
+                   at=_at(entry))
 
     @app.get("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
     def review_page(request: Request):
         page = _page(request, "analyst")
         params = request.query_params
-        confirmation = None
-        folder = linkage_path(request)
-        id_l, id_r = params.get("l", "")[:MAX_ID], params.get("r", "")[:MAX_ID]
-        if folder is not None and id_l and id_r:
-            try:  # say what the log holds for the pair, not what the address claims
-                entry = _read_log(*_stamp(folder / LOG_FILE)).get(_key(id_l, id_r))
-            except (OSError, ValueError):
-                entry = None
-            if entry is not None:
-                confirmation = _tt(page, "recorded", l=entry["id_l"], r=entry["id_r"],
-                                   decision=_decision_text(page, entry["decision"]),
-                                   by=entry["by"], at=str(entry["at"]).replace("T", " "))
-        return _render(page, page_no=params.get("page"), confirmation=confirmation)
+        confirmation = _confirmation(page, linkage_path(request), params.get("l", "")[:MAX_ID],
+                                     params.get("r", "")[:MAX_ID], params.get("undone") == "1")
+        return _render(page, page_no=params.get("page"), filters=read_filters(params),
+                       confirmation=confirmation)
+
+    def _back(page: str, filters: dict[str, str], entry: dict, **more) -> RedirectResponse:
+        page = page if page.isascii() and page.isdigit() else "1"
+        query = query_of(filters, page=page, l=entry["id_l"], r=entry["id_r"], **more)
+        return RedirectResponse("/dashboard/review?" + urlencode(query), status_code=303)
+
+    def _audit(request: Request, view: Page, entry: dict, **more) -> None:
+        registry_of(request).record(view.actor, Event(
+            "decide", "linkage_pair", f"{entry['id_l']} {entry['id_r']}"[:120],
+            {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"],
+             "seq": entry["seq"], "supersedes": entry["supersedes"], **more}))
 
     @app.post("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
     def decide(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
                id_r: str = Form(""), decision: str = Form(""), page: str = Form("1"),
-               supersedes: str = Form("")):
+               supersedes: str = Form(""), band: str = Form(""), list_: str = Form("",
+                                                                                  alias="list"),
+               status: str = Form("")):
         view = _page(request, "analyst")
         # an id longer than MAX_ID is in no queue: cut one past it, so that it matches nothing
         id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
         decision, page = decision.strip()[:40], page.strip()[:8]
+        filters = read_filters({"band": band, "list": list_, "status": status})
 
         def refuse(status: int, key: str, **kw) -> HTMLResponse:
-            return _render(view, status, page_no=page, error=_tt(view, key, **kw),
-                           failed=(id_l, id_r))
+            return _render(view, status, page_no=page, filters=filters,
+                           error=_tt(view, key, **kw), failed=(id_l, id_r))
 
         try:
             check_csrf(request, view.csrf or "", csrf_token)
@@ -408,12 +370,12 @@ def install(app: FastAPI) -> None:
             return refuse(409, "conflict_unsure" if unsure else "conflict",
                           l=row["id_l"], r=row["id_r"],
                           decision=_decision_text(view, standing["decision"]),
-                          by=standing["by"], at=str(standing["at"]).replace("T", " "))
+                          by=standing["by"], at=_at(standing))
 
         seen = _seen(supersedes)
         if seen != (standing["seq"] if standing is not None else None):
             return conflict(standing)  # decided meanwhile (someone else, a second click)
-        if row["key"] in linkage.decided:  # a form naming a decision: not changed here
+        if row["key"] in linkage.decided:  # a form naming a decision: undo it first
             return refuse(409, "already", l=row["id_l"], r=row["id_r"],
                           decision=_decision_text(view, standing["decision"]),
                           by=standing["by"])
@@ -427,11 +389,54 @@ def install(app: FastAPI) -> None:
         except ValueError as exc:  # the log became unreadable meanwhile
             return refuse(500, "write_failed", error=str(exc).replace(str(folder), "")
                           .lstrip("/\\"))
-        registry_of(request).record(view.actor, Event(
-            "decide", "linkage_pair", f"{entry['id_l']} {entry['id_r']}"[:120],
-            {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"],
-             "seq": entry["seq"], "supersedes": entry["supersedes"]}))
-        page = page if page.isascii() and page.isdigit() else "1"
-        target = "/dashboard/review?" + urlencode({"page": page, "l": entry["id_l"],
-                                                   "r": entry["id_r"]})
-        return RedirectResponse(target, status_code=303)
+        _audit(request, view, entry)
+        return _back(page, filters, entry)
+
+    @app.post("/dashboard/review/undo", response_class=HTMLResponse, include_in_schema=False)
+    def undo(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
+             id_r: str = Form(""), seq: str = Form(""), page: str = Form("1"),
+             band: str = Form(""), list_: str = Form("", alias="list"), status: str = Form("")):
+        """Withdraw the pair's standing decision, entry ``seq``: an ``undecided`` entry that
+        supersedes it, as ``zicht link review DIR --pair ID_L ID_R --decide undecided`` appends,
+        but refused when the pair's latest entry is no longer ``seq``."""
+        view = _page(request, "analyst")
+        id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
+        page = page.strip()[:8]
+        filters = read_filters({"band": band, "list": list_, "status": status})
+
+        def refuse(status: int, key: str, **kw) -> HTMLResponse:
+            return _render(view, status, page_no=page, filters=filters,
+                           error=_tt(view, key, **kw), failed=(id_l, id_r))
+
+        try:
+            check_csrf(request, view.csrf or "", csrf_token)
+        except AccessDenied:
+            return refuse(403, "csrf")
+        folder = linkage_path(request)
+        try:
+            linkage = Linkage(folder) if folder is not None else None
+        except (QueueUnavailable, LogUnreadable):
+            linkage = None
+        if linkage is None:
+            return _render(view, 404, page_no=page)
+        standing = linkage.latest.get(_key(id_l, id_r)) if id_l and id_r else None
+        if standing is None or standing["decision"] == "undecided":
+            return refuse(409 if standing is not None else 404, "nothing_to_undo",
+                          l=id_l[:MAX_ID], r=id_r[:MAX_ID])
+        seen = _seen(seq)
+        try:
+            if seen != standing["seq"]:
+                raise DecisionConflict(id_l, id_r, seen, standing)
+            entry = linkage.log.record(standing["id_l"], standing["id_r"], "undecided",
+                                       by=view.actor.username, note=UNDO_NOTE, expect=seen)
+        except DecisionConflict as exc:  # decided again meanwhile: say what stands now
+            now = exc.standing or standing
+            return refuse(409, "conflict_unsure" if now["decision"] == "undecided"
+                          else "conflict", l=now["id_l"], r=now["id_r"],
+                          decision=_decision_text(view, now["decision"]), by=now["by"],
+                          at=_at(now))
+        except (OSError, ValueError) as exc:
+            return refuse(500, "write_failed", error=getattr(exc, "strerror", None)
+                          or str(exc).replace(str(folder), "").lstrip("/\\"))
+        _audit(request, view, entry, undo=standing["seq"])
+        return _back(page, filters, entry, undone="1")
