@@ -140,9 +140,11 @@ def _check_folder(folder: Path, params: dict, rebuild: bool) -> dict | None:
 
 def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int = 1,
           victims: int | None = None, rebuild: bool = False, languages=("nl", "en"),
-          step: Callable[[str, float], None] | None = None) -> Demo:
+          step: Callable[[str, float], None] | None = None,
+          whatif_years: int | None = None) -> Demo:
     """Build the demo in ``folder`` (see the module's text); ``step(name, seconds)`` is called
-    after each stage."""
+    after each stage; ``whatif_years``: simulated years per scenario of the published what-if
+    (default :data:`zicht.monitor.whatif.PUBLISHED_REPLICATES`)."""
     folder = Path(folder)
     demo = Demo(folder, list(years or range(2015, 2025)), seed, victims)
     done = _check_folder(folder, demo.params(), rebuild)
@@ -174,7 +176,7 @@ def build(folder: str | Path = "demo", years: list[int] | None = None, seed: int
     stage("link", lambda: _link(demo))
     stage("estimate", lambda: _estimate(demo))
     stage("chain", lambda: _chain(demo))
-    stage("publish", lambda: _publish(demo))
+    stage("publish", lambda: _publish(demo, whatif_years))
     stage("report", lambda: _report(demo, languages))
     (folder / MARKER).write_text(json.dumps({
         "zicht_demo": 1, "params": demo.params(), "complete": True, "timings": demo.timings,
@@ -253,7 +255,7 @@ def _chain(demo: Demo) -> None:
     ChainStore(demo.folder / "chain").import_csv(path)
 
 
-def _publish(demo: Demo) -> None:
+def _publish(demo: Demo, whatif_years: int | None = None) -> None:
     from .monitor.chain import ChainStore
     from .monitor.inputs import MonitorData, reports_file
     from .monitor.publish import build_publication
@@ -262,7 +264,8 @@ def _publish(demo: Demo) -> None:
     data = MonitorData.from_files(reports, demo.linked, demo.folder / "estimates.csv")
     version, data.chain = ChainStore(demo.folder / "chain").load()
     build_publication(data, demo.publication, linkage_dir=demo.linked, reports_file=reports,
-                      chain_version=version.version, today=max(demo.years) + 1)
+                      chain_version=version.version, today=max(demo.years) + 1,
+                      whatif_replicates=whatif_years)
 
 
 REPORT_NAMES = {"nl": "jaarrapport", "en": "annual-report"}

@@ -106,6 +106,8 @@ def test_pages_have_no_accessibility_violations(site, page, user, lang, width):
         page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
         _charts_settled(page)  # axe sees the interactive charts
         assert page.locator("html").get_attribute("lang") == lang
+        # no sideways scrolling at the phone's width (320 px: test_public_site.py)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
         violations = axe_violations(page)
         if violations:
             found[path] = describe(violations)

@@ -26,12 +26,13 @@ from zicht import demo
 from zicht.cli import app
 
 YEARS, VICTIMS = [2023, 2024], 1500
+WHATIF_YEARS = 10  # simulated years per what-if scenario (the demo's own: 100; tested elsewhere)
 runner = CliRunner()
 
 
 def _build(folder: Path) -> list[str]:
     stages = []
-    demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS,
+    demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS, whatif_years=WHATIF_YEARS,
                step=lambda name, seconds: stages.append(name))
     return stages
 
@@ -41,7 +42,8 @@ def built(tmp_path_factory):
     """The demo, built once per session (its stages as they ran); tests that change it work on
     a copy.  The Demo is what `build` gives for the finished folder."""
     folder, stages = build_once(tmp_path_factory, "demo", _build)
-    return demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS), stages
+    return demo.build(folder / "demo", YEARS, seed=2, victims=VICTIMS,
+                      whatif_years=WHATIF_YEARS), stages
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def rebuilt(built, tmp_path_factory):
         copy = folder / "copy"
         shutil.copytree(d.folder, copy)
         (copy / "publication.json").unlink()
-        return demo.build(copy, YEARS, seed=2, victims=VICTIMS).reused
+        return demo.build(copy, YEARS, seed=2, victims=VICTIMS, whatif_years=WHATIF_YEARS).reused
 
     folder, reused = build_once(tmp_path_factory, "demo-rebuilt", build_again)
     return demo.Demo(folder / "copy", YEARS, seed=2, victims=VICTIMS, reused=reused)
@@ -168,11 +170,11 @@ def test_demo_users_can_log_in(built):
 @pytest.mark.slow  # a demo build
 def test_same_parameters_reuse_the_build_and_other_folders_are_refused(built, tmp_path):
     d, _ = built
-    again = demo.build(d.folder, YEARS, seed=2, victims=VICTIMS)
+    again = demo.build(d.folder, YEARS, seed=2, victims=VICTIMS, whatif_years=WHATIF_YEARS)
     assert again.reused
     with pytest.raises(demo.DemoError, match="not a zicht demo"):
         (tmp_path / "mine.txt").write_text("keep me")
-        demo.build(tmp_path, YEARS, seed=2, victims=VICTIMS)
+        demo.build(tmp_path, YEARS, seed=2, victims=VICTIMS, whatif_years=WHATIF_YEARS)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
@@ -183,7 +185,7 @@ def test_a_marker_that_is_not_a_zicht_demo_s_is_refused(tmp_path):
         (folder / "reports" / "q3-board.pdf").write_text("keep me")
         (folder / demo.MARKER).write_text(text)
         with pytest.raises(demo.DemoError, match="not a zicht demo's marker"):
-            demo.build(folder, YEARS, seed=2, victims=VICTIMS)
+            demo.build(folder, YEARS, seed=2, victims=VICTIMS, whatif_years=WHATIF_YEARS)
         assert (folder / "reports" / "q3-board.pdf").read_text() == "keep me"
 
 

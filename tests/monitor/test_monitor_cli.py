@@ -110,10 +110,14 @@ def test_publish(chain, tmp_path):
     sim, linked, estimates = chain
     out = tmp_path / "publication.json"
     result = runner.invoke(app, ["monitor", "publish", str(sim / "reports.parquet"), str(linked),
-                                 "--estimates", str(estimates), "--out", str(out), "--k", "10"])
+                                 "--estimates", str(estimates), "--out", str(out), "--k", "10",
+                                 "--whatif-years", "5"])
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["years"] == [2023, 2024] and doc["k"] == 10
+    # the public what-if, with as many simulated years as asked (zicht.monitor.whatif)
+    whatif = doc["public"].get("whatif")
+    assert whatif is None or whatif["replicates"] <= 5
     comparison = doc["analyst"]["comparison"]
     assert comparison["year"] == 2024 and comparison["rows"]
     assert {r["method"] for r in comparison["rows"]} >= {"stepwise", "bic", "latent classes"}

@@ -151,3 +151,69 @@ def report(**overrides) -> dict:
             "place_of_exploitation": "GM0363", "age_at_report": 30}
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
+
+
+@dataclass
+class PublicSite:
+    """The app on a registry with a user of every role (``PEOPLE``), the sample publication and
+    its annual reports: for the public pages, which do not depend on the database, once per
+    test module on SQLite."""
+
+    app: object
+    folder: object
+
+    def client(self, user: str | None = None, lang: str | None = None):
+        """A TestClient (no redirects followed), logged in as ``user`` when given."""
+        import re
+
+        from fastapi.testclient import TestClient
+
+        client = TestClient(self.app, follow_redirects=False)
+        if user:
+            token = re.search(r'name="csrf_token" value="([^"]+)"',
+                              client.get("/login").text)[1]
+            client.post("/login", data={"username": user, "password": PASSWORD,
+                                        "csrf_token": token})
+        if lang:
+            client.cookies.set("zicht_lang", lang)
+        return client
+
+
+STYLE = "body { font-family: serif; }"  # the stylesheet of public_site's Dutch HTML report
+
+
+@pytest.fixture(scope="module")
+def public_site(tmp_path_factory):
+    from argon2 import PasswordHasher
+
+    from tests.monitor.sample import sample_publication
+    from zicht.registry import security
+    from zicht.web.app import create_app
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZICHT_PSEUDONYM_KEY", KEY)
+    mp.delenv("ZICHT_PSEUDONYM_KEY_FILE", raising=False)
+    mp.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    folder = tmp_path_factory.mktemp("public")
+    registry = Registry(Settings.from_env(database_url=f"sqlite:///{folder / 'zicht.db'}"))
+    registry.upgrade()
+    op = operator("test")
+    registry.add_organisation(op, "ORG-A", "Zorgcoördinatie A", "ZC")
+    registry.add_organisation(op, "ORG-B", "Politie-eenheid B", "POL")
+    for name, (role, org) in PEOPLE.items():
+        registry.add_user(op, name, role, PASSWORD, org)
+    reports = folder / "reports"
+    reports.mkdir()
+    (reports / "jaarrapport-2024.html").write_text(
+        f"<!DOCTYPE html><html lang=nl><style>{STYLE}</style><p>rapport</p></html>")
+    (reports / "annual-report-2024.html").write_text("<p>report</p>")
+    (reports / "jaarrapport-2024.pdf").write_bytes(b"%PDF-1.7 test")
+    (reports / "jaarrapport-2023.pdf").write_bytes(b"%PDF-1.7 older")
+    (reports / "notes.txt").write_text("not a report")
+    (folder / "secret.html").write_text("outside the folder")
+    app = create_app(registry)
+    app.state.publication_path = str(sample_publication(folder / "publication.json"))
+    app.state.reports_path = str(reports)
+    yield PublicSite(app, folder)
+    registry.dispose()
+    mp.undo()

@@ -10,23 +10,19 @@ import zipfile
 
 import openpyxl
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.monitor.sample import K, sample_publication
-from zicht.web.app import create_app
+from tests.monitor.sample import K
 from zicht.web.downloads import _number, page_tables
 
-from .conftest import PASSWORD, PEOPLE
+from .conftest import PEOPLE
 
 NL = {"decimal": ",", "group": "."}
 EN = {"decimal": ".", "group": ","}
 
 
 @pytest.fixture
-def client(world, tmp_path):
-    app = create_app(world.registry)
-    app.state.publication_path = str(sample_publication(tmp_path / "publication.json"))
-    return TestClient(app, follow_redirects=False)
+def client(public_site):
+    return public_site.client()
 
 
 def _html_tables(page: str) -> dict[str, list[list[str]]]:
@@ -103,21 +99,18 @@ def test_one_file_of_all_tables_with_the_about_sheet(client):
     assert {f"dashboard-{i}.csv" for i in ids} <= set(archive.namelist())
 
 
-@pytest.mark.parametrize("user", [None, *PEOPLE])
-def test_downloads_are_public_and_hold_no_analyst_table(client, user):
-    if user:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)[1]
-        client.post("/login", data={"username": user, "password": PASSWORD,
-                                    "csrf_token": token})
-    page = client.get("/downloads?lang=nl")
-    assert page.status_code == 200
-    assert 'href="/downloads/all.xlsx?lang=nl"' in page.text
-    archive = zipfile.ZipFile(io.BytesIO(client.get("/downloads/all.zip").content))
-    # the analyst pages (methods, review, the interactive what-if) are never read
-    assert not any(n.startswith(("methods", "review")) for n in archive.namelist())
-    for bad in ("/downloads/dashboard.csv?table=nope", "/downloads/methods.csv?table=rows",
-                "/downloads/dashboard.pdf?table=overview", "/downloads/all.csv"):
-        assert client.get(bad).status_code == 404, bad
+def test_downloads_are_public_and_hold_no_analyst_table(public_site):
+    for user in [None, *PEOPLE]:
+        client = public_site.client(user)
+        page = client.get("/downloads?lang=nl")
+        assert page.status_code == 200, user
+        assert 'href="/downloads/all.xlsx?lang=nl"' in page.text
+        archive = zipfile.ZipFile(io.BytesIO(client.get("/downloads/all.zip").content))
+        # the analyst pages (methods, review, the interactive what-if) are never read
+        assert not any(n.startswith(("methods", "review")) for n in archive.namelist())
+        for bad in ("/downloads/dashboard.csv?table=nope", "/downloads/methods.csv?table=rows",
+                    "/downloads/dashboard.pdf?table=overview", "/downloads/all.csv"):
+            assert client.get(bad).status_code == 404, (user, bad)
 
 
 @pytest.mark.parametrize(("text", "symbols", "want"), [

@@ -2,19 +2,15 @@
 X-Frame-Options, frame-ancestors from ZICHT_EMBED_ANCESTORS); every other page may not."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.monitor.sample import sample_publication
 from zicht.web.app import create_app
 
 EMBEDS = ("/embed/overview", "/embed/breakdowns/sex", "/embed/overlap")
 
 
 @pytest.fixture
-def client(world, tmp_path):
-    app = create_app(world.registry)
-    app.state.publication_path = str(sample_publication(tmp_path / "publication.json"))
-    return TestClient(app, follow_redirects=False)
+def client(public_site):
+    return public_site.client()
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
@@ -39,10 +35,10 @@ def test_the_embedding_sites_can_be_limited(client, monkeypatch):
 
 @pytest.mark.parametrize("value", ["https://a.example; script-src *", "'self'", "x,y"])
 def test_an_embedding_setting_that_is_not_a_list_of_origins_stops_the_start(
-        world, value, monkeypatch):
+        public_site, value, monkeypatch):
     monkeypatch.setenv("ZICHT_EMBED_ANCESTORS", value)
     with pytest.raises(ValueError, match="ZICHT_EMBED_ANCESTORS"):
-        create_app(world.registry)
+        create_app(public_site.app.state.registry)
 
 
 def test_every_other_page_stays_unframeable(client):

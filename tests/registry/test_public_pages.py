@@ -10,56 +10,36 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.monitor.sample import sample_publication
 from zicht.web.app import create_app
 
-from .conftest import PASSWORD, PEOPLE
+from .conftest import PEOPLE, STYLE
 
 PUBLIC = ("/", "/annual-reports", "/methods", "/about", "/accessibility")
-STYLE = "body { font-family: serif; }"
 
 
 @pytest.fixture
-def client(world, tmp_path):
-    app = create_app(world.registry)
-    pub = sample_publication(tmp_path / "publication.json")
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "jaarrapport-2024.html").write_text(
-        f"<!DOCTYPE html><html lang=nl><style>{STYLE}</style><p>rapport</p></html>")
-    (reports / "annual-report-2024.html").write_text("<p>report</p>")
-    (reports / "jaarrapport-2024.pdf").write_bytes(b"%PDF-1.7 test")
-    (reports / "jaarrapport-2023.pdf").write_bytes(b"%PDF-1.7 older")
-    (reports / "notes.txt").write_text("not a report")
-    (tmp_path / "secret.html").write_text("outside the folder")
-    app.state.publication_path = str(pub)
-    app.state.reports_path = str(reports)
-    return TestClient(app, follow_redirects=False)
+def client(public_site):
+    return public_site.client()
 
 
-def _login(client, user):
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)[1]
-    client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-
-
-@pytest.mark.parametrize("user", [None, *PEOPLE])
-def test_the_public_pages_are_open_to_every_role(client, user):
-    if user:
-        _login(client, user)
-    for path in PUBLIC[1:]:
-        for lang in ("nl", "en"):
-            response = client.get(f"{path}?lang={lang}")
-            assert response.status_code == 200, (user, path)
-            assert f'<html lang="{lang}"' in response.text
-            # the site's menu and footer on every page; a login link only for visitors
-            assert 'href="/methods"' in response.text and 'href="/accessibility"' in response.text
-            assert ('href="/login"' in response.text) == (user is None), (user, path)
-    home = client.get("/?lang=nl")
-    assert home.status_code == 200
-    if user is None:  # the public home, with the key figures
-        assert "zicht-figures" in home.text and "Zicht op mensenhandel" in home.text
-    else:  # a user's own start page
-        assert "Welkom" in home.text and "zicht-figures" not in home.text
+def test_the_public_pages_are_open_to_every_role(public_site):
+    for user in [None, *PEOPLE]:
+        client = public_site.client(user)
+        for path in PUBLIC[1:]:
+            for lang in ("nl", "en"):
+                response = client.get(f"{path}?lang={lang}")
+                assert response.status_code == 200, (user, path)
+                assert f'<html lang="{lang}"' in response.text
+                # the site's menu and footer on every page; a login link only for visitors
+                assert 'href="/methods"' in response.text
+                assert 'href="/accessibility"' in response.text
+                assert ('href="/login"' in response.text) == (user is None), (user, path)
+        home = client.get("/?lang=nl")
+        assert home.status_code == 200
+        if user is None:  # the public home, with the key figures
+            assert "zicht-figures" in home.text and "Zicht op mensenhandel" in home.text
+        else:  # a user's own start page
+            assert "Welkom" in home.text and "zicht-figures" not in home.text, user
 
 
 def test_the_home_page_links_the_latest_annual_report_and_each_key_figure_to_its_definition(
@@ -106,9 +86,9 @@ def test_the_html_report_may_use_its_own_stylesheet_and_nothing_else(client):
     assert "style-src 'none'" in bare["content-security-policy"]
 
 
-def test_without_reports_or_contact_the_pages_say_so(world, tmp_path, monkeypatch):
+def test_without_reports_or_contact_the_pages_say_so(public_site, tmp_path, monkeypatch):
     monkeypatch.delenv("ZICHT_CONTACT_EMAIL", raising=False)
-    app = create_app(world.registry)
+    app = create_app(public_site.app.state.registry)
     app.state.publication_path = str(tmp_path / "none.json")  # no publication, no reports/
     client = TestClient(app)
     assert "Er is nog geen jaarrapport gepubliceerd." in client.get("/annual-reports").text

@@ -46,6 +46,9 @@ def demo(
                                help="Serve the dashboard when the build is done."),
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
     port: int = typer.Option(8000, min=1, max=65535),
+    whatif_years: int = typer.Option(None, "--whatif-years", min=0,
+                                     help="Simulated years per scenario of the published "
+                                          "what-if (default 100; 0: none)."),
 ):
     """Build the demo and serve it: `make demo`."""
     if ctx.invoked_subcommand is not None:
@@ -65,7 +68,8 @@ def demo(
     out.print(f"zicht demo -> {folder}/")
     with out.status("building ...", spinner="dots") if sys.stdout.isatty() else nullcontext():
         try:
-            d = demo_mod.build(folder, year_list, seed, victims, rebuild=rebuild, step=step)
+            d = demo_mod.build(folder, year_list, seed, victims, rebuild=rebuild, step=step,
+                               whatif_years=whatif_years)
         except demo_mod.DemoError as exc:
             _fail(str(exc), 2)
     if d.reused:

@@ -244,6 +244,10 @@ def publish_cmd(
     today: int = typer.Option(None, help="The current year for the target statuses."),
     compare_methods: bool = typer.Option(True, "--compare/--no-compare",
                                          help="Run every estimator on the latest year."),
+    whatif_years: int = typer.Option(None, "--whatif-years", min=0,
+                                     help="Simulated years per scenario of the public what-if "
+                                          "(default 100 with --compare, none without; 0: "
+                                          "none)."),
 ):
     """Compute every published figure once (indicators, disclosure-controlled breakdowns,
     overlap, estimates, method comparison, targets) into one JSON file for the dashboard and
@@ -259,7 +263,8 @@ def publish_cmd(
         doc = build_publication(data, out_file, k=k, linkage_dir=linked,
                                 reports_file=reports_file(reports),
                                 targets=load_targets(targets_file), chain_version=chain_version,
-                                today=today, compare_methods=compare_methods)
+                                today=today, compare_methods=compare_methods,
+                                whatif_replicates=whatif_years)
     except (MonitorInputError, TargetsError) as exc:
         _fail(str(exc))
     except OSError as exc:
