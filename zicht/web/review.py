@@ -326,17 +326,15 @@ def install(app: FastAPI) -> None:
             {"id_l": entry["id_l"], "id_r": entry["id_r"], "decision": entry["decision"],
              "seq": entry["seq"], "supersedes": entry["supersedes"], **more}))
 
-    @app.post("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
-    def decide(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
-               id_r: str = Form(""), decision: str = Form(""), page: str = Form("1"),
-               supersedes: str = Form(""), band: str = Form(""), list_: str = Form("",
-                                                                                  alias="list"),
-               status: str = Form("")):
-        view = _page(request, "analyst")
-        # an id longer than MAX_ID is in no queue: cut one past it, so that it matches nothing
+    def _open_form(request: Request, view, csrf_token: str, id_l: str, id_r: str, page: str,
+                   raw_filters: dict):
+        """The opening a decision and its undo share: the form's ids, page and filters cut to
+        size (an id longer than MAX_ID is in no queue: cut one past it, so that it matches
+        nothing), the CSRF token checked and the linkage opened.  Returns the refusal to send, or
+        (linkage, folder, id_l, id_r, page, filters, refuse)."""
         id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
-        decision, page = decision.strip()[:40], page.strip()[:8]
-        filters = read_filters({"band": band, "list": list_, "status": status})
+        page = page.strip()[:8]
+        filters = read_filters(raw_filters)
 
         def refuse(status: int, key: str, **kw) -> HTMLResponse:
             return _render(view, status, page_no=page, filters=filters,
@@ -353,6 +351,21 @@ def install(app: FastAPI) -> None:
             linkage = None
         if linkage is None:  # the page says why
             return _render(view, 404, page_no=page)
+        return linkage, folder, id_l, id_r, page, filters, refuse
+
+    @app.post("/dashboard/review", response_class=HTMLResponse, include_in_schema=False)
+    def decide(request: Request, csrf_token: str = Form(""), id_l: str = Form(""),
+               id_r: str = Form(""), decision: str = Form(""), page: str = Form("1"),
+               supersedes: str = Form(""), band: str = Form(""), list_: str = Form("",
+                                                                                  alias="list"),
+               status: str = Form("")):
+        view = _page(request, "analyst")
+        decision = decision.strip()[:40]
+        opened = _open_form(request, view, csrf_token, id_l, id_r, page,
+                            {"band": band, "list": list_, "status": status})
+        if isinstance(opened, HTMLResponse):
+            return opened
+        linkage, folder, id_l, id_r, page, filters, refuse = opened
         if not decision:
             return refuse(422, "choose")
         if decision.replace("-", "_") not in DECISIONS:
@@ -400,25 +413,11 @@ def install(app: FastAPI) -> None:
         supersedes it, as ``zicht link review DIR --pair ID_L ID_R --decide undecided`` appends,
         but refused when the pair's latest entry is no longer ``seq``."""
         view = _page(request, "analyst")
-        id_l, id_r = id_l.strip()[:MAX_ID + 1], id_r.strip()[:MAX_ID + 1]
-        page = page.strip()[:8]
-        filters = read_filters({"band": band, "list": list_, "status": status})
-
-        def refuse(status: int, key: str, **kw) -> HTMLResponse:
-            return _render(view, status, page_no=page, filters=filters,
-                           error=_tt(view, key, **kw), failed=(id_l, id_r))
-
-        try:
-            check_csrf(request, view.csrf or "", csrf_token)
-        except AccessDenied:
-            return refuse(403, "csrf")
-        folder = linkage_path(request)
-        try:
-            linkage = Linkage(folder) if folder is not None else None
-        except (QueueUnavailable, LogUnreadable):
-            linkage = None
-        if linkage is None:
-            return _render(view, 404, page_no=page)
+        opened = _open_form(request, view, csrf_token, id_l, id_r, page,
+                            {"band": band, "list": list_, "status": status})
+        if isinstance(opened, HTMLResponse):
+            return opened
+        linkage, folder, id_l, id_r, page, filters, refuse = opened
         standing = linkage.latest.get(_key(id_l, id_r)) if id_l and id_r else None
         if standing is None or standing["decision"] == "undecided":
             return refuse(409 if standing is not None else 404, "nothing_to_undo",
