@@ -190,24 +190,26 @@ def _visible_texts(page: str, data_only_rows: bool = False) -> list[str]:
     return [t for t in (" ".join(html.unescape(x).split()) for x in nodes + attributes) if t]
 
 
+def _translated() -> list[tuple[str, str]]:
+    """(msgid, Dutch) of every catalogue entry whose Dutch differs from its msgid."""
+    nl = translator("nl")
+    return [(m.id, nl(m.id)) for m in _catalogue()
+            if isinstance(m.id, str) and m.id and nl(m.id) != m.id]
+
+
+def _in(text: str, whole: str) -> bool:
+    """Whether the literal parts of ``text`` of three words or more (between its placeholders)
+    appear, as whole words, in ``whole``."""
+    return any(len(f.split()) >= 3 and re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", whole)
+               for f in (p.strip() for p in re.split(r"\{[^{}]*\}", text)))
+
+
 def _english_left(texts: list[str]) -> list[str]:
     """The msgids with a different Dutch translation that appear in ``texts``: a one-word msgid
     as a whole text, a longer one (its literal parts between placeholders) within a text."""
-    nl = translator("nl")
     whole = " \n ".join(texts)
-    found = []
-    for message in _catalogue():
-        msgid = message.id if isinstance(message.id, str) else None
-        if not msgid or nl(msgid) == msgid:
-            continue
-        fragments = [f.strip() for f in re.split(r"\{[^{}]*\}", msgid)]
-        fragments = [f for f in fragments if len(f.split()) >= 3]
-        if " " not in msgid.strip():
-            if msgid in texts:
-                found.append(msgid)
-        elif any(re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", whole) for f in fragments):
-            found.append(msgid)
-    return found
+    return [msgid for msgid, _nl in _translated()
+            if (msgid in texts if " " not in msgid.strip() else _in(msgid, whole))]
 
 
 @pytest.fixture
@@ -261,18 +263,8 @@ PAGES = {
 def _dutch_left(texts: list[str]) -> list[str]:
     """The Dutch translations (of three words or more, different from their msgid) that appear
     in ``texts``: Dutch on an English page."""
-    nl = translator("nl")
     whole = " \n ".join(texts)
-    found = []
-    for message in _catalogue():
-        msgid = message.id if isinstance(message.id, str) else None
-        if not msgid or nl(msgid) == msgid:
-            continue
-        fragments = [f.strip() for f in re.split(r"\{[^{}]*\}", nl(msgid))]
-        if any(len(f.split()) >= 3 and re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", whole)
-               for f in fragments):
-            found.append(nl(msgid))
-    return found
+    return [dutch for _msgid, dutch in _translated() if _in(dutch, whole)]
 
 
 def test_dutch_pages_show_no_untranslated_text(dutch_site):
