@@ -13,35 +13,10 @@ import pytest
 from tests.monitor.sample import OVERLAP
 from zicht.monitor.disclosure import protect_series
 
-from .helpers import PASSWORD, axe_violations, describe, login, serving
+from .helpers import PASSWORD, axe_violations, describe, login
 
 pytestmark = pytest.mark.slow  # a real browser against a real server
 
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, publication):
-    """The dashboard on the sample publication with a user of every role (the pages need no
-    annual reports); yields (base URL, registry)."""
-    from zicht.registry.service import Registry, operator
-    from zicht.registry.settings import Settings
-    from zicht.web.app import create_app
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZICHT_PSEUDONYM_KEY", "5d" * 32)
-    path = tmp_path_factory.mktemp("site") / "zicht.db"
-    reg = Registry(Settings.from_env(database_url=f"sqlite:///{path}"))
-    reg.upgrade()
-    op = operator("test")
-    reg.add_organisation(op, "ZC-01", "Zorgcoördinatie Rotterdam", "ZC")
-    for name, role, org in (("anna", "reporter", "ZC-01"), ("ali", "analyst", None),
-                            ("beheer", "admin", None), ("audit", "auditor", None)):
-        reg.add_user(op, name, role, PASSWORD, org)
-    app = create_app(reg)
-    app.state.publication_path = str(publication)
-    with serving(app) as base:
-        yield base, reg
-    reg.dispose()
-    mp.undo()
 
 PAGES = ("/dashboard/breakdowns", "/dashboard/overlap")
 
