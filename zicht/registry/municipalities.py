@@ -2,8 +2,8 @@
 ``data/README.md``): a place typed by name becomes its CBS code, a code is checked against the
 list of the report's year.
 
-Only some years are shipped (:data:`YEARS`); for another year a code is checked for its form
-only, and a name is looked up in the nearest shipped year.
+The lists of 1 January 2015 to 2026 are shipped (:func:`years`); for a report of another year a
+code is checked for its form only, and a name is looked up in the nearest shipped year.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ def years() -> tuple[int, ...]:
 
 
 def nearest_year(year: int | None) -> int:
-    """The shipped year closest to ``year`` (the latest when ``year`` is None)."""
+    """The shipped year closest to ``year`` (the latest when ``year`` is None or 0, a year
+    not known)."""
     shipped = years()
-    if year is None:
+    if not year:
         return shipped[-1]
     return min(shipped, key=lambda y: (abs(y - year), -y))
 
