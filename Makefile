@@ -52,7 +52,7 @@ lint: dev
 
 # docs/TESTING.md: the slow marker, the Hypothesis profiles, what is built once per session.
 test: dev lint  ## the whole test suite (reads ZICHT_TEST_PG_URL when set)
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 test-fast: dev lint  ## the quick loop: no slow test, few Hypothesis examples
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -n 2 -m "not slow"

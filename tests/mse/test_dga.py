@@ -142,7 +142,7 @@ def test_the_automatic_grid_equals_an_ample_one(name, delta, ample):
 
     table = load(name)
     n = table.n_observed
-    step = max(1, ample * n // 200_000)
+    step = max(1, ample * n // 50_000)
     explicit = DGA(delta, dark_grid=np.arange(0, ample * n + 1, step), sensitivity=()).fit(table)
     auto = DGA(delta, sensitivity=()).fit(table)
     # within the grids' resolution: the automatic one is log-spaced far from the observed
