@@ -291,3 +291,20 @@ def test_decisions_in_either_order_and_repeated_pairs_count_once():
     # recorded as b-a, it is the scored pair a-b: no link; a-c alone is then a candidate pair
     assert groups(ids, Graph(ids, pairs, decided).labels(0.4)) == \
         {frozenset("ac"), frozenset("b")}
+
+
+def test_the_review_file_shows_each_reports_attributes_beside_the_pair():
+    """review_queue.csv carries what the review page shows of each side (forms of exploitation
+    included), looked up by the report's id whichever side it is on."""
+    from zicht.linkage.run import _review_view
+
+    table = pd.DataFrame({"unique_id": ["a", "b", "c"], "reporter_category": ["POL", "ZC", "NGO"],
+                          "sex": ["F", "F", "M"], "exploitation_forms": ["SEX", "LAB", "SEX;LAB"],
+                          "tok_name": ["x", "y", "z"]})
+    review = pd.DataFrame({"id_l": ["c", "a"], "id_r": ["b", "c"], "match_probability": [.4, .6],
+                           "level_name": ["similar", "equal"]})
+    view = _review_view(review, table)
+    assert view[["exploitation_forms_l", "exploitation_forms_r"]].values.tolist() == [
+        ["SEX;LAB", "LAB"], ["SEX", "SEX;LAB"]]
+    assert view["reporter_category_l"].tolist() == ["NGO", "POL"]
+    assert "tok_name_l" not in view.columns  # no token reaches the review file

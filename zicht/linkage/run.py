@@ -236,7 +236,7 @@ def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:
 def _review_view(review: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The queue with each report's non-identifying attributes beside the levels."""
     show = ["unique_id", "reporter_category", "organisation", "reference_year", "sex",
-            "nationality", "age_band", "place_of_exploitation"]
+            "nationality", "age_band", "place_of_exploitation", "exploitation_forms"]
     attrs = table[[c for c in show if c in table.columns]].set_index("unique_id")
     levels = [c for c in review.columns if c.startswith("level_")]
     extra = [c for c in ("together", "value") if c in review.columns]
