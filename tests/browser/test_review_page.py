@@ -201,9 +201,10 @@ def test_a_filter_narrows_the_pairs(site, page):
 
 
 def test_the_page_is_compact_and_reflows(site, page):
-    """25 pairs at 1366 px: 7,344 (nl) and 7,575 px (en) measured (31,000 before: one pair
-    took 1,250 px). The bound, 8,000 px, is 13 rows of two pairs of about 450 px (a table of
-    eight rows and a row of buttons) with the page's text and filters above them."""
+    """25 pairs at 1366 px: 7,895 (nl) and 8,125 px (en) measured (31,000 before: one pair
+    took 1,250 px). The bound, 8,600 px, is 13 rows of two pairs of about 490 px (a table of
+    nine rows - the forms of exploitation often on two lines - and a row of buttons) with the
+    page's text and filters above them."""
     base, _ = site
     _login(page, base, "ali")
     for lang in ("nl", "en"):
@@ -212,7 +213,7 @@ def test_the_page_is_compact_and_reflows(site, page):
         assert page.locator(".zicht-review-pair").count() == 25
         height = page.evaluate("document.documentElement.scrollHeight")
         print(f"review page, 25 pairs, {lang}, 1366 px: {height} px")
-        assert height < 8000, height
+        assert height < 8600, height
         for width in (390, 320):
             page.set_viewport_size({"width": width, "height": 800})
             page.goto(f"{base}/dashboard/review?lang={lang}")
