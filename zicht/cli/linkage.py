@@ -8,6 +8,7 @@ band.  Bad input exits with code 2 and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from enum import StrEnum
@@ -79,6 +80,16 @@ def run(
     decisions: Path = typer.Option(None, help="Review decisions file (default: "
                                               "OUT/decisions.jsonl)."),
     verbose: bool = typer.Option(False, "--verbose", help="Show Splink's training log."),
+    spark_master: str = typer.Option(None, help="--backend spark: local[*] (default) or a "
+                                     "cluster, spark://HOST:7077 (ZICHT_SPARK_MASTER)."),
+    spark_driver_memory: str = typer.Option(None, help="--backend spark: the driver's memory, "
+                                            "e.g. 8g (default in local mode: half the "
+                                            "machine's; ZICHT_SPARK_DRIVER_MEMORY)."),
+    spark_executor_memory: str = typer.Option(None, help="--backend spark on a cluster: each "
+                                              "executor's memory (ZICHT_SPARK_EXECUTOR_MEMORY)."),
+    spark_partitions: int = typer.Option(None, help="--backend spark: shuffle "
+                                         "partitions (default 4 per core in local mode, 200 on "
+                                         "a cluster; ZICHT_SPARK_PARTITIONS)."),
 ):
     from ..linkage import LinkageInputError, load_reports
     from ..linkage.persons import parse_lists
@@ -103,11 +114,18 @@ def run(
                   f"({loaded.fingerprint}) was not checked against the registry's")
     _quiet_splink(verbose)
     spark = None
+    given = {"master": spark_master, "driver_memory": spark_driver_memory,
+             "executor_memory": spark_executor_memory, "partitions": spark_partitions}
+    if backend != Backend.spark and any(v is not None for v in given.values()):
+        _fail("the --spark-* options need --backend spark")
     if backend == Backend.spark:
         try:
-            from ..linkage.spark import spark_session
+            from ..linkage.spark import SparkSettings, spark_session
 
-            spark = spark_session()
+            settings = SparkSettings.from_env(**given)
+            spark = spark_session(settings)
+        except ValueError as exc:
+            _fail(str(exc))
         except ImportError as exc:
             _fail(f"{exc} (install it with `pip install zicht[spark]`)")
     try:
@@ -118,6 +136,19 @@ def run(
                           spark=spark, progress=lambda message: status.update(message))
     except LinkageInputError as exc:  # refused before anything is written
         _fail(f"{reports}: {exc}")
+    except Exception as exc:
+        if spark is None:
+            raise
+        from ..linkage.spark import explain_failure
+
+        failure = explain_failure(spark, exc)
+        if failure is None:
+            raise
+        _fail(str(failure), code=3)
+    finally:
+        if spark is not None:
+            with contextlib.suppress(Exception):  # the JVM may be gone already
+                spark.stop()
     _print_summary(result.summary, out_dir)
     _print_m_u(out_dir / "m_u.csv" if out_dir is not None else None, result.summary)
 

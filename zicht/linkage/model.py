@@ -491,11 +491,16 @@ class LinkageModel:
         Splink 5 gives no comparison levels without the matching columns, so the levels are
         read back from the weights: :func:`zicht.linkage.run.add_levels`)."""
         scored = self.linker.inference.predict(threshold_match_probability=threshold)
-        frame = scored.as_pandas_dataframe()
-        frame = frame.rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
-        keep = ["id_l", "id_r", "match_probability", "match_weight",
-                *[c for c in frame.columns if c.startswith("mw_")]]
-        frame = frame[keep]
+        # only the columns kept leave the engine: the scored table also holds both sides'
+        # compared values and comparison vectors (retain_intermediate_calculation_columns),
+        # several times the size, which on Spark all crossed to the driver through Arrow
+        weights = [c.unquote().name for c in scored.columns
+                   if c.unquote().name.startswith("mw_")]
+        select = ", ".join(["unique_id_l AS id_l", "unique_id_r AS id_r", "match_probability",
+                            "match_weight", *weights])
+        frame = self.linker.misc.query_sql(f"SELECT {select} FROM {scored.physical_name}",
+                                           output_type="pandas")
+        scored.drop_table_from_database_and_remove_from_cache()
         swap = frame["id_l"] > frame["id_r"]  # id_l < id_r always, for stable pair keys
         frame.loc[swap, ["id_l", "id_r"]] = frame.loc[swap, ["id_r", "id_l"]].to_numpy()
         return frame.sort_values(["id_l", "id_r"], ignore_index=True)
