@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 CHROMIUM := /usr/bin/chromium
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: demo test test-fast lint bench install dev browser report-deps clean
+.PHONY: demo test test-fast lint bench bench-spark install dev browser report-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "zicht needs Python 3.11+"'
@@ -80,6 +80,12 @@ bench: install  ## speed against the R reference timings (CPU seconds)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_linkage.py
 	$(BIN)/python bench/linkage_robustness.py
+	$(MAKE) bench-spark
+
+bench-spark: dev  ## linkage on Spark (local and a standalone cluster) beside DuckDB; hours
+	@mkdir -p bench/results
+	$(BIN)/python bench/bench_spark.py --reports 100000 --json bench/results/spark-100000.json
+	$(BIN)/python bench/bench_spark.py --reports 1000000 --json bench/results/spark-1000000.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

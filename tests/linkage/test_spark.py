@@ -154,7 +154,8 @@ def test_settings_come_from_the_environment_with_the_options_on_top(monkeypatch)
     s = SparkSettings.from_env(partitions=16)
     assert (s.master, s.executor_memory, s.partitions) == ("spark://10.0.0.5:7077", "6g", 16)
     resolved = s.resolved()
-    assert resolved.driver_memory is None  # a cluster's driver keeps Spark's default
+    assert resolved.partitions == 16 and resolved.driver_memory.endswith(("g", "m"))
+    assert SparkSettings(master="spark://h:7077").resolved().partitions == 200
     local = SparkSettings(master="local[3]").resolved()
     assert local.partitions == 12 and local.driver_memory.endswith(("g", "m"))
     monkeypatch.setenv("ZICHT_SPARK_PARTITIONS", "many")

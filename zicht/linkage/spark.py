@@ -71,7 +71,7 @@ class SparkSettings:
     """Where Spark runs and how large (None: Spark's own default, or ours for local mode)."""
 
     master: str = "local[*]"
-    driver_memory: str | None = None  # local mode: default_driver_memory()
+    driver_memory: str | None = None  # default_driver_memory()
     executor_memory: str | None = None  # a cluster's executors (Spark's default: 1g)
     partitions: int | None = None  # shuffle partitions; default 4 per core (local) or 200
     checkpoint_dir: str | None = None  # a folder every executor can write (cluster: shared)
@@ -121,11 +121,13 @@ class SparkSettings:
     def resolved(self) -> SparkSettings:
         """The settings with the defaults filled in (what the session is started with)."""
         cores = os.cpu_count() or 2
+        # the driver holds the reports it hands Spark and the scored pairs it gets back, on a
+        # cluster too: Spark's 1g ran out on 20,000 reports against a standalone cluster
+        driver = self.driver_memory or default_driver_memory()
         if self.local:
             n = cores if self.master in ("local", "local[*]") else int(self.master[6:-1] or 1)
-            return replace(self, driver_memory=self.driver_memory or default_driver_memory(),
-                           partitions=self.partitions or max(4, 4 * n))
-        return replace(self, partitions=self.partitions or 200)
+            return replace(self, driver_memory=driver, partitions=self.partitions or max(4, 4 * n))
+        return replace(self, driver_memory=driver, partitions=self.partitions or 200)
 
 
 def _java_home() -> None:
@@ -198,10 +200,12 @@ def explain_failure(spark, exc: BaseException) -> SparkFailure | None:
     status = proc.poll() if proc is not None else None
     settings = _settings_of(spark)
     if status == OOM_EXIT or (status is not None and "OutOfMemoryError" in text):
+        local = str(settings.get("master", "local")).startswith("local")
         return SparkFailure(
             f"Spark's driver ran out of memory (driver memory {settings.get('driver_memory')}"
             f", master {settings.get('master')}): raise --spark-driver-memory "
-            "(ZICHT_SPARK_DRIVER_MEMORY), or run on a cluster with --spark-master")
+            "(ZICHT_SPARK_DRIVER_MEMORY)" + (", or run on a cluster with --spark-master"
+                                              if local else ""))
     if "OutOfMemoryError" in text or re.search(r"exit(ed with)? (code|status):? 3\b", text):
         return SparkFailure(
             "a Spark executor ran out of memory (executor memory "
