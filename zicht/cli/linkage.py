@@ -83,8 +83,8 @@ def run(
     spark_master: str = typer.Option(None, help="--backend spark: local[*] (default) or a "
                                      "cluster, spark://HOST:7077 (ZICHT_SPARK_MASTER)."),
     spark_driver_memory: str = typer.Option(None, help="--backend spark: the driver's memory, "
-                                            "e.g. 8g (default in local mode: half the "
-                                            "machine's; ZICHT_SPARK_DRIVER_MEMORY)."),
+                                            "e.g. 8g (default: half the machine's; "
+                                            "ZICHT_SPARK_DRIVER_MEMORY)."),
     spark_executor_memory: str = typer.Option(None, help="--backend spark on a cluster: each "
                                               "executor's memory (ZICHT_SPARK_EXECUTOR_MEMORY)."),
     spark_partitions: int = typer.Option(None, help="--backend spark: shuffle "
