@@ -174,13 +174,13 @@ def main(argv: list[str] | None = None) -> int:
             elif engine == "local":
                 results[engine] = _link(sim, out, ["--backend", "spark"], [], args.timeout)
             elif engine == "cluster":
-                from zicht.linkage.spark import StandaloneCluster
+                from zicht.linkage.spark import StandaloneCluster, megabytes
 
                 cluster = StandaloneCluster(args.workers, cores=1, memory=args.worker_memory,
                                             folder=str(work / "cluster"))
                 with cluster as url:
                     roots = [p.pid for p in cluster._procs]
-                    memory = f"{max(512, int(_mb(args.worker_memory) * 0.8))}m"
+                    memory = f"{max(512, int(megabytes(args.worker_memory) * 0.8))}m"
                     results[engine] = _link(sim, out, [
                         "--backend", "spark", "--spark-master", url,
                         "--spark-executor-memory", memory], roots, args.timeout)
@@ -203,12 +203,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{engine:8} {r['seconds']:8.1f} {r['persons']:8,} {r['pairwise_f1'] or 0:7.4f} "
               f"{r.get('agreement_with_duckdb', 1.0):8.4f} {r['peak_total_mb']:13,}")
     return 0
-
-
-def _mb(memory: str) -> float:
-    from zicht.linkage.spark import megabytes
-
-    return megabytes(memory)
 
 
 if __name__ == "__main__":

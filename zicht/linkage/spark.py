@@ -33,7 +33,7 @@ import re
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 __all__ = ["SparkFailure", "SparkSettings", "StandaloneCluster", "explain_failure", "spark_api",
            "spark_session"]
@@ -103,8 +103,6 @@ class SparkSettings:
         """Settings from the ``ZICHT_SPARK_*`` variables, with ``given`` (not None) on top."""
         values: dict = {}
         for f in fields(cls):
-            if f.name == "ENV":
-                continue
             raw = os.environ.get(cls.ENV[f.name])
             if raw:
                 try:
@@ -219,8 +217,7 @@ def explain_failure(spark, exc: BaseException) -> SparkFailure | None:
 
 def _settings_of(spark) -> dict:
     settings = getattr(spark, "_zicht_settings", None)
-    return {} if settings is None else {f.name: getattr(settings, f.name)
-                                        for f in fields(settings)}
+    return {} if settings is None else asdict(settings)
 
 
 class StandaloneCluster:
