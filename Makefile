@@ -86,6 +86,7 @@ bench-spark: dev  ## linkage on Spark (local and a standalone cluster) beside Du
 	@mkdir -p bench/results
 	$(BIN)/python bench/bench_spark.py --reports 100000 --json bench/results/spark-100000.json
 	$(BIN)/python bench/bench_spark.py --reports 1000000 --json bench/results/spark-1000000.json
+	$(BIN)/python bench/spark_independent.py --json bench/results/spark-independent.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

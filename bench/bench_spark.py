@@ -102,7 +102,10 @@ class PeakMemory:
             total = 0
             for pid in seen:
                 role = _role(procs[pid][1])
-                if role:
+                # a JVM that starts a process (the Python workers) forks first: until the
+                # child's exec it shows its parent's command line and memory; not a process
+                # of its own
+                if role and procs.get(procs[pid][0], (0, ""))[1] != procs[pid][1]:
                     key = f"{role} {pid}"
                     self.peak[key] = max(self.peak.get(key, 0), procs[pid][2])
                     total += procs[pid][2]
@@ -131,6 +134,7 @@ def _link(sim: Path, out: Path, extra: list[str], roots: list[int], timeout: flo
     return {"seconds": round(seconds, 1), "persons": summary["persons"],
             "reports": summary["reports"],
             "pairwise_f1": summary.get("evaluation", {}).get("pairwise_f1"),
+            "stages_seconds": summary.get("seconds"),
             "peak_mb": {k: round(v / 2**20) for k, v in sorted(memory.peak.items())},
             "peak_total_mb": round(memory.total / 2**20)}
 
