@@ -75,6 +75,25 @@ class RunSummary:
     files: list[str] = field(default_factory=list)
 
 
+def _stated_age(age: np.ndarray, recorded: np.ndarray, received: np.ndarray) -> np.ndarray:
+    """The age a report states: the true age, unless the recorded birth date (noise included)
+    gives an age more than a year away, as when a digit of the year was mistyped; a form
+    then states the age of the date written on it, as the registry demands (it refuses an
+    age more than a year from the birth date's).  -1 where that age is impossible (a
+    mistyped date after the report)."""
+    dates = pd.to_datetime(pd.Series(recorded, dtype=object).replace("", None),
+                           format="%Y-%m-%d", errors="coerce")
+    valid = dates.notna().to_numpy()
+    if not valid.any():
+        return age
+    out = age.copy()
+    of_date = age_at(dates[valid].to_numpy(dtype="datetime64[D]"), received[valid])
+    away = np.abs(of_date - age[valid]) > 1
+    fixed = np.where((of_date >= 0) & (of_date <= 120), of_date, -1)
+    out[np.flatnonzero(valid)[away]] = fixed[away]
+    return out
+
+
 def simulate_years(scenario: Scenario, years: list[int], seed: int) -> Iterator[YearBatch]:
     """Generate the years one by one (memory stays at one year's worth)."""
     root = np.random.SeedSequence(seed)
@@ -128,7 +147,8 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "nationality": p["nationality"],
     })
     noisy = apply_noise(rng, clear, scenario.noise)
-    age_known = rng.random(n) < 0.9  # the form states an age
+    stated = _stated_age(age, noisy["birth_date"].to_numpy(), received)
+    age_known = (rng.random(n) < 0.9) & (stated >= 0)  # the form states an age
     reports = object_frame({
         "report_id": np.array([f"R{i:08d}" for i in range(first_id, first_id + n)], dtype=object),
         "organisation": organisation,
@@ -144,7 +164,7 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "surname": noisy["surname"],
         "birth_date": noisy["birth_date"],
         "birth_year": noisy["birth_year"],
-        "age_at_report": pd.array(np.where(age_known, age, -1), dtype="Int64"),
+        "age_at_report": pd.array(np.where(age_known, stated, -1), dtype="Int64"),
         "age_band": np.where(age_known | (noisy["birth_date"].to_numpy() != ""),
                              age_band(age), "unknown"),
         "sex": np.where(rng.random(n) < 0.02, "U", p["sex"].to_numpy()),
