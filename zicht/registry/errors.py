@@ -29,6 +29,13 @@ class Unauthenticated(RegistryError):
     status = 401
 
 
+class KeyMismatch(RegistryError):
+    """The configured pseudonymisation key is not the one the registry's tokens were made
+    with: new tokens would never link to the old ones (a configuration error, so 503)."""
+
+    status = 503
+
+
 class TooLarge(RegistryError):
     """A request or file beyond a configured limit (the message names the limit)."""
 

@@ -114,6 +114,8 @@ def _report_table() -> Table:
         Column("reference_year", Integer),
         Column("channel", String(8), nullable=False),
         Column("age_at_report", Integer),
+        # the fingerprint of the key the tokens were made with (0004; NULL before)
+        Column("key_fingerprint", String(16)),
     ]
     names = {c.name for c in fixed}
     rest = [Column(n, String(120)) for n in REPORT_FIELDS if n not in names]

@@ -50,6 +50,7 @@ from .errors import (
     MAX_LISTED,
     AccessDenied,
     Conflict,
+    KeyMismatch,
     NotFound,
     RegistryError,
     RowConflicts,
@@ -59,10 +60,11 @@ from .errors import (
 )
 from .settings import Settings
 
-__all__ = ["MAX_BATCH", "MAX_LISTED", "MAX_PAGE", "PUBLIC_COLUMNS", "READ_ROLES", "STAGE_ROWS",
-           "STALE_IMPORT", "WRITE_TIMEOUT", "AccessDenied", "Conflict", "NotFound", "OrgRow",
-           "Page", "Registry", "RegistryError", "ReportFilter", "RowConflicts", "SubmitOutcome",
-           "TooLarge", "Unauthenticated", "ValidationFailed", "field_error", "local_key_path",
+__all__ = ["MAX_BATCH", "MAX_LISTED", "MAX_PAGE", "PUBLIC_COLUMNS", "READ_ROLES",
+           "STAGE_ROWS", "STALE_IMPORT", "WRITE_TIMEOUT", "AccessDenied", "Conflict",
+           "KeyMismatch", "NotFound", "OrgRow", "Page", "Registry", "RegistryError",
+           "ReportFilter", "RowConflicts", "SubmitOutcome", "TooLarge",
+           "Unauthenticated", "ValidationFailed", "field_error", "local_key_path",
            "operator", "require"]
 
 P = ParamSpec("P")

@@ -88,6 +88,7 @@ class Intake:
         the same import, so a reference repeated anywhere in a file is caught."""
         own = actor.organisation
         _ = translator(lang)
+        fingerprint = self.store.check_key()  # stored with each report; the export's label
         wanted = {str(r.get("organisation") or "").strip() for r in records} | {own or ""}
         wanted.discard("")
         orgs = self.store.org_cache
@@ -148,7 +149,7 @@ class Intake:
             row["content_sha256"] = hashlib.sha256(audit.canonical(
                 {k: row[k] for k in sorted(row) if k != "channel"}).encode()).hexdigest()
             row.update(organisation_id=org.id, source_ref=ref, submitted_by=actor.user_id,
-                       _org=org_code, _row=i)
+                       key_fingerprint=fingerprint, _org=org_code, _row=i)
             rows.append(row)
         if errors:
             raise ValidationFailed(errors)

@@ -20,8 +20,8 @@ from .. import audit, security
 from ..audit import Actor, Event
 from ..authlog import FailureLog
 from ..db import make_engine, read_session_factory, session_factory
-from ..errors import AccessDenied
-from ..models import AuthState
+from ..errors import AccessDenied, KeyMismatch
+from ..models import AuthState, Report
 from ..settings import Settings
 from ..writer import GroupWriter
 
@@ -42,6 +42,7 @@ class Store:
         self.token_cache: dict[str, tuple[float, Actor]] = {}
         self.org_cache: dict[str, Any] = {}  # organisation code -> intake.OrgRow
         self._pseudonymiser = pseudonymiser
+        self._key_checked: str | None = None  # see check_key
         self._digester: security.Digester | None = None
         self.failures = FailureLog(lambda entries: self.writer.run(
             lambda s: audit.append_many(s, entries)),
@@ -79,6 +80,31 @@ class Store:
                     "no pseudonymisation key configured: made %s; keep it safe and backed up "
                     "(without it new reports no longer link to old ones)", path)
         return load_key({"ZICHT_PSEUDONYM_KEY_FILE": str(path)})
+
+    def fingerprints(self) -> set[str]:
+        """The fingerprints of the keys the stored reports' tokens were made with (reports
+        stored before revision 0004 have none recorded)."""
+        with self.read_sessions() as s:
+            column = Report.__table__.c.key_fingerprint
+            return set(s.execute(select(column).where(column.is_not(None)).distinct()
+                                 .limit(8)).scalars())
+
+    def check_key(self) -> str:
+        """The configured key's fingerprint, once it is known to be the one the stored
+        reports' tokens were made with (checked once per process: new reports then carry it);
+        :class:`KeyMismatch` otherwise, naming both fingerprints and what to set."""
+        fingerprint = self.pseudonymiser.fingerprint
+        if self._key_checked != fingerprint:
+            other = sorted(self.fingerprints() - {fingerprint})
+            if other:
+                raise KeyMismatch(
+                    f"the registry's reports were pseudonymised under the key with fingerprint "
+                    f"{', '.join(other)}; the configured key's is {fingerprint}. Configure the "
+                    f"registry's own key (ZICHT_PSEUDONYM_KEY or ZICHT_PSEUDONYM_KEY_FILE; "
+                    f"with neither set, the file beside a SQLite database): tokens made under "
+                    f"another key never link to the stored ones")
+            self._key_checked = fingerprint
+        return fingerprint
 
     @property
     def digests(self) -> security.Digester:
