@@ -232,6 +232,7 @@ def review(
     if (pair is None) != (decide is None):
         _fail("--pair ID_L ID_R and --decide go together")
     if pair is not None:
+        _check_pair(folder, pair)
         try:
             entry = log.record(*pair, decide, by=by, note=note)
         except ValueError as exc:
@@ -257,14 +258,33 @@ def review(
         out.print("The review queue is empty.")
         return
     t = Table(title=f"Review queue: {len(queue):,} pairs, most valuable to the estimate first")
-    for column in ("pair", "p", "name", "birth date", "year", "left", "right"):
-        t.add_column(column)
+    # the ids whole, on one line each (they are copied into --pair); the rest wraps
+    width = int(max(queue["id_l"].str.len().max(), queue["id_r"].str.len().max()))
+    t.add_column("pair", no_wrap=True, min_width=width)
+    for column in ("p", "name", "birth date", "years apart", "left", "right"):
+        t.add_column(column, overflow="fold")
     for _, row in queue.head(limit).iterrows():
         t.add_row(f"{row['id_l']}\n{row['id_r']}", f"{row['match_probability']:.2f}",
                   str(row.get("level_name", "")), str(row.get("level_birth_date", "")),
                   str(row.get("level_year", "")), _side(row, "l"), _side(row, "r"))
     out.print(t)
     out.print("Decide: zicht link review FOLDER --pair ID_L ID_R --decide match|no-match")
+
+
+def _check_pair(folder: Path, pair: tuple[str, str]) -> None:
+    """Both ids name reports of this linkage, and two different ones (exit 2 otherwise)."""
+    if pair[0] == pair[1]:
+        _fail("--pair needs two different reports")
+    known = folder / "report_persons.parquet"
+    if not known.exists():
+        return  # a folder of decisions only: nothing to check the ids against
+    import pandas as pd
+
+    ids = set(pd.read_parquet(known, columns=["report_id"])["report_id"].astype(str))
+    missing = [i for i in pair if i not in ids]
+    if missing:
+        _fail(f"no report {', '.join(repr(i) for i in missing)} in {folder} "
+              f"(copy the ids from `zicht link review {folder}`)")
 
 
 def _side(row, side: str) -> str:

@@ -288,7 +288,9 @@ def settings(rules: list[tuple[str, ...]] | None = None, extra: tuple[str, ...] 
                           for column in extra)],
         "blocking_rules_to_generate_predictions": [
             *(_blocking_sql(rule) for rule in (rules or BLOCKING_RULES)), SWAP_RULE],
-        "retain_matching_columns": False,
+        # Splink keeps the comparison vector (gamma_*: each pair's level) only with the
+        # matching columns; predict() selects the levels and weights, not the columns
+        "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
         "max_iterations": 20,
         "em_convergence": 0.001,
@@ -480,6 +482,14 @@ class LinkageModel:
             out.setdefault(name, []).append((level.label_for_charts, weight))
         return out
 
+    def level_labels(self) -> dict[str, dict[int, str]]:
+        """Each comparison's levels by number (the comparison vector value) -> label."""
+        out: dict[str, dict[int, str]] = {}
+        for name, level in self._levels():
+            out.setdefault(name, {})[int(level.comparison_vector_value)] = \
+                level.label_for_charts
+        return out
+
     def parameters(self) -> dict:
         """The trained model as Splink's settings dictionary (m, u, λ): saved with the run."""
         return self.linker.misc.save_model_to_json()
@@ -487,15 +497,15 @@ class LinkageModel:
     # -- scoring ----------------------------------------------------------------------------
     def predict(self, threshold: float = 0.01) -> pd.DataFrame:
         """Scored pairs with match probability at least ``threshold``: ``id_l``, ``id_r``,
-        ``match_probability``, ``match_weight`` and each comparison's weight (``mw_*``;
-        Splink 5 gives no comparison levels without the matching columns, so the levels are
-        read back from the weights: :func:`zicht.linkage.run.add_levels`)."""
+        ``match_probability``, ``match_weight``, each comparison's weight (``mw_*``) and its
+        level's number (``gamma_*``, Splink's comparison vector value; the labels:
+        :meth:`level_labels` and :func:`zicht.linkage.run.add_levels`)."""
         scored = self.linker.inference.predict(threshold_match_probability=threshold)
         # only the columns kept leave the engine: the scored table also holds both sides'
         # compared values and comparison vectors (retain_intermediate_calculation_columns),
         # several times the size, which on Spark all crossed to the driver through Arrow
         weights = [c.unquote().name for c in scored.columns
-                   if c.unquote().name.startswith("mw_")]
+                   if c.unquote().name.startswith(("mw_", "gamma_"))]
         select = ", ".join(["unique_id_l AS id_l", "unique_id_r AS id_r", "match_probability",
                             "match_weight", *weights])
         frame = self.linker.misc.query_sql(f"SELECT {select} FROM {scored.physical_name}",

@@ -218,10 +218,22 @@ def linkage_band(graph: Graph, table: pd.DataFrame, lists, method: str = "thresh
 
 
 def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:
-    """Each comparison's level label (from its match weight), for review and diagnosis."""
+    """Each comparison's level label, for review and diagnosis: from the level's number
+    (``gamma_*``) where the pairs carry it, else from the nearest level weight (two levels of
+    equal weight, such as "year unknown" (NULL, 0) and "same year" when EM found it neutral,
+    are then indistinguishable)."""
     out = pairs.copy()
+    labels_of = model.level_labels()
     for comparison, levels in model.level_weights().items():
         column = f"mw_{comparison}"
+        gamma = f"gamma_{comparison}"
+        if gamma in out.columns:
+            names = labels_of[comparison]
+            categories = list(dict.fromkeys(names.values()))
+            codes = out.pop(gamma).map({k: categories.index(v) for k, v in names.items()})
+            out[f"level_{comparison}"] = pd.Categorical.from_codes(
+                codes.fillna(-1).astype(int), categories=categories)
+            continue
         if column not in out.columns:
             continue
         labels = list(dict.fromkeys(label for label, _ in levels))
