@@ -75,6 +75,26 @@ def test_the_command_list_is_complete():
         assert expected in found
 
 
+def _options(group, prefix: str = "zicht"):
+    """(command, click option) of every option of every command."""
+    for name, sub in sorted(getattr(group, "commands", {}).items()):
+        yield from _options(sub, f"{prefix} {name}")
+    for param in getattr(group, "params", []):
+        yield prefix, param
+
+
+def test_an_off_by_default_flag_has_no_negative_form():
+    """`--password-stdin` alone, not `--no-password-stdin`, and never `--no-no-password`
+    (issue 20: `users add --help` showed both)."""
+    from zicht.cli import app
+
+    shown = [(command, option.opts + option.secondary_opts)
+             for command, option in _options(typer.main.get_command(app))
+             if getattr(option, "is_flag", False) and option.default is False
+             and option.secondary_opts]
+    assert shown == []
+
+
 def _pointers() -> list[tuple[str, str]]:
     """(file, document) for every ``*.md`` the code names (``docs/DOMAIN.md section 6``)."""
     out = []

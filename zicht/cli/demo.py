@@ -41,7 +41,8 @@ def demo(
     seed: int = typer.Option(1, min=0, help="Simulation seed."),
     victims: int = typer.Option(None, min=1, help="Victims per year (default: the scenario's "
                                                    "6,000)."),
-    rebuild: bool = typer.Option(False, help="Build again even if the folder holds this demo."),
+    rebuild: bool = typer.Option(False, "--rebuild",
+                                 help="Build again even if the folder holds this demo."),
     serve: bool = typer.Option(True, "--serve/--no-serve",
                                help="Serve the dashboard when the build is done."),
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),

@@ -156,9 +156,11 @@ def orgs_list():
 def users_add(username: str,
               role: str = typer.Option(..., help="reporter, analyst, admin or auditor"),
               org: str = typer.Option(None, help="Organisation code (reporters need one)."),
-              password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
-              no_password: bool = typer.Option(False, help="API-only account (give it a "
-                                                           "token with `zicht tokens add`).")):
+              password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                  help="Read the password from stdin."),
+              no_password: bool = typer.Option(False, "--no-password",
+                                               help="API-only account (give it a token with "
+                                                    "`zicht tokens add`).")):
     """Add a user; the password is asked for (or read from stdin), never given as argument."""
     from ..registry.service import operator
 
@@ -217,9 +219,9 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX in the import for
                                                   "(what `zicht simulate` writes, or the "
                                                   "Dutch column names of docs/REGISTRY.md)."),
             org: str = typer.Option(None, help="Organisation for rows without one."),
-            create_orgs: bool = typer.Option(False, help="Add organisations the file names "
-                                                         "that do not exist yet (category "
-                                                         "from the rows)."),
+            create_orgs: bool = typer.Option(False, "--create-orgs",
+                                             help="Add organisations the file names that do "
+                                                  "not exist yet (category from the rows)."),
             errors_out: Path = typer.Option(None, "--errors", help="Write every error to "
                                                                    "this CSV."),
             no_identity: bool = typer.Option(False, "--no-identity",
@@ -391,7 +393,7 @@ def audit_head():
 
 
 @registry_app.command("purge")
-def purge(dry_run: bool = typer.Option(False, help="Count, delete nothing."),
+def purge(dry_run: bool = typer.Option(False, "--dry-run", help="Count, delete nothing."),
           today: str = typer.Option(None, help="Reference date YYYY-MM-DD (default today).")):
     """Delete reports past the retention period (ZICHT_RETENTION_DAYS); audited."""
     from ..registry.service import operator
