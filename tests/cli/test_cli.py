@@ -499,3 +499,22 @@ def test_lcmcr_default_budget_on_the_dutch_table_says_poor_mixing(tmp):
     run = _run("lcmcr_dutch", Case(("estimate", "netherlands", "--method", "lcmcr")), tmp)
     assert run.code == 0, run.stderr
     assert "poor mixing" in run.stdout
+
+
+def test_a_stratum_column_not_named_says_which_option_takes_it(tmp_path):
+    """`--covariates sex` on capture_histories_by_stratum.csv without `--sum-over`: the year
+    and the other strata are neither lists nor covariates (issue 20: the message was "column
+    'year': value '2015' is not 0 or 1")."""
+    table = pd.DataFrame({"year": [2015, 2015, 2016, 2016], "sex": ["F", "M", "F", "M"],
+                          "A": [1, 0, 1, 1], "B": [0, 1, 1, 0], "count": [5, 4, 3, 2]})
+    path = tmp_path / "by_stratum.csv"
+    table.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["estimate", str(path), "--covariates", "sex"])
+    assert result.exit_code == 2
+    assert "'year'" in result.output and "--sum-over year" in result.output
+
+
+def test_the_method_option_s_help_is_whole():
+    """Rich read "[default: stepwise; ...]" as markup and showed "Estimator ."."""
+    result = CliRunner().invoke(app, ["estimate", "--help"], env={"COLUMNS": "200"})
+    assert "Estimator (default: stepwise; with --covariates bic)." in result.output

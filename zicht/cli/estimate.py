@@ -94,8 +94,8 @@ def _read(source: str, occasions: str | None = None):
 def estimate(
     file: str = typer.Argument(..., help="Capture-history CSV (0/1 list columns + count), or "
                                            "the name of a shipped dataset (see `zicht datasets`)."),
-    method: Method = typer.Option(None, help="Estimator [default: stepwise; with --covariates "
-                                  "bic]."),
+    method: Method = typer.Option(None, help="Estimator (default: stepwise; with --covariates "
+                                  "bic)."),
     terms: str = typer.Option(None, help='Interaction terms for --method model, e.g. "A:B,B:C"; '
                               'with --covariates also list x covariate terms ("A:sex", "*:form").'),
     ci: CI = typer.Option(CI.profile, help="Interval: profile likelihood, bootstrap percentile, "
@@ -245,7 +245,34 @@ def _read_strata(file: str, covariates: str, sum_over: str | None):
     if sum_over:
         frame = _summed_over(file, [c.strip() for c in sum_over.split(",") if c.strip()])
         return StratifiedHistories.from_frame(frame, covariates=names)
-    return StratifiedHistories.from_csv(file, covariates=names)
+    try:
+        return StratifiedHistories.from_csv(file, covariates=names)
+    except MSEInputError:
+        _name_the_missing_option(file, names)
+        raise
+
+
+def _name_the_missing_option(file: str, covariates: list[str]) -> None:
+    """A long table refused because a column is neither a list (0/1) nor a named covariate
+    (the year and the other strata of `zicht link`'s capture_histories_by_stratum.csv): say
+    which option takes it, rather than that '2015' is not 0 or 1."""
+    import pandas as pd
+
+    from ..mse import MSEInputError
+
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError):
+        return
+    other = [str(c).strip() for c in frame.columns
+             if str(c).strip() not in (*covariates, "count")
+             and not frame[c].str.strip().isin(["0", "1"]).all()]
+    if other:
+        raise MSEInputError(
+            f"{file}: {', '.join(repr(c) for c in other)} "
+            f"{'is neither a list' if len(other) == 1 else 'are neither lists'} (0/1) nor in "
+            f"--covariates: add {'it' if len(other) == 1 else 'them'} to --covariates, or sum "
+            f"over {'it' if len(other) == 1 else 'them'} with --sum-over {','.join(other)}")
 
 
 def _summed_over(file: str, columns: list[str]):
