@@ -518,3 +518,12 @@ def test_the_method_option_s_help_is_whole():
     """Rich read "[default: stepwise; ...]" as markup and showed "Estimator ."."""
     result = CliRunner().invoke(app, ["estimate", "--help"], env={"COLUMNS": "200"})
     assert "Estimator (default: stepwise; with --covariates bic)." in result.output
+
+
+def test_link_help_shows_the_form_the_docs_use():
+    """The docs write `zicht link REPORTS --out DIR`; the help showed only `COMMAND`, with
+    `run` among the commands."""
+    result = CliRunner().invoke(app, ["link", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "zicht link REPORTS --out DIR [OPTIONS]" in result.output
+    assert "run is implied" in result.output

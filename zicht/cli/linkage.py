@@ -33,6 +33,10 @@ class _LinkGroup(TyperGroup):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        # the form the docs use first: `zicht link REPORTS --out DIR`
+        return ["REPORTS --out DIR [OPTIONS]  |  COMMAND [ARGS]..."]
+
 
 app = typer.Typer(cls=_LinkGroup, add_completion=False, no_args_is_help=True,
                   help="Link reports into persons (zicht link REPORTS --out DIR), review "
@@ -59,8 +63,9 @@ def _quiet_splink(verbose: bool) -> None:
         logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-@app.command("run", help="Link REPORTS (a registry export or a zicht simulate folder) "
-                              "into persons; write the persons and capture histories to --out.")
+@app.command("run", help="`zicht link REPORTS --out DIR` (run is implied): link REPORTS (a "
+                          "registry export or a zicht simulate folder) into persons; write the "
+                          "persons and capture histories to --out.")
 def run(
     reports: Path = typer.Argument(..., help="reports.parquet from `zicht export`, its folder, "
                                              "or a `zicht simulate` folder."),
