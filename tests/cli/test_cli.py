@@ -525,5 +525,5 @@ def test_link_help_shows_the_form_the_docs_use():
     `run` among the commands."""
     result = CliRunner().invoke(app, ["link", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    assert "zicht link REPORTS --out DIR [OPTIONS]" in result.output
+    assert "link REPORTS --out DIR [OPTIONS]" in result.output
     assert "run is implied" in result.output
