@@ -527,3 +527,26 @@ def test_link_help_shows_the_form_the_docs_use():
     assert result.exit_code == 0
     assert "link REPORTS --out DIR [OPTIONS]" in result.output
     assert "run is implied" in result.output
+
+
+@pytest.mark.parametrize("command", [["serve"], ["demo", "--out", "DEMO"]])
+def test_a_taken_port_is_said_in_one_line(command, tmp_path):
+    """`zicht serve` and `zicht demo` on a port another process holds: one line naming the
+    port and --port, exit 2, before anything is built (issue 20)."""
+    import socket
+    import subprocess
+    import sys
+
+    zicht = Path(sys.executable).with_name("zicht")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [a.replace("DEMO", str(tmp_path / "demo")) for a in command]
+        done = subprocess.run([str(zicht), *args, "--port", str(port)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "ZICHT_PSEUDONYM_KEY": "a3" * 32})
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"port {port}" in lines[0] and "--port" in lines[0]
+    assert not (tmp_path / "demo").exists()

@@ -55,6 +55,23 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def check_port(host: str, port: int) -> None:
+    """End the command with one line when ``host:port`` is taken (another server, an earlier
+    `zicht demo`), before anything is built or started."""
+    import errno
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            return  # not ours to judge (an address this machine lacks): the server says
+        fail(f"port {port} on {host} is in use (another server, or an earlier zicht serve or "
+             f"demo): choose another with --port, e.g. --port {port + 1 if port < 65535 else 8080}")
+
+
 def parse_years(text: str) -> list[int]:
     """A year, a range ``2015-2024`` or a list ``2022,2023,2024``: consecutive and increasing
     (victims carry over from one year to the next); ASCII digits only."""

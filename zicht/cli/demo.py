@@ -17,8 +17,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from .common import check_port, out
 from .common import fail as _fail
-from .common import out
 from .common import parse_years as _years
 
 app = typer.Typer(add_completion=False,
@@ -56,6 +56,8 @@ def demo(
         return
     from .. import demo as demo_mod
 
+    if serve:
+        check_port(host, port)  # before the build, not two minutes later
     logging.getLogger("splink").setLevel(logging.ERROR)  # its training notes are for analysts
     logging.getLogger("zicht.registry").setLevel(logging.ERROR)  # the key file note: below
     year_list = _years(years)

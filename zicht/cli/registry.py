@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import err, out
+from .common import check_port, err, out
 from .common import fail as _fail
 
 db_app = typer.Typer(help="The registry database (migrations).", add_completion=False)
@@ -85,6 +85,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
 
     import uvicorn
 
+    check_port(host, port)
     if publication is not None:
         if not publication.is_file():
             out.print(f"error: {publication}: no such file")
