@@ -258,3 +258,16 @@ def test_tiny_caribbean_study_reports_failures_instead_of_hiding_them():
     row = summarise(frame).iloc[0]
     assert row["replicates"] == 20 and row["failed"] == (frame["status"] != "ok").sum()
     assert row["coverage_low"] <= row["coverage"] <= row["coverage_high"]
+
+
+def test_the_run_writes_chain_figures_monitor_chain_takes(small_run, tmp_path):
+    """docs/MONITOR.md's `zicht monitor chain sim/chain.csv`: the file is the simulation's own
+    (issue 20: the docs named a chain.csv no command made)."""
+    from zicht.monitor.chain import ChainStore
+
+    _, out = small_run
+    assert "chain.csv" in json.loads((out / "manifest.json").read_text())["files"]
+    version = ChainStore(tmp_path / "chain").import_csv(out / "chain.csv")
+    assert list(version.years) == [2023, 2024] and version.rows > 0
+    frame = pd.read_csv(out / "chain.csv")
+    assert frame["source"].str.contains("synthetic").all()

@@ -15,6 +15,9 @@ Output files (all from one seed, byte-identical on rerun):
   reporter category;
 * ``capture_histories_<year>.csv`` - the same merged into the scenario's lists for estimation,
   ready for ``zicht estimate``;
+* ``chain.csv`` - synthetic chain figures of the simulated years (police cases, prosecutions,
+  convictions, capacity and budget per development line; :mod:`zicht.simulate.chain`), for
+  ``zicht monitor chain``: illustrative, marked so in their source column;
 * ``manifest.json`` - scenario, seed, years, counts per year (victims, registered, reports),
   and the scenario's lists for estimation (``mse_lists``: list -> reporter categories), so that
   a reader of the folder needs no scenario file.
@@ -39,6 +42,7 @@ import pyarrow.parquet as pq
 
 from ..codes import OBLIGED
 from ..tabular import CsvStreamWriter, write_csv
+from .chain import write_chain
 from .detection import detect
 from .noise import apply_noise
 from .population import age_at, age_band, object_frame, person_years
@@ -316,7 +320,8 @@ def write_run(scenario: Scenario, years: list[int], seed: int, out: Path,
               out / "capture_histories_by_category.csv")
     written = [f"{name}.{ext}" for name in sinks for ext in ("csv", "parquet")
                if ext in formats]
-    written += ["capture_histories_by_category.csv", "manifest.json"]
+    write_chain(out, out / "chain.csv", seed=seed)
+    written += ["capture_histories_by_category.csv", "chain.csv", "manifest.json"]
     written += [f"capture_histories_{y}.csv" for y in years]
     summary.files = sorted(written)
     (out / "manifest.json").write_text(json.dumps({
