@@ -296,3 +296,19 @@ def test_truth_with_blank_labels_or_missing_organisations(tmp_path):
     truth = pd.DataFrame({"source_ref": ["A", "B"], "organisation": ["", "ORG"],
                           "person_id": ["p1", "p1"]})
     assert list(true_persons(linked, truth)) == ["p1", "p1"]
+
+
+def test_a_simulations_truth_matches_a_registry_export_of_its_reports():
+    """docs/LINKAGE.md: `zicht import sim/reports.csv`, export, link, then `zicht link evaluate
+    linked/ --truth sim/`: the import kept each simulated report_id as the source reference,
+    and the registry gave the reports ids of its own (issue 20: "the truth shares no
+    report_id with the linkage")."""
+    from zicht.linkage.evaluate import TruthError, true_persons
+
+    linked = pd.DataFrame({"report_id": ["6f1c-uuid", "a2b9-uuid", "c3d4-uuid"],
+                           "source_ref": ["R00000002", "R00000001", "R00000003"]})
+    truth = pd.DataFrame({"report_id": ["R00000001", "R00000002", "R00000003"],
+                          "person_id": ["p1", "p2", "p2"]})
+    assert list(true_persons(linked, truth)) == ["p2", "p1", "p2"]
+    with pytest.raises(TruthError, match="shares no report_id"):
+        true_persons(linked.assign(source_ref=["X1", "X2", "X3"]), truth)

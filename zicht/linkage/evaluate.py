@@ -117,6 +117,12 @@ def true_persons(linked: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     elif "source_ref" in truth.columns and "source_ref" in linked.columns:
         keys = ["organisation", "source_ref"] if {"organisation"} <= set(truth.columns) \
             else ["source_ref"]
+    elif "report_id" in truth.columns and "source_ref" in linked.columns and _text(
+            truth["report_id"]).isin(_text(linked["source_ref"])).any():
+        # a simulation's truth against a registry export of its reports: the import kept
+        # each simulated report_id as the report's source reference
+        truth = truth.assign(source_ref=truth["report_id"])
+        keys = ["source_ref"]
     else:
         raise TruthError("the truth shares no report_id with the linkage, and has no "
                          "source_ref the linkage carries")
