@@ -207,7 +207,9 @@ def tokens_add(username: str, name: str = typer.Option("api", help="What the tok
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: str):
+def tokens_revoke(token_id: str = typer.Argument(..., help="The token's id: the number "
+                                                        "`zicht tokens add` printed before the "
+                                                        "token.")):
     """Revoke an API token by its id (as `zicht tokens add` printed it); refused at once."""
     from ..registry.service import operator
 
