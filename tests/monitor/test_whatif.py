@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -145,6 +146,13 @@ def test_calibration_from_data_and_from_a_publication(tmp_path):
                                  "--rate", "0.2", "--replicates", "3", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert f"calibrated to {found['year']}" in result.output
+    # in Dutch, all of it (issue 20: "calibrated to" and English decimals in the Dutch title)
+    dutch = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
+                                "--rate", "0.2", "--replicates", "3", "--lang", "nl"])
+    assert dutch.exit_code == 0, dutch.output
+    text = " ".join(dutch.output.split())  # the title wraps
+    assert f"gekalibreerd op {found['year']}" in text and "calibrated" not in text
+    assert re.search(r"detectiekans \d+,\d\d% -> 20,00%", text)
     both = runner.invoke(app, ["whatif", "--publication", str(pub), "--category", "ZC",
                                "--rate", "0.2", "--victims", "100"])
     assert both.exit_code == 2 and "exclude each other" in both.output

@@ -342,14 +342,16 @@ def whatif(
 
     if method not in METHODS:
         _fail(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    fitted_to: int | None = None  # the year of the publication's calibration
     try:
         sc = load_scenario(scenario)
         if publication is not None:
             if victims is not None:
                 _fail("--victims and --publication exclude each other (the publication's "
                       "calibration sets the victims)")
-            sc = calibrate(sc, **_calibration(publication))
-            scenario = sc.name
+            calibration = _calibration(publication)
+            sc = calibrate(sc, **calibration)
+            fitted_to = calibration.get("year")
         if sys.stderr.isatty() and format == Format.text:
             from rich.progress import Progress
 
@@ -366,10 +368,17 @@ def whatif(
     if format == Format.json:
         print(json.dumps(result.to_dict()))
         return
+    from ..i18n import format_percent
+
     _ = translator(lang.value)
+    if publication is not None:
+        scenario = (_("{scenario}, calibrated to {year}").format(scenario=scenario,
+                                                                 year=fitted_to)
+                    if fitted_to else _("{scenario}, calibrated").format(scenario=scenario))
     t = Table(title=_("Reporting obligation for {category}: detection rate {now} -> {obliged} "
                       "({scenario}, {replicates} years)").format(
-        category=category, now=f"{result.rate_now:.2%}", obliged=f"{result.rate_obliged:.2%}",
+        category=category, now=format_percent(result.rate_now, lang.value, decimals=2),
+        obliged=format_percent(result.rate_obliged, lang.value, decimals=2),
         scenario=scenario, replicates=replicates))
     t.add_column("")
     for col in (_("now"), _("with obligation"), _("difference")):
