@@ -48,7 +48,7 @@ def test_overview_in_dutch_and_english(client):
     assert figures == [("registered_persons", "geregistreerde personen", "4"),
                        ("estimated_victims", "geschatte slachtoffers", "20"),
                        ("detection_rate", "detectiegraad", "20,0%"),
-                       ("dark_number", "dark number", "16")]
+                       ("dark_number", "geschat verborgen aantal", "16")]
     # the sample has no linkage band: the interval is the model's, and named so
     assert "95%-modelinterval: 12 - 40" in nl.text and "incl. koppeling" not in nl.text
     # a target by the indicator's name, its status as a labelled word, reasoning in units

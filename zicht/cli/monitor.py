@@ -38,12 +38,12 @@ def _data(reports: Path, linked: Path, estimates: Path | None, chain: Path | Non
     return data
 
 
-def _value(x: float, unit: str) -> str:
+def _value(x: float, unit: str, lang: str = "en") -> str:
     from ..monitor.indicators import format_value
 
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    return format_value(x, unit)
+    return format_value(x, unit, lang)
 
 
 @app.command("estimates")
@@ -176,25 +176,28 @@ def indicators(
         years = sorted({int(y) for _, frame in results for y in frame["year"]})
         _ = translator(lang.value)
         t = Table(title=_("Indicators"))
-        t.add_column("indicator")
+        t.add_column(_("indicator"))
         t.add_column("v", justify="right")
         for y in years:
             t.add_column(str(y), justify="right")
         for ind, frame in results:
             by_year = {int(y): v for y, v in zip(frame["year"], frame["value"], strict=True)}
             t.add_row(ind.name(lang.value), str(ind.version),
-                      *[_value(by_year.get(y), ind.unit) for y in years])
+                      *[_value(by_year.get(y), ind.unit, lang.value) for y in years])
         out.print(t)
         return
+    _ = translator(lang.value)
     for ind, frame in results:
         t = Table(title=f"{ind.name(lang.value)} (v{ind.version})",
                   caption=ind.counts_nl if lang == Lang.nl else ind.counts_en)
-        for col in ("year", *breakdown, "value"):
-            t.add_column(col, justify="right" if col in ("year", "value") else "left")
+        t.add_column(_("year"), justify="right")
+        for col in breakdown:
+            t.add_column(col)
+        t.add_column(_("value"), justify="right")
         for row in frame.itertuples(index=False):
             values = row._asdict()
             t.add_row(str(int(values["year"])), *[str(values[b]) for b in breakdown],
-                      _value(values["value"], ind.unit))
+                      _value(values["value"], ind.unit, lang.value))
         out.print(t)
 
 
@@ -223,11 +226,19 @@ def targets(
     names = {line.line: (line.name_nl if lang == Lang.nl else line.name_en) for line in lines}
     _ = translator(lang.value)
     t = Table(title=_("Programme targets"))
-    for col in ("line", "indicator", "status", "reasoning"):
+    for col in (_("line"), _("indicator"), _("status"), _("reasoning")):
         t.add_column(col)
+    from ..monitor.indicators import INDICATORS
+    from ..monitor.labels import status as status_label
+    from ..monitor.labels import target_indicator
+
+    known = {key: {"name_nl": ind.name("nl"), "name_en": ind.name("en")}
+             for key, ind in INDICATORS.items()}
     for s in statuses:
-        t.add_row(f"{s.target.line}. {names[s.target.line]}", s.target.indicator, s.status,
-                  s.reason(lang.value))
+        shown = target_indicator({"indicator": s.target.indicator,
+                                  "where": dict(s.target.where)}, known, lang.value)
+        t.add_row(f"{s.target.line}. {names[s.target.line]}", shown,
+                  status_label(s.status, lang.value), s.reason(lang.value))
     out.print(t)
 
 

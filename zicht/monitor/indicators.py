@@ -401,7 +401,7 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "geregistreerde personen gedeeld door het geschatte totaal",
               "registered persons divided by the estimated total", "registered persons",
               "estimated victims", "share", (), "linkage + estimates", "6.9", _detection_rate),
-    Indicator("dark_number", 1, "dark number", "dark number",
+    Indicator("dark_number", 2, "geschat verborgen aantal", "dark number",
               "geschat totaal min geregistreerde personen",
               "estimated total minus registered persons", "estimate minus registered", None,
               "count", (), "linkage + estimates", "6.9", _dark_number),
