@@ -550,3 +550,16 @@ def test_a_taken_port_is_said_in_one_line(command, tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"port {port}" in lines[0] and "--port" in lines[0]
     assert not (tmp_path / "demo").exists()
+
+
+def test_no_option_help_has_a_word_too_long_for_an_80_column_terminal():
+    """Rich cuts a word longer than the help column (about 27 characters at 80 columns) with an
+    ellipsis (issue 20: --sum-over's help named capture_histories_by_stratum.csv)."""
+    import typer
+
+    from tests.test_docs import _options
+    from zicht.cli import app as cli
+
+    long = [(command, word) for command, option in _options(typer.main.get_command(cli))
+            for word in (getattr(option, "help", None) or "").split() if len(word) > 26]
+    assert long == []

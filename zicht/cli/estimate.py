@@ -113,8 +113,8 @@ def estimate(
                                    "(one row per pattern x stratum): a log-linear model with "
                                    "list x covariate terms, estimates per stratum."),
     sum_over: str = typer.Option(None, help="With --covariates: comma-separated columns to sum "
-                                 "over (e.g. the other strata of `zicht link`'s "
-                                 "capture_histories_by_stratum.csv)."),
+                                 "over (e.g. the strata of `zicht link`'s capture histories "
+                                 "by stratum that are not covariates)."),
     stratified: bool = typer.Option(False, "--stratified", help="With --covariates: a separate "
                                     "model per stratum (--method), summed, instead of one model."),
     compare_: bool = typer.Option(False, "--compare", help="Run every applicable method and "

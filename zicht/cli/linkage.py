@@ -74,7 +74,7 @@ def run(
     threshold: float = typer.Option(0.3, min=0.0, max=1.0,
                                     help="Match probability from which a pair is a candidate "
                                          "link (joined by average linkage, docs/LINKAGE.md)."),
-    lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL;ZC=ZC;'
+    lists: str = typer.Option(None, help='Lists for estimation, e.g. "POL=POL; ZC=ZC; '
                                          'OTHER=OPV,JZ,GEM" (default: the six national '
                                          "lists, or the simulation's scenario lists)."),
     band: BandMethod = typer.Option(BandMethod.threshold, help="Linkage band: clusterings "
@@ -88,10 +88,11 @@ def run(
     spark_master: str = typer.Option(None, help="--backend spark: local[*] (default) or a "
                                      "cluster, spark://HOST:7077 (ZICHT_SPARK_MASTER)."),
     spark_driver_memory: str = typer.Option(None, help="--backend spark: the driver's memory, "
-                                            "e.g. 8g (default: half the machine's; "
-                                            "ZICHT_SPARK_DRIVER_MEMORY)."),
+                                            "e.g. 8g (default: half the machine's). Each "
+                                            "--spark-* option has a ZICHT_SPARK_* variable "
+                                            "(docs/LINKAGE.md)."),
     spark_executor_memory: str = typer.Option(None, help="--backend spark on a cluster: each "
-                                              "executor's memory (ZICHT_SPARK_EXECUTOR_MEMORY)."),
+                                              "executor's memory."),
     spark_partitions: int = typer.Option(None, help="--backend spark: shuffle "
                                          "partitions (default 4 per core in local mode, 200 on "
                                          "a cluster; ZICHT_SPARK_PARTITIONS)."),

@@ -289,8 +289,8 @@ def publish_cmd(
 
 @app.command("chain")
 def chain_import(
-    file: Path = typer.Argument(..., help="Chain figures CSV: year,area,measure,value,"
-                                          "development_line,source."),
+    file: Path = typer.Argument(..., help="Chain figures CSV: year, area, measure, "
+                                          "value, development_line, source."),
     store: Path = typer.Option(..., help="Folder that keeps the versions."),
 ):
     """Validate chain figures and store them as a new version (the same figures again: no new
