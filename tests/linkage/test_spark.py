@@ -35,8 +35,8 @@ def _java() -> bool:
 needs_java = pytest.mark.skipif(not _java(), reason="the Spark backend needs Java 17")
 
 
-def _zicht(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ZICHT_PSEUDONYM_KEY": KEY}
+def _zicht(*args: str, timeout: float = 600, **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ZICHT_PSEUDONYM_KEY": KEY, **extra}
     return subprocess.run([ZICHT, *args], env=env, capture_output=True, text=True,
                           timeout=timeout)
 
@@ -64,10 +64,15 @@ def test_a_standalone_cluster_links_like_duckdb(simulated, tmp_path):
     assert duck.returncode == 0, duck.stderr
     with StandaloneCluster(workers=2, cores=1, memory="1g",
                            folder=str(tmp_path / "cluster")) as url:
+        scratch = tmp_path / "tmp"
+        scratch.mkdir()
         on_spark = _zicht("link", str(simulated), "--out", str(tmp_path / "spark"),
                           "--backend", "spark", "--spark-master", url,
-                          "--spark-executor-memory", "768m", "--spark-partitions", "8")
+                          "--spark-executor-memory", "768m", "--spark-partitions", "8",
+                          TMPDIR=str(scratch))
         assert on_spark.returncode == 0, on_spark.stderr[-3000:]
+        # Spark's scratch space and checkpoints are gone with the command
+        assert not list(scratch.glob("zicht-spark-*")), list(scratch.iterdir())
         # the job ran on the cluster's executors, not in the driver
         workers = [p for p in (tmp_path / "cluster").glob("work-*/app-*/*/stderr")]
         assert len({p.parts[-4] for p in workers}) == 2, workers

@@ -27,9 +27,11 @@ text) for the process (docs/LINKAGE.md, "Spark").
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import re
+import shutil
 import sys
 import tempfile
 import warnings
@@ -155,6 +157,9 @@ def spark_session(settings: SparkSettings | None = None):
     if active is not None:
         active.stop()
     scratch = tempfile.mkdtemp(prefix="zicht-spark-")
+    # Spark's scratch space and the default checkpoints (gigabytes at a million reports) go
+    # when the process ends, however it ends short of a kill
+    atexit.register(shutil.rmtree, scratch, True)
     exit_on_oom = "-XX:+ExitOnOutOfMemoryError"
     builder = (SparkSession.builder.master(s.master).appName("zicht-linkage")
                .config("spark.jars", similarity_jar_location())
