@@ -474,14 +474,6 @@ class LinkageModel:
                 return float(level.m_probability) if level.m_probability is not None else 0.0
         raise KeyError((comparison, label))
 
-    def level_weights(self) -> dict[str, list[tuple[str, float]]]:
-        """Each comparison's levels as (label, match weight) - NULL levels weigh 0."""
-        out: dict[str, list[tuple[str, float]]] = {}
-        for name, level in self._levels():
-            weight = 0.0 if level.is_null_level else float(level._log2_bayes_factor)
-            out.setdefault(name, []).append((level.label_for_charts, weight))
-        return out
-
     def level_labels(self) -> dict[str, dict[int, str]]:
         """Each comparison's levels by number (the comparison vector value) -> label."""
         out: dict[str, dict[int, str]] = {}

@@ -218,30 +218,20 @@ def linkage_band(graph: Graph, table: pd.DataFrame, lists, method: str = "thresh
 
 
 def add_levels(pairs: pd.DataFrame, model) -> pd.DataFrame:
-    """Each comparison's level label, for review and diagnosis: from the level's number
-    (``gamma_*``) where the pairs carry it, else from the nearest level weight (two levels of
-    equal weight, such as "year unknown" (NULL, 0) and "same year" when EM found it neutral,
-    are then indistinguishable)."""
+    """Each comparison's level label, for review and diagnosis, from the level's number
+    (``gamma_*``, which it replaces).  Read back from the weights, as before, two levels of
+    equal weight could not be told apart: "year unknown" (NULL, 0) and "same year" when EM
+    found it neutral."""
     out = pairs.copy()
-    labels_of = model.level_labels()
-    for comparison, levels in model.level_weights().items():
-        column = f"mw_{comparison}"
+    for comparison, names in model.level_labels().items():
         gamma = f"gamma_{comparison}"
-        if gamma in out.columns:
-            names = labels_of[comparison]
-            categories = list(dict.fromkeys(names.values()))
-            codes = out.pop(gamma).map({k: categories.index(v) for k, v in names.items()})
-            out[f"level_{comparison}"] = pd.Categorical.from_codes(
-                codes.fillna(-1).astype(int), categories=categories)
+        if gamma not in out.columns:
             continue
-        if column not in out.columns:
-            continue
-        labels = list(dict.fromkeys(label for label, _ in levels))
-        weights = np.array([w for _, w in levels])
-        nearest = np.abs(out[column].to_numpy()[:, None] - weights[None, :]).argmin(axis=1)
-        codes = np.array([labels.index(label) for label, _ in levels])[nearest]
+        categories = list(dict.fromkeys(names.values()))
+        codes = out.pop(gamma).map({k: categories.index(v) for k, v in names.items()})
         # categorical: a few bytes per pair instead of a string object (millions of pairs)
-        out[f"level_{comparison}"] = pd.Categorical.from_codes(codes, categories=labels)
+        out[f"level_{comparison}"] = pd.Categorical.from_codes(
+            codes.fillna(-1).astype(int), categories=categories)
     return out
 
 
