@@ -206,6 +206,21 @@ def test_role_matrix(world, app, own_report, mode):
     assert {k: after[k] - before[k] for k in after} == CREATED_PER_PASS
 
 
+def test_an_export_leaves_no_temporary_folder_for_any_role(world, app, own_report, tmp_path,
+                                                          monkeypatch):
+    """The export is written to a temporary folder; refused (role) or served, none is left
+    behind (the refusals once left one empty folder each in /tmp)."""
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    statuses = {who: Client(app, who, "token", world).request("GET", f"{API}/export")
+                .status_code for who in IDENTITIES}
+    assert statuses["analyst"] == 200 and statuses["rep_a"] == 403
+    assert sorted(p.name for p in scratch.iterdir()) == []
+
+
 def test_anonymous_refusal_says_how_to_authenticate(bare_app):
     app = bare_app
     response = TestClient(app).get(f"{API}/reports")

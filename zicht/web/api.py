@@ -344,11 +344,16 @@ def import_file(request: Request, response: Response, actor: ApiActor,
                     "description": "Pseudonymised reports (Parquet)"}})
 def export(request: Request, actor: ApiActor):
     """All reports, pseudonymised (tokens, no clear identifier), as Parquet (analyst role)."""
+    import shutil
     import tempfile
     from pathlib import Path as FsPath
 
     tmp = FsPath(tempfile.mkdtemp(prefix="zicht-export-"))
-    path = registry_of(request).export(actor, tmp)
+    try:
+        path = registry_of(request).export(actor, tmp)
+    except BaseException:  # refused (role, key) or failed: leave no folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
     def cleanup():
         path.unlink(missing_ok=True)
