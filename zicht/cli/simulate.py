@@ -87,7 +87,7 @@ def study(
                                 "(default: all of zicht/series_study.py)."),
     linked: bool = typer.Option(False, "--linked", help="With --series: every replicate end "
                                 "to end, its reports written and linked by `zicht link` "
-                                "(about 15 s a replicate)."),
+                                "(about 30 CPU seconds a replicate)."),
 ):
     """Bias, relative RMSE and interval coverage of estimators on simulated populations."""
     from rich.progress import Progress
