@@ -34,7 +34,7 @@ REPORT_FIELDS = (
     "consent_registration", "consent_care_referral", "age_at_report", "age_band", "sex",
     "nationality", "country_of_birth", "residence_status", "exploitation_forms", "sector",
     "nr_group", "place_of_exploitation", "complaint_filed", "reflection_period",
-    "shelter_requested", "shelter_placed",
+    "shelter_requested", "shelter_placed", "referred_to_care",
 )
 
 

@@ -45,6 +45,7 @@ FORMAT_COLUMNS = (
     "birth_year", "age_at_report", "age_band", "sex", "nationality", "country_of_birth",
     "residence_status", "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
+    "referred_to_care",
 )
 IDENTIFYING = ("given_name", "surname", "birth_date", "birth_year")
 
@@ -91,6 +92,8 @@ ALIASES = {
     "bedenktijd": "reflection_period",
     "opvang_gevraagd": "shelter_requested",
     "opvang_geplaatst": "shelter_placed",
+    "doorverwezen_naar_zorg": "referred_to_care", "doorverwijzing_naar_zorg": "referred_to_care",
+    "doorverwezen_zorg": "referred_to_care",
 }
 # names too vague to map: the message says what to use instead (an English msgid; the Dutch is
 # in the catalogue, zicht/i18n.py)

@@ -68,7 +68,7 @@ FIELD_LABELS = (
     NC_("field", "exploitation_forms"), NC_("field", "nr_group"),
     NC_("field", "place_of_exploitation"), NC_("field", "complaint_filed"),
     NC_("field", "reflection_period"), NC_("field", "shelter_requested"),
-    NC_("field", "shelter_placed"),
+    NC_("field", "shelter_placed"), NC_("field", "referred_to_care"),
 )
 
 
@@ -121,6 +121,7 @@ def validate_report(record: dict, lang: str = "nl",
     code_of("reflection_period", REFLECTION, upper=False)
     code_of("shelter_requested", YES_NO, upper=False)
     code_of("shelter_placed", YES_NO, upper=False)
+    code_of("referred_to_care", YES_NO, upper=False)
     code_of("nr_group", tuple(codes.NR_GROUPS), upper=False)
     if out.get("age_band") and out["age_band"] not in codes.AGE_BANDS:
         err("age_band", "code", value=out["age_band"], allowed=", ".join(codes.AGE_BANDS))

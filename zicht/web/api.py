@@ -82,6 +82,7 @@ class ReportIn(BaseModel):
     reflection_period: Text = Field(None, description=_codes(v.REFLECTION))
     shelter_requested: Text = Field(None, description=_codes(v.YES_NO))
     shelter_placed: Text = Field(None, description=_codes(v.YES_NO))
+    referred_to_care: Text = Field(None, description=_codes(v.YES_NO))
 
     def record(self) -> dict:
         return {k: val for k, val in self.model_dump().items() if val is not None}
@@ -131,6 +132,7 @@ class ReportOut(BaseModel):
     reflection_period: Text = None
     shelter_requested: Text = None
     shelter_placed: Text = None
+    referred_to_care: Text = None
 
 
 class ReportPage(BaseModel):

@@ -79,6 +79,7 @@ FIELD_TEXT = {
     "reflection_period": (N_("Reflection period"), None),
     "shelter_requested": (N_("Shelter requested"), None),
     "shelter_placed": (N_("Shelter placed"), None),
+    "referred_to_care": (N_("Referred to care"), None),
 }
 
 CHOICES = {  # value lists of the validation module, labelled
@@ -107,7 +108,7 @@ CHANNELS = {"form": N_("form"), "api": N_("API"), "bulk": N_("file import")}
 VALUE_CHOICES = {"legal_basis": "legal_basis", "consent_registration": "consent",
                  "consent_care_referral": "consent", "complaint_filed": "complaint_filed",
                  "reflection_period": "reflection_period", "shelter_requested": "yes_no",
-                 "shelter_placed": "yes_no"}
+                 "shelter_placed": "yes_no", "referred_to_care": "yes_no"}
 VALUE_CODES = {"sex": codes.SEXES, "reporter_category": codes.REPORTER_CATEGORIES,
                "nr_group": codes.NR_GROUPS}
 HIDDEN = ("id", "organisation", "age_band")  # shown apart, or only when no age was given
@@ -392,6 +393,7 @@ def install(app: FastAPI) -> None:
                 "reflection_period": _opts(CHOICES["reflection_period"], lang),
                 "shelter_requested": _opts(CHOICES["yes_no"], lang),
                 "shelter_placed": _opts(CHOICES["yes_no"], lang),
+                "referred_to_care": _opts(CHOICES["yes_no"], lang),
             },
             places=place_options(_year_of(values)))
 

@@ -21,7 +21,8 @@ PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_da
                   "consent_registration", "consent_care_referral", "age_at_report", "age_band",
                   "sex", "nationality", "country_of_birth", "residence_status",
                   "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
-                  "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed")
+                  "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
+                  "referred_to_care")
 
 
 @dataclass
