@@ -46,6 +46,7 @@ from .chain import write_chain
 from .detection import detect
 from .noise import apply_noise
 from .population import age_at, age_band, object_frame, person_years
+from .protection import draw as draw_protection
 from .scenario import Scenario
 
 REPORT_COLUMNS = [
@@ -55,6 +56,7 @@ REPORT_COLUMNS = [
     "age_band", "sex", "nationality", "country_of_birth", "residence_status",
     "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
+    "referred_to_care",
 ]
 MIX_FORMS = ("SEX;LAB", "LAB;CRIM", "SEX;CRIM")
 
@@ -101,21 +103,26 @@ def _stated_age(age: np.ndarray, recorded: np.ndarray, received: np.ndarray) -> 
 def simulate_years(scenario: Scenario, years: list[int], seed: int) -> Iterator[YearBatch]:
     """Generate the years one by one (memory stays at one year's worth)."""
     root = np.random.SeedSequence(seed)
-    pop_seq, det_seq, rep_seq = root.spawn(3)
+    # a fourth stream for the process fields: spawning it leaves the first three as they were
+    pop_seq, det_seq, rep_seq, prot_seq = root.spawn(4)
     first_report = 1
-    for (year, persons), dseq, rseq in zip(
+    for (year, persons), dseq, rseq, pseq in zip(
         person_years(scenario, years, pop_seq), det_seq.spawn(len(years)),
-        rep_seq.spawn(len(years)), strict=True,
+        rep_seq.spawn(len(years)), prot_seq.spawn(len(years)), strict=True,
     ):
         seen = detect(scenario, persons, np.random.default_rng(dseq))
         reports, truth = make_reports(scenario, year, persons, seen, first_report,
-                                      np.random.default_rng(rseq))
+                                      np.random.default_rng(rseq), np.random.default_rng(pseq))
         first_report += len(reports)
         yield YearBatch(year, persons, seen, reports, truth)
 
 
 def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.ndarray,
-                 first_id: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 first_id: int, rng: np.random.Generator,
+                 process_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One year's reports (and which person each is): ``rng`` draws the reports, their names
+    and noise; ``process_rng`` the complaint and the protection each person got
+    (:mod:`zicht.simulate.protection`)."""
     cats = np.array(list(scenario.reporters))
     pi, rj = np.nonzero(seen)
     copies = rng.geometric(1.0 - scenario.duplicate_rate, size=pi.size) if pi.size else pi
@@ -139,11 +146,11 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
     residence = np.where(dutch, "NL_citizen", np.array(
         ["EU_citizen", "asylum_seeker", "irregular", "residence_permit", "unknown"]
     )[rng.choice(5, n, p=[.35, .2, .2, .1, .15])])
-    complaint = np.array(["yes", "no", "considering", "unknown"])[
-        rng.choice(4, n, p=[.3, .4, .1, .2])]
-    reflection = np.where(dutch, "not_applicable", np.array(
-        ["offered", "granted", "no", "unknown"])[rng.choice(4, n, p=[.2, .2, .4, .2])])
-    shelter_req = rng.random(n) < 0.35
+    # the process fields come from their own stream (below); these three draws stay, unused,
+    # so that the names and their noise drawn next are those earlier versions drew
+    rng.choice(4, n, p=[.3, .4, .1, .2])
+    rng.choice(4, n, p=[.2, .2, .4, .2])
+    rng.random(n)
     clear = pd.DataFrame({
         "given_name": p["given_name"], "surname_prefix": p["surname_prefix"],
         "surname": p["surname"],
@@ -179,10 +186,7 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "sector": p["sector"],
         "nr_group": p["nr_group"],
         "place_of_exploitation": np.where(rng.random(n) < 0.1, "", p["place"]),
-        "complaint_filed": complaint,
-        "reflection_period": reflection,
-        "shelter_requested": np.where(shelter_req, "yes", "no"),
-        "shelter_placed": np.where(shelter_req & (rng.random(n) < 0.7), "yes", "no"),
+        **draw_protection(scenario.protection, p["person_id"].to_numpy(), dutch, process_rng),
     })[REPORT_COLUMNS]
     reports["age_at_report"] = reports["age_at_report"].mask(reports["age_at_report"] < 0)
     truth = object_frame({

@@ -20,6 +20,7 @@ import yaml
 
 from .. import codes
 from .noise import NoiseConfig
+from .protection import Protection, parse_protection
 
 REPORTER_CATEGORIES = tuple(c for c in codes.REPORTER_CATEGORIES if c != "UNK")
 FORMS = tuple(codes.FORMS)
@@ -79,6 +80,8 @@ class Scenario:
     mse_lists: dict[str, tuple[str, ...]]  # lists for estimation -> reporter categories merged
     # relative change of the number of victims a year, from the first simulated year (a trend)
     victims_trend: float = 0.0
+    # complaint and protection per person-year (zicht.simulate.protection): no gap by default
+    protection: Protection = field(default_factory=Protection)
 
     def victims_in(self, year: int, first_year: int) -> int:
         """The true number of victims in ``year`` of a run that starts in ``first_year``."""
@@ -145,7 +148,7 @@ def _known(mapping: dict, key: str, allowed: set[str]) -> None:
 
 TOP_KEYS = {"name", "description", "victims_per_year", "victims_trend", "carry_over",
             "population", "reporters", "heterogeneity", "dependence", "duplicate_rate", "noise",
-            "mse_lists"}
+            "mse_lists", "protection"}
 
 
 def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
@@ -255,6 +258,7 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         duplicate_rate=_duplicate_rate(data.get("duplicate_rate", 0.0)),
         noise=noise,
         mse_lists=mse_lists,
+        protection=parse_protection(data.get("protection"), _fail, _prob, _distribution),
     )
 
 
@@ -271,8 +275,9 @@ def shipped_scenarios() -> list[str]:
                   if p.name.endswith(".yaml"))
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """A shipped scenario by name (``nl-baseline``) or a YAML file, with optional overrides."""
+def _read(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[Any, str]:
+    """The raw mapping of a shipped scenario or a YAML file (its ``base`` resolved), and its
+    label for messages."""
     path = Path(str(name_or_path))
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -290,6 +295,26 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
         raise ScenarioError(f"{label}: not valid YAML{at}") from None
+    if isinstance(data, dict) and "base" in data:
+        base = data["base"]
+        if not isinstance(base, str) or not base:
+            _fail("base", f"expected the name or file of a scenario, got {base!r}")
+        chain = (*seen, label)
+        if base in chain:
+            _fail("base", f"scenarios built on each other in a circle: "
+                          f"{' -> '.join((*chain, base))}")
+        raw, _ = _read(base, chain)
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{base}: a scenario is a mapping of keys to values")
+        data = {**raw, **{k: v for k, v in data.items() if k != "base"}}
+    return data, label
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A shipped scenario by name (``nl-baseline``) or a YAML file, with optional overrides.
+    A file may start from another scenario (``base: nl-baseline``) and replace some of its
+    keys, each key as a whole."""
+    data, label = _read(name_or_path)
     if overrides:
         data = {**data, **overrides}
     return parse_scenario(data, label)
