@@ -250,7 +250,8 @@ def dutch_site(tmp_path, monkeypatch):
 
 PAGES = {
     None: ("/", "/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
-           "/dashboard/reporting-obligation", "/annual-reports", "/methods", "/downloads",
+           "/dashboard/reporting-obligation", "/dashboard/protection", "/annual-reports",
+           "/methods", "/downloads",
            "/about", "/accessibility", "/api/v1/docs", "/no-such-page"),
     "reporter": ("/", "/reports", "/reports/new", "/import"),
     "analyst": ("/", "/reports", "/dashboard/methods", "/dashboard/review",

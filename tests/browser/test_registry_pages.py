@@ -82,7 +82,8 @@ def test_another_organisation_does_not_see_the_report(site, page):
 
 PAGES = {  # every page of every role (the reflow test in test_public_site.py reads it too)
     None: ["/", "/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
-           "/annual-reports", "/methods", "/about", "/accessibility", "/downloads",
+           "/dashboard/protection", "/annual-reports", "/methods", "/about", "/accessibility",
+           "/downloads",
            "/embed/overview", "/embed/breakdowns/sex", "/embed/overlap"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
     "ali": ["/", "/reports", "/dashboard/methods", "/dashboard/whatif",
@@ -142,7 +143,8 @@ CSP_WATCH = """window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(
   `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
 ), true);"""
-CHART_PAGES = {None: ["/dashboard", "/dashboard/breakdowns", "/dashboard/overlap"],
+CHART_PAGES = {None: ["/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
+                      "/dashboard/protection"],
                "ali": ["/dashboard/methods"]}
 
 

@@ -41,6 +41,22 @@ def realistic_overlap(k: int = 10) -> dict:
         for c, v in p.published.items()]}
 
 
+def protection_rows() -> list[dict]:
+    """Two years of a hand-made registry with a protection gap (report rows for
+    ``tests.monitor.test_protection._data``): with a complaint three quarters placed in
+    shelter, without one a quarter; 11 persons with a complaint referred to care against 4
+    without (a row to suppress at k = 10)."""
+    rows = []
+    for year, with_n, without_n in ((2023, 50, 70), (2024, 60, 80)):
+        rows += [{"person": f"w{year}-{i}", "year": year, "complaint": "yes", "requested": "yes",
+                  "placed": "yes" if i < 0.75 * with_n else "no",
+                  "referred": "yes" if i < 11 else "no"} for i in range(with_n)]
+        rows += [{"person": f"o{year}-{i}", "year": year, "complaint": "no", "requested": "yes",
+                  "placed": "yes" if i < without_n // 4 else "no",
+                  "referred": "yes" if i < 4 else "no"} for i in range(without_n)]
+    return rows
+
+
 _BUILT: list[str] = []  # the publication's text, built once per test process
 
 
@@ -116,4 +132,10 @@ def _build(path: Path) -> str:
         "total": {"observed": 500, "estimate": 2100.0, "ci_low": 1610.0, "ci_high": 2900.0},
         "note": ""}}}
     pub["public"]["groups"] = public_groups({2024: strata}, REALISTIC_BREAKDOWNS, 10)
+    # the hand-made persons are too few to compare with and without a complaint: the pages
+    # get the protection of a larger hand-made registry, as publish() protects it
+    from tests.monitor.test_protection import _data
+    from zicht.monitor.protection import published
+
+    pub["public"]["protection"] = published(_data(protection_rows()), k=10)
     return json.dumps(pub)

@@ -146,8 +146,9 @@ def test_every_definition_is_complete():
     for key, ind in INDICATORS.items():
         assert ind.key == key
         assert ind.name_nl and ind.name_en and ind.counts_nl and ind.counts_en, key
-        assert ind.unit in ("count", "share", "ratio", "rate"), key
-        assert (ind.denominator is None) == (ind.unit == "count"), key
+        assert ind.unit in ("count", "share", "ratio", "rate", "points"), key
+        # a count and a difference of shares (percentage points) have no denominator
+        assert (ind.denominator is None) == (ind.unit in ("count", "points")), key
 
 
 def test_a_changed_definition_needs_a_new_version():

@@ -45,7 +45,11 @@ def test_tables_and_figures_are_numbered_in_order(doc):
     tables = [c["table"] for c in ctx["whatif"]["categories"]]
     assert tables == sorted(tables) and tables[0] > max(
         line["table"] or 0 for line in ctx["targets"])
-    assert ctx["appendix"]["definitions_table"] == tables[-1] + 1
+    # then the protection chapter's tables, then the appendix's
+    protection = ctx["protection"]
+    after = [protection["table"], *(t["table"] for t in protection["tables"])]
+    assert after == list(range(tables[-1] + 1, tables[-1] + 1 + len(after)))
+    assert ctx["appendix"]["definitions_table"] == after[-1] + 1
 
 
 def test_no_chapter_without_a_what_if(tmp_path):

@@ -247,3 +247,36 @@ def to_svg(chart) -> str:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(spec(chart))
+
+
+def protection_gaps(cells: list[dict], outcomes: dict[str, str], lang: str = "nl",
+                    width: int = 460, height: int = 240):
+    """The gap between persons with and without a complaint per year (percentage points), a
+    point and its interval per outcome, and the zero line: an interval that crosses it shows
+    no gap.  ``cells`` are ``public.protection``'s rows of everyone (no breakdown);
+    ``outcomes`` names each outcome (msgids)."""
+    import altair as alt
+
+    _ = translator(lang)
+    rows = [{"year": str(c["year"]), "outcome": _(outcomes[c["outcome"]]),
+             "gap": 100 * c["gap"], "low": 100 * c["low"], "high": 100 * c["high"]}
+            for c in cells if c.get("gap") is not None and c["outcome"] in outcomes]
+    frame = pd.DataFrame(rows, columns=["year", "outcome", "gap", "low", "high"])
+    points = _("percentage points")
+    x = alt.X("year:O", title=_label("year", lang), axis=alt.Axis(labelAngle=0))
+    color = alt.Color("outcome:N", title=None, legend=alt.Legend(orient="bottom", columns=2),
+                      scale=alt.Scale(range=[BLUE, PURPLE, "#e17000", "#39870c"]))
+    tip = [alt.Tooltip("year:O", title=_label("year", lang)),
+           alt.Tooltip("outcome:N", title=_("outcome")),
+           alt.Tooltip("gap:Q", title=points, format="+.1f"),
+           alt.Tooltip("low:Q", title="95% -", format="+.1f"),
+           alt.Tooltip("high:Q", title="95% +", format="+.1f")]
+    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color=GREY, strokeWidth=2).encode(
+        y="zero:Q")
+    base = alt.Chart(frame)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=x, xOffset="outcome:N", y=alt.Y("low:Q", title=points), y2="high:Q", color=color,
+        tooltip=tip)
+    dots = base.mark_point(filled=True, size=60, opacity=1).encode(
+        x=x, xOffset="outcome:N", y="gap:Q", color=color, tooltip=tip)
+    return alt.layer(zero, rules, dots).properties(width=width, height=height)

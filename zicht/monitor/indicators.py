@@ -26,13 +26,17 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..i18n import number_symbols
+from ..i18n import N_, number_symbols, translator
 from .inputs import MonitorData, MonitorInputError, is_missing
+from .protection import BREAKDOWNS as GAP_BREAKDOWNS
+from .protection import gap as complaint_gap
 
 PERSON_BREAKDOWNS = ("sex", "age_band", "minor", "form", "nationality_group", "dutch", "region")
 REPORT_BREAKDOWNS = ("reporter_category", "sex", "age_band", "minor", "form",
                      "nationality_group", "region", "obliged")
 KEY_FIELDS = ("sex", "age_band", "nationality", "exploitation_forms", "place_of_exploitation")
+EXTRA_COLUMNS = ("low", "high", "smallest")  # see Indicator.compute
+POINTS = N_("{value} pp")  # percentage points
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Indicator:
     counts_en: str
     numerator: str
     denominator: str | None
-    unit: str  # count, share, ratio, rate
+    unit: str  # count, share, ratio, rate, points (a difference of shares)
     breakdowns: tuple[str, ...]
     source: str
     domain: str  # the item of docs/DOMAIN.md section 6 it implements
@@ -67,6 +71,9 @@ class Indicator:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def compute(self, data: MonitorData, by: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+        """The long table; an indicator with an interval adds ``low`` and ``high``, and
+        ``smallest``: the smallest count of persons behind a value, for disclosure control
+        where numerator and denominator are no counts (a difference of two shares)."""
         by = tuple(by)
         unknown = [b for b in by if b not in self.breakdowns]
         if unknown:
@@ -74,7 +81,9 @@ class Indicator:
                 f"{self.key} cannot be broken down by {unknown[0]!r} (allowed: "
                 f"{', '.join(self.breakdowns) or 'none'})")
         out = self.fn(data, by)
-        return out[["year", *by, "numerator", "denominator", "value"]].reset_index(drop=True)
+        extra = [c for c in EXTRA_COLUMNS if c in out.columns]
+        return out[["year", *by, "numerator", "denominator", "value", *extra]].reset_index(
+            drop=True)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -176,6 +185,23 @@ def _share_of_persons(field: str):
         return out
 
     compute.__name__ = f"_share_{field}"
+    return compute
+
+
+def _gap_of(outcome: str):
+    """Share with a complaint minus share without (zicht.monitor.protection), with its
+    interval; ``smallest`` is the smallest non-zero of the four counts behind it."""
+    def compute(data: MonitorData, by):
+        out = complaint_gap(data, by, (outcome,))
+        counts = out[["n_with", "k_with", "n_without", "k_without"]].to_numpy(dtype=float)
+        positive = np.where(counts > 0, counts, np.inf).min(axis=1)
+        out["smallest"] = np.where(np.isfinite(positive), positive, np.nan)
+        out["numerator"] = out["gap"]
+        out["denominator"] = np.nan
+        out["value"] = out["gap"]
+        return out
+
+    compute.__name__ = f"_gap_{outcome}"
     return compute
 
 
@@ -357,6 +383,18 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "aandeel personen dat in de opvang is geplaatst",
               "share of persons placed in a shelter", "persons placed", "persons", "share",
               PERSON_BREAKDOWNS, _R, "6.6", _share_of_persons("shelter_placed")),
+    *(Indicator(f"complaint_gap_{outcome}", 1, f"verschil {nl} met en zonder aangifte",
+                f"gap in {en}, with and without a complaint",
+                f"aandeel met aangifte min aandeel zonder aangifte ({nl}), in procentpunten, "
+                "met 95%-interval", f"share with a complaint minus share without ({en}), in "
+                "percentage points, with its 95% interval",
+                "share with a complaint minus share without", None, "points", GAP_BREAKDOWNS,
+                _L, "6.6", _gap_of(outcome))
+      for outcome, nl, en in (
+          ("reflection_period", "bedenktijd", "reflection period"),
+          ("shelter_requested", "opvang aangevraagd", "shelter requested"),
+          ("shelter_placed", "in opvang geplaatst", "placed in shelter"),
+          ("referred_to_care", "doorverwezen naar zorg", "referred to care"))),
     Indicator("registered_per_100k", 1, "geregistreerden per 100.000 inwoners",
               "registered per 100,000 population",
               "geregistreerde personen per 100.000 inwoners op 1 januari (zonder uitsplitsing: "
@@ -414,18 +452,22 @@ def _symbols(lang: str) -> dict[str, str]:
 
 
 def format_value(value: float, unit: str, lang: str = "en") -> str:
-    """A value as people read it: shares as percentages, ratios and rates with two decimals,
-    counts whole; in the language's decimal sign and digit grouping (Dutch: decimal comma,
-    thousands point)."""
+    """A value as people read it: shares as percentages, differences of shares in percentage
+    points ("+12.3 pp"; Dutch "+12,3 %-punt"), ratios and rates with two decimals, counts whole;
+    in the language's decimal sign and digit grouping (Dutch: decimal comma, thousands
+    point)."""
     if unit == "share":
         text = f"{value:.1%}"
+    elif unit == "points":  # a difference of shares, in percentage points
+        text = f"{100 * value:+.1f}"
     elif unit in ("ratio", "rate"):
         text = f"{value:,.2f}"
     else:
         text = f"{value:,.0f}"
     symbols = _symbols(lang)  # the locale's signs: 1,234.5 -> 1.234,5 in Dutch
-    return text.replace(",", "\u2009").replace(".", symbols["decimal"]).replace(
+    text = text.replace(",", "\u2009").replace(".", symbols["decimal"]).replace(
         "\u2009", symbols["group"])
+    return translator(lang)(POINTS).format(value=text) if unit == "points" else text
 
 
 def recorded_versions() -> dict[str, dict[str, str]]:

@@ -22,7 +22,11 @@ REPORT_FIELDS = (
     "report_id", "reporter_category", "reference_year", "legal_basis", "age_band", "sex",
     "nationality", "residence_status", "exploitation_forms", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
+    "referred_to_care",
 )
+# fields added after exports were first made: an older export lacks them, and they read as not
+# recorded ("")
+OPTIONAL_REPORT_FIELDS = ("referred_to_care",)
 PERSON_FIELDS = ("person_id", "sex", "age_band", "form", "nationality_group", "region")
 MINOR_BANDS = ("0-11", "12-17")
 MISSING = ("", "U", "UNK", "unknown", "nan", "None")
@@ -46,6 +50,8 @@ class MonitorData:
     _person_years: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
+        self.reports = self.reports.assign(**{f: "" for f in OPTIONAL_REPORT_FIELDS
+                                              if f not in self.reports.columns})
         _require(self.reports, REPORT_FIELDS, "reports")
         _require(self.persons, PERSON_FIELDS, "persons")
         _require(self.report_persons, ("report_id", "person_id"), "report_persons")
@@ -107,17 +113,26 @@ class MonitorData:
         flags = pd.DataFrame({
             "person_id": r["person_id"], "year": r["reference_year"],
             "complaint_filed": r["complaint_filed"].eq("yes"),
+            # "no" and "considering" (not yet filed) say the person has not filed one
+            "complaint_known": r["complaint_filed"].isin(("yes", "no", "considering")),
             "reflection_period": r["reflection_period"].isin(("offered", "granted")),
+            # Dutch nationals are not offered one: a report says "not_applicable"
+            "reflection_applicable": ~r["reflection_period"].eq("not_applicable"),
             "shelter_requested": r["shelter_requested"].eq("yes"),
             "shelter_placed": r["shelter_placed"].eq("yes"),
+            "referred_to_care": r["referred_to_care"].eq("yes"),
             "obliged": r["obliged"],
         })
         keys = ["person_id", "year"]
         g = flags.groupby(keys, sort=True)
         frame = g.agg(reports=("obliged", "size"), complaint_filed=("complaint_filed", "any"),
+                      complaint_known=("complaint_known", "any"),
                       reflection_period=("reflection_period", "any"),
+                      reflection_applicable=("reflection_applicable", "any"),
                       shelter_requested=("shelter_requested", "any"),
-                      shelter_placed=("shelter_placed", "any"), obliged=("obliged", "any"))
+                      shelter_placed=("shelter_placed", "any"),
+                      referred_to_care=("referred_to_care", "any"),
+                      obliged=("obliged", "any"))
         cats = (r[["person_id", "reference_year", "reporter_category"]]
                 .drop_duplicates()
                 .sort_values(["person_id", "reference_year", "reporter_category"])
@@ -155,6 +170,8 @@ def _read(path: Path, fields) -> pd.DataFrame:
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if columns is not None:
+        frame = frame.assign(**{f: "" for f in OPTIONAL_REPORT_FIELDS
+                                if f in columns and f not in frame.columns})
         _require(frame, columns, str(path))
         frame = frame[columns]
     return frame

@@ -12,12 +12,13 @@ from ..i18n import N_, NC_, format_number, format_percent, translator
 
 BREAKDOWN_NAMES = {"sex": N_("sex"), "age_band": N_("age band"),
                    "form": N_("form of exploitation"), "nationality_group": N_("nationality"),
-                   "region": N_("region of exploitation")}
+                   "region": N_("region of exploitation"), "minor": N_("minor or adult")}
 # the levels by code: (Dutch, English) pairs, as zicht.codes names them
 # sex X is not written "x", which marks a suppressed cell in the report
 LEVELS = {"sex": {**SEXES, "X": ("overig (X)", "other (X)")}, "form": NR_GROUPS,
           "nationality_group": NATIONALITY_GROUPS, "region": REGIONS,
-          "age_band": {"unknown": ("onbekend", "unknown")}}
+          "age_band": {"unknown": ("onbekend", "unknown")},
+          "minor": {"minor": ("minderjarig", "minor"), "adult": ("meerderjarig", "adult")}}
 STATUS = {"on track": N_("on track"), "at risk": N_("at risk"),
           "off track": N_("off track"), "no data": N_("no data")}
 # method verdicts: msgids in the context "verdict" ("ok" reads "geen bezwaar" in Dutch)
@@ -31,7 +32,7 @@ VERDICTS = frozenset((
 
 # an indicator's unit, in the context "unit" ("share" reads "aandeel" in Dutch)
 UNITS = (NC_("unit", "count"), NC_("unit", "share"), NC_("unit", "ratio"))
-UNIT_NAMES = {"rate": NC_("unit", "per 100,000")}
+UNIT_NAMES = {"rate": NC_("unit", "per 100,000"), "points": NC_("unit", "percentage points")}
 # the words of an indicator's declaration that the report and the methods page show: its
 # numerator, denominator and source (zicht.monitor.indicators declares them in English)
 TERMS = frozenset((
@@ -45,7 +46,7 @@ TERMS = frozenset((
     N_("persons with a complaint"), N_("persons with two or more reporter categories"),
     N_("population / 100,000"), N_("prosecutions"), N_("registered persons"),
     N_("registered persons (NL)"), N_("registry (reports)"), N_("reports"),
-    N_("reports from obliged reporters")))
+    N_("reports from obliged reporters"), N_("share with a complaint minus share without")))
 
 
 def unit(value: str, lang: str) -> str:

@@ -27,9 +27,11 @@ from ..codes import CARIBBEAN_REGIONS
 
 # 2: small categories pooled before disclosure control (overlap codes ``other:<n>``,
 # breakdowns' ``pooled``) and the public estimates by group (``public.groups``); a file of
-# version 1 is still read (it has neither), a zicht that reads only 1 refuses a 2 by name
-FORMAT_VERSION = 2
-READS = (1, 2)  # the format versions this code reads
+# version 1 is still read (it has neither), a zicht that reads only 1 refuses a 2 by name.
+# 3: protection with and without a complaint (``public.protection``) and indicators whose
+# values carry an interval (``low``, ``high``); versions 1 and 2 are read (without them)
+FORMAT_VERSION = 3
+READS = (1, 2, 3)  # the format versions this code reads
 
 # the keys every publication has, with their JSON types (dotted: inside "public" / "analyst")
 REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -43,7 +45,7 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "public.programme": list, "analyst.breakdowns": dict, "analyst.overlap": dict,
     "analyst.comparison": dict, "analyst.calibration": dict, "analyst.strata": dict,
     "public.trend": dict, "public.hidden": dict, "analyst.series": dict,
-    "public.whatif": dict, "public.groups": dict,
+    "public.whatif": dict, "public.groups": dict, "public.protection": dict,
 }
 INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "version": (int, str), "name_nl": str, "name_en": str, "unit": str,
@@ -146,6 +148,15 @@ def check(doc: Any, name: str = "publication") -> None:
     for i, e in enumerate(doc["public"].get("estimates") or []):
         if not isinstance(e, dict) or not _is(e.get("year"), int):
             raise PublicationError(f"{name}: public.estimates[{i}] has no integer year")
+    protection = doc["public"].get("protection")
+    if protection is not None:
+        _check_keys(protection, {"cells": list, "outcomes": list}, "public.protection.", name,
+                    required=True)
+        for i, c in enumerate(protection["cells"]):
+            if not isinstance(c, dict) or not _is(c.get("year"), int) \
+                    or not isinstance(c.get("outcome"), str):
+                raise PublicationError(f"{name}: public.protection.cells[{i}] has no integer "
+                                       "year and outcome")
     groups = doc["public"].get("groups")
     if groups is not None:
         _check_keys(groups, {"years": list, "by": dict}, "public.groups.", name, required=True)

@@ -36,6 +36,7 @@ from .estimates import annotate_changes, hidden_range
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
 from .pooling import is_pool, is_pool_level, pool_combinations, pool_degrees, pool_levels
+from .protection import published as published_protection
 from .publication import FORMAT_VERSION, check
 
 BREAKDOWNS = ("sex", "age_band", "form", "nationality_group", "region")
@@ -65,9 +66,15 @@ def _indicator_values(data: MonitorData, k: int) -> list[dict[str, Any]]:
         frame = ind.compute(data)
         values = []
         for row in frame.itertuples(index=False):
-            small = _identifies(ind, row.numerator, row.denominator, k)
-            values.append({"year": int(row.year), "value": None if small else row.value,
-                           "suppressed": small})
+            if "smallest" in frame.columns:  # a difference of shares: the counts behind it
+                small = 0 < row.smallest < k if not pd.isna(row.smallest) else False
+            else:
+                small = _identifies(ind, row.numerator, row.denominator, k)
+            value = {"year": int(row.year), "value": None if small else row.value,
+                     "suppressed": small}
+            if "low" in frame.columns:
+                value.update(low=None if small else row.low, high=None if small else row.high)
+            values.append(value)
         out.append({"key": key, "version": ind.version, "fingerprint": ind.fingerprint,
                     "name_nl": ind.name_nl, "name_en": ind.name_en, "counts_nl": ind.counts_nl,
                     "counts_en": ind.counts_en, "unit": ind.unit, "source": ind.source,
@@ -510,6 +517,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "whatif": _whatif(calibration, k, compare_methods, whatif_replicates),
             "groups": _groups(linkage_dir, years, public_breakdowns, k)
             if linkage_dir is not None else None,
+            "protection": published_protection(data, k),
         },
         "analyst": {
             "breakdowns": analyst_breakdowns,

@@ -178,7 +178,7 @@ def _fmt(x: float, unit: str, lang: str) -> str:
 def _slope(x: float, unit: str, lang: str) -> str:
     """A trend per year: percentage points for shares, else the indicator's unit."""
     _ = translator(lang)
-    if unit == "share":
+    if unit in ("share", "points"):
         text = f"{x * 100:+.2f}".replace(".", number_symbols(lang)["decimal"])
         return _("{value} percentage points a year").format(value=text)
     sign = "+" if x >= 0 else "-"

@@ -18,6 +18,7 @@ from .chapters import (
     estimate,
     overlap,
     overview,
+    protection,
     summary,
     targets,
     whatif,
@@ -47,6 +48,7 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
         "estimate": estimate(data, n),
         "targets": targets(data, n),
         "whatif": whatif(data, n),
+        "protection": protection(data, n),
         "appendix": appendix(data, n),
     }
     return {

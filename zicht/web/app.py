@@ -139,13 +139,14 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         pages.install(app)
-        from . import dashboard, downloads, embed, public, review, whatif_public
+        from . import dashboard, downloads, embed, protection, public, review, whatif_public
 
         public.install(app)
         downloads.install(app)
         dashboard.install(app)
         embed.install(app)
         whatif_public.install(app)
+        protection.install(app)
         review.install(app)
 
     @app.get("/healthz", include_in_schema=False)

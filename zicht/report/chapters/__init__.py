@@ -7,9 +7,10 @@ from .breakdowns import breakdowns
 from .estimate import estimate
 from .overlap import overlap
 from .overview import overview
+from .protection import protection
 from .summary import summary
 from .targets import targets
 from .whatif import whatif
 
-__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "summary", "targets",
-           "whatif"]
+__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "protection", "summary",
+           "targets", "whatif"]
