@@ -5,8 +5,7 @@ a complaint): ``zicht simulate`` and ``zicht link`` as a user runs them, then th
 outcome and year for everyone (:func:`zicht.monitor.protection.gap`).  Printed per scenario and
 outcome: the rows, how many show a gap (the interval excludes zero: the false-alarm rate on
 ``nl-baseline``, the power on the other), and how often the interval holds the scenario's true
-gap (coverage; the reflection period is left out of coverage, as it is recorded on 80 % of the
-reports, which lowers both shares).  Then the same by each breakdown (the rows where both groups
+gap (coverage).  Then the same by each breakdown (the rows where both groups
 have at least 10 persons): how often a gap is shown there.
 
     .venv/bin/python bench/protection_study.py --seeds 1-5 --years 2023-2024
@@ -30,7 +29,6 @@ from zicht.monitor.protection import BREAKDOWNS, OUTCOMES, gap
 from zicht.simulate.scenario import load_scenario
 
 SCENARIOS = ("nl-baseline", "nl-protection-gap")
-COVERED = ("shelter_requested", "shelter_placed", "referred_to_care")  # on every report
 
 
 def _zicht(*args: str, env: dict) -> None:
@@ -72,7 +70,6 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
         rows=("found", "size"), persons_with=("n_with", "median"),
         persons_without=("n_without", "median"), true_gap=("true", "first"),
         mean_gap=("gap", "mean"), shown=("found", "mean"), coverage=("covers", "mean"))
-    out.loc[out.index.get_level_values("outcome") == "reflection_period", "coverage"] = None
     return out.reindex(pd.MultiIndex.from_product([SCENARIOS, list(OUTCOMES)]))
 
 

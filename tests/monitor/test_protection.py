@@ -34,6 +34,7 @@ def test_wilson_equals_scipy():
     n = rng.integers(1, 400, 200)
     k = rng.binomial(n, rng.random(200))
     low, high = wilson(k, n)
+    assert np.isnan(wilson(0, 0)).all()  # no persons, no interval
     for i in range(200):
         ci = binomtest(int(k[i]), int(n[i])).proportion_ci(0.95, "wilson")
         assert low[i] == pytest.approx(ci.low, abs=1e-12)
@@ -75,7 +76,9 @@ def _data(rows: list[dict]) -> MonitorData:
         "shelter_requested": r.get("requested", "no"), "shelter_placed": r.get("placed", "no"),
         "referred_to_care": r.get("referred", "no"),
     } for i, r in enumerate(rows)])
-    persons = pd.DataFrame([{"person_id": p, "sex": "F", "age_band": "23-29", "form": "SEX",
+    first = {r["person"]: r for r in reversed(rows)}  # a person's first row
+    persons = pd.DataFrame([{"person_id": p, "sex": first[p].get("sex", "F"),
+                             "age_band": first[p].get("age_band", "23-29"), "form": "SEX",
                              "nationality_group": "dutch", "region": "NL"}
                             for p in dict.fromkeys(r["person"] for r in rows)])
     links = pd.DataFrame({"report_id": reports["report_id"],
@@ -97,15 +100,19 @@ def test_groups_counts_and_the_gap_on_a_registry_built_by_hand():
                      "requested": "yes" if i < 20 else "no", "placed": "yes" if i < 15 else "no"})
     # 7 whose reports never say: in neither group, counted apart
     rows += [{"person": f"u{i}", "complaint": "unknown", "placed": "yes"} for i in range(7)]
+    # 5 whose shelter is not recorded: left out of the shelter rows, not counted as not placed
+    rows += [{"person": f"s{i}", "complaint": "no", "requested": "unknown", "placed": ""}
+             for i in range(5)]
     out = gap(_data(rows)).set_index("outcome")
     placed = out.loc["shelter_placed"]
     assert (placed["n_with"], placed["k_with"], placed["n_without"], placed["k_without"]) == \
         (40, 30, 60, 15)
     assert placed["gap"] == pytest.approx(0.75 - 0.25)
     assert placed["low"] < 0.5 < placed["high"] and placed["found"]
-    assert placed["unknown"] == 7
+    assert (placed["n_unknown"], placed["k_unknown"]) == (7, 7)
     requested = out.loc["shelter_requested"]
-    assert (requested["k_with"], requested["k_without"]) == (40, 20)
+    assert (requested["k_with"], requested["n_without"], requested["k_without"]) == (40, 60, 20)
+    assert out.loc["referred_to_care", "n_without"] == 65  # recorded "no" for all 65
     # nobody was referred: both shares zero, the gap zero, not found
     referred = out.loc["referred_to_care"]
     assert referred["gap"] == 0 and not referred["found"]
@@ -113,15 +120,17 @@ def test_groups_counts_and_the_gap_on_a_registry_built_by_hand():
     assert "reflection_period" not in out.index
 
 
-def test_the_reflection_period_counts_only_persons_it_applies_to():
+def test_the_reflection_period_counts_only_persons_it_applies_to_and_is_recorded_for():
     rows = [{"person": f"a{i}", "complaint": "yes", "nationality": "ROU",
              "reflection": "granted" if i < 8 else "no"} for i in range(10)]
+    # recorded for 4 (2 offered, 2 not), unknown for 6: those 6 are left out, not "not offered"
     rows += [{"person": f"b{i}", "complaint": "no", "nationality": "NGA",
-              "reflection": "offered" if i < 2 else "unknown"} for i in range(10)]
+              "reflection": ("offered", "offered", "no", "no")[i] if i < 4 else "unknown"}
+             for i in range(10)]
     rows += [{"person": f"c{i}", "complaint": "no"} for i in range(10)]  # Dutch: not applicable
     cell = gap(_data(rows), outcomes=("reflection_period",)).iloc[0]
     assert (cell["n_with"], cell["k_with"], cell["n_without"], cell["k_without"]) == \
-        (10, 8, 10, 2)
+        (10, 8, 4, 2)
 
 
 def test_breakdowns_and_bad_arguments():
@@ -136,9 +145,11 @@ def test_breakdowns_and_bad_arguments():
 
 
 def test_a_row_of_fewer_than_k_persons_is_not_published():
-    assert disclosive({"n_with": 12, "k_with": 3, "n_without": 30, "k_without": 10}, 10)
-    assert disclosive({"n_with": 9, "k_with": 0, "n_without": 30, "k_without": 10}, 10)
-    assert not disclosive({"n_with": 12, "k_with": 0, "n_without": 30, "k_without": 10}, 10)
+    row = {"n_with": 12, "k_with": 0, "n_without": 30, "k_without": 10, "n_unknown": 0,
+           "k_unknown": 0}
+    assert not disclosive(row, 10)
+    for key, small in (("k_with", 3), ("n_with", 9), ("n_unknown", 4), ("k_unknown", 1)):
+        assert disclosive({**row, key: small}, 10), key
     rows = [{"person": f"w{i}", "complaint": "yes", "placed": "yes", "requested": "yes"}
             for i in range(12)]
     rows += [{"person": f"o{i}", "complaint": "no", "placed": "yes" if i < 4 else "no",
@@ -151,6 +162,8 @@ def test_a_row_of_fewer_than_k_persons_is_not_published():
     assert not shown["suppressed"] and shown["gap"] == 0.0
     assert {c["by"] for c in doc["cells"]} == {None, *BREAKDOWNS}
     assert cells[("minor", "adult", "shelter_requested")]["share_without"] == 1.0
+    unknown_age = published(_data([{**r, "age_band": "unknown"} for r in rows]), k=10)
+    assert {c["level"] for c in unknown_age["cells"] if c["by"] == "minor"} == {"unknown"}
     assert doc["unknown"] == [{"year": 2024, "share": 0.0}]
 
 
@@ -159,7 +172,7 @@ GAP = {"with_complaint": {"shelter_requested": 0.45, "shelter_placed": 0.75,
                           "referred_to_care": 0.65, "reflection_period": 0.6},
        "without_complaint": {"shelter_requested": 0.25, "shelter_placed": 0.5,
                              "referred_to_care": 0.4, "reflection_period": 0.35}}
-CHECKED = ("shelter_requested", "shelter_placed", "referred_to_care")  # recorded on every report
+CHECKED = tuple(OUTCOMES)
 
 
 def test_the_shipped_gap_scenario_is_nl_baseline_with_less_protection_without_a_complaint():
@@ -187,25 +200,25 @@ def gap_simulation(tmp_path_factory):
 
 @pytest.mark.slow  # a simulation and its linkage
 def test_a_gap_that_was_made_is_found_and_its_interval_holds_the_truth(gap_simulation):
+    """2 years x 4 outcomes: at least seven of the eight gaps shown (the reflection period
+    applies to the foreign persons only, about 80-110 with a complaint a year at this size, so
+    its power is lower) and at most one interval missing the scenario's true gap (each misses
+    it one time in twenty)."""
     data = MonitorData.from_files(gap_simulation / "sim", gap_simulation / "linked")
     truth = load_scenario("nl-protection-gap").protection
     out = gap(data)
-    for row in out[out["outcome"].isin(CHECKED)].itertuples():
-        assert row.found, (row.year, row.outcome)
-        assert row.low <= truth.gap(row.outcome) <= row.high, (row.year, row.outcome)
-    # the reflection period is recorded on 80 % of the reports, which lowers both shares and
-    # the gap, and applies to the foreign persons only (about 80-110 with a complaint a year
-    # here): its gap points the right way, but is not always shown at this size
-    assert (out[out["outcome"] == "reflection_period"]["gap"] > 0).all()
+    assert len(out) == 8 and out["found"].sum() >= 7, out
+    held = [row.low <= truth.gap(row.outcome) <= row.high for row in out.itertuples()]
+    assert sum(held) >= 7, out
 
 
 def test_no_gap_is_found_where_none_was_made(linked_simulation):
-    """nl-baseline gives both groups the same chances: every interval of everyone (2 years x
-    4 outcomes) holds zero, and at most one in ten of the breakdowns' rows (about one in twenty
-    is expected by chance)."""
+    """nl-baseline gives both groups the same chances: at most one of everyone's eight
+    intervals (2 years x 4 outcomes) misses zero, and at most one in ten of the breakdowns'
+    rows (about one in twenty is expected by chance)."""
     data = MonitorData.from_files(linked_simulation.sim, linked_simulation.linked)
     overall = gap(data)
-    assert not overall["found"].any(), overall[overall["found"]]
+    assert len(overall) == 8 and overall["found"].sum() <= 1, overall[overall["found"]]
     rows = pd.concat([gap(data, (by,)) for by in BREAKDOWNS])
     rows = rows[(rows["n_with"] >= 10) & (rows["n_without"] >= 10)]
     assert len(rows) > 80
@@ -224,3 +237,49 @@ def test_a_target_on_the_gap_reads_in_percentage_points():
     assert status.reason_en.startswith("2024: +18.0 pp, target at most +5.0 pp by 2026")
     assert "-2.00 percentage points a year" in status.reason_en
     assert status.reason_nl.startswith("2024: +18,0 %-punt, doel hoogstens +5,0 %-punt")
+
+
+def test_the_unknown_group_cannot_be_worked_out_from_what_is_published(tmp_path):
+    """Everyone's share placed in shelter and the persons are published exactly; with both
+    groups' shares that left 3 placed persons whose complaint is unknown to subtraction (a
+    reviewer's attack): the row is suppressed, in the table and in the indicator, and the
+    target does not show the hidden value either."""
+    from zicht.monitor.publish import build_publication
+    from zicht.monitor.targets import Line, Target
+
+    rows = [{"person": f"w{i}", "complaint": "yes", "requested": "yes",
+             "placed": "yes" if i < 30 else "no"} for i in range(40)]
+    rows += [{"person": f"o{i}", "complaint": "no", "requested": "yes",
+              "placed": "yes" if i < 20 else "no"} for i in range(60)]
+    rows += [{"person": f"u{i}", "complaint": "unknown", "requested": "yes",
+              "placed": "yes" if i < 3 else "no"} for i in range(12)]
+    target = Target(1, "complaint_gap_shelter_placed", 0.05, "at_most", 2026)
+    doc = build_publication(_data(rows), tmp_path / "p.json", k=10, compare_methods=False,
+                            targets=[Line(1, "lijn", "line", (target,))])
+    cell = next(c for c in doc["public"]["protection"]["cells"]
+                if c["by"] is None and c["outcome"] == "shelter_placed")
+    assert cell["suppressed"] and cell["gap"] is None
+    requested = next(c for c in doc["public"]["protection"]["cells"]
+                     if c["by"] is None and c["outcome"] == "shelter_requested")
+    assert not requested["suppressed"]  # 12 unknown, all requested: nothing small
+    values = {i["key"]: i["values"] for i in doc["public"]["indicators"]}
+    assert values["complaint_gap_shelter_placed"] == [
+        {"year": 2024, "value": None, "suppressed": True, "low": None, "high": None}]
+    assert values["complaint_gap_shelter_requested"][0]["value"] == 0.0
+    status = doc["public"]["targets"][0]
+    assert status["status"] == "no data" and status["latest"] is None
+
+
+def test_a_breakdown_never_hides_just_one_level():
+    """Women 50 and 50 with and without a complaint, men 12 and 6: the men's row is suppressed,
+    and so is the women's, or it could be subtracted from everyone's."""
+    rows = [{"person": f"f{i}", "complaint": "yes" if i < 50 else "no", "sex": "F"}
+            for i in range(100)]
+    rows += [{"person": f"m{i}", "complaint": "yes" if i < 12 else "no", "sex": "M"}
+             for i in range(18)]
+    doc = published(_data(rows), k=10)
+    by_sex = [c for c in doc["cells"] if c["by"] == "sex" and c["outcome"] == "shelter_placed"]
+    assert {c["level"]: c["suppressed"] for c in by_sex} == {"F": True, "M": True}
+    everyone = next(c for c in doc["cells"] if c["by"] is None
+                    and c["outcome"] == "shelter_placed")
+    assert not everyone["suppressed"]

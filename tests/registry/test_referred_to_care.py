@@ -15,7 +15,7 @@ from zicht.registry.service import ValidationFailed
 from .conftest import report
 
 
-def test_the_api_stores_and_lists_it(world):
+def test_the_registry_stores_and_lists_it(world):
     reg = world.registry
     out = reg.submit(world.actor("rep_a"), [report(source_ref="RC-1", referred_to_care="YES"),
                                             report(source_ref="RC-2", given_name="Eva",

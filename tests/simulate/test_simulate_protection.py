@@ -89,6 +89,10 @@ def test_base_builds_on_another_scenario_and_refuses_a_circle(tmp_path):
     b.write_text(f"base: {a}\n")
     with pytest.raises(ScenarioError, match="circle"):
         load_scenario(a)
+    # a relative base is the file next to this one, wherever the command runs
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.yaml").write_text("base: ../mine.yaml\nvictims_per_year: 200\n")
+    assert load_scenario(tmp_path / "sub" / "d.yaml").protection == gap.protection
     (tmp_path / "c.yaml").write_text("base: no-such-scenario\n")
     with pytest.raises(ScenarioError, match="unknown scenario 'no-such-scenario'"):
         load_scenario(tmp_path / "c.yaml")

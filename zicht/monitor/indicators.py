@@ -29,6 +29,9 @@ import pandas as pd
 from ..i18n import N_, number_symbols, translator
 from .inputs import MonitorData, MonitorInputError, is_missing
 from .protection import BREAKDOWNS as GAP_BREAKDOWNS
+from .protection import COUNTS as GAP_COUNTS
+from .protection import ROUNDING as GAP_ROUNDING
+from .protection import complaint_groups
 from .protection import gap as complaint_gap
 
 PERSON_BREAKDOWNS = ("sex", "age_band", "minor", "form", "nationality_group", "dutch", "region")
@@ -54,6 +57,8 @@ class Indicator:
     source: str
     domain: str  # the item of docs/DOMAIN.md section 6 it implements
     fn: Callable[[MonitorData, tuple[str, ...]], pd.DataFrame]
+    # functions outside ``fn`` that define what it computes: part of the fingerprint
+    depends: tuple[Callable, ...] = ()
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -67,7 +72,8 @@ class Indicator:
     def fingerprint(self) -> str:
         text = json.dumps([self.key, self.version, self.name_nl, self.name_en, self.counts_nl,
                            self.counts_en, self.numerator, self.denominator, self.unit,
-                           list(self.breakdowns), self.source, inspect.getsource(self.fn)])
+                           list(self.breakdowns), self.source, inspect.getsource(self.fn),
+                           *(inspect.getsource(f) for f in self.depends)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def compute(self, data: MonitorData, by: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
@@ -84,6 +90,33 @@ class Indicator:
         extra = [c for c in EXTRA_COLUMNS if c in out.columns]
         return out[["year", *by, "numerator", "denominator", "value", *extra]].reset_index(
             drop=True)
+
+    def hides(self, row, k: int) -> bool:
+        """Whether publishing a row of :meth:`compute` would show fewer than ``k`` persons or
+        reports (the publication suppresses it, and a target does not use it): counts of
+        persons or reports below k, shares or rates whose numerator or (person) denominator is
+        below k, and a difference of shares whose ``smallest`` count is below k.  Estimates and
+        chain figures are not counts of identifiable persons."""
+        smallest = getattr(row, "smallest", None)
+        if smallest is not None:
+            return bool(not pd.isna(smallest) and 0 < smallest < k)
+        if not any(s in self.source for s in ("registry", "linkage")):
+            return False
+        numerator, denominator = row.numerator, row.denominator
+        if self.key in ("detection_rate", "dark_number", "prosecutions_per_registered",
+                        "convictions_per_registered"):
+            numerator = None  # an estimate or a chain figure; check the persons
+        for count in (numerator, denominator if self.unit != "count" else None):
+            if count is not None and not pd.isna(count) and 0 < count < k:
+                return True
+        return False
+
+    def published(self, value: float | None) -> float | None:
+        """A value at the precision the publication gives it (differences of shares: 0.1
+        percentage point, as the pages show; finer ones would give counts away)."""
+        if value is None or pd.isna(value):
+            return None
+        return round(float(value), GAP_ROUNDING) if self.unit == "points" else value
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -190,10 +223,11 @@ def _share_of_persons(field: str):
 
 def _gap_of(outcome: str):
     """Share with a complaint minus share without (zicht.monitor.protection), with its
-    interval; ``smallest`` is the smallest non-zero of the four counts behind it."""
+    interval; ``smallest`` is the smallest non-zero of the counts behind it (the three groups
+    and their persons with the outcome: zicht.monitor.protection.disclosive)."""
     def compute(data: MonitorData, by):
         out = complaint_gap(data, by, (outcome,))
-        counts = out[["n_with", "k_with", "n_without", "k_without"]].to_numpy(dtype=float)
+        counts = out[list(GAP_COUNTS)].to_numpy(dtype=float)
         positive = np.where(counts > 0, counts, np.inf).min(axis=1)
         out["smallest"] = np.where(np.isfinite(positive), positive, np.nan)
         out["numerator"] = out["gap"]
@@ -389,7 +423,8 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
                 "met 95%-interval", f"share with a complaint minus share without ({en}), in "
                 "percentage points, with its 95% interval",
                 "share with a complaint minus share without", None, "points", GAP_BREAKDOWNS,
-                _L, "6.6", _gap_of(outcome))
+                _L, "6.6", _gap_of(outcome),
+                (complaint_gap, complaint_groups, MonitorData._compute_person_years))
       for outcome, nl, en in (
           ("reflection_period", "bedenktijd", "reflection period"),
           ("shelter_requested", "opvang aangevraagd", "shelter requested"),

@@ -116,11 +116,16 @@ class MonitorData:
             # "no" and "considering" (not yet filed) say the person has not filed one
             "complaint_known": r["complaint_filed"].isin(("yes", "no", "considering")),
             "reflection_period": r["reflection_period"].isin(("offered", "granted")),
-            # Dutch nationals are not offered one: a report says "not_applicable"
-            "reflection_applicable": ~r["reflection_period"].eq("not_applicable"),
+            # whether a report records the outcome at all (zicht.monitor.protection compares
+            # only persons of whom some report does): "unknown", empty or, for the reflection
+            # period, "not_applicable" (Dutch nationals are not offered one) record nothing
+            "reflection_period_known": r["reflection_period"].isin(("offered", "granted", "no")),
             "shelter_requested": r["shelter_requested"].eq("yes"),
+            "shelter_requested_known": r["shelter_requested"].isin(("yes", "no")),
             "shelter_placed": r["shelter_placed"].eq("yes"),
+            "shelter_placed_known": r["shelter_placed"].isin(("yes", "no")),
             "referred_to_care": r["referred_to_care"].eq("yes"),
+            "referred_to_care_known": r["referred_to_care"].isin(("yes", "no")),
             "obliged": r["obliged"],
         })
         keys = ["person_id", "year"]
@@ -128,10 +133,13 @@ class MonitorData:
         frame = g.agg(reports=("obliged", "size"), complaint_filed=("complaint_filed", "any"),
                       complaint_known=("complaint_known", "any"),
                       reflection_period=("reflection_period", "any"),
-                      reflection_applicable=("reflection_applicable", "any"),
+                      reflection_period_known=("reflection_period_known", "any"),
                       shelter_requested=("shelter_requested", "any"),
+                      shelter_requested_known=("shelter_requested_known", "any"),
                       shelter_placed=("shelter_placed", "any"),
+                      shelter_placed_known=("shelter_placed_known", "any"),
                       referred_to_care=("referred_to_care", "any"),
+                      referred_to_care_known=("referred_to_care_known", "any"),
                       obliged=("obliged", "any"))
         cats = (r[["person_id", "reference_year", "reporter_category"]]
                 .drop_duplicates()

@@ -18,7 +18,8 @@ BREAKDOWN_NAMES = {"sex": N_("sex"), "age_band": N_("age band"),
 LEVELS = {"sex": {**SEXES, "X": ("overig (X)", "other (X)")}, "form": NR_GROUPS,
           "nationality_group": NATIONALITY_GROUPS, "region": REGIONS,
           "age_band": {"unknown": ("onbekend", "unknown")},
-          "minor": {"minor": ("minderjarig", "minor"), "adult": ("meerderjarig", "adult")}}
+          "minor": {"minor": ("minderjarig", "minor"), "adult": ("meerderjarig", "adult"),
+                    "unknown": ("leeftijd onbekend", "age unknown")}}
 STATUS = {"on track": N_("on track"), "at risk": N_("at risk"),
           "off track": N_("off track"), "no data": N_("no data")}
 # method verdicts: msgids in the context "verdict" ("ok" reads "geen bezwaar" in Dutch)

@@ -10,9 +10,12 @@ compares those with a complaint and those without, per year and breakdown:
   ``yes``; *without* when none says ``yes`` and at least one says ``no`` or ``considering`` (not
   yet filed); *unknown* otherwise (left out of both groups and counted apart, so a registry that
   seldom records the complaint shows it);
-* **outcomes** (:data:`OUTCOMES`): reflection period offered or granted (among persons to whom it
-  applies: some report does not say ``not_applicable``; Dutch nationals are not offered one),
-  shelter requested, shelter placed, referred to care;
+* **outcomes** (:data:`OUTCOMES`): reflection period offered or granted, shelter requested,
+  shelter placed, referred to care; each among the persons of whom some report records it
+  (``yes`` or ``no``; for the reflection period ``offered``, ``granted`` or ``no``): a person
+  whose reports say only ``unknown``, nothing, or ``not_applicable`` (Dutch nationals are not
+  offered a reflection period) is left out of that outcome, not counted as not helped, so a
+  field one group's reporters seldom fill in makes no gap;
 * **the gap**: share with a complaint minus share without, in percentage points, with Newcombe's
   hybrid score interval (Newcombe 1998, method 10: Wilson's interval for each share, combined),
   which keeps its coverage near the nominal level for the small groups the breakdowns make,
@@ -58,9 +61,9 @@ def wilson(k, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    # exact at the edges (rounding would leave 1e-17 off 0 or 1)
-    low = np.where(k == 0, 0.0, low)
-    high = np.where(k == n, 1.0, high)
+    # exact at the edges (rounding would leave 1e-17 off 0 or 1); no interval without persons
+    low = np.where(n == 0, np.nan, np.where(k == 0, 0.0, low))
+    high = np.where(n == 0, np.nan, np.where(k == n, 1.0, high))
     return low, high
 
 
@@ -91,8 +94,10 @@ def gap(data: MonitorData, by: tuple[str, ...] | list[str] = (),
     """The gap per year, breakdown and outcome: one row each, with the two groups' persons
     (``n_with``, ``n_without``), how many of them had the outcome (``k_with``, ``k_without``),
     the shares, ``gap`` (share with minus share without, as a fraction: 0.12 is 12 percentage
-    points), ``low`` and ``high`` (its interval), ``found`` (the interval excludes zero) and
-    ``unknown`` (persons of the cell whose complaint is not known)."""
+    points), ``low`` and ``high`` (its interval), ``found`` (the interval excludes zero), and
+    the persons whose complaint is not known but whose outcome is (``n_unknown``, of them with
+    the outcome ``k_unknown``): left out of the comparison, but counted for disclosure control,
+    because the three groups add up to the outcome's share of everyone, which is published."""
     by = list(by)
     bad = [b for b in by if b not in BREAKDOWNS]
     if bad:
@@ -103,24 +108,27 @@ def gap(data: MonitorData, by: tuple[str, ...] | list[str] = (),
         raise ValueError(f"unknown outcome {bad[0]!r} (choose from {', '.join(OUTCOMES)})")
     py = data.person_years()
     py["complaint"] = complaint_groups(py)
+    if "minor" in by:  # as a level: a person of unknown age is neither minor nor adult
+        py["minor"] = np.where(py["minor"], "minor",
+                               np.where(py["age_band"].eq("unknown"), "unknown", "adult"))
     keys = ["year", *by]
-    unknown = py[py["complaint"] == "unknown"].groupby(keys, dropna=False).size()
+    counted = [f"{stat}_{group}" for group in GROUPS for stat in ("n", "k")]
     parts = []
     for outcome in outcomes:
-        frame = py[py["reflection_applicable"]] if outcome == "reflection_period" else py
-        frame = frame[frame["complaint"] != "unknown"]
+        frame = py[py[f"{outcome}_known"]]
         g = frame.groupby([*keys, "complaint"], dropna=False)[outcome]
         counts = pd.DataFrame({"n": g.size(), "k": g.sum()}).unstack("complaint", fill_value=0)
         counts.columns = [f"{stat}_{group}" for stat, group in counts.columns]
-        for col in ("n_with", "k_with", "n_without", "k_without"):
+        for col in counted:
             if col not in counts.columns:
                 counts[col] = 0
         counts = counts.reset_index()
         counts.insert(len(keys), "outcome", outcome)
         parts.append(counts)
-    columns = [*keys, "outcome", "n_with", "k_with", "n_without", "k_without"]
+    columns = [*keys, "outcome", *counted]
     out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
-    for col in ("n_with", "k_with", "n_without", "k_without"):
+    out = out[(out["n_with"] + out["n_without"]) > 0].reset_index(drop=True)
+    for col in counted:
         out[col] = out[col].astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share_with"] = out["k_with"] / out["n_with"].where(out["n_with"] > 0)
@@ -129,38 +137,49 @@ def gap(data: MonitorData, by: tuple[str, ...] | list[str] = (),
                                level)
     out["gap"], out["low"], out["high"] = diff, low, high
     out["found"] = (out["low"] > 0) | (out["high"] < 0)
-    index = pd.MultiIndex.from_frame(out[keys]) if by else pd.Index(out["year"])
-    out["unknown"] = unknown.reindex(index, fill_value=0).to_numpy().astype(int)
     return out.sort_values([*keys, "outcome"], kind="stable").reset_index(drop=True)
 
 
+COUNTS = ("n_with", "k_with", "n_without", "k_without", "n_unknown", "k_unknown")
+
+
 def disclosive(row, k: int) -> bool:
-    """Whether publishing a gap row would show fewer than ``k`` persons: either group, or the
-    persons of either group with the outcome, between 1 and k - 1 (the rule of the indicators'
-    shares, applied to both groups)."""
-    counts = (row["n_with"], row["k_with"], row["n_without"], row["k_without"])
-    return any(0 < c < k for c in counts)
+    """Whether publishing a gap row could show fewer than ``k`` persons: any of the three
+    groups (with, without, complaint unknown), or the persons of any group with the outcome,
+    between 1 and k - 1.  The unknown group counts too: everyone's share with the outcome is
+    published, so the unknown group's count is what the two published groups leave of it."""
+    return any(0 < row[c] < k for c in COUNTS)
+
+
+ROUNDING = 3  # decimals of a published share or gap: 0.1 percentage point, as the pages show
 
 
 def _round(x) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), 4)
+    """Published at the precision shown: finer shares of a few hundred persons would give the
+    counts behind them away (the fraction with the smallest denominator)."""
+    return None if x is None or not np.isfinite(x) else round(float(x), ROUNDING)
 
 
 def published(data: MonitorData, k: int, level: float = LEVEL) -> dict:
     """``public.protection``: for everyone and by each breakdown, per year and outcome, the
     shares with and without a complaint and the gap with its interval, each row suppressed
     when :func:`disclosive`; and per year the share of persons whose complaint status is not
-    known (suppressed below ``k`` persons).  No count of persons is published: the breakdown
-    by complaint is a table of its own that the disclosure control of the breakdowns does not
-    cover, so only shares (of at least ``k`` persons each) leave."""
+    known (suppressed when it, or the persons whose complaint is known, number 1 to k - 1).
+    No count of persons is published: the breakdown by complaint is a table of its own that the
+    disclosure control of the breakdowns does not cover, so only shares (of groups and counts
+    of 0 or at least ``k`` persons each, rounded to 0.1 percentage point) leave."""
     cells = []
     for by in (None, *BREAKDOWNS):
         frame = gap(data, () if by is None else (by,), level=level)
+        frame["hidden"] = [disclosive(row, k) for row in frame.to_dict("records")]
+        if by is not None:  # one level hidden beside everyone's row: hide a second one
+            frame["size"] = frame[["n_with", "n_without", "n_unknown"]].sum(axis=1)
+            for _, part in frame.groupby(["year", "outcome"]):
+                if part["hidden"].sum() == 1 and (~part["hidden"]).any():
+                    frame.loc[part.loc[~part["hidden"], "size"].idxmin(), "hidden"] = True
         for row in frame.to_dict("records"):
-            hidden = disclosive(row, k)
+            hidden = bool(row["hidden"])
             value = str(row[by]) if by is not None else None
-            if by == "minor":
-                value = "minor" if row[by] else "adult"
             cells.append({
                 "year": int(row["year"]), "by": by, "level": value, "outcome": row["outcome"],
                 "suppressed": hidden,
@@ -172,16 +191,16 @@ def published(data: MonitorData, k: int, level: float = LEVEL) -> dict:
     unknown = []
     for year, group in status.groupby(py["year"]):
         n = int((group == "unknown").sum())
-        unknown.append({"year": int(year),
-                        "share": None if 0 < n < k else _round(n / len(group))})
+        small = 0 < n < k or 0 < len(group) - n < k
+        unknown.append({"year": int(year), "share": None if small else _round(n / len(group))})
     return {"level": level, "outcomes": list(OUTCOMES), "breakdowns": list(BREAKDOWNS),
             "cells": cells, "unknown": unknown}
 
 
 def gap_text(cell: dict, lang: str) -> str:
-    """A published gap as read: "+12.3 (+5.1 - +19.4)" in percentage points (Dutch: decimal
-    comma); a dash where one group has nobody."""
-    from ..i18n import number_symbols
+    """A published gap as read: "+12.3 (+5.1 to +19.4)" in percentage points (Dutch:
+    "+12,3 (+5,1 tot +19,4)"); a dash where one group has nobody."""
+    from ..i18n import number_symbols, translator
 
     if cell.get("gap") is None:
         return NO_VALUE
@@ -190,4 +209,6 @@ def gap_text(cell: dict, lang: str) -> str:
     def pp(x: float) -> str:
         return f"{100 * x:+.1f}".replace(".", decimal)
 
-    return f"{pp(cell['gap'])} ({pp(cell['low'])} - {pp(cell['high'])})"
+    interval = translator(lang)("{low} to {high}").format(low=pp(cell["low"]),
+                                                          high=pp(cell["high"]))
+    return f"{pp(cell['gap'])} ({interval})"

@@ -66,35 +66,18 @@ def _indicator_values(data: MonitorData, k: int) -> list[dict[str, Any]]:
         frame = ind.compute(data)
         values = []
         for row in frame.itertuples(index=False):
-            if "smallest" in frame.columns:  # a difference of shares: the counts behind it
-                small = 0 < row.smallest < k if not pd.isna(row.smallest) else False
-            else:
-                small = _identifies(ind, row.numerator, row.denominator, k)
-            value = {"year": int(row.year), "value": None if small else row.value,
+            small = ind.hides(row, k)
+            value = {"year": int(row.year), "value": None if small else ind.published(row.value),
                      "suppressed": small}
             if "low" in frame.columns:
-                value.update(low=None if small else row.low, high=None if small else row.high)
+                value.update(low=None if small else ind.published(row.low),
+                             high=None if small else ind.published(row.high))
             values.append(value)
         out.append({"key": key, "version": ind.version, "fingerprint": ind.fingerprint,
                     "name_nl": ind.name_nl, "name_en": ind.name_en, "counts_nl": ind.counts_nl,
                     "counts_en": ind.counts_en, "unit": ind.unit, "source": ind.source,
                     "domain": ind.domain, "values": values})
     return out
-
-
-def _identifies(ind, numerator, denominator, k: int) -> bool:
-    """Whether a value would publish fewer than k persons or reports: counts of persons or
-    reports below k, and shares or rates whose numerator or (person) denominator is below k.
-    Estimates and chain figures are not counts of identifiable persons."""
-    if not any(s in ind.source for s in ("registry", "linkage")):
-        return False
-    if ind.key in ("detection_rate", "dark_number", "prosecutions_per_registered",
-                   "convictions_per_registered"):
-        numerator = None  # numerator is an estimate or a chain figure; check the persons
-    for count in (numerator, denominator if ind.unit != "count" else None):
-        if count is not None and not pd.isna(count) and 0 < count < k:
-            return True
-    return False
 
 
 def _breakdowns(data: MonitorData, k: int) -> tuple[dict, dict]:
@@ -478,7 +461,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
     public_overlap, analyst_overlap = _overlap(data, k)
     lines = targets if targets is not None else load_targets()
     now = today if today is not None else latest + 1
-    statuses = evaluate(lines, data, now)
+    statuses = evaluate(lines, data, now, k=k)  # on the values the publication shows
     calibration = _calibration(data)
     names = {line.line: (line.name_nl, line.name_en) for line in lines}
     estimates = None if data.estimates is None else data.estimates.to_dict(orient="records")

@@ -156,16 +156,22 @@ def _target(raw, line: int, here: str) -> Target:
                   tuple((str(k), str(v)) for k, v in where.items()))
 
 
-def evaluate(lines: list[Line], data, today: int) -> list[Status]:
-    """The status of every target on :class:`~zicht.monitor.inputs.MonitorData`."""
+def evaluate(lines: list[Line], data, today: int, k: int | None = None) -> list[Status]:
+    """The status of every target on :class:`~zicht.monitor.inputs.MonitorData`.  With ``k``
+    (a publication's), a year whose value the publication suppresses is no value to the target
+    either, so its reasoning never shows a number the tables hide."""
     out = []
     for line in lines:
         for t in line.targets:
-            by = tuple(k for k, _ in t.where)
-            frame = INDICATORS[t.indicator].compute(data, by)
-            for k, v in t.where:
-                frame = frame[frame[k].astype(str) == v]
-            out.append(assess(t, dict(zip(frame["year"], frame["value"], strict=True)), today))
+            ind = INDICATORS[t.indicator]
+            by = tuple(name for name, _ in t.where)
+            frame = ind.compute(data, by)
+            for name, v in t.where:
+                frame = frame[frame[name].astype(str) == v]
+            values = {int(row.year): ind.published(row.value)
+                      for row in frame.itertuples(index=False)
+                      if k is None or not ind.hides(row, k)}
+            out.append(assess(t, values, today))
     return out
 
 

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..i18n import LANGS, format_date, format_number, format_percent, translator
 from ..monitor import charts, labels
+from ..monitor.indicators import format_value
 from .errors import ReportError
 
 SUPPRESSED, MISSING, INFINITY = "x", "\u2013", "\u221e"
@@ -39,6 +40,8 @@ class Formatter:
             return missing
         if unit == "share":
             return format_percent(value, self.lang, decimals=1)
+        if unit == "points":  # a difference of shares: "+5,0 %-punt"
+            return format_value(value, unit, self.lang)
         return format_number(value, self.lang, decimals=DECIMALS.get(unit, 0))
 
     def interval(self, low, high, missing: str = MISSING) -> str:

@@ -299,6 +299,9 @@ def _read(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[Any, st
         base = data["base"]
         if not isinstance(base, str) or not base:
             _fail("base", f"expected the name or file of a scenario, got {base!r}")
+        if path.is_file() and (path.parent / base).suffix in (".yaml", ".yml") \
+                and not Path(base).is_absolute():
+            base = str(path.parent / base)  # a file next to this one, not in the cwd
         chain = (*seen, label)
         if base in chain:
             _fail("base", f"scenarios built on each other in a circle: "

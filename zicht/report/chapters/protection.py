@@ -24,7 +24,7 @@ def protection(data: ReportData, n: Numbering) -> dict | None:
             return NO_VALUE
         return "x" if c["suppressed"] else gap_text(c, f.lang)
 
-    overall, findings = [], []
+    overall, findings, shown = [], [], 0
     for o in OUTCOMES:
         c = index.get((year, None, None, o))
         if c is None:
@@ -35,6 +35,7 @@ def protection(data: ReportData, n: Numbering) -> dict | None:
             continue
         overall.append([name, *(NO_VALUE if c[s] is None else f.num(c[s], "share")
                                 for s in ("share_with", "share_without")), gap_text(c, f.lang)])
+        shown += c["gap"] is not None
         if c["found"]:
             findings.append(_("{outcome}: {with_share} of the persons with a complaint, {without} "
                               "of those without; the difference is {gap} percentage points "
@@ -54,7 +55,7 @@ def protection(data: ReportData, n: Numbering) -> dict | None:
     everyone = [c for c in cells if c["by"] is None]
     out = {"overall": overall, "findings": findings, "tables": tables,
            "outcomes": [_(OUTCOMES[o]) for o in OUTCOMES],
-           "none_found": bool(overall) and not findings, "table": overall_table,
+           "none_found": shown > 0 and not findings, "table": overall_table,
            "chart": None}
     if any(c.get("gap") is not None for c in everyone):
         out["chart"] = f.svg(charts.protection_gaps(everyone, OUTCOMES, f.lang, width=520))
