@@ -190,6 +190,9 @@ def test_each_target_s_status_agrees_with_its_trend_line_as_the_page_shows_it(si
     with_line = 0
     for row in rows:
         status, reason = row[3], row[4]
+        if status == "no data":  # every year's value suppressed in the sample (k = 2)
+            assert reason == "no values for this indicator"
+            continue
         goal = re.search(r"target (at least|at most) (\S+) by", reason)
         assert goal, reason
         sign = 1 if goal[1] == "at least" else -1
