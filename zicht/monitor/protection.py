@@ -197,6 +197,17 @@ def published(data: MonitorData, k: int, level: float = LEVEL) -> dict:
             "cells": cells, "unknown": unknown}
 
 
+def index_cells(cells: list[dict]) -> dict[tuple, dict]:
+    """Published cells by (year, breakdown, level, outcome); everyone's have breakdown and level
+    None.  The page and the report look cells up this way."""
+    return {(c["year"], c["by"], c["level"], c["outcome"]): c for c in cells}
+
+
+def levels_of(cells: list[dict], by: str, year: int) -> list[str]:
+    """The published levels of breakdown ``by`` in ``year``, in order."""
+    return sorted({c["level"] for c in cells if c["by"] == by and c["year"] == year})
+
+
 def gap_text(cell: dict, lang: str) -> str:
     """A published gap as read: "+12.3 (+5.1 to +19.4)" in percentage points (Dutch:
     "+12,3 (+5,1 tot +19,4)"); a dash where one group has nobody."""

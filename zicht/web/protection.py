@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from ..i18n import translator
 from ..monitor import charts, labels
-from ..monitor.protection import BREAKDOWNS, NO_VALUE, OUTCOMES, gap_text
+from ..monitor.protection import BREAKDOWNS, NO_VALUE, OUTCOMES, gap_text, index_cells, levels_of
 from .dashboard import _chart, _fmt, publication
 from .pages import any_page
 
@@ -24,6 +24,7 @@ def _row(cell: dict | None, lang: str) -> list[str]:
         return [NO_VALUE] * 4
     if cell["suppressed"]:
         return [_("suppressed")] * 4
+
     def share(value) -> str:
         return NO_VALUE if value is None else _fmt(value, "share", lang)
 
@@ -39,19 +40,18 @@ def view(protection: dict, lang: str) -> dict:
     cells = protection["cells"]
     years = sorted({c["year"] for c in cells})
     latest = max(years)
-    index = {(c["year"], c["by"], c["level"], c["outcome"]): c for c in cells}
+    index = index_cells(cells)
     overall = [[str(y), _(OUTCOMES[o]), *_row(index.get((y, None, None, o)), lang)]
                for y in years for o in OUTCOMES]
     tables = []
     for by in BREAKDOWNS:
-        levels = sorted({c["level"] for c in cells if c["by"] == by and c["year"] == latest})
+        levels = levels_of(cells, by, latest)
         rows = [[labels.level(by, lv, lang), _(OUTCOMES[o]),
                  *_row(index.get((latest, by, lv, o)), lang)] for lv in levels for o in OUTCOMES]
         tables.append({"by": by, "name": labels.breakdown_name(by, lang), "rows": rows})
     unknown = {u["year"]: u for u in protection.get("unknown") or []}
     return {"years": years, "latest": latest, "overall": overall, "tables": tables,
-            "unknown": [(str(y), _fmt(unknown[y]["share"], "share", lang)
-                         if unknown[y]["share"] is not None else _("suppressed"))
+            "unknown": [(str(y), _fmt(unknown[y]["share"], "share", lang))  # None: suppressed
                         for y in years if y in unknown]}
 
 

@@ -5,7 +5,7 @@ everyone and by each breakdown, with the gap per year as a chart."""
 from __future__ import annotations
 
 from ...monitor import charts, labels
-from ...monitor.protection import BREAKDOWNS, NO_VALUE, OUTCOMES, gap_text
+from ...monitor.protection import BREAKDOWNS, NO_VALUE, OUTCOMES, gap_text, index_cells, levels_of
 from ..data import ReportData
 from ..formatting import Numbering
 
@@ -17,7 +17,7 @@ def protection(data: ReportData, n: Numbering) -> dict | None:
     if not p or not p.get("cells"):
         return None
     cells = [c for c in p["cells"] if c["year"] <= year]
-    index = {(c["year"], c["by"], c["level"], c["outcome"]): c for c in cells}
+    index = index_cells(cells)
 
     def cell_text(c: dict | None) -> str:
         if c is None:
@@ -45,7 +45,7 @@ def protection(data: ReportData, n: Numbering) -> dict | None:
     overall_table = n.next_table() if overall else None
     tables = []
     for by in BREAKDOWNS:
-        levels = sorted({c["level"] for c in cells if c["by"] == by and c["year"] == year})
+        levels = levels_of(cells, by, year)
         if not levels:
             continue
         rows = [[f.level(by, lv), *(cell_text(index.get((year, by, lv, o))) for o in OUTCOMES)]
