@@ -131,6 +131,41 @@ def test_the_publication_covers_the_years_and_the_chain(built):
 
 
 @pytest.mark.slow  # a demo build
+def test_the_capacity_needed_carries_the_estimate_to_the_true_number(built):
+    """Issue 21, on a simulation whose victims are known: the capacity the publication gives
+    for its share of the estimate brackets the capacity the true number of victims would need
+    (the same rates and assumptions), and today's scenario counts the published registered
+    persons with the chain's own rate of police cases."""
+    from zicht.monitor.capacity import load_capacity, needed_fte
+
+    d, _ = built
+    doc = json.loads(d.publication.read_text())
+    cap = doc["public"]["capacity"]
+    assumptions = {a.key: a for a in load_capacity().agencies}
+    police = next(a for a in cap["agencies"] if a["key"] == "police")
+    chain = pd.read_csv(d.folder / "chain.csv")
+    registered = {v["year"]: v["value"] for i in doc["public"]["indicators"]
+                  if i["key"] == "registered_persons" for v in i["values"]}
+    cases = chain[(chain.measure == "police_cases_to_om") & (chain.year == 2024)].value.item()
+    assert police["cases_per_person"] == pytest.approx(cases / registered[2024])
+    scenarios = {s["key"]: s for s in cap["scenarios"]}
+    assert scenarios["registered"]["persons"] == registered[2024]
+    # today's police FTE: every case the police opened, open 0.75 years, 1.5 per FTE
+    a = assumptions["police"]
+    assert scenarios["registered"]["fte"]["police"][0] == pytest.approx(
+        cases * a.duration_years / a.cases_per_fte, abs=0.05)
+    truth = pd.read_csv(d.folder / "sim" / "truth_person_years.csv", usecols=["year"])
+    true_victims = int((truth["year"] == 2024).sum())
+    share = cap["share_of_estimate"]
+    estimate = scenarios["estimate"]
+    true_fte = needed_fte(share * true_victims, police["cases_per_person"], a.duration_years,
+                          a.cases_per_fte)
+    low, high = estimate["fte"]["police"][1:]
+    assert low <= true_fte <= high, (low, true_fte, high, true_victims)
+    assert estimate["low"] <= share * true_victims <= estimate["high"]
+
+
+@pytest.mark.slow  # a demo build
 def test_the_served_demo_pseudonymises_with_the_key_it_was_built_with(built):
     """A report entered in the served demo must link to the imported ones: the served
     registry's key fingerprint is the one the export was made under."""

@@ -138,4 +138,16 @@ def _build(path: Path) -> str:
     from zicht.monitor.protection import published
 
     pub["public"]["protection"] = published(_data(protection_rows()), k=10)
+    # the hand-made registered persons are suppressed at k = 10, so no capacity is computed:
+    # the pages get the capacity needed for a realistic year, as publish() computes it
+    from zicht.monitor.capacity import compute, load_capacity
+
+    chain = [{"year": 2024, "area": "NL", "measure": m, "value": v}
+             for m, v in (("police_cases_to_om", 240), ("prosecutions", 150))]
+    whatif = {"categories": [{"category": "ZC", "now": {"registered": 980.0}, "scenarios": [
+        {"key": "police", "obligation": {"registered": 1210.0}}]}]}
+    estimate = [{"year": 2024, "estimate": 5200.0, "ci_low": 4100.0, "ci_high": 7000.0}]
+    pub["public"]["capacity"] = compute(load_capacity(), {2023: 950, 2024: 1000}, chain,
+                                        estimate, whatif,
+                                        {1: {"2024": 14.5}, 2: {"2024": 12.0}})
     return json.dumps(pub)

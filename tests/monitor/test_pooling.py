@@ -217,7 +217,7 @@ def test_a_built_publication_pools_and_protects(tmp_path):
 
     data = MonitorData(REPORTS, PERSONS, REPORT_PERSONS, ESTIMATES)
     doc = build_publication(data, tmp_path / "p.json", k=2, compare_methods=False, today=2025)
-    assert doc["format_version"] == FORMAT_VERSION == 3
+    assert doc["format_version"] == FORMAT_VERSION == 4
     for table in doc["public"]["breakdowns"].values():
         assert "pooled" in table
         if not table["withheld_years"]:

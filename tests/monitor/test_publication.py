@@ -86,7 +86,7 @@ def test_a_file_without_a_version_is_read_as_version_1(written, tmp_path):
 
 
 @pytest.mark.parametrize("version, message", [
-    (99, "format version 99 is not one this zicht reads (it reads 1, 2, 3)"),
+    (99, "format version 99 is not one this zicht reads (it reads 1, 2, 3, 4)"),
     ("1", "format_version is a string, not an integer"),
     (True, "format_version is true or false, not an integer"),
 ])

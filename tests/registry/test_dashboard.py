@@ -208,6 +208,37 @@ def test_capacity_and_budget_per_line_when_the_publication_has_them(world, tmp_p
     assert cells[i - 1: i + 4] == ["2", "arbeidsuitbuiting", "2024", "12,50", "-"]
 
 
+def test_the_capacity_needed_in_dutch_and_english(client, world, tmp_path):
+    """Issue 21: FTE needed per agency for three numbers of persons (the estimate's interval
+    carried through), per line beside the capacity today, and the assumptions shown."""
+    nl = client.get("/dashboard").text
+    assert "Benodigde capaciteit" in nl and "wet van Little" in nl
+    cells = _cells(nl)
+    # the sample: 1,000 registered, +230 with the obligation, half of 5,200 (4,100-7,000);
+    # the police open 240 cases per 1,000 persons, each 0.75 years, 1.5 at once per FTE
+    i = cells.index("Politie (AVIM)")
+    assert cells[i: i + 5] == ["Politie (AVIM)", "1", "120,0", "147,6", "312,0 (246,0-420,0)"]
+    # line 1 (police and prosecution) beside its 14.5 FTE today, named as in the targets
+    j = next(k for k, c in enumerate(cells) if c.startswith("basisaanpak")
+             and k > cells.index("capaciteit nu (fte)"))
+    assert cells[j + 1: j + 3] == ["14,5 (2024)", "148,1"]
+    assert "zaken van politie naar OM per geregistreerde persoon, 2024: 0,24" in cells
+    assert "Deze aannames zijn het voorbeeld van zicht" in nl
+    en = client.get("/dashboard?lang=en").text
+    assert "Capacity needed" in en and "Benodigde" not in en and "Police (AVIM)" in en
+    assert "50.0% of the estimate of 2024: 2,600 persons (2,050-3,500)" in _cells(en)
+    # a publication without the part shows no section
+    import json
+
+    path = sample_publication(tmp_path / "p.json")
+    pub = json.loads(path.read_text())
+    pub["public"]["capacity"] = None
+    path.write_text(json.dumps(pub))
+    app = create_app(world.registry)
+    app.state.publication_path = str(path)
+    assert "Benodigde capaciteit" not in TestClient(app).get("/dashboard").text
+
+
 def test_whatif_page_for_analysts(client):
     assert client.get("/dashboard/whatif").status_code == 303  # anonymous: to the login page
     _login(client, "rep_a")

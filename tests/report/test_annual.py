@@ -250,6 +250,27 @@ def test_capacity_and_budget_per_line(doc):
     assert "Capaciteit en budget" not in _text(render_html(doc, lang="nl"))
 
 
+def test_the_capacity_needed_in_the_targets_chapter(doc, html):
+    """Issue 21: the same three tables as the dashboard, numbered after the targets', with
+    the estimate's interval carried through and the assumptions' version."""
+    chapter = re.search(r'<section class="chapter" id="targets">.*?</section>', html["nl"],
+                        re.S).group(0)
+    text = _text(chapter)
+    assert "Benodigde capaciteit" in text and "wet van Little" in text
+    captions = re.findall(r"<caption>(Tabel \d+)\. (Benodigde fte per \w+|Aannames)", chapter)
+    numbers = [int(c[0].split()[1]) for c in captions]
+    assert [c[1] for c in captions] == ["Benodigde fte per ontwikkellijn",
+                                        "Benodigde fte per organisatie", "Aannames"]
+    assert numbers == sorted(numbers) and numbers[0] > 1
+    assert "Politie (AVIM) 1 120,0 147,6 312,0 (246,0-420,0)" in text
+    assert "aannames versie example-1 (capacity.yaml, sha256" in text
+    en = _text(html["en"])
+    assert "Police (AVIM) 1 120.0 147.6 312.0 (246.0-420.0)" in en
+    without = copy.deepcopy(doc)
+    without["public"]["capacity"] = None
+    assert "Benodigde capaciteit" not in _text(render_html(without, lang="nl"))
+
+
 @pytest.mark.slow  # a PDF typeset by WeasyPrint
 def test_pdf(pdf):
     texts = {}

@@ -308,6 +308,62 @@ def chain_import(
               f"sha256 {version.sha256[:12]}")
 
 
+@app.command("capacity")
+def capacity_cmd(
+    publication: Path = typer.Argument(..., help="A publication (`zicht monitor publish`)."),
+    chain: Path = typer.Option(None, help="Chain figures folder (`zicht monitor chain`), for "
+                                          "agencies whose cases come from a chain measure."),
+    capacity_file: Path = typer.Option(None, "--capacity", help="Capacity assumptions YAML "
+                                       "(default: the shipped example)."),
+    share: float = typer.Option(None, help="Share of the estimated victims to plan for "
+                                           "(default: the file's share_of_estimate)."),
+    whatif_rate: str = typer.Option(None, "--whatif-rate", help="The what-if's rate: police, "
+                                    "twice or level_2014_2017 (default: the file's)."),
+    lang: Lang = typer.Option(Lang.nl),
+):
+    """FTE each agency would need for today's registered persons, with a reporting obligation
+    (the publication's what-if) and for a share of the estimated victims, per development line
+    beside the capacity today; from a publication and a set of assumptions, so the assumptions
+    can be varied without publishing again."""
+    from ..monitor.capacity import (
+        AGENCY_COLUMNS,
+        ASSUMPTION_COLUMNS,
+        LINE_COLUMNS,
+        CapacityError,
+        from_publication,
+        line_names,
+        load_capacity,
+        view,
+    )
+    from ..monitor.chain import ChainError, ChainStore
+    from ..monitor.publication import PublicationError, load
+
+    try:
+        pub = load(publication)
+        assumptions = load_capacity(capacity_file, share=share, whatif_scenario=whatif_rate)
+        frame = ChainStore(chain).load()[1] if chain is not None else None
+        cap = from_publication(assumptions, dict(pub.public), frame)
+    except (PublicationError, CapacityError, ChainError) as exc:
+        _fail(str(exc))
+    _ = translator(lang.value)
+    shown = view(cap, lang.value, line_names(pub.public, lang.value))
+    for title, columns, rows in (
+            (_("FTE needed per agency"), AGENCY_COLUMNS, shown["agencies"]),
+            (_("FTE needed per development line"), LINE_COLUMNS, shown["lines"]),
+            (_("Assumptions"), ASSUMPTION_COLUMNS, shown["assumptions"])):
+        t = Table(title=title)
+        for col in columns:
+            t.add_column(_(col))
+        if rows is not shown["assumptions"]:
+            for heading in shown["headings"]:
+                t.add_column(heading)
+        for row in rows:
+            t.add_row(*row)
+        out.print(t)
+    out.print(shown["note"])
+    out.print(shown["version"])
+
+
 def _calibration(path: Path) -> dict:
     """The calibration stored in a publication (``zicht monitor publish``)."""
     from ..monitor.whatif import WhatIfError

@@ -495,6 +495,8 @@ def format_value(value: float, unit: str, lang: str = "en") -> str:
         text = f"{value:.1%}"
     elif unit == "points":  # a difference of shares, in percentage points
         text = f"{100 * value:+.1f}"
+    elif unit == "fte":  # full-time employees, to one decimal
+        text = f"{value:,.1f}"
     elif unit in ("ratio", "rate"):
         text = f"{value:,.2f}"
     else:

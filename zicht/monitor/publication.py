@@ -30,8 +30,9 @@ from ..codes import CARIBBEAN_REGIONS
 # version 1 is still read (it has neither), a zicht that reads only 1 refuses a 2 by name.
 # 3: protection with and without a complaint (``public.protection``) and indicators whose
 # values carry an interval (``low``, ``high``); versions 1 and 2 are read (without them)
-FORMAT_VERSION = 3
-READS = (1, 2, 3)  # the format versions this code reads
+# 4: the capacity needed per agency and development line (``public.capacity``); 1-3 are read
+FORMAT_VERSION = 4
+READS = (1, 2, 3, 4)  # the format versions this code reads
 
 # the keys every publication has, with their JSON types (dotted: inside "public" / "analyst")
 REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -46,6 +47,7 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "analyst.comparison": dict, "analyst.calibration": dict, "analyst.strata": dict,
     "public.trend": dict, "public.hidden": dict, "analyst.series": dict,
     "public.whatif": dict, "public.groups": dict, "public.protection": dict,
+    "public.capacity": dict,
 }
 INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "version": (int, str), "name_nl": str, "name_en": str, "unit": str,
@@ -157,6 +159,11 @@ def check(doc: Any, name: str = "publication") -> None:
                     or not isinstance(c.get("outcome"), str):
                 raise PublicationError(f"{name}: public.protection.cells[{i}] has no integer "
                                        "year and outcome")
+    capacity = doc["public"].get("capacity")
+    if capacity is not None:
+        _check_keys(capacity, {"version": str, "year": int, "agencies": list,
+                               "scenarios": list, "lines": list}, "public.capacity.", name,
+                    required=True)
     groups = doc["public"].get("groups")
     if groups is not None:
         _check_keys(groups, {"years": list, "by": dict}, "public.groups.", name, required=True)

@@ -446,17 +446,21 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
                       reports_file: str | Path | None = None,
                       targets=None, chain_version: int | None = None,
                       today: int | None = None, compare_methods: bool = True,
-                      whatif_replicates: int | None = None) -> dict:
+                      whatif_replicates: int | None = None, capacity=None) -> dict:
     """Compute everything once and write ``out`` (JSON, atomically); return the dict.
 
     ``whatif_replicates``: simulated years per scenario of the public what-if (``0``: none);
     by default :data:`zicht.monitor.whatif.PUBLISHED_REPLICATES` with ``compare_methods`` and
-    none without (the quick publication of tests and previews)."""
+    none without (the quick publication of tests and previews).  ``capacity``: the
+    assumptions of the capacity needed (:func:`zicht.monitor.capacity.load_capacity`; default
+    the shipped example)."""
+    from .capacity import CapacityError, from_publication, load_capacity
     from .targets import evaluate, load_targets
 
     linkage_dir = None if linkage_dir is None else Path(linkage_dir)
     years = data.years
     latest = max(years)
+    assumptions = capacity if capacity is not None else load_capacity()
     public_breakdowns, analyst_breakdowns = _breakdowns(data, k)
     public_overlap, analyst_overlap = _overlap(data, k)
     lines = targets if targets is not None else load_targets()
@@ -480,6 +484,8 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "persons_sha256": _sha256(linkage_dir / "persons.parquet") if linkage_dir else None,
             "chain_version": chain_version,
             "estimates": data.estimates is not None,
+            "capacity_version": assumptions.version,
+            "capacity_sha256": assumptions.sha256,
         },
         "public": {
             "indicators": _indicator_values(data, k),
@@ -511,6 +517,12 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "series": series,
         },
     }
+    # from the published estimates, what-if and programme, so it agrees with them
+    try:
+        doc["public"]["capacity"] = _clean(from_publication(assumptions, _clean(doc["public"]),
+                                                            data.chain))
+    except CapacityError:  # no published registered persons
+        doc["public"]["capacity"] = None
     doc = _clean(doc)
     check(doc, str(out))  # the shape publication.load() reads
     out = Path(out)

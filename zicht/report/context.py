@@ -15,6 +15,7 @@ from ..i18n import N_
 from .chapters import (
     appendix,
     breakdowns,
+    capacity,
     estimate,
     overlap,
     overview,
@@ -47,6 +48,7 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
         "overlap": overlap(data, n),
         "estimate": estimate(data, n),
         "targets": targets(data, n),
+        "capacity": capacity(data, n),
         "whatif": whatif(data, n),
         "protection": protection(data, n),
         "appendix": appendix(data, n),

@@ -118,6 +118,22 @@ def _programme_rows(doc: dict, lang: str) -> list[tuple]:
     return rows
 
 
+def _capacity(doc: dict, lang: str) -> dict | None:
+    """The capacity needed as text (:func:`zicht.monitor.capacity.view`) with the tables'
+    column headings; None when the publication has none."""
+    from ..monitor.capacity import AGENCY_COLUMNS, ASSUMPTION_COLUMNS, LINE_COLUMNS, line_names
+    from ..monitor.capacity import view as capacity_view
+
+    cap = doc["public"].get("capacity")
+    if not cap:
+        return None
+    _ = translator(lang)
+    shown = capacity_view(cap, lang, line_names(doc["public"], lang))
+    return {**shown, "line_columns": [_(c) for c in LINE_COLUMNS] + shown["headings"],
+            "agency_columns": [_(c) for c in AGENCY_COLUMNS] + shown["headings"],
+            "assumption_columns": [_(c) for c in ASSUMPTION_COLUMNS]}
+
+
 def interval_name(e: dict, lang: str) -> str:
     """The name of the interval :func:`charts.estimate_interval` gives for ``e``: the one that
     carries the linkage's uncertainty too, or the model's alone (two different figures, two
@@ -302,6 +318,7 @@ def install(app: FastAPI) -> None:
                        trend=labels.trend(doc.trend, page.lang), span=doc.trend_span(),
                        hidden=_hidden_rows(doc.hidden, page.lang),
                        programme=_programme_rows(doc, page.lang),
+                       capacity=_capacity(doc, page.lang),
                        chart=_chart(charts.overview(doc, page.lang), page.lang))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)

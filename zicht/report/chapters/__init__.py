@@ -9,8 +9,8 @@ from .overlap import overlap
 from .overview import overview
 from .protection import protection
 from .summary import summary
-from .targets import targets
+from .targets import capacity, targets
 from .whatif import whatif
 
-__all__ = ["appendix", "breakdowns", "estimate", "overlap", "overview", "protection", "summary",
-           "targets", "whatif"]
+__all__ = ["appendix", "breakdowns", "capacity", "estimate", "overlap", "overview",
+           "protection", "summary", "targets", "whatif"]

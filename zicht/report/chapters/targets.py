@@ -1,5 +1,6 @@
-"""Chapter 6, programme targets: the targets per development line with their status, and each
-line's capacity and budget in the report's year or the last year before it."""
+"""Chapter 6, programme targets: the targets per development line with their status, each
+line's capacity and budget in the report's year or the last year before it, and the capacity
+needed (:mod:`zicht.monitor.capacity`)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,24 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
         line["table"] = n.next_table() if line["rows"] else None
         out.append(line)
     return out
+
+
+def capacity(data: ReportData, n: Numbering) -> dict | None:
+    """The capacity needed as the dashboard shows it (:func:`zicht.monitor.capacity.view`),
+    with the tables' numbers; None when the publication has none."""
+    from ...monitor.capacity import AGENCY_COLUMNS, ASSUMPTION_COLUMNS, LINE_COLUMNS, line_names
+    from ...monitor.capacity import view as capacity_view
+
+    cap = data.pub.public.get("capacity")
+    if not cap:
+        return None
+    _ = data.fmt._
+    shown = capacity_view(cap, data.fmt.lang, line_names(data.pub.public, data.fmt.lang))
+    return {**shown, "year": cap["year"],
+            "line_columns": [_(c) for c in LINE_COLUMNS] + shown["headings"],
+            "agency_columns": [_(c) for c in AGENCY_COLUMNS] + shown["headings"],
+            "assumption_columns": [_(c) for c in ASSUMPTION_COLUMNS],
+            "tables": (n.next_table(), n.next_table(), n.next_table())}
 
 
 def _unit(data: ReportData, target: dict) -> str:
