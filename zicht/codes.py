@@ -34,6 +34,63 @@ FORMS = {
     "MIX": ("meerdere vormen", "several forms"),
     "UNK": ("onbekend", "unknown"),
 }
+# How a victim was controlled and who recruited them (issue 21, modus operandi).  The codes are
+# those of the CTDC codebook (Counter Trafficking Data Collaborative, IOM and Polaris'
+# harmonised schema), so data can be shared: ``zicht export --format ctdc`` writes each as the
+# codebook's column (CTDC_MEANS / CTDC_RECRUITER).  Several means can apply (codes joined by ";").
+MEANS_OF_CONTROL = {
+    "debt_bondage": ("schuldslavernij", "debt bondage"),
+    "takes_earnings": ("inhouden van verdiensten", "takes earnings"),
+    "restricts_finances": ("beperkt toegang tot geld", "restricts financial access"),
+    "threats": ("bedreiging", "threats"),
+    "psychological_abuse": ("psychisch geweld", "psychological abuse"),
+    "physical_abuse": ("fysiek geweld", "physical abuse"),
+    "sexual_abuse": ("seksueel geweld", "sexual abuse"),
+    "false_promises": ("valse beloften", "false promises"),
+    "psychoactive_substances": ("drugs of alcohol", "psychoactive substances"),
+    "restricts_movement": ("beperkt bewegingsvrijheid", "restricts movement"),
+    "restricts_medical_care": ("onthoudt medische zorg", "restricts medical care"),
+    "excessive_working_hours": ("excessieve werktijden", "excessive working hours"),
+    "uses_children": ("gebruikt kinderen", "uses children"),
+    "threat_of_law_enforcement": ("dreigen met politie of uitzetting",
+                                  "threat of law enforcement"),
+    "withholds_necessities": ("onthoudt eerste levensbehoeften", "withholds necessities"),
+    "withholds_documents": ("inhouden van documenten", "withholds documents"),
+    "other": ("anders", "other"),
+}
+CTDC_MEANS = {
+    "debt_bondage": "meansOfControlDebtBondage",
+    "takes_earnings": "meansOfControlTakesEarnings",
+    "restricts_finances": "meansOfControlRestrictsFinancialAccess",
+    "threats": "meansOfControlThreats",
+    "psychological_abuse": "meansOfControlPsychologicalAbuse",
+    "physical_abuse": "meansOfControlPhysicalAbuse",
+    "sexual_abuse": "meansOfControlSexualAbuse",
+    "false_promises": "meansOfControlFalsePromises",
+    "psychoactive_substances": "meansOfControlPsychoactiveSubstances",
+    "restricts_movement": "meansOfControlRestrictsMovement",
+    "restricts_medical_care": "meansOfControlRestrictsMedicalCare",
+    "excessive_working_hours": "meansOfControlExcessiveWorkingHours",
+    "uses_children": "meansOfControlUsesChildren",
+    "threat_of_law_enforcement": "meansOfControlThreatOfLawEnforcement",
+    "withholds_necessities": "meansOfControlWithholdsNecessities",
+    "withholds_documents": "meansOfControlWithholdsDocuments",
+    "other": "meansOfControlOther",
+}
+CTDC_MEANS_NOT_SPECIFIED = "meansOfControlNotSpecified"
+RECRUITER_RELATIONS = {
+    "intimate_partner": ("(ex-)partner", "intimate partner"),
+    "family": ("familie", "family"),
+    "friend": ("vriend of kennis", "friend or acquaintance"),
+    "employer": ("werkgever", "employer"),
+    "other": ("anders", "other"),
+    "unknown": ("onbekend", "unknown"),
+}
+# CTDC has no employer column: an employer counts as "other" there
+CTDC_RECRUITER = {"intimate_partner": "recruiterRelationIntimatePartner",
+                  "family": "recruiterRelationFamily", "friend": "recruiterRelationFriend",
+                  "employer": "recruiterRelationOther", "other": "recruiterRelationOther",
+                  "unknown": "recruiterRelationUnknown"}
 SEXES = {"F": ("vrouw", "female"), "M": ("man", "male"), "X": ("x", "x"),
          "U": ("onbekend", "unknown")}
 AGE_BAND_LIMITS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 22, "18-22"), (23, 29, "23-29"),

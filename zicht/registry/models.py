@@ -34,7 +34,8 @@ REPORT_FIELDS = (
     "consent_registration", "consent_care_referral", "age_at_report", "age_band", "sex",
     "nationality", "country_of_birth", "residence_status", "exploitation_forms", "sector",
     "nr_group", "place_of_exploitation", "complaint_filed", "reflection_period",
-    "shelter_requested", "shelter_placed", "referred_to_care",
+    "shelter_requested", "shelter_placed", "referred_to_care", "means_of_control",
+    "recruiter_relation",
 )
 
 
@@ -100,6 +101,10 @@ class WebSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
 
 
+# text columns wider than 120: every means of control, joined by ";" (0006)
+WIDE = {"means_of_control": 400}
+
+
 def _report_table() -> Table:
     fixed = [
         Column("id", String(36), primary_key=True),  # UUID
@@ -118,7 +123,7 @@ def _report_table() -> Table:
         Column("key_fingerprint", String(16)),
     ]
     names = {c.name for c in fixed}
-    rest = [Column(n, String(120)) for n in REPORT_FIELDS if n not in names]
+    rest = [Column(n, String(WIDE.get(n, 120))) for n in REPORT_FIELDS if n not in names]
     tokens = [Column(n, String(128)) for n in TOKEN_FIELDS]
     return Table(
         "reports", Base.metadata, *fixed, *rest, *tokens,

@@ -45,7 +45,7 @@ FORMAT_COLUMNS = (
     "birth_year", "age_at_report", "age_band", "sex", "nationality", "country_of_birth",
     "residence_status", "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
-    "referred_to_care",
+    "referred_to_care", "means_of_control", "recruiter_relation",
 )
 IDENTIFYING = ("given_name", "surname", "birth_date", "birth_year")
 
@@ -94,6 +94,10 @@ ALIASES = {
     "opvang_geplaatst": "shelter_placed",
     "doorverwezen_naar_zorg": "referred_to_care", "doorverwijzing_naar_zorg": "referred_to_care",
     "doorverwezen_zorg": "referred_to_care",
+    "controlemiddelen": "means_of_control", "dwangmiddelen": "means_of_control",
+    "middelen_van_controle": "means_of_control",
+    "relatie_ronselaar": "recruiter_relation", "relatie_werver": "recruiter_relation",
+    "relatie_tot_ronselaar": "recruiter_relation",
 }
 # names too vague to map: the message says what to use instead (an English msgid; the Dutch is
 # in the catalogue, zicht/i18n.py)

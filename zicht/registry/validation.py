@@ -69,6 +69,7 @@ FIELD_LABELS = (
     NC_("field", "place_of_exploitation"), NC_("field", "complaint_filed"),
     NC_("field", "reflection_period"), NC_("field", "shelter_requested"),
     NC_("field", "shelter_placed"), NC_("field", "referred_to_care"),
+    NC_("field", "means_of_control"), NC_("field", "recruiter_relation"),
 )
 
 
@@ -122,6 +123,7 @@ def validate_report(record: dict, lang: str = "nl",
     code_of("shelter_requested", YES_NO, upper=False)
     code_of("shelter_placed", YES_NO, upper=False)
     code_of("referred_to_care", YES_NO, upper=False)
+    code_of("recruiter_relation", tuple(codes.RECRUITER_RELATIONS), upper=False)
     code_of("nr_group", tuple(codes.NR_GROUPS), upper=False)
     if out.get("age_band") and out["age_band"] not in codes.AGE_BANDS:
         err("age_band", "code", value=out["age_band"], allowed=", ".join(codes.AGE_BANDS))
@@ -131,6 +133,14 @@ def validate_report(record: dict, lang: str = "nl",
         err("exploitation_forms", "code", value=";".join(bad), allowed=", ".join(codes.FORMS))
     elif forms:  # each form once (a repeated code is no information, and fits the column)
         out["exploitation_forms"] = ";".join(dict.fromkeys(forms))
+    means = [m.strip().lower() for m in out.get("means_of_control", "").split(";")
+             if m.strip()]
+    bad = [m for m in means if m not in codes.MEANS_OF_CONTROL]
+    if bad:
+        err("means_of_control", "code", value=";".join(bad),
+            allowed=", ".join(codes.MEANS_OF_CONTROL))
+    elif means:
+        out["means_of_control"] = ";".join(dict.fromkeys(means))
     for field in ("residence_status", "sector"):  # free text, stored in columns of 120
         if len(out.get(field, "")) > 120:
             err(field, "length", limit=120)

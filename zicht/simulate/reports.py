@@ -44,6 +44,7 @@ from ..codes import OBLIGED
 from ..tabular import CsvStreamWriter, write_csv
 from .chain import write_chain
 from .detection import detect
+from .modus import draw as draw_modus
 from .noise import apply_noise
 from .population import age_at, age_band, object_frame, person_years
 from .protection import draw as draw_protection
@@ -56,7 +57,7 @@ REPORT_COLUMNS = [
     "age_band", "sex", "nationality", "country_of_birth", "residence_status",
     "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
-    "referred_to_care",
+    "referred_to_care", "means_of_control", "recruiter_relation",
 ]
 MIX_FORMS = ("SEX;LAB", "LAB;CRIM", "SEX;CRIM")
 
@@ -103,26 +104,31 @@ def _stated_age(age: np.ndarray, recorded: np.ndarray, received: np.ndarray) -> 
 def simulate_years(scenario: Scenario, years: list[int], seed: int) -> Iterator[YearBatch]:
     """Generate the years one by one (memory stays at one year's worth)."""
     root = np.random.SeedSequence(seed)
-    # a fourth stream for the process fields: spawning it leaves the first three as they were
-    pop_seq, det_seq, rep_seq, prot_seq = root.spawn(4)
+    # a fourth stream for the process fields and a fifth for the modus operandi: spawning them
+    # leaves the first three (and the fourth) as they were
+    pop_seq, det_seq, rep_seq, prot_seq, mo_seq = root.spawn(5)
     first_report = 1
-    for (year, persons), dseq, rseq, pseq in zip(
+    for (year, persons), dseq, rseq, pseq, mseq in zip(
         person_years(scenario, years, pop_seq), det_seq.spawn(len(years)),
-        rep_seq.spawn(len(years)), prot_seq.spawn(len(years)), strict=True,
+        rep_seq.spawn(len(years)), prot_seq.spawn(len(years)), mo_seq.spawn(len(years)),
+        strict=True,
     ):
         seen = detect(scenario, persons, np.random.default_rng(dseq))
         reports, truth = make_reports(scenario, year, persons, seen, first_report,
-                                      np.random.default_rng(rseq), np.random.default_rng(pseq))
+                                      np.random.default_rng(rseq), np.random.default_rng(pseq),
+                                      np.random.default_rng(mseq), year - min(years))
         first_report += len(reports)
         yield YearBatch(year, persons, seen, reports, truth)
 
 
 def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.ndarray,
                  first_id: int, rng: np.random.Generator,
-                 process_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 process_rng: np.random.Generator, modus_rng: np.random.Generator,
+                 years_on: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One year's reports (and which person each is): ``rng`` draws the reports, their names
     and noise; ``process_rng`` the complaint and the protection each person got
-    (:mod:`zicht.simulate.protection`)."""
+    (:mod:`zicht.simulate.protection`); ``modus_rng`` the means of control and the recruiter
+    (:mod:`zicht.simulate.modus`, ``years_on`` years after the first year for its trend)."""
     cats = np.array(list(scenario.reporters))
     pi, rj = np.nonzero(seen)
     copies = rng.geometric(1.0 - scenario.duplicate_rate, size=pi.size) if pi.size else pi
@@ -187,6 +193,8 @@ def make_reports(scenario: Scenario, year: int, persons: pd.DataFrame, seen: np.
         "nr_group": p["nr_group"],
         "place_of_exploitation": np.where(rng.random(n) < 0.1, "", p["place"]),
         **draw_protection(scenario.protection, p["person_id"].to_numpy(), dutch, process_rng),
+        **draw_modus(scenario.modus_operandi, p["person_id"].to_numpy(), forms, years_on,
+                     modus_rng),
     })[REPORT_COLUMNS]
     reports["age_at_report"] = reports["age_at_report"].mask(reports["age_at_report"] < 0)
     truth = object_frame({

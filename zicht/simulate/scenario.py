@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .. import codes
+from .modus import ModusOperandi, parse_modus
 from .noise import NoiseConfig
 from .protection import Protection, parse_protection
 
@@ -82,6 +83,8 @@ class Scenario:
     victims_trend: float = 0.0
     # complaint and protection per person-year (zicht.simulate.protection): no gap by default
     protection: Protection = field(default_factory=Protection)
+    # means of control and recruiter per person-year (zicht.simulate.modus)
+    modus_operandi: ModusOperandi = field(default_factory=ModusOperandi)
 
     def victims_in(self, year: int, first_year: int) -> int:
         """The true number of victims in ``year`` of a run that starts in ``first_year``."""
@@ -148,7 +151,7 @@ def _known(mapping: dict, key: str, allowed: set[str]) -> None:
 
 TOP_KEYS = {"name", "description", "victims_per_year", "victims_trend", "carry_over",
             "population", "reporters", "heterogeneity", "dependence", "duplicate_rate", "noise",
-            "mse_lists", "protection"}
+            "mse_lists", "protection", "modus_operandi"}
 
 
 def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
@@ -259,6 +262,7 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
         noise=noise,
         mse_lists=mse_lists,
         protection=parse_protection(data.get("protection"), _fail, _prob, _distribution),
+        modus_operandi=parse_modus(data.get("modus_operandi"), _fail, _prob, _distribution),
     )
 
 

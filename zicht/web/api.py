@@ -83,6 +83,10 @@ class ReportIn(BaseModel):
     shelter_requested: Text = Field(None, description=_codes(v.YES_NO))
     shelter_placed: Text = Field(None, description=_codes(v.YES_NO))
     referred_to_care: Text = Field(None, description=_codes(v.YES_NO))
+    means_of_control: Text = Field(None, description="Codes separated by ';' (the CTDC "
+                                   "codebook's means of control): "
+                                   + _codes(codes.MEANS_OF_CONTROL))
+    recruiter_relation: Text = Field(None, description=_codes(codes.RECRUITER_RELATIONS))
 
     def record(self) -> dict:
         return {k: val for k, val in self.model_dump().items() if val is not None}
@@ -133,6 +137,8 @@ class ReportOut(BaseModel):
     shelter_requested: Text = None
     shelter_placed: Text = None
     referred_to_care: Text = None
+    means_of_control: Text = None
+    recruiter_relation: Text = None
 
 
 class ReportPage(BaseModel):
@@ -427,6 +433,8 @@ def code_lists(request: Request) -> dict[str, dict[str, dict[str, str]]]:
 
     return {"reporter_category": table(codes.REPORTER_CATEGORIES),
             "exploitation_forms": table(codes.FORMS), "sex": table(codes.SEXES),
+            "means_of_control": table(codes.MEANS_OF_CONTROL),
+            "recruiter_relation": table(codes.RECRUITER_RELATIONS),
             "nr_group": table(codes.NR_GROUPS),
             "place_caribbean": {k: {"nl": n, "en": n} for k, n in codes.CARIBBEAN_PLACES.items()},
             "age_band": {b: {"nl": b, "en": b} for b in codes.AGE_BANDS}}

@@ -80,6 +80,9 @@ FIELD_TEXT = {
     "shelter_requested": (N_("Shelter requested"), None),
     "shelter_placed": (N_("Shelter placed"), None),
     "referred_to_care": (N_("Referred to care"), None),
+    "means_of_control": (N_("Means of control"),
+                         N_("How the victim was controlled; tick every one that applies.")),
+    "recruiter_relation": (N_("Recruiter's relation to the victim"), None),
 }
 
 CHOICES = {  # value lists of the validation module, labelled
@@ -110,7 +113,8 @@ VALUE_CHOICES = {"legal_basis": "legal_basis", "consent_registration": "consent"
                  "reflection_period": "reflection_period", "shelter_requested": "yes_no",
                  "shelter_placed": "yes_no", "referred_to_care": "yes_no"}
 VALUE_CODES = {"sex": codes.SEXES, "reporter_category": codes.REPORTER_CATEGORIES,
-               "nr_group": codes.NR_GROUPS}
+               "nr_group": codes.NR_GROUPS, "recruiter_relation": codes.RECRUITER_RELATIONS}
+MULTI_CODES = {"exploitation_forms": codes.FORMS, "means_of_control": codes.MEANS_OF_CONTROL}
 HIDDEN = ("id", "organisation", "age_band")  # shown apart, or only when no age was given
 NAV = {  # role -> pages in the menu
     "reporter": (("/", N_("Home")), ("/reports", N_("Reports")),
@@ -215,8 +219,9 @@ class Page:
         if field in VALUE_CODES:
             pair = VALUE_CODES[field].get(text)
             return pair[LANGS.index(lang)] if pair else text
-        if field == "exploitation_forms":
-            return ", ".join(codes.FORMS[f][LANGS.index(lang)] if f in codes.FORMS else f
+        if field in MULTI_CODES:
+            table = MULTI_CODES[field]
+            return ", ".join(table[f][LANGS.index(lang)] if f in table else f
                              for f in text.split(";") if f)
         if field in ("nationality", "country_of_birth"):
             return dict(countries(lang)).get(text, text)
@@ -394,6 +399,8 @@ def install(app: FastAPI) -> None:
                 "shelter_requested": _opts(CHOICES["yes_no"], lang),
                 "shelter_placed": _opts(CHOICES["yes_no"], lang),
                 "referred_to_care": _opts(CHOICES["yes_no"], lang),
+                "means_of_control": _opts(codes.MEANS_OF_CONTROL, lang),
+                "recruiter_relation": _opts(codes.RECRUITER_RELATIONS, lang),
             },
             places=place_options(_year_of(values)))
 
@@ -405,6 +412,8 @@ def install(app: FastAPI) -> None:
         values = {k: str(form.get(k, "")).strip()[:500] for k in FORM_FIELDS}
         values["exploitation_forms"] = ";".join(str(x) for x in form.getlist(
             "exploitation_forms"))[:200]
+        values["means_of_control"] = ";".join(str(x) for x in form.getlist(
+            "means_of_control"))[:400]
         record = {k: val for k, val in values.items() if val}
         try:
             outcome = registry_of(request).submit(page.actor, [record], channel="form",

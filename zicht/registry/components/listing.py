@@ -22,7 +22,7 @@ PUBLIC_COLUMNS = ("id", "organisation", "source_ref", "created_at", "received_da
                   "sex", "nationality", "country_of_birth", "residence_status",
                   "exploitation_forms", "sector", "nr_group", "place_of_exploitation",
                   "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
-                  "referred_to_care")
+                  "referred_to_care", "means_of_control", "recruiter_relation")
 
 
 @dataclass
