@@ -82,7 +82,8 @@ def test_another_organisation_does_not_see_the_report(site, page):
 
 PAGES = {  # every page of every role (the reflow test in test_public_site.py reads it too)
     None: ["/", "/login", "/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
-           "/dashboard/protection", "/annual-reports", "/methods", "/about", "/accessibility",
+           "/dashboard/protection", "/dashboard/modus-operandi", "/annual-reports", "/methods",
+           "/about", "/accessibility",
            "/downloads",
            "/embed/overview", "/embed/breakdowns/sex", "/embed/overlap"],
     "anna": ["/", "/reports", "/reports/new", "/import"],
@@ -144,7 +145,7 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
   `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
 ), true);"""
 CHART_PAGES = {None: ["/dashboard", "/dashboard/breakdowns", "/dashboard/overlap",
-                      "/dashboard/protection"],
+                      "/dashboard/protection", "/dashboard/modus-operandi"],
                "ali": ["/dashboard/methods"]}
 
 

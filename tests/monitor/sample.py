@@ -146,6 +146,13 @@ def _build(path: Path) -> str:
              for m, v in (("police_cases_to_om", 240), ("prosecutions", 150))]
     whatif = {"categories": [{"category": "ZC", "now": {"registered": 980.0}, "scenarios": [
         {"key": "police", "obligation": {"registered": 1210.0}}]}]}
+    # the hand-made reports record no modus operandi: the pages get a simulated registry's
+    # (nl-modus-trend, read with its true persons), as publish() protects it
+    from tests.monitor.test_modus import truth_data
+    from zicht.monitor.modus import published as published_modus
+
+    pub["public"]["modus"] = published_modus(truth_data("nl-modus-trend", [2023, 2024], 3000,
+                                                        2), k=10)
     estimate = [{"year": 2024, "estimate": 5200.0, "ci_low": 4100.0, "ci_high": 7000.0}]
     pub["public"]["capacity"] = compute(load_capacity(), {2023: 950, 2024: 1000}, chain,
                                         estimate, whatif,

@@ -271,6 +271,29 @@ def test_the_capacity_needed_in_the_targets_chapter(doc, html):
     assert "Benodigde capaciteit" not in _text(render_html(without, lang="nl"))
 
 
+def test_the_modus_operandi_chapter(doc, html):
+    """Issue 21, point 3: the chapter after protection, numbered on from it, with the trend
+    table (suppressed values as x), its chart, and the latest year by form."""
+    chapter = re.search(r'<section class="chapter" id="modus">.*?</section>', html["nl"],
+                        re.S).group(0)
+    text = _text(chapter)
+    assert text.startswith("8 Werkwijze van daders")  # after 7, protection (no what-if)
+    assert "Tabel" in text and "<svg" in chapter and 'id="modus-form-table"' in chapter
+    modus = doc["public"]["modus"]
+    debt = next(t for t in modus["trends"] if t["code"] == "debt_bondage")
+    from zicht.monitor.modus import trend_text
+
+    assert "schuldslavernij dwangmiddel" in text and trend_text(debt, "nl") in text
+    children = next(t for t in modus["trends"] if t["code"] == "uses_children")
+    assert children["suppressed"] and "gebruikt kinderen dwangmiddel x x x" in text
+    en = _text(re.search(r'<section class="chapter" id="modus">.*?</section>', html["en"],
+                         re.S).group(0))
+    assert en.startswith("8 How traffickers work") and "debt bondage" in en
+    without = copy.deepcopy(doc)
+    without["public"]["modus"] = None
+    assert 'id="modus"' not in render_html(without, lang="nl")
+
+
 @pytest.mark.slow  # a PDF typeset by WeasyPrint
 def test_pdf(pdf):
     texts = {}

@@ -49,10 +49,13 @@ def test_tables_and_figures_are_numbered_in_order(doc):
     protection = ctx["protection"]
     after = [protection["table"], *(t["table"] for t in protection["tables"])]
     assert after == list(range(tables[-1] + 1, tables[-1] + 1 + len(after)))
-    assert ctx["appendix"]["definitions_table"] == after[-1] + 1
+    # then the modus operandi chapter's, then the appendix's
+    modus = [ctx["modus"]["table"], ctx["modus"]["form_table"]]
+    assert modus == [after[-1] + 1, after[-1] + 2]
+    assert ctx["appendix"]["definitions_table"] == modus[-1] + 1
 
 
 def test_no_chapter_without_a_what_if(tmp_path):
     plain = json.loads(sample_publication(tmp_path / "p.json").read_text(encoding="utf-8"))
     html = render_html(plain, lang="en")
-    assert 'id="whatif"' not in html and "reporting obligation" not in html
+    assert 'id="whatif"' not in html and "What a reporting obligation would bring" not in html

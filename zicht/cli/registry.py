@@ -338,16 +338,71 @@ def _remove_orgs(reg, actor, codes: list[str]) -> None:
                   "organisations added for it")
 
 
-def export(out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet.")):
-    """Write the pseudonymised reports (Parquet) that linkage and estimation read."""
-    from ..registry.service import operator
-
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"{out_dir} exists and is not a folder", 2)
-    path = _run(_registry().export, operator(), out_dir)
+def export(
+    out_dir: Path = typer.Option(..., "--out", help="Folder for reports.parquet (or ctdc.csv)."),
+    format_: str = typer.Option("parquet", "--format",
+                                help="parquet: the pseudonymised reports; ctdc: one row per "
+                                     "person and year in the CTDC codebook's schema, "
+                                     "k-anonymised (needs --linked)."),
+    linked: Path = typer.Option(None, help="The `zicht link` folder of the reports (ctdc)."),
+    reports: Path = typer.Option(None, help="ctdc: read this export (or simulation) instead "
+                                            "of the registry's database."),
+    k: int = typer.Option(11, min=2, help="ctdc: every combination of the quasi-identifiers "
+                                          "holds at least k persons (CTDC publishes with 11)."),
+):
+    """Write the pseudonymised reports (Parquet) that linkage and estimation read, or the
+    persons in the CTDC schema to share (``--format ctdc``)."""
     import pyarrow.parquet as pq
 
-    out.print(f"{path}: {pq.ParquetFile(path).metadata.num_rows} reports (pseudonymised)")
+    from ..registry.service import operator
+
+    if format_ not in ("parquet", "ctdc"):
+        _fail(f"--format {format_!r}: choose parquet or ctdc", 2)
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir} exists and is not a folder", 2)
+    if format_ == "parquet":
+        path = _run(_registry().export, operator(), out_dir)
+        out.print(f"{path}: {pq.ParquetFile(path).metadata.num_rows} reports (pseudonymised)")
+        return
+    if linked is None or not (linked / "report_persons.parquet").is_file():
+        _fail("--format ctdc needs --linked: the `zicht link` folder of the reports (it holds "
+              "report_persons.parquet)", 2)
+    _ctdc(out_dir, linked, reports, k)
+
+
+def _ctdc(out_dir: Path, linked: Path, reports: Path | None, k: int) -> None:
+    """The CTDC export (zicht.monitor.ctdc) of the registry's reports or of ``reports``."""
+    import tempfile
+
+    import pandas as pd
+
+    from ..monitor.ctdc import READS, CtdcError
+    from ..monitor.ctdc import export as ctdc_export
+    from ..monitor.inputs import MonitorInputError, reports_file
+    from ..registry.service import operator
+
+    with tempfile.TemporaryDirectory(prefix="zicht-ctdc-") as tmp:
+        try:
+            path = reports_file(reports) if reports is not None else \
+                _run(_registry().export, operator(), Path(tmp))
+        except MonitorInputError as exc:
+            _fail(str(exc), 2)
+        try:
+            frame = (pd.read_parquet(path) if path.suffix == ".parquet"
+                     else pd.read_csv(path, dtype=str, keep_default_na=False))
+        except (OSError, ValueError) as exc:
+            _fail(f"{path}: not a readable export ({exc})", 2)
+        frame = frame[[c for c in READS if c in frame.columns]]  # never a name or token
+        persons = pd.read_parquet(linked / "report_persons.parquet",
+                                  columns=["report_id", "person_id"])
+        try:
+            report = ctdc_export(frame, persons, out_dir, k=k)
+        except CtdcError as exc:
+            _fail(str(exc), 2)
+    out.print(f"{out_dir / 'ctdc.csv'}: {report.rows_out} person-years in the CTDC schema, "
+              f"k = {k} (smallest combination {report.smallest}); {report.removed} removed, "
+              f"{sum(report.suppressed.values())} values suppressed to -99 (see "
+              f"{out_dir / 'ctdc_protection.json'})")
 
 
 # -- audit, retention ------------------------------------------------------------------------

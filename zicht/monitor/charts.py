@@ -280,3 +280,37 @@ def protection_gaps(cells: list[dict], outcomes: dict[str, str], lang: str = "nl
     dots = base.mark_point(filled=True, size=60, opacity=1).encode(
         x=x, xOffset="outcome:N", y="gap:Q", color=color, tooltip=tip)
     return alt.layer(zero, rules, dots).properties(width=width, height=height)
+
+
+def modus_trends(trends: list[dict], names: dict[tuple[str, str], str], lang: str = "nl",
+                 width: int = 420):
+    """The change a year of each means of control and recruiter relation (percentage points),
+    a point and its 95 % interval per code, sorted by the change, and the zero line: an
+    interval that crosses it shows no trend.  ``trends`` are ``public.modus.trends`` (the
+    suppressed left out); ``names`` gives each (kind, code) its label."""
+    import altair as alt
+
+    _ = translator(lang)
+    rows = [{"code": names[(t["kind"], t["code"])], "slope": 100 * t["slope"],
+             "low": 100 * t["low"], "high": 100 * t["high"],
+             "found": _("trend") if t["found"] else _("no trend shown")}
+            for t in trends if t.get("slope") is not None]
+    frame = pd.DataFrame(rows, columns=["code", "slope", "low", "high", "found"])
+    order = frame.sort_values("slope")["code"].tolist()
+    points = _("percentage points a year")
+    y = alt.Y("code:N", title=None, sort=order)
+    color = alt.Color("found:N", title=None, legend=alt.Legend(orient="bottom"),
+                      scale=alt.Scale(domain=[_("trend"), _("no trend shown")],
+                                      range=[BLUE, "#696969"]))
+    tip = [alt.Tooltip("code:N", title=_("code")),
+           alt.Tooltip("slope:Q", title=points, format="+.1f"),
+           alt.Tooltip("low:Q", title="95% -", format="+.1f"),
+           alt.Tooltip("high:Q", title="95% +", format="+.1f")]
+    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color=GREY, strokeWidth=2).encode(
+        x="zero:Q")
+    base = alt.Chart(frame)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("low:Q", title=points), x2="high:Q", color=color, tooltip=tip)
+    dots = base.mark_point(filled=True, size=50, opacity=1).encode(
+        y=y, x="slope:Q", color=color, tooltip=tip)
+    return alt.layer(zero, rules, dots).properties(width=width, height=14 * max(len(rows), 1))

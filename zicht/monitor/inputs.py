@@ -22,11 +22,11 @@ REPORT_FIELDS = (
     "report_id", "reporter_category", "reference_year", "legal_basis", "age_band", "sex",
     "nationality", "residence_status", "exploitation_forms", "place_of_exploitation",
     "complaint_filed", "reflection_period", "shelter_requested", "shelter_placed",
-    "referred_to_care",
+    "referred_to_care", "means_of_control", "recruiter_relation",
 )
 # fields added after exports were first made: an older export lacks them, and they read as not
 # recorded ("")
-OPTIONAL_REPORT_FIELDS = ("referred_to_care",)
+OPTIONAL_REPORT_FIELDS = ("referred_to_care", "means_of_control", "recruiter_relation")
 PERSON_FIELDS = ("person_id", "sex", "age_band", "form", "nationality_group", "region")
 MINOR_BANDS = ("0-11", "12-17")
 MISSING = ("", "U", "UNK", "unknown", "nan", "None")

@@ -30,7 +30,8 @@ from ..codes import CARIBBEAN_REGIONS
 # version 1 is still read (it has neither), a zicht that reads only 1 refuses a 2 by name.
 # 3: protection with and without a complaint (``public.protection``) and indicators whose
 # values carry an interval (``low``, ``high``); versions 1 and 2 are read (without them)
-# 4: the capacity needed per agency and development line (``public.capacity``); 1-3 are read
+# 4: the capacity needed per agency and development line (``public.capacity``) and the modus
+# operandi (``public.modus``); 1-3 are read
 FORMAT_VERSION = 4
 READS = (1, 2, 3, 4)  # the format versions this code reads
 
@@ -47,7 +48,7 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "analyst.comparison": dict, "analyst.calibration": dict, "analyst.strata": dict,
     "public.trend": dict, "public.hidden": dict, "analyst.series": dict,
     "public.whatif": dict, "public.groups": dict, "public.protection": dict,
-    "public.capacity": dict,
+    "public.capacity": dict, "public.modus": dict,
 }
 INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "version": (int, str), "name_nl": str, "name_en": str, "unit": str,
@@ -164,6 +165,15 @@ def check(doc: Any, name: str = "publication") -> None:
         _check_keys(capacity, {"version": str, "year": int, "agencies": list,
                                "scenarios": list, "lines": list}, "public.capacity.", name,
                     required=True)
+    modus = doc["public"].get("modus")
+    if modus is not None:
+        _check_keys(modus, {"kinds": dict, "breakdowns": list, "cells": list}, "public.modus.",
+                    name, required=True)
+        for i, c in enumerate(modus["cells"]):
+            if not isinstance(c, dict) or not _is(c.get("year"), int) \
+                    or not isinstance(c.get("code"), str):
+                raise PublicationError(f"{name}: public.modus.cells[{i}] has no integer year "
+                                       "and code")
     groups = doc["public"].get("groups")
     if groups is not None:
         _check_keys(groups, {"years": list, "by": dict}, "public.groups.", name, required=True)

@@ -35,6 +35,7 @@ from .disclosure import protect, protect_series
 from .estimates import annotate_changes, hidden_range
 from .indicators import INDICATORS, PERSON_BREAKDOWNS
 from .inputs import MonitorData
+from .modus import published as published_modus
 from .pooling import is_pool, is_pool_level, pool_combinations, pool_degrees, pool_levels
 from .protection import published as published_protection
 from .publication import FORMAT_VERSION, check
@@ -507,6 +508,7 @@ def build_publication(data: MonitorData, out: str | Path, *, k: int = 10,
             "groups": _groups(linkage_dir, years, public_breakdowns, k)
             if linkage_dir is not None else None,
             "protection": published_protection(data, k),
+            "modus": published_modus(data, k),
         },
         "analyst": {
             "breakdowns": analyst_breakdowns,

@@ -17,6 +17,7 @@ from .chapters import (
     breakdowns,
     capacity,
     estimate,
+    modus,
     overlap,
     overview,
     protection,
@@ -51,6 +52,7 @@ def report_context(doc: Mapping[str, Any], year: int, lang: str) -> dict:
         "capacity": capacity(data, n),
         "whatif": whatif(data, n),
         "protection": protection(data, n),
+        "modus": modus(data, n),
         "appendix": appendix(data, n),
     }
     return {

@@ -11,7 +11,7 @@ from ..monitor.publication import Publication
 from .formatting import Formatter
 
 CHAPTERS = {"summary": 1, "overview": 2, "breakdowns": 3, "overlap": 4, "estimate": 5,
-            "targets": 6, "whatif": 7, "protection": 8}
+            "targets": 6, "whatif": 7, "protection": 8, "modus": 9}
 
 
 @dataclass

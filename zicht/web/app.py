@@ -139,7 +139,16 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         pages.install(app)
-        from . import dashboard, downloads, embed, protection, public, review, whatif_public
+        from . import (
+            dashboard,
+            downloads,
+            embed,
+            modus,
+            protection,
+            public,
+            review,
+            whatif_public,
+        )
 
         public.install(app)
         downloads.install(app)
@@ -147,6 +156,7 @@ def create_app(registry: Registry | None = None) -> FastAPI:
         embed.install(app)
         whatif_public.install(app)
         protection.install(app)
+        modus.install(app)
         review.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -39,11 +39,13 @@ from .pages import TEMPLATES, any_page
 #: the public pages with tables: name in the download's URL -> path
 PAGES = {"dashboard": "/dashboard", "breakdowns": "/dashboard/breakdowns",
          "overlap": "/dashboard/overlap",
-         "whatif": "/dashboard/reporting-obligation", "protection": "/dashboard/protection"}
+         "whatif": "/dashboard/reporting-obligation", "protection": "/dashboard/protection",
+         "modus": "/dashboard/modus-operandi"}
 PAGE_TITLES = {"dashboard": N_("Sight of human trafficking"), "breakdowns": N_("Breakdowns"),
                "overlap": N_("Overlap between reporters"),
                "whatif": N_("What if: reporting obligation"),
-               "protection": N_("Protection regardless of a complaint")}
+               "protection": N_("Protection regardless of a complaint"),
+               "modus": N_("How traffickers work")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -5,6 +5,7 @@ what the template shows of that chapter.  Called in the order of the report."""
 from .appendix import appendix
 from .breakdowns import breakdowns
 from .estimate import estimate
+from .modus import modus
 from .overlap import overlap
 from .overview import overview
 from .protection import protection
@@ -12,5 +13,5 @@ from .summary import summary
 from .targets import capacity, targets
 from .whatif import whatif
 
-__all__ = ["appendix", "breakdowns", "capacity", "estimate", "overlap", "overview",
+__all__ = ["appendix", "breakdowns", "capacity", "estimate", "modus", "overlap", "overview",
            "protection", "summary", "targets", "whatif"]

@@ -1,0 +1,265 @@
+"""The traffickers' modus operandi: how victims were controlled and who recruited them, per year
+and breakdown, and how that changes over the years (issue 21).
+
+Per person and year (``person_years``: all of that year's reports of the person together):
+
+* **recorded** when any report gives a means of control or a recruiter relation; the shares
+  below are of these persons only (a field a reporter did not fill in is not "no");
+* **means of control** (``zicht.codes.MEANS_OF_CONTROL``): a person has a means when any
+  report names it (several means per person);
+* **recruiter relation** (``zicht.codes.RECRUITER_RELATIONS``): the most frequent relation the
+  reports give other than ``unknown`` (ties: the first in the code list), ``unknown`` when they
+  give only that.
+
+Each share comes with Wilson's 95 % interval (:func:`zicht.monitor.protection.wilson`).  The
+**trend** of a share is the slope of the linear probability model fitted to the persons of all
+years (share = a + b x year, least squares on the 0/1 outcomes), in percentage points a year,
+with a heteroscedasticity-robust (HC0, White 1980) interval: the outcome is binary, so its
+variance differs by year, and the ordinary formula would be wrong.  A trend is *found* when the
+interval excludes zero.  A person reported in several years counts in each, so the years are
+not fully independent; with 23 codes about one interval in twenty misses zero by chance.
+
+Published after disclosure control as for protection (:mod:`zicht.monitor.protection`): a cell
+is left out when the persons recorded, those with the code or those without it number 1 to
+k - 1, one hidden level of a breakdown hides a second, and only shares rounded to 0.1
+percentage point leave (no counts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ..codes import MEANS_OF_CONTROL, RECRUITER_RELATIONS
+from ..i18n import N_, number_symbols, translator
+from .inputs import MonitorData
+from .protection import LEVEL, wilson
+
+KINDS = {"means": tuple(MEANS_OF_CONTROL), "recruiter": tuple(RECRUITER_RELATIONS)}
+BREAKDOWNS = ("sex", "minor", "form", "region")
+ROUNDING = 3  # 0.1 percentage point, as the pages show
+
+
+def person_years(data: MonitorData) -> pd.DataFrame:
+    """One row per person and year with a recorded modus operandi: ``year``, ``person_id``,
+    the person's breakdown levels, a 0/1 column ``means:<code>`` per means and
+    ``recruiter:<code>`` per relation."""
+    r = data.reports
+    means = r["means_of_control"].astype("string").fillna("").str.lower()
+    relation = r["recruiter_relation"].astype("string").fillna("").str.lower()
+    frame = pd.DataFrame({"person_id": r["person_id"].to_numpy(),
+                          "year": r["reference_year"].to_numpy()})
+    for code in MEANS_OF_CONTROL:
+        frame[f"means:{code}"] = means.str.split(";").apply(lambda m, c=code: c in m).to_numpy()
+    for code in RECRUITER_RELATIONS:
+        frame[f"_rel:{code}"] = (relation == code).to_numpy()
+    frame["recorded"] = ((means != "") | relation.isin(RECRUITER_RELATIONS)).to_numpy()
+    frame = frame[frame["recorded"]]
+    g = frame.groupby(["person_id", "year"], sort=True)
+    out = g[[c for c in frame.columns if c.startswith("means:")]].any()
+    votes = g[[f"_rel:{c}" for c in RECRUITER_RELATIONS]].sum()
+    known = votes.drop(columns="_rel:unknown")
+    best = known.to_numpy().argmax(axis=1) if len(known) else np.array([], dtype=int)
+    has_known = known.to_numpy().sum(axis=1) > 0
+    codes = [c for c in RECRUITER_RELATIONS if c != "unknown"]
+    chosen = np.where(has_known, np.array(codes, dtype=object)[best] if len(known) else [],
+                      np.where(votes["_rel:unknown"].to_numpy() > 0, "unknown", ""))
+    for code in RECRUITER_RELATIONS:
+        out[f"recruiter:{code}"] = chosen == code
+    out = out.reset_index()
+    persons = data.persons.copy()
+    persons["minor"] = np.where(persons["minor"], "minor",
+                                np.where(persons["age_band"].eq("unknown"), "unknown", "adult"))
+    return out.merge(persons[["person_id", *BREAKDOWNS]], on="person_id", how="left",
+                     validate="many_to_one")
+
+
+def shares(data: MonitorData, by: tuple[str, ...] | list[str] = (),
+           level: float = LEVEL, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per year, breakdown level and code: ``n`` (persons recorded), ``k`` (with the code),
+    ``share``, ``low``, ``high``."""
+    by = list(by)
+    bad = [b for b in by if b not in BREAKDOWNS]
+    if bad:
+        raise ValueError(f"the modus operandi cannot be broken down by {bad[0]!r} (allowed: "
+                         f"{', '.join(BREAKDOWNS)})")
+    py = person_years(data) if frame is None else frame
+    keys = ["year", *by]
+    columns = [f"{kind}:{code}" for kind, codes in KINDS.items() for code in codes]
+    g = py.groupby(keys, sort=True, dropna=False)
+    k = g[columns].sum().astype(int)
+    n = g.size()
+    long = k.stack().rename("k").reset_index().rename(columns={f"level_{len(keys)}": "item"})
+    long["n"] = n.reindex(pd.MultiIndex.from_frame(long[keys])).to_numpy() if by else \
+        long["year"].map(n).to_numpy()
+    long[["kind", "code"]] = long["item"].str.split(":", n=1, expand=True)
+    long["share"] = long["k"] / long["n"]
+    long["low"], long["high"] = wilson(long["k"], long["n"], level)
+    return long[[*keys, "kind", "code", "n", "k", "share", "low", "high"]]
+
+
+def trend(data: MonitorData, level: float = LEVEL,
+          frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per code: the change of its share a year (``slope``, a fraction: 0.02 is 2 points), its
+    interval (``low``, ``high``), ``found`` (the interval excludes zero), the first and last
+    year, and the persons counted (``n``).  No row for a code over fewer than two years."""
+    py = person_years(data) if frame is None else frame
+    years = py["year"].to_numpy(dtype=float)
+    rows = []
+    if len(np.unique(years)) < 2:
+        return pd.DataFrame(columns=["kind", "code", "slope", "low", "high", "found", "first",
+                                     "last", "n"])
+    for kind, codes in KINDS.items():
+        for code in codes:
+            slope, low, high = linear_trend(years, py[f"{kind}:{code}"].to_numpy(dtype=float),
+                                            level)
+            rows.append({"kind": kind, "code": code, "slope": slope, "low": low, "high": high,
+                         "found": bool(low > 0 or high < 0), "first": int(years.min()),
+                         "last": int(years.max()), "n": len(years)})
+    return pd.DataFrame(rows)
+
+
+def linear_trend(x: np.ndarray, y: np.ndarray, level: float = LEVEL
+                 ) -> tuple[float, float, float]:
+    """The least-squares slope of ``y`` on ``x`` and its interval from the HC0 (White 1980)
+    standard error: sqrt(sum((x - mean x)^2 e^2)) / sum((x - mean x)^2), e the residuals.
+    Written out rather than fitted with a regression library: two sums per code."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    t = x - x.mean()
+    sxx = float((t * t).sum())
+    slope = float((t * (y - y.mean())).sum() / sxx)
+    e = y - y.mean() - slope * t
+    se = float(np.sqrt((t * t * e * e).sum()) / sxx)
+    z = float(norm.ppf(0.5 + level / 2))
+    return slope, slope - z * se, slope + z * se
+
+
+def _round(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), ROUNDING)
+
+
+def published(data: MonitorData, k: int, level: float = LEVEL) -> dict | None:
+    """``public.modus``: the shares per year for everyone and by each breakdown, each cell
+    suppressed when the persons recorded, with the code, or without it number 1 to k - 1 (one
+    hidden level of a breakdown hides a second); per year the share of persons with a recorded
+    modus operandi; the trend of every code over the years for everyone (suppressed when a
+    year's cell is).  None when no report records one."""
+    py = person_years(data)
+    if py.empty:
+        return None
+    cells = []
+    hidden_codes: set[tuple[str, str]] = set()
+    for by in (None, *BREAKDOWNS):
+        frame = shares(data, () if by is None else (by,), level, frame=py)
+        counts = frame[["n", "k"]].assign(rest=frame["n"] - frame["k"])
+        frame["hidden"] = ((counts > 0) & (counts < k)).any(axis=1).to_numpy()
+        if by is not None:  # one level hidden beside everyone's row: hide a second one
+            for _, part in frame.groupby(["year", "kind", "code"]):
+                if part["hidden"].sum() == 1 and (~part["hidden"]).any():
+                    frame.loc[part.loc[~part["hidden"], "n"].idxmin(), "hidden"] = True
+        else:
+            hidden_codes |= {(r.kind, r.code) for r in frame.itertuples() if r.hidden}
+        for row in frame.to_dict("records"):
+            hidden = bool(row["hidden"])
+            cells.append({"year": int(row["year"]), "by": by,
+                          "level": None if by is None else str(row[by]),
+                          "kind": row["kind"], "code": row["code"], "suppressed": hidden,
+                          **{key: None if hidden else _round(row[key])
+                             for key in ("share", "low", "high")}})
+    everyone = data.person_years().groupby("year").size()
+    recorded = py.groupby("year").size().reindex(everyone.index, fill_value=0)
+    shares_recorded = []
+    for year, n_all in everyone.items():
+        n = int(recorded[year])
+        small = 0 < n < k or 0 < n_all - n < k
+        shares_recorded.append({"year": int(year),
+                                "share": None if small else _round(n / n_all)})
+    trends = []
+    for row in trend(data, level, frame=py).to_dict("records"):
+        hidden = (row["kind"], row["code"]) in hidden_codes
+        trends.append({"kind": row["kind"], "code": row["code"], "suppressed": hidden,
+                       "first": row["first"], "last": row["last"],
+                       **{key: None if hidden else _round(row[key])
+                          for key in ("slope", "low", "high")},
+                       "found": None if hidden else row["found"]})
+    return {"level": level, "kinds": {kind: list(codes) for kind, codes in KINDS.items()},
+            "breakdowns": list(BREAKDOWNS), "cells": cells, "recorded": shares_recorded,
+            "trends": trends}
+
+
+# -- the published modus operandi as the page and the report show it
+
+NO_VALUE = "\u2013"
+KIND_NAMES = {"means": N_("means of control"), "recruiter": N_("recruiter's relation")}
+
+
+def code_label(kind: str, code: str, lang: str) -> str:
+    """A means or relation by its name in ``lang`` (zicht.codes)."""
+    table = MEANS_OF_CONTROL if kind == "means" else RECRUITER_RELATIONS
+    nl, en = table.get(code, (code, code))
+    return nl if lang == "nl" else en
+
+
+def trend_text(t: dict, lang: str) -> str:
+    """A published trend as read: "+6.1 (+3.8 to +8.4)" percentage points a year."""
+    if t.get("slope") is None:
+        return NO_VALUE
+    decimal = number_symbols(lang)["decimal"]
+
+    def pp(x: float) -> str:
+        return f"{100 * x:+.1f}".replace(".", decimal)
+
+    interval = translator(lang)("{low} to {high}").format(low=pp(t["low"]), high=pp(t["high"]))
+    return f"{pp(t['slope'])} ({interval})"
+
+
+def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = None) -> dict:
+    """The tables of ``public.modus`` up to ``year`` (default: its latest): per code its share
+    per year for everyone and the trend; the latest year's shares by each breakdown (rows the
+    codes, columns the levels); the share of persons with a recorded modus operandi.
+    ``hidden`` marks a suppressed value (default: the word "suppressed")."""
+    from .indicators import format_value
+    from .labels import breakdown_name, level
+
+    _ = translator(lang)
+    hidden = _("suppressed") if hidden is None else hidden
+    cells = [c for c in modus["cells"] if year is None or c["year"] <= year]
+    years = sorted({c["year"] for c in cells})
+    latest = max(years)
+    index = {(c["year"], c["by"], c["level"], c["kind"], c["code"]): c for c in cells}
+
+    def share(c: dict | None) -> str:
+        if c is None:
+            return NO_VALUE
+        return hidden if c["suppressed"] else format_value(c["share"], "share", lang)
+
+    trends = {(t["kind"], t["code"]): t for t in modus.get("trends") or []
+              if year is None or t["last"] <= year}
+    overall = []
+    for kind, codes in modus["kinds"].items():
+        for code in codes:
+            t = trends.get((kind, code))
+            finding = NO_VALUE if t is None or t["found"] is None else (
+                (_("rising") if t["slope"] > 0 else _("falling")) if t["found"]
+                else _("no trend shown"))
+            overall.append([code_label(kind, code, lang), _(KIND_NAMES[kind]),
+                            *(share(index.get((y, None, None, kind, code))) for y in years),
+                            hidden if t is not None and t["suppressed"]
+                            else NO_VALUE if t is None else trend_text(t, lang), finding])
+    tables = []
+    for by in modus["breakdowns"]:
+        levels = sorted({c["level"] for c in cells if c["by"] == by and c["year"] == latest})
+        if not levels:
+            continue
+        rows = [[code_label(kind, code, lang),
+                 *(share(index.get((latest, by, lv, kind, code))) for lv in levels)]
+                for kind, codes in modus["kinds"].items() for code in codes]
+        tables.append({"by": by, "name": breakdown_name(by, lang),
+                       "levels": [level(by, lv, lang) for lv in levels], "rows": rows})
+    recorded = [[str(r["year"]), share({"suppressed": r["share"] is None, "share": r["share"]})]
+                for r in modus.get("recorded") or [] if r["year"] in years]
+    return {"years": years, "latest": latest, "overall": overall, "tables": tables,
+            "recorded": recorded,
+            "found": [row for row in overall if row[-1] in (_("rising"), _("falling"))]}
