@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+from studies import seeds as parse_seeds  # bench/ itself is on the path of a bench script
+from studies import simulate_and_link
 
 from zicht.monitor.inputs import MonitorData
 from zicht.monitor.protection import BREAKDOWNS, OUTCOMES, gap
@@ -30,12 +31,6 @@ from zicht.simulate.scenario import load_scenario
 
 SCENARIOS = ("nl-baseline", "nl-protection-gap")
 
-
-def _zicht(*args: str, env: dict) -> None:
-    done = subprocess.run([sys.executable, "-m", "zicht.cli", *args], env=env,
-                          capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"zicht {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
 
 
 def run(seeds: list[int], years: str, victims: int | None) -> pd.DataFrame:
@@ -47,10 +42,7 @@ def run(seeds: list[int], years: str, victims: int | None) -> pd.DataFrame:
             for seed in seeds:
                 folder = Path(tmp) / f"{scenario}-{seed}"
                 started = time.perf_counter()
-                extra = ["--victims", str(victims)] if victims else []
-                _zicht("simulate", "--scenario", scenario, "--years", years, "--seed",
-                       str(seed), "--out", str(folder / "sim"), *extra, env=env)
-                _zicht("link", str(folder / "sim"), "--out", str(folder / "linked"), env=env)
+                simulate_and_link(folder, scenario, seed, years, victims, env)
                 data = MonitorData.from_files(folder / "sim", folder / "linked")
                 for by in (None, *BREAKDOWNS):
                     for r in gap(data, () if by is None else (by,)).itertuples():
@@ -86,11 +78,7 @@ def main() -> None:
     parser.add_argument("--victims", type=int, default=None,
                         help="victims a year (default: the scenario's, 6,000)")
     args = parser.parse_args()
-    if "-" in args.seeds:
-        first, last = (int(x) for x in args.seeds.split("-"))
-        seeds = list(range(first, last + 1))
-    else:
-        seeds = [int(x) for x in args.seeds.split(",")]
+    seeds = parse_seeds(args.seeds)
     started = time.perf_counter()
     rows = run(seeds, args.years, args.victims)
     with pd.option_context("display.width", 200, "display.max_columns", None,

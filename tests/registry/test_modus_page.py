@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +16,7 @@ from tests.monitor.sample import sample_publication
 from zicht.monitor.modus import trend_text
 from zicht.web.app import create_app
 
-from .conftest import PASSWORD
-from .test_protection_page import _table
+from .test_protection_page import _login, _table
 
 PATH = "/dashboard/modus-operandi"
 
@@ -34,11 +32,6 @@ def client(world, publication):
     app = create_app(world.registry)
     app.state.publication_path = str(publication[1])
     return TestClient(app, follow_redirects=False)
-
-
-def _login(client, user):
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": csrf})
 
 
 @pytest.mark.parametrize("user", [None, "rep_a", "analyst", "admin", "auditor"])
