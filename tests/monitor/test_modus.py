@@ -56,8 +56,12 @@ def test_a_persons_reports_of_a_year_are_read_together():
     assert py.loc[("B", 2024), "recruiter:unknown"]
     assert not py.loc[("A", 2023)][[c for c in py.columns if c.startswith("recruiter:")]].any()
     out = shares(data).set_index(["year", "kind", "code"])
-    assert out.loc[(2024, "means", "threats"), ["n", "k"]].tolist() == [2, 1]
-    assert out.loc[(2024, "means", "threats"), "share"] == 0.5
+    # a kind's share counts only persons whose reports record that kind (review of issue 21:
+    # B, who has only a relation, once counted as "no threats")
+    assert out.loc[(2024, "means", "threats"), ["n", "k"]].tolist() == [1, 1]
+    assert out.loc[(2024, "recruiter", "friend"), ["n", "k"]].tolist() == [2, 1]
+    assert out.loc[(2023, "means", "other"), ["n", "k"]].tolist() == [1, 1]
+    assert (2023, "recruiter", "friend") not in out.index  # A recorded no relation in 2023
     with pytest.raises(ValueError, match="cannot be broken down by 'colour'"):
         shares(data, ("colour",))
 
@@ -94,7 +98,7 @@ def test_the_trend_interval_covers_the_true_slope_about_95_percent(p0, step, n):
 
 
 def test_no_cell_of_fewer_than_k_persons_is_published():
-    rows = [{"person": f"P{i}", "year": 2024, "means": "threats" if i < 30 else "",
+    rows = [{"person": f"P{i}", "year": 2024, "means": "threats" if i < 30 else "other",
              "recruiter": "friend", "form": "LAB" if i < 25 else "SEX"} for i in range(40)]
     rows += [{"person": "Q", "year": 2024, "means": "debt_bondage", "recruiter": "family",
               "form": "CRIM"}]
@@ -103,15 +107,49 @@ def test_no_cell_of_fewer_than_k_persons_is_published():
     doc = published(_data(rows), k=10)
     cells = {(c["by"], c["level"], c["kind"], c["code"]): c for c in doc["cells"]}
     # everyone: 41 recorded; threats 30 (11 without), debt bondage 1: hidden
-    assert cells[(None, None, "means", "threats")]["share"] == round(30 / 41, 3)
+    assert cells[(None, None, "means", "threats")]["share"] == round(30 / 41, 2)
     assert cells[(None, None, "means", "debt_bondage")]["suppressed"]
     # the one CRIM person hides their level, and a second level with it
     by_form = [c for c in doc["cells"] if c["by"] == "form" and c["code"] == "friend"]
     assert sum(c["suppressed"] for c in by_form) >= 2
-    assert all("n" not in c and "k" not in c for c in doc["cells"])
+    assert all(set(c) == {"year", "by", "level", "kind", "code", "suppressed", "share"}
+               for c in doc["cells"])  # no count and no interval, which would give n away
     trends = {t["code"]: t for t in doc["trends"]}
     assert trends["debt_bondage"]["suppressed"] and trends["debt_bondage"]["slope"] is None
     assert not trends["threats"]["suppressed"] and trends["threats"]["slope"] < 0
+
+
+def test_no_hidden_cell_can_be_worked_out_by_subtraction():
+    """The attacks of the review of issue 21, on a simulated registry at k = 10: the levels of
+    a breakdown add up to everyone's and a level's relations to its persons recorded, so in
+    every such group the hidden cells are never one alone and their true counts add up to 0 or
+    at least k (a zero complement would give the other away)."""
+    k = 10
+    data = truth_data("nl-modus-trend", [2023, 2024], 3000, 2)
+    doc = published(data, k)
+    hidden = {(c["year"], c["by"], c["level"], c["kind"], c["code"])
+              for c in doc["cells"] if c["suppressed"]}
+    assert hidden
+    true = pd.concat([shares(data, () if by is None else (by,)).assign(
+        by=by, level=None if by is None else shares(data, (by,))[by].astype(str))
+        for by in (None, "sex", "minor", "form", "region")], ignore_index=True)
+    true["rest"] = true["n"] - true["k"]
+    true["hidden"] = [(r.year, r.by, r.level, r.kind, r.code) in hidden
+                      for r in true.itertuples()]
+    groups = [(true[true["by"].notna()], ["year", "by", "kind", "code"], ["n", "k", "rest"]),
+              (true[true["kind"] == "recruiter"].fillna({"by": "", "level": ""}),
+               ["year", "by", "level"], ["k"])]
+    checked = 0
+    for frame, keys, counts in groups:
+        for _, part in frame.groupby(keys):
+            shut = part[part["hidden"]]
+            if shut.empty or len(shut) == len(part):
+                continue
+            checked += 1
+            assert len(shut) >= 2, part
+            sums = shut[counts].sum()
+            assert ((sums == 0) | (sums >= k)).all(), part
+    assert checked > 20
 
 
 # -- on simulations: a trend made is found, none found where none was made ----------------------

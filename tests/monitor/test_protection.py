@@ -283,3 +283,29 @@ def test_a_breakdown_never_hides_just_one_level():
     everyone = next(c for c in doc["cells"] if c["by"] is None
                     and c["outcome"] == "shelter_placed")
     assert not everyone["suppressed"]
+
+
+def test_a_zero_never_serves_as_the_complement():
+    """The review of issue 21: the level chosen to hide beside a small one was the smallest,
+    even when none of its persons was placed, so everyone's placed count minus the shown
+    levels gave the small level's away.  Women 40 and 40 placed 30 and 10; men 12 and 12, none
+    placed (the smallest group, a zero); X 11 and 3, 2 placed with a complaint: X is hidden, and
+    its complement has every count at least k, so the hidden placed add up to at least k."""
+    rows = [{"person": f"f{i}", "complaint": "yes" if i < 40 else "no", "sex": "F",
+             "requested": "yes", "placed": "yes" if i < 30 or 40 <= i < 50 else "no"}
+            for i in range(80)]
+    rows += [{"person": f"m{i}", "complaint": "yes" if i < 12 else "no", "sex": "M",
+              "requested": "yes", "placed": "no"} for i in range(24)]
+    rows += [{"person": f"x{i}", "complaint": "yes" if i < 11 else "no", "sex": "X",
+              "requested": "yes", "placed": "yes" if i < 2 else "no"} for i in range(14)]
+    data = _data(rows)
+    doc = published(data, k=10)
+    cells = {c["level"]: c for c in doc["cells"] if c["by"] == "sex"
+             and c["outcome"] == "shelter_placed"}
+    assert cells["X"]["suppressed"] and sum(c["suppressed"] for c in cells.values()) >= 2
+    true = gap(data, ("sex",)).set_index("sex")
+    true = true[true["outcome"] == "shelter_placed"]
+    shut = [level for level, c in cells.items() if c["suppressed"]]
+    for column in ("k_with", "k_without", "n_with", "n_without"):
+        total = int(true.loc[shut, column].sum())
+        assert total == 0 or total >= 10, (column, shut, total)

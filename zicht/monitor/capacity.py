@@ -21,8 +21,9 @@ for three numbers of persons:
 
 The persons are the published registered persons (every region) and the chain rates are taken
 per that total, so no count the publication suppresses is used; the chain figures are those of
-the European Netherlands (area NL).  A year whose registered persons are suppressed gives no
-``registered`` scenario.
+the European Netherlands (area NL).  A year whose registered persons are suppressed is skipped:
+the ``registered`` and ``whatif`` scenarios use the latest year whose count is published (their
+``year`` says which), and none is made when no year's is.
 """
 
 from __future__ import annotations

@@ -19,9 +19,15 @@ schema so the data can be shared, and protects them the same way:
   fall short when only the year is left are removed.  :func:`k_check` verifies the result, and
   the export refuses to write a table that fails it.
 
-The means of control are the sensitive attributes: not quasi-identifiers, never suppressed (as
-in CTDC's own dataset).  A group of k persons whose means are all alike still tells that
-they share them (k-anonymity does not protect against that; l-diversity would).
+The means of control are the sensitive attributes, not quasi-identifiers (as in CTDC's own
+dataset); a means that fewer than k persons of a year had is set to -99 for that year.  That
+does not make every count of the file k or more: the persons of one combination of
+quasi-identifiers who had a means can be fewer (say 2 of the 15 men of a year), and a group
+whose means are all alike tells that they share them (l-diversity would be needed against
+that).  The file is for sharing with CTDC under its agreement, which protects what CTDC
+publishes; it is not a publication (the dashboard's tables are, and keep every count at k or
+more).  ``-99`` in the means after a suppressed recruiter still shows that something was
+recorded.
 """
 
 from __future__ import annotations
@@ -269,8 +275,17 @@ def anonymise(frame: pd.DataFrame, k: int = K) -> tuple[pd.DataFrame, Protection
             out.loc[small, dependent] = MISSING
     small = class_sizes(out) < k
     report.removed = int(small.sum())
-    out = out[~small.to_numpy()] if len(out) else out  # the input's row labels kept
-    report.rows_out = len(out)
+    out = out[~small.to_numpy()] if len(out) else out
+    # a means of control that fewer than k persons of a year had would be a small count in
+    # itself: the flag is -99 for that year (review of issue 21; combinations of a
+    # quasi-identifier and a means can still be fewer than k: the module's text)
+    for column in CTDC_MEANS.values():
+        for rows in out.groupby("yearOfRegistration").groups.values():
+            ones = int((out.loc[rows, column].astype(str) == "1").sum())
+            if 0 < ones < k:
+                out.loc[rows, column] = MISSING
+                report.suppressed[column] = report.suppressed.get(column, 0) + len(rows)
+    report.rows_out = len(out)  # the input's row labels are kept
     ok, report.smallest = k_check(out, k)
     if not ok:  # cannot happen: the removal leaves only combinations of k rows or more
         raise CtdcError(f"the table fails the k = {k} check (smallest combination "

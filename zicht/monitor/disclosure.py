@@ -478,3 +478,31 @@ def recoverable(cells, row_totals=None, col_totals=None,
     :func:`published_intervals`."""
     return [(i, j, lo) for i, j, lo, hi in published_intervals(cells, row_totals, col_totals,
                                                                 grand_total) if hi - lo < 1]
+
+
+def complement_groups(frame: pd.DataFrame, group: list[str], counts: list[str], k: int,
+                      hidden: str = "hidden", size: str | None = None) -> pd.Series:
+    """Secondary suppression among the rows of each group whose sum is published elsewhere
+    (a breakdown's levels beside everyone's row; relations that add up to all persons): while
+    a group's hidden rows would add up, in any column of ``counts``, to 1 .. k - 1 - or a single
+    row is hidden, which its total would give away - hide one more row, the smallest (by
+    ``size``, default the first count) of those with every count at least ``k`` (so the sum of
+    the hidden ones is at least k and no zero serves as a complement), else the smallest left.
+    Returns the new ``hidden`` column.  Issue 21's review: a zero complement gave the primary
+    away by subtraction."""
+    out = frame[hidden].astype(bool).copy()
+    size = size or counts[0]
+    for _, part in frame.groupby(group, sort=False):
+        idx = part.index
+        while True:
+            shut = out.loc[idx]
+            if not shut.any() or shut.all():
+                break
+            sums = part.loc[shut[shut].index, counts].sum()
+            if shut.sum() > 1 and not ((sums > 0) & (sums < k)).any():
+                break
+            left = part.loc[~shut]
+            safe = left[(left[counts] >= k).all(axis=1)]
+            pick = (safe if len(safe) else left)[size].idxmin()
+            out.loc[pick] = True
+    return out

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..codes import MEANS_OF_CONTROL, RECRUITER_RELATIONS
-from ..i18n import N_, number_symbols, translator
+from ..i18n import N_, format_percent, number_symbols, translator
 from .inputs import MonitorData
 from .protection import LEVEL, wilson
 
@@ -44,7 +44,8 @@ ROUNDING = 3  # 0.1 percentage point, as the pages show
 def person_years(data: MonitorData) -> pd.DataFrame:
     """One row per person and year with a recorded modus operandi: ``year``, ``person_id``,
     the person's breakdown levels, a 0/1 column ``means:<code>`` per means and
-    ``recruiter:<code>`` per relation."""
+    ``recruiter:<code>`` per relation, and ``means:recorded`` / ``recruiter:recorded``: whether
+    some report gives that kind."""
     r = data.reports
     means = r["means_of_control"].astype("string").fillna("").str.lower()
     relation = r["recruiter_relation"].astype("string").fillna("").str.lower()
@@ -54,10 +55,11 @@ def person_years(data: MonitorData) -> pd.DataFrame:
         frame[f"means:{code}"] = means.str.split(";").apply(lambda m, c=code: c in m).to_numpy()
     for code in RECRUITER_RELATIONS:
         frame[f"_rel:{code}"] = (relation == code).to_numpy()
-    frame["recorded"] = ((means != "") | relation.isin(RECRUITER_RELATIONS)).to_numpy()
+    frame["_means"] = (means != "").to_numpy()
+    frame["recorded"] = (frame["_means"] | relation.isin(RECRUITER_RELATIONS).to_numpy())
     frame = frame[frame["recorded"]]
     g = frame.groupby(["person_id", "year"], sort=True)
-    out = g[[c for c in frame.columns if c.startswith("means:")]].any()
+    out = g[[f"means:{c}" for c in MEANS_OF_CONTROL]].any()
     votes = g[[f"_rel:{c}" for c in RECRUITER_RELATIONS]].sum()
     known = votes.drop(columns="_rel:unknown")
     best = known.to_numpy().argmax(axis=1) if len(known) else np.array([], dtype=int)
@@ -67,6 +69,10 @@ def person_years(data: MonitorData) -> pd.DataFrame:
                       np.where(votes["_rel:unknown"].to_numpy() > 0, "unknown", ""))
     for code in RECRUITER_RELATIONS:
         out[f"recruiter:{code}"] = chosen == code
+    # each kind's shares are of the persons whose reports record that kind: a report with only
+    # a relation says nothing about the means, and one with only means nothing of the recruiter
+    out["means:recorded"] = g["_means"].any()
+    out["recruiter:recorded"] = chosen != ""
     out = out.reset_index()
     persons = data.persons.copy()
     persons["minor"] = np.where(persons["minor"], "minor",
@@ -86,14 +92,22 @@ def shares(data: MonitorData, by: tuple[str, ...] | list[str] = (),
                          f"{', '.join(BREAKDOWNS)})")
     py = person_years(data) if frame is None else frame
     keys = ["year", *by]
-    columns = [f"{kind}:{code}" for kind, codes in KINDS.items() for code in codes]
-    g = py.groupby(keys, sort=True, dropna=False)
-    k = g[columns].sum().astype(int)
-    n = g.size()
-    long = k.stack().rename("k").reset_index().rename(columns={f"level_{len(keys)}": "item"})
-    long["n"] = n.reindex(pd.MultiIndex.from_frame(long[keys])).to_numpy() if by else \
-        long["year"].map(n).to_numpy()
-    long[["kind", "code"]] = long["item"].str.split(":", n=1, expand=True)
+    parts = []
+    for kind, codes in KINDS.items():
+        rows = py[py[f"{kind}:recorded"]]
+        columns = [f"{kind}:{code}" for code in codes]
+        g = rows.groupby(keys, sort=True, dropna=False)
+        counts = g[columns].sum().astype(int)
+        counts.columns = list(codes)
+        long = counts.stack().rename("k").reset_index()
+        long = long.rename(columns={long.columns[len(keys)]: "code"})
+        n = g.size().rename("n").reset_index()
+        long = long.merge(n, on=keys, how="left")
+        long.insert(len(keys), "kind", kind)
+        parts.append(long)
+    columns = [*keys, "kind", "code", "n", "k"]
+    long = pd.concat(parts, ignore_index=True)[columns] if parts else \
+        pd.DataFrame(columns=columns)
     long["share"] = long["k"] / long["n"]
     long["low"], long["high"] = wilson(long["k"], long["n"], level)
     return long[[*keys, "kind", "code", "n", "k", "share", "low", "high"]]
@@ -111,13 +125,18 @@ def trend(data: MonitorData, level: float = LEVEL,
         return pd.DataFrame(columns=["kind", "code", "slope", "low", "high", "found", "first",
                                      "last", "n"])
     for kind, codes in KINDS.items():
+        recorded = py[f"{kind}:recorded"].to_numpy(dtype=bool)
+        x = years[recorded]
+        if len(np.unique(x)) < 2:
+            continue
         for code in codes:
-            slope, low, high = linear_trend(years, py[f"{kind}:{code}"].to_numpy(dtype=float),
-                                            level)
+            slope, low, high = linear_trend(x, py.loc[recorded, f"{kind}:{code}"]
+                                            .to_numpy(dtype=float), level)
             rows.append({"kind": kind, "code": code, "slope": slope, "low": low, "high": high,
-                         "found": bool(low > 0 or high < 0), "first": int(years.min()),
-                         "last": int(years.max()), "n": len(years)})
-    return pd.DataFrame(rows)
+                         "found": bool(low > 0 or high < 0), "first": int(x.min()),
+                         "last": int(x.max()), "n": int(recorded.sum())})
+    return pd.DataFrame(rows, columns=["kind", "code", "slope", "low", "high", "found", "first",
+                                       "last", "n"])
 
 
 def linear_trend(x: np.ndarray, y: np.ndarray, level: float = LEVEL
@@ -141,41 +160,60 @@ def _round(x) -> float | None:
 
 
 def published(data: MonitorData, k: int, level: float = LEVEL) -> dict | None:
-    """``public.modus``: the shares per year for everyone and by each breakdown, each cell
-    suppressed when the persons recorded, with the code, or without it number 1 to k - 1 (one
-    hidden level of a breakdown hides a second); per year the share of persons with a recorded
-    modus operandi; the trend of every code over the years for everyone (suppressed when a
-    year's cell is).  None when no report records one."""
+    """``public.modus``: the share of each code per year for everyone and by each breakdown,
+    and each code's trend over the years for everyone; per year the share of persons whose
+    reports record each kind.  None when no report records one.
+
+    Disclosure control (the module's text): a cell is hidden when its persons recorded, with
+    the code or without it number 1 to k - 1; then, by
+    :func:`zicht.monitor.disclosure.complement_groups`, more cells of its breakdown (whose
+    levels add up to everyone's) and, for the recruiter, of its level (whose relations add up
+    to the persons recorded) until no hidden group adds up to fewer than k.  A cell shows only
+    its share, in whole percents: no count and no interval, from which the persons could be
+    worked out (a Wilson interval to 0.1 point pins them down).  A trend is hidden when any
+    year of its code is."""
+    from .disclosure import complement_groups
+
     py = person_years(data)
     if py.empty:
         return None
-    cells = []
-    hidden_codes: set[tuple[str, str]] = set()
+    frames = []
     for by in (None, *BREAKDOWNS):
         frame = shares(data, () if by is None else (by,), level, frame=py)
-        counts = frame[["n", "k"]].assign(rest=frame["n"] - frame["k"])
-        frame["hidden"] = ((counts > 0) & (counts < k)).any(axis=1).to_numpy()
-        if by is not None:  # one level hidden beside everyone's row: hide a second one
-            for _, part in frame.groupby(["year", "kind", "code"]):
-                if part["hidden"].sum() == 1 and (~part["hidden"]).any():
-                    frame.loc[part.loc[~part["hidden"], "n"].idxmin(), "hidden"] = True
-        else:
-            hidden_codes |= {(r.kind, r.code) for r in frame.itertuples() if r.hidden}
-        for row in frame.to_dict("records"):
-            hidden = bool(row["hidden"])
-            cells.append({"year": int(row["year"]), "by": by,
-                          "level": None if by is None else str(row[by]),
-                          "kind": row["kind"], "code": row["code"], "suppressed": hidden,
-                          **{key: None if hidden else _round(row[key])
-                             for key in ("share", "low", "high")}})
+        frame["by"] = by
+        frame["level"] = None if by is None else frame[by].astype(str)
+        frames.append(frame.drop(columns=[by] if by else []))
+    cells_frame = pd.concat(frames, ignore_index=True)
+    cells_frame["rest"] = cells_frame["n"] - cells_frame["k"]
+    counts = cells_frame[["n", "k", "rest"]]
+    cells_frame["hidden"] = ((counts > 0) & (counts < k)).any(axis=1).to_numpy()
+    cells_frame["by_key"] = cells_frame["by"].fillna("")
+    cells_frame["level_key"] = cells_frame["level"].fillna("")
+    for _ in range(10):  # until both kinds of complement agree
+        before = cells_frame["hidden"].copy()
+        levels = cells_frame[cells_frame["by"].notna()]
+        cells_frame.loc[levels.index, "hidden"] = complement_groups(
+            levels, ["year", "by_key", "kind", "code"], ["n", "k", "rest"], k)
+        relations = cells_frame[cells_frame["kind"] == "recruiter"]
+        cells_frame.loc[relations.index, "hidden"] = complement_groups(
+            relations, ["year", "by_key", "level_key"], ["k"], k, size="k")
+        if cells_frame["hidden"].equals(before):
+            break
+    cells = [{"year": int(r["year"]), "by": r["by"], "level": r["level"], "kind": r["kind"],
+              "code": r["code"], "suppressed": bool(r["hidden"]),
+              "share": None if r["hidden"] else round(float(r["share"]), 2)}
+             for r in cells_frame.to_dict("records")]
+    hidden_codes = {(r.kind, r.code) for r in cells_frame[cells_frame["by"].isna()].itertuples()
+                    if r.hidden}
     everyone = data.person_years().groupby("year").size()
-    recorded = py.groupby("year").size().reindex(everyone.index, fill_value=0)
-    shares_recorded = []
+    recorded = []
     for year, n_all in everyone.items():
-        n = int(recorded[year])
-        small = 0 < n < k or 0 < n_all - n < k
-        shares_recorded.append({"year": int(year),
-                                "share": None if small else _round(n / n_all)})
+        entry: dict = {"year": int(year)}
+        for kind in KINDS:
+            n = int(py.loc[py["year"] == year, f"{kind}:recorded"].sum())
+            small = 0 < n < k or 0 < n_all - n < k
+            entry[kind] = None if small else round(n / n_all, 2)
+        recorded.append(entry)
     trends = []
     for row in trend(data, level, frame=py).to_dict("records"):
         hidden = (row["kind"], row["code"]) in hidden_codes
@@ -185,7 +223,7 @@ def published(data: MonitorData, k: int, level: float = LEVEL) -> dict | None:
                           for key in ("slope", "low", "high")},
                        "found": None if hidden else row["found"]})
     return {"level": level, "kinds": {kind: list(codes) for kind, codes in KINDS.items()},
-            "breakdowns": list(BREAKDOWNS), "cells": cells, "recorded": shares_recorded,
+            "breakdowns": list(BREAKDOWNS), "cells": cells, "recorded": recorded,
             "trends": trends}
 
 
@@ -218,9 +256,8 @@ def trend_text(t: dict, lang: str) -> str:
 def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = None) -> dict:
     """The tables of ``public.modus`` up to ``year`` (default: its latest): per code its share
     per year for everyone and the trend; the latest year's shares by each breakdown (rows the
-    codes, columns the levels); the share of persons with a recorded modus operandi.
+    codes, columns the levels); per year the share of persons whose reports record each kind.
     ``hidden`` marks a suppressed value (default: the word "suppressed")."""
-    from .indicators import format_value
     from .labels import breakdown_name, level
 
     _ = translator(lang)
@@ -233,7 +270,7 @@ def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = N
     def share(c: dict | None) -> str:
         if c is None:
             return NO_VALUE
-        return hidden if c["suppressed"] else format_value(c["share"], "share", lang)
+        return hidden if c["suppressed"] else format_percent(c["share"], lang)
 
     trends = {(t["kind"], t["code"]): t for t in modus.get("trends") or []
               if year is None or t["last"] <= year}
@@ -258,7 +295,8 @@ def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = N
                 for kind, codes in modus["kinds"].items() for code in codes]
         tables.append({"by": by, "name": breakdown_name(by, lang),
                        "levels": [level(by, lv, lang) for lv in levels], "rows": rows})
-    recorded = [[str(r["year"]), share({"suppressed": r["share"] is None, "share": r["share"]})]
+    recorded = [[str(r["year"]), *(share({"suppressed": r.get(kind) is None,
+                                           "share": r.get(kind)}) for kind in KINDS)]
                 for r in modus.get("recorded") or [] if r["year"] in years]
     return {"years": years, "latest": latest, "overall": overall, "tables": tables,
             "recorded": recorded,

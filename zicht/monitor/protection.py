@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..i18n import N_
+from .disclosure import complement_groups
 from .inputs import MonitorData
 
 # outcome -> (person_years column, label msgid)
@@ -172,11 +173,13 @@ def published(data: MonitorData, k: int, level: float = LEVEL) -> dict:
     for by in (None, *BREAKDOWNS):
         frame = gap(data, () if by is None else (by,), level=level)
         frame["hidden"] = [disclosive(row, k) for row in frame.to_dict("records")]
-        if by is not None:  # one level hidden beside everyone's row: hide a second one
+        if by is not None:  # the levels add up to everyone's row: complementary suppression
             frame["size"] = frame[["n_with", "n_without", "n_unknown"]].sum(axis=1)
-            for _, part in frame.groupby(["year", "outcome"]):
-                if part["hidden"].sum() == 1 and (~part["hidden"]).any():
-                    frame.loc[part.loc[~part["hidden"], "size"].idxmin(), "hidden"] = True
+            for group in GROUPS:
+                frame[f"r_{group}"] = frame[f"n_{group}"] - frame[f"k_{group}"]
+            frame["hidden"] = complement_groups(
+                frame, ["year", "outcome"],
+                [*COUNTS, *(f"r_{group}" for group in GROUPS)], k, size="size")
         for row in frame.to_dict("records"):
             hidden = bool(row["hidden"])
             value = str(row[by]) if by is not None else None
