@@ -80,6 +80,13 @@ def test_the_robust_interval_equals_the_sandwich_of_matrices():
     cov = bread @ (X.T * e * e) @ X @ bread
     assert slope == pytest.approx(beta[1], rel=1e-9)
     assert (high - low) / 2 == pytest.approx(1.959964 * np.sqrt(cov[1, 1]), rel=1e-6)
+    # clustered: 250 persons, each with up to three rows
+    groups = rng.integers(0, 250, 700)
+    _, low, high = linear_trend(x, y, groups=groups)
+    meat = sum(np.outer(X[groups == g].T @ e[groups == g], X[groups == g].T @ e[groups == g])
+               for g in np.unique(groups))
+    cov = bread @ meat @ bread
+    assert (high - low) / 2 == pytest.approx(1.959964 * np.sqrt(cov[1, 1]), rel=1e-6)
 
 
 @pytest.mark.parametrize(("p0", "step", "n"), [(0.3, 0.03, 150), (0.1, 0.0, 80),

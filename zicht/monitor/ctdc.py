@@ -61,7 +61,11 @@ EXPLOIT_FLAGS = ("isForcedLabour", "isSexualExploit", "isOtherExploit", "isSexAn
 RECRUITER_TEXT = {"intimate_partner": "Intimate Partner", "family": "Family",
                   "friend": "Friend", "employer": "Other", "other": "Other",
                   "unknown": "Unknown"}
-RECRUITER_FLAGS = tuple(dict.fromkeys(CTDC_RECRUITER.values()))
+# in the codebook's order (Friend before Family)
+RECRUITER_FLAGS = ("recruiterRelationIntimatePartner", "recruiterRelationFriend",
+                   "recruiterRelationFamily", "recruiterRelationOther",
+                   "recruiterRelationUnknown")
+assert set(RECRUITER_FLAGS) == set(CTDC_RECRUITER.values())
 MEANS_FLAGS = (*CTDC_MEANS.values(), CTDC_MEANS_NOT_SPECIFIED)
 QUASI_IDENTIFIERS = ("yearOfRegistration", "gender", "ageBroad", "majorityStatus",
                      "citizenship", "CountryOfExploitation", "typeOfExploitConcatenated",
@@ -72,10 +76,12 @@ SUPPRESSION_ORDER = ("citizenship", "ageBroad", "CountryOfExploitation",
                      "majorityStatus")
 DEPENDENT = {"typeOfExploitConcatenated": EXPLOIT_FLAGS,
              "RecruiterRelationship": RECRUITER_FLAGS}
+# the codebook's columns, in its order, that the registry can fill (or says are missing: -99);
+# typeOfLabour* and typeOfSex* are left out (the registry's sector is free text)
 COLUMNS = ("yearOfRegistration", "Datasource", "gender", "ageBroad", "majorityStatus",
            "majorityStatusAtExploit", "majorityEntry", "citizenship", *MEANS_FLAGS,
            "meansOfControlConcatenated", *EXPLOIT_FLAGS, "typeOfExploitConcatenated",
-           *RECRUITER_FLAGS, "RecruiterRelationship", "CountryOfExploitation")
+           "isAbduction", "RecruiterRelationship", "CountryOfExploitation", *RECRUITER_FLAGS)
 DATASOURCE = "Case Management"  # the codebook's two sources: Case Management, Hotline
 READS = ("report_id", "reference_year", "sex", "age_at_report", "age_band", "nationality",
          "exploitation_forms", "place_of_exploitation", "means_of_control",
@@ -183,6 +189,7 @@ def table(reports: pd.DataFrame, report_persons: pd.DataFrame) -> pd.DataFrame:
         out["majorityStatus"].notna(), MISSING)
     out["majorityStatusAtExploit"] = MISSING
     out["majorityEntry"] = MISSING
+    out["isAbduction"] = MISSING
     nationality = _first_mode(keys, r["nationality"]).reindex(index).fillna("")
     out["citizenship"] = [_alpha2(n) if n else MISSING for n in nationality]
     means = _codes_by(keys, r["means_of_control"], upper=False).reindex(index, fill_value=0)

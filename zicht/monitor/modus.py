@@ -11,18 +11,17 @@ Per person and year (``person_years``: all of that year's reports of the person 
   reports give other than ``unknown`` (ties: the first in the code list), ``unknown`` when they
   give only that.
 
-Each share comes with Wilson's 95 % interval (:func:`zicht.monitor.protection.wilson`).  The
-**trend** of a share is the slope of the linear probability model fitted to the persons of all
-years (share = a + b x year, least squares on the 0/1 outcomes), in percentage points a year,
-with a heteroscedasticity-robust (HC0, White 1980) interval: the outcome is binary, so its
-variance differs by year, and the ordinary formula would be wrong.  A trend is *found* when the
-interval excludes zero.  A person reported in several years counts in each, so the years are
-not fully independent; with 23 codes about one interval in twenty misses zero by chance.
+:func:`shares` gives each share with Wilson's 95 % interval (for analysis; the publication
+shows shares only).  The **trend** of a share is the slope of the linear probability model
+fitted to the persons of all years (share = a + b x year, least squares on the 0/1 outcomes),
+in percentage points a year, with a robust interval clustered by person: the outcome is binary,
+so its variance differs by year (HC0, White 1980), and a person reported in several years
+counts in each, so those years are not independent.  A trend is *found* when the interval
+excludes zero; with 23 codes about one interval in twenty misses zero by chance.
 
-Published after disclosure control as for protection (:mod:`zicht.monitor.protection`): a cell
-is left out when the persons recorded, those with the code or those without it number 1 to
-k - 1, one hidden level of a breakdown hides a second, and only shares rounded to 0.1
-percentage point leave (no counts).
+Published after disclosure control (:func:`published`): a cell is left out when the persons
+recorded, those with the code or those without it number 1 to k - 1, complementary
+suppression follows, and only shares in whole percents leave (no counts, no intervals).
 """
 
 from __future__ import annotations
@@ -120,6 +119,7 @@ def trend(data: MonitorData, level: float = LEVEL,
     year, and the persons counted (``n``).  No row for a code over fewer than two years."""
     py = person_years(data) if frame is None else frame
     years = py["year"].to_numpy(dtype=float)
+    persons = py["person_id"].to_numpy()
     rows = []
     if len(np.unique(years)) < 2:
         return pd.DataFrame(columns=["kind", "code", "slope", "low", "high", "found", "first",
@@ -131,7 +131,8 @@ def trend(data: MonitorData, level: float = LEVEL,
             continue
         for code in codes:
             slope, low, high = linear_trend(x, py.loc[recorded, f"{kind}:{code}"]
-                                            .to_numpy(dtype=float), level)
+                                            .to_numpy(dtype=float), level,
+                                            groups=persons[recorded])
             rows.append({"kind": kind, "code": code, "slope": slope, "low": low, "high": high,
                          "found": bool(low > 0 or high < 0), "first": int(x.min()),
                          "last": int(x.max()), "n": int(recorded.sum())})
@@ -139,18 +140,25 @@ def trend(data: MonitorData, level: float = LEVEL,
                                        "last", "n"])
 
 
-def linear_trend(x: np.ndarray, y: np.ndarray, level: float = LEVEL
-                 ) -> tuple[float, float, float]:
-    """The least-squares slope of ``y`` on ``x`` and its interval from the HC0 (White 1980)
-    standard error: sqrt(sum((x - mean x)^2 e^2)) / sum((x - mean x)^2), e the residuals.
-    Written out rather than fitted with a regression library: two sums per code."""
+def linear_trend(x: np.ndarray, y: np.ndarray, level: float = LEVEL,
+                 groups: np.ndarray | None = None) -> tuple[float, float, float]:
+    """The least-squares slope of ``y`` on ``x`` and its interval from the robust standard
+    error: HC0 (White 1980), sqrt(sum((x - mean x)^2 e^2)) / sum((x - mean x)^2) with e the
+    residuals; with ``groups`` (a person's rows across years), clustered by group: the sum of
+    (x - mean x) e is taken within each group first, since one person's years are not
+    independent.  Written out rather than fitted with a regression library: two sums per
+    code."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     t = x - x.mean()
     sxx = float((t * t).sum())
     slope = float((t * (y - y.mean())).sum() / sxx)
     e = y - y.mean() - slope * t
-    se = float(np.sqrt((t * t * e * e).sum()) / sxx)
+    scores = t * e
+    if groups is not None:
+        _, of = np.unique(np.asarray(groups), return_inverse=True)
+        scores = np.bincount(of, weights=scores)
+    se = float(np.sqrt((scores * scores).sum()) / sxx)
     z = float(norm.ppf(0.5 + level / 2))
     return slope, slope - z * se, slope + z * se
 
@@ -278,6 +286,8 @@ def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = N
     for kind, codes in modus["kinds"].items():
         for code in codes:
             t = trends.get((kind, code))
+            if t is not None and t.get("slope") is not None and t["low"] == t["high"]:
+                t = None  # nobody had it in any year: no trend to show
             finding = NO_VALUE if t is None or t["found"] is None else (
                 (_("rising") if t["slope"] > 0 else _("falling")) if t["found"]
                 else _("no trend shown"))
