@@ -313,6 +313,7 @@ NOTE = N_("FTE needed = persons x cases per person x years a case stays open / c
           "carries at once (Little's law). The interval is the estimate's only: the "
           "assumptions are taken as given.")
 EXAMPLE = N_("These assumptions are zicht's example, not the agencies' figures.")
+EXAMPLE_SOURCE = N_("example assumption")  # the shipped file's source, shown in the language
 
 
 def view(cap: dict, lang: str, names: dict[int, str] | None = None) -> dict:
@@ -375,9 +376,10 @@ def view(cap: dict, lang: str, names: dict[int, str] | None = None) -> dict:
                     measure=label))
         else:
             rate = format_value(a["cases_per_person"], "ratio", lang)
+        source = _(EXAMPLE_SOURCE) if a["source"] == EXAMPLE_SOURCE else a["source"]
         assumptions.append([a[f"name_{lang}"], rate,
                             format_value(a["duration_years"], "ratio", lang),
-                            format_value(a["cases_per_fte"], "ratio", lang), a["source"]])
+                            format_value(a["cases_per_fte"], "ratio", lang), source])
     return {"headings": headings, "agencies": agencies, "lines": lines,
             "assumptions": assumptions,
             "note": _(NOTE) + (" " + _(EXAMPLE) if cap.get("example") else ""),
