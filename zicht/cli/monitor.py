@@ -326,9 +326,6 @@ def capacity_cmd(
     beside the capacity today; from a publication and a set of assumptions, so the assumptions
     can be varied without publishing again."""
     from ..monitor.capacity import (
-        AGENCY_COLUMNS,
-        ASSUMPTION_COLUMNS,
-        LINE_COLUMNS,
         CapacityError,
         from_publication,
         line_names,
@@ -348,15 +345,12 @@ def capacity_cmd(
     _ = translator(lang.value)
     shown = view(cap, lang.value, line_names(pub.public, lang.value))
     for title, columns, rows in (
-            (_("FTE needed per agency"), AGENCY_COLUMNS, shown["agencies"]),
-            (_("FTE needed per development line"), LINE_COLUMNS, shown["lines"]),
-            (_("Assumptions"), ASSUMPTION_COLUMNS, shown["assumptions"])):
+            (_("FTE needed per agency"), shown["agency_columns"], shown["agencies"]),
+            (_("FTE needed per development line"), shown["line_columns"], shown["lines"]),
+            (_("Assumptions"), shown["assumption_columns"], shown["assumptions"])):
         t = Table(title=title)
         for col in columns:
-            t.add_column(_(col))
-        if rows is not shown["assumptions"]:
-            for heading in shown["headings"]:
-                t.add_column(heading)
+            t.add_column(col)
         for row in rows:
             t.add_row(*row)
         out.print(t)

@@ -319,7 +319,8 @@ EXAMPLE_SOURCE = N_("example assumption")  # the shipped file's source, shown in
 def view(cap: dict, lang: str, names: dict[int, str] | None = None) -> dict:
     """The capacity part as text in ``lang``: the scenarios' headings, a row per agency and per
     development line (FTE needed per scenario, the line's capacity today beside it), and the
-    assumptions.  The dashboard, the report and ``zicht monitor capacity`` show these strings."""
+    assumptions, each table with its column headings.  The dashboard, the report and ``zicht
+    monitor capacity`` show these strings."""
     from .indicators import format_value
     from .labels import reporters
 
@@ -382,6 +383,9 @@ def view(cap: dict, lang: str, names: dict[int, str] | None = None) -> dict:
                             format_value(a["cases_per_fte"], "ratio", lang), source])
     return {"headings": headings, "agencies": agencies, "lines": lines,
             "assumptions": assumptions,
+            "line_columns": [_(c) for c in LINE_COLUMNS] + headings,
+            "agency_columns": [_(c) for c in AGENCY_COLUMNS] + headings,
+            "assumption_columns": [_(c) for c in ASSUMPTION_COLUMNS],
             "note": _(NOTE) + (" " + _(EXAMPLE) if cap.get("example") else ""),
             "version": _("assumptions version {version} ({file}, sha256 {sha})").format(
                 version=cap["version"], file=cap["file"], sha=cap["sha256"][:12])}
@@ -412,3 +416,10 @@ def line_names(public: dict, lang: str) -> dict[int, str]:
     for row in [*(public.get("programme") or []), *(public.get("targets") or [])]:
         out.setdefault(int(row["line"]), row[f"line_{lang}"])
     return out
+
+
+def published_view(public: dict, lang: str) -> dict | None:
+    """:func:`view` of a publication's ``public.capacity``, its lines named as the publication
+    names them; None when it has none (the dashboard and the report)."""
+    cap = public.get("capacity")
+    return view(cap, lang, line_names(public, lang)) if cap else None

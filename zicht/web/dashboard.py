@@ -24,6 +24,7 @@ from markupsafe import Markup
 from ..codes import CARIBBEAN_REGIONS
 from ..i18n import format_number, format_percent, translator
 from ..monitor import charts, labels, pooling
+from ..monitor.capacity import published_view as capacity_view
 from ..monitor.indicators import format_value
 from ..monitor.mse_labels import method_name, mse_text
 from ..monitor.publication import Publication
@@ -116,22 +117,6 @@ def _programme_rows(doc: dict, lang: str) -> list[tuple]:
                      "-" if fte is None else format_value(fte, "ratio", lang),
                      "-" if budget is None else format_value(budget, "count", lang)))
     return rows
-
-
-def _capacity(doc: dict, lang: str) -> dict | None:
-    """The capacity needed as text (:func:`zicht.monitor.capacity.view`) with the tables'
-    column headings; None when the publication has none."""
-    from ..monitor.capacity import AGENCY_COLUMNS, ASSUMPTION_COLUMNS, LINE_COLUMNS, line_names
-    from ..monitor.capacity import view as capacity_view
-
-    cap = doc["public"].get("capacity")
-    if not cap:
-        return None
-    _ = translator(lang)
-    shown = capacity_view(cap, lang, line_names(doc["public"], lang))
-    return {**shown, "line_columns": [_(c) for c in LINE_COLUMNS] + shown["headings"],
-            "agency_columns": [_(c) for c in AGENCY_COLUMNS] + shown["headings"],
-            "assumption_columns": [_(c) for c in ASSUMPTION_COLUMNS]}
 
 
 def interval_name(e: dict, lang: str) -> str:
@@ -318,7 +303,7 @@ def install(app: FastAPI) -> None:
                        trend=labels.trend(doc.trend, page.lang), span=doc.trend_span(),
                        hidden=_hidden_rows(doc.hidden, page.lang),
                        programme=_programme_rows(doc, page.lang),
-                       capacity=_capacity(doc, page.lang),
+                       capacity=capacity_view(doc["public"], page.lang),
                        chart=_chart(charts.overview(doc, page.lang), page.lang))
 
     @app.get("/dashboard/breakdowns", response_class=HTMLResponse, include_in_schema=False)

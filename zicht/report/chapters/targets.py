@@ -56,19 +56,12 @@ def targets(data: ReportData, n: Numbering) -> list[dict]:
 def capacity(data: ReportData, n: Numbering) -> dict | None:
     """The capacity needed as the dashboard shows it (:func:`zicht.monitor.capacity.view`),
     with the tables' numbers; None when the publication has none."""
-    from ...monitor.capacity import AGENCY_COLUMNS, ASSUMPTION_COLUMNS, LINE_COLUMNS, line_names
-    from ...monitor.capacity import view as capacity_view
+    from ...monitor.capacity import published_view
 
-    cap = data.pub.public.get("capacity")
-    if not cap:
+    shown = published_view(data.pub.public, data.fmt.lang)
+    if shown is None:
         return None
-    _ = data.fmt._
-    shown = capacity_view(cap, data.fmt.lang, line_names(data.pub.public, data.fmt.lang))
-    return {**shown, "year": cap["year"],
-            "line_columns": [_(c) for c in LINE_COLUMNS] + shown["headings"],
-            "agency_columns": [_(c) for c in AGENCY_COLUMNS] + shown["headings"],
-            "assumption_columns": [_(c) for c in ASSUMPTION_COLUMNS],
-            "tables": (n.next_table(), n.next_table(), n.next_table())}
+    return {**shown, "tables": (n.next_table(), n.next_table(), n.next_table())}
 
 
 def _unit(data: ReportData, target: dict) -> str:
