@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from ..codes import CTDC_MEANS, CTDC_MEANS_NOT_SPECIFIED, CTDC_RECRUITER, RECRUITER_RELATIONS
+from ..codes import CTDC_MEANS, CTDC_MEANS_NOT_SPECIFIED, CTDC_RECRUITER
 from ..tabular import write_csv
+from .modus import recruiter_of
 
 K = 11  # CTDC's k for its global dataset
 MISSING = -99
@@ -193,7 +194,7 @@ def table(reports: pd.DataFrame, report_persons: pd.DataFrame) -> pd.DataFrame:
     nationality = _first_mode(keys, r["nationality"]).reindex(index).fillna("")
     out["citizenship"] = [_alpha2(n) if n else MISSING for n in nationality]
     means = _codes_by(keys, r["means_of_control"], upper=False).reindex(index, fill_value=0)
-    relation = _relations(keys, r["recruiter_relation"]).reindex(index).fillna("")
+    relation = recruiter_of(keys, r["recruiter_relation"]).reindex(index).fillna("")
     recorded = (means.reindex(columns=list(CTDC_MEANS), fill_value=0).sum(axis=1) > 0) | \
         (relation != "")
     for code, column in CTDC_MEANS.items():
@@ -229,23 +230,6 @@ def table(reports: pd.DataFrame, report_persons: pd.DataFrame) -> pd.DataFrame:
     out["CountryOfExploitation"] = [_country(p) for p in place]
     # object columns: a code or -99 in one column, as the codebook has it
     return out.reset_index(drop=True)[list(COLUMNS)].astype(object)
-
-
-def _relations(keys: pd.DataFrame, values: pd.Series) -> pd.Series:
-    """Per key, the most frequent relation other than unknown (ties: the first in the code
-    list); unknown when the reports give only that; missing when they give none."""
-    text = values.astype(str).str.lower()
-    given = text.isin(RECRUITER_RELATIONS)
-    frame = keys[given].assign(v=text[given].to_numpy())
-    cols = list(keys.columns)
-    order = {c: i for i, c in enumerate(RECRUITER_RELATIONS)}
-    counts = frame.groupby([*cols, "v"], sort=False).size().rename("n").reset_index()
-    counts["known"] = counts["v"] != "unknown"
-    counts["order"] = counts["v"].map(order)
-    counts = counts.sort_values([*cols, "known", "n", "order"],
-                                ascending=[*([True] * len(cols)), False, False, True],
-                                kind="stable")
-    return counts.drop_duplicates(cols).set_index(cols)["v"]
 
 
 def class_sizes(frame: pd.DataFrame, quasi: tuple[str, ...] = QUASI_IDENTIFIERS) -> pd.Series:

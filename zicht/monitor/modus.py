@@ -31,9 +31,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..codes import MEANS_OF_CONTROL, RECRUITER_RELATIONS
-from ..i18n import N_, format_percent, number_symbols, translator
+from ..i18n import N_, format_percent, translator
 from .inputs import MonitorData
-from .protection import LEVEL, wilson
+from .protection import LEVEL, NO_VALUE, points_text, wilson
 
 KINDS = {"means": tuple(MEANS_OF_CONTROL), "recruiter": tuple(RECRUITER_RELATIONS)}
 BREAKDOWNS = ("sex", "minor", "form", "region")
@@ -52,20 +52,14 @@ def person_years(data: MonitorData) -> pd.DataFrame:
                           "year": r["reference_year"].to_numpy()})
     for code in MEANS_OF_CONTROL:
         frame[f"means:{code}"] = means.str.split(";").apply(lambda m, c=code: c in m).to_numpy()
-    for code in RECRUITER_RELATIONS:
-        frame[f"_rel:{code}"] = (relation == code).to_numpy()
+    frame["_relation"] = relation.to_numpy()
     frame["_means"] = (means != "").to_numpy()
     frame["recorded"] = (frame["_means"] | relation.isin(RECRUITER_RELATIONS).to_numpy())
     frame = frame[frame["recorded"]]
     g = frame.groupby(["person_id", "year"], sort=True)
     out = g[[f"means:{c}" for c in MEANS_OF_CONTROL]].any()
-    votes = g[[f"_rel:{c}" for c in RECRUITER_RELATIONS]].sum()
-    known = votes.drop(columns="_rel:unknown")
-    best = known.to_numpy().argmax(axis=1) if len(known) else np.array([], dtype=int)
-    has_known = known.to_numpy().sum(axis=1) > 0
-    codes = [c for c in RECRUITER_RELATIONS if c != "unknown"]
-    chosen = np.where(has_known, np.array(codes, dtype=object)[best] if len(known) else [],
-                      np.where(votes["_rel:unknown"].to_numpy() > 0, "unknown", ""))
+    chosen = recruiter_of(frame[["person_id", "year"]], frame["_relation"]).reindex(
+        out.index).fillna("").to_numpy()
     for code in RECRUITER_RELATIONS:
         out[f"recruiter:{code}"] = chosen == code
     # each kind's shares are of the persons whose reports record that kind: a report with only
@@ -78,6 +72,25 @@ def person_years(data: MonitorData) -> pd.DataFrame:
                                 np.where(persons["age_band"].eq("unknown"), "unknown", "adult"))
     return out.merge(persons[["person_id", *BREAKDOWNS]], on="person_id", how="left",
                      validate="many_to_one")
+
+
+def recruiter_of(keys: pd.DataFrame, values: pd.Series) -> pd.Series:
+    """Per key (a person and year), the relation most of its reports give other than unknown
+    (ties: the first in the code list); unknown when they give only that; missing when they
+    give none.  ``keys`` and ``values`` are per report, on one index.  The monitor and the CTDC
+    export (:mod:`zicht.monitor.ctdc`) read a person's recruiter this way."""
+    text = values.astype(str).str.lower()
+    given = text.isin(RECRUITER_RELATIONS)
+    frame = keys[given].assign(v=text[given].to_numpy())
+    cols = list(keys.columns)
+    order = {c: i for i, c in enumerate(RECRUITER_RELATIONS)}
+    counts = frame.groupby([*cols, "v"], sort=False).size().rename("n").reset_index()
+    counts["known"] = counts["v"] != "unknown"
+    counts["order"] = counts["v"].map(order)
+    counts = counts.sort_values([*cols, "known", "n", "order"],
+                                ascending=[*([True] * len(cols)), False, False, True],
+                                kind="stable")
+    return counts.drop_duplicates(cols).set_index(cols)["v"]
 
 
 def shares(data: MonitorData, by: tuple[str, ...] | list[str] = (),
@@ -237,7 +250,6 @@ def published(data: MonitorData, k: int, level: float = LEVEL) -> dict | None:
 
 # -- the published modus operandi as the page and the report show it
 
-NO_VALUE = "\u2013"
 KIND_NAMES = {"means": N_("means of control"), "recruiter": N_("recruiter's relation")}
 
 
@@ -250,15 +262,7 @@ def code_label(kind: str, code: str, lang: str) -> str:
 
 def trend_text(t: dict, lang: str) -> str:
     """A published trend as read: "+6.1 (+3.8 to +8.4)" percentage points a year."""
-    if t.get("slope") is None:
-        return NO_VALUE
-    decimal = number_symbols(lang)["decimal"]
-
-    def pp(x: float) -> str:
-        return f"{100 * x:+.1f}".replace(".", decimal)
-
-    interval = translator(lang)("{low} to {high}").format(low=pp(t["low"]), high=pp(t["high"]))
-    return f"{pp(t['slope'])} ({interval})"
+    return points_text(t.get("slope"), t.get("low"), t.get("high"), lang)
 
 
 def view(modus: dict, lang: str, year: int | None = None, hidden: str | None = None) -> dict:

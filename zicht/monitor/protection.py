@@ -214,15 +214,21 @@ def levels_of(cells: list[dict], by: str, year: int) -> list[str]:
 def gap_text(cell: dict, lang: str) -> str:
     """A published gap as read: "+12.3 (+5.1 to +19.4)" in percentage points (Dutch:
     "+12,3 (+5,1 tot +19,4)"); a dash where one group has nobody."""
+    return points_text(cell.get("gap"), cell.get("low"), cell.get("high"), lang)
+
+
+def points_text(value: float | None, low: float | None, high: float | None, lang: str) -> str:
+    """A difference of shares with its interval in percentage points, signed, as read:
+    "+12.3 (+5.1 to +19.4)"; a dash without a value.  The gaps here and the modus operandi's
+    trends (:func:`zicht.monitor.modus.trend_text`) are written this way."""
     from ..i18n import number_symbols, translator
 
-    if cell.get("gap") is None:
+    if value is None:
         return NO_VALUE
     decimal = number_symbols(lang)["decimal"]
 
     def pp(x: float) -> str:
         return f"{100 * x:+.1f}".replace(".", decimal)
 
-    interval = translator(lang)("{low} to {high}").format(low=pp(cell["low"]),
-                                                          high=pp(cell["high"]))
-    return f"{pp(cell['gap'])} ({interval})"
+    interval = translator(lang)("{low} to {high}").format(low=pp(low), high=pp(high))
+    return f"{pp(value)} ({interval})"
